@@ -1,0 +1,243 @@
+//! Accounts, roles and the caller's `Scope`. No IO.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::web::error::{FieldError, Invalid};
+
+/// What an account may do. Stored by its `as_str` name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Coordinator,
+    Operator,
+    Caseworker,
+    Screener,
+    Volunteer,
+    Viewer,
+}
+
+impl Role {
+    pub const ALL: [Role; 7] = [
+        Role::Admin,
+        Role::Coordinator,
+        Role::Operator,
+        Role::Caseworker,
+        Role::Screener,
+        Role::Volunteer,
+        Role::Viewer,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Coordinator => "coordinator",
+            Role::Operator => "operator",
+            Role::Caseworker => "caseworker",
+            Role::Screener => "screener",
+            Role::Volunteer => "volunteer",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// Mark and lift zones, register and approve organisations, run the
+    /// coalition.
+    pub fn coordinates(self) -> bool {
+        matches!(self, Role::Admin | Role::Coordinator)
+    }
+
+    /// Create accounts, read the audit log.
+    pub fn administers(self) -> bool {
+        self == Role::Admin
+    }
+
+    /// Roles whose work needs contact phones in the clear (after an audited
+    /// reveal): the others never see more than the masked form.
+    pub fn may_reveal_contacts(self) -> bool {
+        matches!(self, Role::Admin | Role::Coordinator | Role::Operator)
+    }
+}
+
+/// Who is asking, resolved once per request from the session. Store
+/// functions that read personal data or scoped records take a `&Scope`;
+/// it can only be made by the access module (fields are private), so a
+/// read without one does not compile.
+#[derive(Clone, Debug)]
+pub struct Scope {
+    account_id: i64,
+    username: String,
+    display_name: String,
+    role: Role,
+    org_id: i64,
+    jurisdiction: String,
+    ip: String,
+}
+
+impl Scope {
+    pub(crate) fn new(
+        account_id: i64,
+        username: String,
+        display_name: String,
+        role: Role,
+        org_id: i64,
+        jurisdiction: String,
+        ip: String,
+    ) -> Scope {
+        Scope {
+            account_id,
+            username,
+            display_name,
+            role,
+            org_id,
+            jurisdiction,
+            ip,
+        }
+    }
+
+    pub fn account_id(&self) -> i64 {
+        self.account_id
+    }
+    pub fn username(&self) -> &str {
+        &self.username
+    }
+    pub fn display_name(&self) -> &str {
+        &self.display_name
+    }
+    pub fn role(&self) -> Role {
+        self.role
+    }
+    pub fn org_id(&self) -> i64 {
+        self.org_id
+    }
+    /// The division code of the subtree this account is responsible for
+    /// ("" = the whole country).
+    pub fn jurisdiction(&self) -> &str {
+        &self.jurisdiction
+    }
+    pub fn ip(&self) -> &str {
+        &self.ip
+    }
+
+    /// A division (by code) is inside this scope's jurisdiction.
+    pub fn covers(&self, division_code: &str) -> bool {
+        divisions::code_within(division_code, &self.jurisdiction)
+    }
+
+    /// Two jurisdictions overlap when one contains the other: an
+    /// organisation working province-wide also works in my city.
+    pub fn overlaps(&self, division_code: &str) -> bool {
+        self.covers(division_code) || divisions::code_within(&self.jurisdiction, division_code)
+    }
+
+    /// SQL LIKE pattern matching every code inside the jurisdiction.
+    pub fn like_pattern(&self) -> String {
+        format!("{}%", self.jurisdiction)
+    }
+}
+
+/// Mask a phone number for display: 13800138000 → 138****8000.
+pub fn mask_phone(phone: &str) -> String {
+    let digits: Vec<char> = phone.chars().collect();
+    if digits.len() < 7 {
+        return "*".repeat(digits.len());
+    }
+    let head: String = digits[..3].iter().collect();
+    let tail: String = digits[digits.len() - 4..].iter().collect();
+    format!("{head}****{tail}")
+}
+
+/// Normalise a mainland phone number (mobile or landline with area code):
+/// full-width digits, spaces, dashes and a +86/0086 prefix are accepted.
+pub fn normalize_phone(input: &str) -> Option<String> {
+    let mut s: String = input
+        .chars()
+        .filter_map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32),
+            '0'..='9' | '+' => Some(c),
+            ' ' | '-' | '　' | '(' | ')' | '（' | '）' => None,
+            _ => Some('x'),
+        })
+        .collect();
+    if s.contains('x') {
+        return None;
+    }
+    for prefix in ["+86", "0086"] {
+        if let Some(rest) = s.strip_prefix(prefix) {
+            s = rest.to_owned();
+        }
+    }
+    if s.len() == 13 && s.starts_with("86") && s.as_bytes()[2] == b'1' {
+        s.drain(..2);
+    }
+    let mobile = s.len() == 11 && s.starts_with('1') && (b'3'..=b'9').contains(&s.as_bytes()[1]);
+    let landline = s.starts_with('0') && (10..=12).contains(&s.len());
+    (!s.contains('+') && (mobile || landline)).then_some(s)
+}
+
+/// Username rules: 3–32 ASCII letters, digits, `.`, `_`, `-`.
+pub fn check_username(username: &str, errors: &mut Invalid) {
+    let ok = (3..=32).contains(&username.len())
+        && username
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    if !ok {
+        errors.push(FieldError::new("username", "err-username"));
+    }
+}
+
+/// Password rules: at least 10 characters, not all digits.
+pub fn check_password(field: &'static str, password: &str, errors: &mut Invalid) {
+    if password.chars().count() < 10 || password.chars().all(|c| c.is_ascii_digit()) {
+        errors.push(FieldError::new(field, "err-password-weak"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phones_normalise_and_mask() {
+        assert_eq!(
+            normalize_phone("138 0013 8000").as_deref(),
+            Some("13800138000")
+        );
+        assert_eq!(
+            normalize_phone("+86-13800138000").as_deref(),
+            Some("13800138000")
+        );
+        assert_eq!(
+            normalize_phone("１３８００１３８０００").as_deref(),
+            Some("13800138000")
+        );
+        assert_eq!(
+            normalize_phone("029-85551234").as_deref(),
+            Some("02985551234")
+        );
+        assert_eq!(normalize_phone("12345"), None);
+        assert_eq!(normalize_phone("1380013800a"), None);
+        assert_eq!(mask_phone("13800138000"), "138****8000");
+    }
+
+    #[test]
+    fn scope_covers_its_subtree_only() {
+        let s = Scope::new(
+            1,
+            "u".into(),
+            "U".into(),
+            Role::Viewer,
+            1,
+            "6101".into(),
+            String::new(),
+        );
+        assert!(s.covers("610113001"));
+        assert!(!s.covers("6102"));
+        assert!(s.overlaps("61"));
+        assert!(!s.overlaps("42"));
+    }
+}

@@ -1,0 +1,105 @@
+//! Events: every state change and every reveal of a personal field is one
+//! row. The audit view and later timelines are queries over them. No IO.
+
+use serde::Serialize;
+use serde_json::Value;
+use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::access::model::Scope;
+
+/// A state change about to be recorded.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub actor_id: Option<i64>,
+    pub actor_name: String,
+    /// `entity.verb`, e.g. `zone.mark`, `org.approve`, `field.reveal`.
+    pub action: &'static str,
+    pub entity: &'static str,
+    pub entity_id: String,
+    /// The division the record belongs to: who may read this event.
+    pub division_code: String,
+    pub ip: String,
+    pub reason: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+impl NewEvent {
+    /// An event done by the signed-in caller.
+    pub fn by(
+        scope: &Scope,
+        action: &'static str,
+        entity: &'static str,
+        entity_id: impl ToString,
+        division_code: &str,
+    ) -> NewEvent {
+        NewEvent {
+            actor_id: Some(scope.account_id()),
+            actor_name: scope.username().to_owned(),
+            action,
+            entity,
+            entity_id: entity_id.to_string(),
+            division_code: division_code.to_owned(),
+            ip: scope.ip().to_owned(),
+            reason: String::new(),
+            before: None,
+            after: None,
+        }
+    }
+
+    pub fn reason(mut self, reason: &str) -> NewEvent {
+        self.reason = reason.to_owned();
+        self
+    }
+
+    pub fn before(mut self, v: impl Serialize) -> NewEvent {
+        self.before = serde_json::to_value(v).ok();
+        self
+    }
+
+    pub fn after(mut self, v: impl Serialize) -> NewEvent {
+        self.after = serde_json::to_value(v).ok();
+        self
+    }
+}
+
+/// A recorded event as the audit view shows it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct Event {
+    pub id: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub at: OffsetDateTime,
+    pub actor_id: Option<i64>,
+    pub actor_name: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub division_code: String,
+    pub ip: String,
+    pub reason: String,
+    #[schema(value_type = Option<Object>)]
+    pub before: Option<sqlx::types::Json<Value>>,
+    #[schema(value_type = Option<Object>)]
+    pub after: Option<sqlx::types::Json<Value>>,
+}
+
+/// Filters of the audit view; all optional and combined with AND.
+#[derive(Debug, Clone, Default, serde::Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditFilter {
+    /// Username of the actor.
+    pub actor: Option<String>,
+    /// Action prefix, e.g. `org` or `field.reveal`.
+    pub action: Option<String>,
+    /// Entity and id, e.g. `org` and `12`.
+    pub entity: Option<String>,
+    pub entity_id: Option<String>,
+    /// From this date (YYYY-MM-DD, inclusive, UTC).
+    pub from: Option<String>,
+    /// Until this date (YYYY-MM-DD, inclusive, UTC).
+    pub to: Option<String>,
+    /// Page size (default 100, at most 1000).
+    pub limit: Option<i64>,
+}

@@ -1,0 +1,256 @@
+//! The `liandong` command line.
+
+use std::io::{BufRead, Write};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+
+use crate::access::store::NewAccount;
+use crate::db::Db;
+
+#[derive(Parser)]
+#[command(
+    name = "liandong",
+    version,
+    about = "联动 Liandong: coordination for community offices, organisations and volunteers"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct DbArgs {
+    /// Database URL: sqlite://PATH (default: DATA_DIR/liandong.db) or postgres://…
+    #[arg(long = "database", env = "LIANDONG_DATABASE_URL")]
+    database: Option<String>,
+    /// Folder for the embedded SQLite database.
+    #[arg(long, env = "LIANDONG_DATA_DIR", default_value = "data")]
+    data_dir: String,
+}
+
+impl DbArgs {
+    fn url(&self) -> String {
+        self.database.clone().unwrap_or_else(|| {
+            format!(
+                "sqlite://{}/liandong.db",
+                self.data_dir.trim_end_matches('/')
+            )
+        })
+    }
+
+    async fn connect(&self) -> anyhow::Result<Db> {
+        Db::connect(&self.url()).await
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "LIANDONG_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Load the Xi'an demo scenario (once) and print its accounts.
+        #[arg(long)]
+        demo: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Load the Xi'an demo scenario (idempotent) and print its accounts.
+    Demo {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Administration.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// The administrative division tree.
+    Divisions {
+        #[command(subcommand)]
+        command: DivisionsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an account. The password is read from standard input.
+    CreateUser {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// admin, coordinator, operator, caseworker, screener, volunteer or viewer.
+        #[arg(long)]
+        role: String,
+        /// Organisation id or exact name.
+        #[arg(long)]
+        org: String,
+        /// Division code of the account's jurisdiction; omit for the whole country.
+        #[arg(long, default_value = "")]
+        jurisdiction: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum DivisionsCommand {
+    /// Find divisions by name, former name or code prefix.
+    Search {
+        text: String,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("LIANDONG_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("liandong: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line: the chain of contexts, outermost first.
+            eprintln!("liandong: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { listen, demo, db } => {
+            let started = std::time::Instant::now();
+            let db = db.connect().await?;
+            if demo {
+                let report = crate::demo::load(&db).await?;
+                print!("{report}");
+            }
+            // Parse the national tree before the first request needs it.
+            let tree = divisions::Tree::china();
+            let running = crate::serve::start(&listen, db).await?;
+            println!(
+                "liandong listening on http://{} ({} database, {} divisions, ready in {} ms)",
+                running.addr,
+                running.db.engine(),
+                tree.len(),
+                started.elapsed().as_millis()
+            );
+            std::io::stdout().flush().ok();
+            running.wait().await
+        }
+        Command::Migrate { db } => {
+            let db = db.connect().await?;
+            println!("migrations applied ({} database)", db.engine());
+            db.close().await;
+            Ok(())
+        }
+        Command::Demo { db } => {
+            let db = db.connect().await?;
+            print!("{}", crate::demo::load(&db).await?);
+            db.close().await;
+            Ok(())
+        }
+        Command::Admin {
+            command:
+                AdminCommand::CreateUser {
+                    username,
+                    display_name,
+                    role,
+                    org,
+                    jurisdiction,
+                    db,
+                },
+        } => {
+            let db = db.connect().await?;
+            let org_id = find_org(&db, &org).await?;
+            let mut password = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut password)
+                .context("reading the password from standard input")?;
+            let account = NewAccount {
+                display_name: display_name.unwrap_or_else(|| username.clone()),
+                username,
+                password: password.trim_end_matches(['\r', '\n']).to_owned(),
+                role,
+                org_id,
+                jurisdiction_code: jurisdiction,
+            };
+            match crate::access::store::create(&db, None, &account).await {
+                Ok(id) => println!("created account {} (id {id})", account.username),
+                Err(crate::web::error::AppError::Invalid(errors)) => {
+                    let lang = crate::web::i18n::Lang::Zh;
+                    let msgs: Vec<String> = errors
+                        .0
+                        .iter()
+                        .map(|e| format!("{}: {}", e.field, lang.t(e.key)))
+                        .collect();
+                    bail!("{}", msgs.join("; "));
+                }
+                Err(e) => return Err(anyhow::anyhow!(e)),
+            }
+            db.close().await;
+            Ok(())
+        }
+        Command::Divisions {
+            command: DivisionsCommand::Search { text, limit },
+        } => {
+            let tree = divisions::Tree::china();
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "code,level,name,full_name")?;
+            for hit in tree.search(&text, None, limit) {
+                let d = tree.division(hit.id);
+                writeln!(
+                    out,
+                    "{},{},{},{}",
+                    d.code(),
+                    d.level(),
+                    d.name(),
+                    d.full_name()
+                )?;
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn find_org(db: &Db, org: &str) -> anyhow::Result<i64> {
+    let mut tx = db.read().await?;
+    let by_id: Option<i64> = org.parse().ok();
+    let found = crate::fetch_optional!(
+        &mut tx,
+        (i64,),
+        "SELECT id FROM orgs WHERE id = $1 OR name = $2",
+        by_id.unwrap_or(-1),
+        org,
+    )?;
+    match found {
+        Some((id,)) => Ok(id),
+        None => bail!("no organisation with id or name {org:?}"),
+    }
+}

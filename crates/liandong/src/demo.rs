@@ -1,0 +1,353 @@
+//! The Xi'an scenario of December 2021 (see shared mission notes): the
+//! Shaanxi coalition with its 8 working groups, organisations in three
+//! tiers, zones in 雁塔区, and one account per role. Loaded once.
+
+use std::fmt::Write;
+
+use anyhow::Context;
+
+use crate::access::store::NewAccount;
+use crate::db::{Db, now};
+use crate::orgs::model::NewOrg;
+use crate::orgs::store as orgs;
+use crate::{execute, fetch_scalar};
+
+pub const COALITION: &str = "陕西社会组织抗疫联合行动";
+/// Password of every demo account (printed at start).
+pub const DEMO_PASSWORD: &str = "liandong-demo-2021";
+
+/// (name, kind, tier, jurisdiction, contact, phone)
+const ORGS: &[(&str, &str, &str, &str, &str, &str)] = &[
+    (
+        "陕西省社会组织联合行动服务中心",
+        "service_agency",
+        "province",
+        "61",
+        "李主任",
+        "13991100001",
+    ),
+    (
+        "陕西省慈善联合会",
+        "association",
+        "province",
+        "61",
+        "张秘书长",
+        "13991100002",
+    ),
+    (
+        "西安市社会工作协会",
+        "association",
+        "city",
+        "6101",
+        "王会长",
+        "13991100003",
+    ),
+    (
+        "卓明灾害信息服务中心",
+        "volunteer_group",
+        "province",
+        "61",
+        "陈协调",
+        "13991100004",
+    ),
+    (
+        "西安市心理卫生协会",
+        "association",
+        "city",
+        "6101",
+        "刘医生",
+        "13991100005",
+    ),
+    (
+        "陕西省物流与采购联合会",
+        "association",
+        "province",
+        "61",
+        "赵经理",
+        "13991100006",
+    ),
+    (
+        "西安市慈善会",
+        "foundation",
+        "city",
+        "6101",
+        "孙老师",
+        "13991100007",
+    ),
+    (
+        "西安市妇女儿童服务中心",
+        "service_agency",
+        "city",
+        "6101",
+        "周社工",
+        "13991100008",
+    ),
+    (
+        "陕西省餐饮行业协会",
+        "association",
+        "province",
+        "61",
+        "吴会长",
+        "13991100009",
+    ),
+    (
+        "西安蓝天救援队",
+        "volunteer_group",
+        "city",
+        "6101",
+        "郑队长",
+        "13991100010",
+    ),
+    (
+        "雁塔区小寨路街道办事处",
+        "office",
+        "county",
+        "610113001",
+        "马主任",
+        "02985550011",
+    ),
+    (
+        "鄠邑区涝店街道办事处",
+        "office",
+        "county",
+        "610118011",
+        "冯主任",
+        "02984810012",
+    ),
+    (
+        "长安区志愿者协会",
+        "volunteer_group",
+        "county",
+        "610116",
+        "何会长",
+        "13991100013",
+    ),
+    (
+        "西安市疾控消杀服务队",
+        "service_agency",
+        "city",
+        "6101",
+        "许队长",
+        "13991100014",
+    ),
+];
+
+/// Onboarding requests still waiting for approval.
+const PENDING: &[(&str, &str, &str, &str, &str, &str)] = &[
+    (
+        "未央区青年志愿者协会",
+        "volunteer_group",
+        "county",
+        "610112",
+        "唐同学",
+        "13991100021",
+    ),
+    (
+        "西安爱心车队",
+        "volunteer_group",
+        "city",
+        "6101",
+        "韩师傅",
+        "13991100022",
+    ),
+];
+
+/// The 8 working groups and the 1–2 lead organisations of each (by index in ORGS).
+const GROUPS: &[(&str, &str, &[usize])] = &[
+    ("物资捐赠组", "对接捐赠物资与社区需求，公开去向", &[1, 6]),
+    ("心理援助组", "热线与线上心理支持、危机转介", &[4]),
+    ("志愿者协调组", "招募、培训、分队派遣", &[2, 3]),
+    ("车辆保障组", "通行证与夜间配送车队", &[5]),
+    ("需求核实组", "电话核实与跟进每一条需求", &[0]),
+    ("特殊人群关爱组", "老人、儿童、孕产妇与残障人士", &[7]),
+    ("生活物资组", "方便食品、蔬菜与团购对接", &[8]),
+    ("消杀防疫组", "公共区域消杀与防护物资", &[13, 9]),
+];
+
+/// (username, display name, role, org index, jurisdiction)
+const ACCOUNTS: &[(&str, &str, &str, usize, &str)] = &[
+    ("admin", "系统管理员", "admin", 0, ""),
+    ("coordinator", "李协调（西安市）", "coordinator", 2, "6101"),
+    ("operator", "王热线（西安市）", "operator", 0, "6101"),
+    ("caseworker", "周社工（雁塔区）", "caseworker", 7, "610113"),
+    (
+        "screener",
+        "马排查（小寨路街道）",
+        "screener",
+        10,
+        "610113001",
+    ),
+    ("volunteer", "何志愿（鄠邑区）", "volunteer", 12, "610118"),
+    ("viewer", "观察员（西安市）", "viewer", 2, "6101"),
+];
+
+/// Load the scenario unless it is there; returns what to print.
+pub async fn load(db: &Db) -> anyhow::Result<String> {
+    let mut out = String::new();
+    let present = {
+        let mut tx = db.read().await?;
+        fetch_scalar!(
+            &mut tx,
+            i64,
+            "SELECT COUNT(*) FROM coalitions WHERE name = $1",
+            COALITION
+        )? > 0
+    };
+    if !present {
+        insert(db).await.context("loading the demo scenario")?;
+        writeln!(
+            out,
+            "demo: loaded the Xi'an scenario (coalition {COALITION}, {} organisations)",
+            ORGS.len() + PENDING.len()
+        )?;
+    } else {
+        writeln!(out, "demo: the Xi'an scenario is already loaded")?;
+    }
+    writeln!(out, "demo accounts (password {DEMO_PASSWORD}):")?;
+    for (username, name, role, _, j) in ACCOUNTS {
+        let area = if j.is_empty() {
+            "全国".to_owned()
+        } else {
+            crate::orgs::model::division_name(j)
+        };
+        writeln!(out, "  {username:<12} {role:<12} {name} · {area}")?;
+    }
+    Ok(out)
+}
+
+fn new_org(o: &(&str, &str, &str, &str, &str, &str)) -> NewOrg {
+    NewOrg {
+        name: o.0.into(),
+        kind: o.1.into(),
+        tier: o.2.into(),
+        jurisdiction_code: o.3.into(),
+        contact_name: o.4.into(),
+        contact_phone: o.5.into(),
+        description: String::new(),
+    }
+}
+
+async fn insert(db: &Db) -> anyhow::Result<()> {
+    let mut ids = Vec::new();
+    for o in ORGS {
+        let id = orgs::create(db, None, &new_org(o))
+            .await
+            .map_err(|e| anyhow::anyhow!("org {}: {e:?}", o.0))?;
+        let mut tx = db.write().await?;
+        execute!(
+            &mut tx,
+            "UPDATE orgs SET status = 'approved' WHERE id = $1",
+            id
+        )?;
+        crate::audit::store::record(&mut tx, orgs::system_event("org.approve", "org", id, o.3))
+            .await?;
+        tx.commit().await?;
+        ids.push(id);
+    }
+    for o in PENDING {
+        orgs::create(db, None, &new_org(o))
+            .await
+            .map_err(|e| anyhow::anyhow!("org {}: {e:?}", o.0))?;
+    }
+    let coalition_id = {
+        let mut tx = db.write().await?;
+        let id = fetch_scalar!(
+            &mut tx,
+            i64,
+            "INSERT INTO coalitions (name, jurisdiction_code, coordinating_org_id, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            COALITION,
+            "61",
+            ids[0],
+            now(),
+        )?;
+        for (pos, (name, desc, _)) in GROUPS.iter().enumerate() {
+            execute!(
+                &mut tx,
+                "INSERT INTO working_groups (coalition_id, name, description, position) VALUES ($1, $2, $3, $4)",
+                id,
+                *name,
+                *desc,
+                pos as i64,
+            )?;
+        }
+        crate::audit::store::record(
+            &mut tx,
+            orgs::system_event("coalition.create", "coalition", id, "61"),
+        )
+        .await?;
+        tx.commit().await?;
+        id
+    };
+    for &org in &ids {
+        orgs::admit(db, None, coalition_id, org)
+            .await
+            .map_err(|e| anyhow::anyhow!("admit: {e:?}"))?;
+    }
+    let group_ids: Vec<(i64,)> = {
+        let mut tx = db.read().await?;
+        crate::fetch_all!(
+            &mut tx,
+            (i64,),
+            "SELECT id FROM working_groups WHERE coalition_id = $1 ORDER BY position",
+            coalition_id
+        )?
+    };
+    for ((gid,), (_, _, leads)) in group_ids.iter().zip(GROUPS) {
+        let lead_ids: Vec<i64> = leads.iter().map(|&i| ids[i]).collect();
+        orgs::set_leads(db, None, *gid, &lead_ids)
+            .await
+            .map_err(|e| anyhow::anyhow!("leads: {e:?}"))?;
+    }
+    let mut account_ids = Vec::new();
+    for (username, name, role, org, j) in ACCOUNTS {
+        let a = NewAccount {
+            username: (*username).into(),
+            display_name: (*name).into(),
+            password: DEMO_PASSWORD.into(),
+            role: (*role).into(),
+            org_id: ids[*org],
+            jurisdiction_code: (*j).into(),
+        };
+        account_ids.push(
+            crate::access::store::create(db, None, &a)
+                .await
+                .map_err(|e| anyhow::anyhow!("account {username}: {e:?}"))?,
+        );
+    }
+    // Zones as on 2021-12-23, when Xi'an sealed the city: 兴善寺社区 sealed,
+    // the rest of 小寨路街道 controlled, 雁塔区 on precaution.
+    let mut tx = db.write().await?;
+    let start = time::macros::datetime!(2021-12-23 00:00 +08:00).to_offset(time::UtcOffset::UTC);
+    let coordinator = account_ids[1];
+    let xingshansi = divisions::Tree::china()
+        .search_divisions(
+            "兴善寺",
+            divisions::Tree::china().find("610113001").map(|d| d.id()),
+            1,
+        )
+        .first()
+        .map(|d| d.code())
+        .unwrap_or_else(|| "610113001".to_owned());
+    for (code, compound, level, reason) in [
+        (xingshansi.as_str(), "", "sealed", "出现确诊病例"),
+        ("610113001", "长延堡小区", "controlled", "密接居住小区"),
+        ("610113", "", "precaution", "全市防控"),
+    ] {
+        let id = fetch_scalar!(
+            &mut tx,
+            i64,
+            "INSERT INTO zones (division_code, compound, level, starts_at, reason, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            code,
+            compound,
+            level,
+            start,
+            reason,
+            coordinator,
+            now(),
+        )?;
+        crate::audit::store::record(&mut tx, orgs::system_event("zone.mark", "zone", id, code))
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

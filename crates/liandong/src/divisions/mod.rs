@@ -1,0 +1,5 @@
+//! The division tree (browse, search) and zones on it.
+pub mod api;
+pub mod model;
+pub mod pages;
+pub mod store;

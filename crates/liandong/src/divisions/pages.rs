@@ -1,0 +1,305 @@
+//! Pages: the divisions browser, search, marking and lifting zones.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use divisions::{DivisionLevel, Tree};
+use serde::Deserialize;
+
+use super::api::counts_below;
+use super::model::{NewZone, Zone, ZoneLevel};
+use super::store;
+use crate::access::model::Scope;
+use crate::web::error::{AppError, Invalid};
+use crate::web::{AppState, Chrome, render};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/divisions", get(browse_root))
+        .route("/divisions/search", get(search_partial))
+        .route("/divisions/{code}", get(browse))
+        .route("/divisions/{code}/zones", post(mark))
+        .route("/zones/{id}/lift", post(lift))
+}
+
+pub struct Hit {
+    pub code: String,
+    pub full_name: String,
+    pub former_name: String,
+}
+
+pub struct Current {
+    pub code: String,
+    pub name: String,
+    pub level_key: String,
+    pub dev_zone: bool,
+    pub virtual_community: bool,
+    pub counts: Vec<(&'static str, usize)>,
+}
+
+#[derive(Template)]
+#[template(path = "divisions.html")]
+struct DivisionsPage {
+    c: Chrome,
+    q: String,
+    hits: Vec<Hit>,
+    crumbs: Vec<(String, String)>,
+    current: Option<Current>,
+    children: Vec<(String, String)>,
+    zones: Vec<Zone>,
+    can_mark: bool,
+    levels: Vec<&'static str>,
+    form_level: &'static str,
+    form_compound: String,
+    form_starts_at: String,
+    form_reason: String,
+    errors: Invalid,
+    notice: String,
+}
+
+#[derive(Template)]
+#[template(path = "division_hits.html")]
+struct HitsPartial {
+    c: Chrome,
+    q: String,
+    hits: Vec<Hit>,
+}
+
+#[derive(Deserialize, Default)]
+struct SearchQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    notice: String,
+}
+
+fn level_count_key(l: DivisionLevel) -> &'static str {
+    match l {
+        DivisionLevel::Province => "count-province",
+        DivisionLevel::City => "count-city",
+        DivisionLevel::District => "count-district",
+        DivisionLevel::Street => "count-street",
+        DivisionLevel::Community => "count-community",
+    }
+}
+
+fn hits(q: &str) -> Vec<Hit> {
+    let tree = Tree::china();
+    tree.search(q, None, 30)
+        .into_iter()
+        .map(|h| {
+            let d = tree.division(h.id);
+            Hit {
+                code: d.code(),
+                full_name: d.full_name(),
+                former_name: h.former_name.unwrap_or("").to_owned(),
+            }
+        })
+        .collect()
+}
+
+async fn browse_root(
+    scope: Scope,
+    c: Chrome,
+    Query(sq): Query<SearchQuery>,
+) -> Result<Response, AppError> {
+    // Start where the caller works; the whole country for national accounts.
+    if sq.q.trim().is_empty() && !scope.jurisdiction().is_empty() {
+        return Ok(Redirect::to(&format!("/divisions/{}", scope.jurisdiction())).into_response());
+    }
+    let children = Tree::china()
+        .roots()
+        .map(|d| (d.code(), d.name().to_owned()))
+        .collect();
+    let page = DivisionsPage {
+        hits: hits(&sq.q),
+        q: sq.q,
+        crumbs: Vec::new(),
+        current: None,
+        children,
+        zones: Vec::new(),
+        can_mark: false,
+        levels: Vec::new(),
+        form_level: "sealed",
+        form_compound: String::new(),
+        form_starts_at: String::new(),
+        form_reason: String::new(),
+        errors: Invalid::default(),
+        notice: String::new(),
+        c,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+async fn search_partial(
+    _scope: Scope,
+    c: Chrome,
+    Query(sq): Query<SearchQuery>,
+) -> Result<Response, AppError> {
+    Ok(render(&HitsPartial {
+        hits: hits(&sq.q),
+        q: sq.q,
+        c,
+    })?
+    .into_response())
+}
+
+struct ZoneForm {
+    level: &'static str,
+    compound: String,
+    starts_at: String,
+    reason: String,
+}
+
+async fn page_for(
+    state: &AppState,
+    scope: &Scope,
+    c: Chrome,
+    code: &str,
+    form: ZoneForm,
+    errors: Invalid,
+    notice: String,
+) -> Result<DivisionsPage, AppError> {
+    let tree = Tree::china();
+    let d = tree.find(code).ok_or(AppError::NotFound)?;
+    let mut tx = state.db.read().await?;
+    let zones = store::list(&mut tx, scope, &d.code(), false).await?;
+    let mut crumbs: Vec<(String, String)> = d
+        .path()
+        .iter()
+        .map(|p| (p.code(), p.name().to_owned()))
+        .collect();
+    crumbs.pop();
+    Ok(DivisionsPage {
+        q: String::new(),
+        hits: Vec::new(),
+        crumbs,
+        current: Some(Current {
+            code: d.code(),
+            name: d.name().to_owned(),
+            level_key: format!("level-{}", d.level().as_str()),
+            dev_zone: d.is_development_zone(),
+            virtual_community: d.is_virtual(),
+            counts: counts_below(&d)
+                .into_iter()
+                .map(|(l, n)| (level_count_key(l), n))
+                .collect(),
+        }),
+        children: d
+            .children()
+            .map(|ch| (ch.code(), ch.name().to_owned()))
+            .collect(),
+        zones,
+        can_mark: scope.covers(&d.code()),
+        levels: ZoneLevel::ALL.iter().map(|l| l.as_str()).collect(),
+        form_level: form.level,
+        form_compound: form.compound,
+        form_starts_at: form.starts_at,
+        form_reason: form.reason,
+        errors,
+        notice,
+        c,
+    })
+}
+
+fn empty_form() -> ZoneForm {
+    ZoneForm {
+        level: "sealed",
+        compound: String::new(),
+        starts_at: String::new(),
+        reason: String::new(),
+    }
+}
+
+async fn browse(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    Path(code): Path<String>,
+    Query(sq): Query<SearchQuery>,
+) -> Result<Response, AppError> {
+    let notice = match sq.notice.as_str() {
+        "marked" => c.t("zone-marked"),
+        "lifted" => c.t("zone-lifted"),
+        _ => String::new(),
+    };
+    let page = page_for(
+        &state,
+        &scope,
+        c,
+        &code,
+        empty_form(),
+        Invalid::default(),
+        notice,
+    )
+    .await?;
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Deserialize)]
+struct MarkForm {
+    level: String,
+    #[serde(default)]
+    compound: String,
+    #[serde(default)]
+    starts_at: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn mark(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    Path(code): Path<String>,
+    Form(f): Form<MarkForm>,
+) -> Result<Response, AppError> {
+    let z = NewZone {
+        division_code: code.clone(),
+        compound: f.compound.clone(),
+        level: f.level.clone(),
+        starts_at: f.starts_at.clone(),
+        reason: f.reason.clone(),
+    };
+    let errors = match store::mark(&state.db, &scope, &z).await {
+        Ok(_) => {
+            return Ok(Redirect::to(&format!("/divisions/{code}?notice=marked")).into_response());
+        }
+        Err(AppError::Invalid(e)) => e,
+        Err(AppError::Conflict(key)) => {
+            Invalid(vec![crate::web::error::FieldError::new("compound", key)])
+        }
+        Err(e) => return Err(e),
+    };
+    let form = ZoneForm {
+        level: ZoneLevel::parse(&f.level).map_or("sealed", |l| l.as_str()),
+        compound: f.compound,
+        starts_at: f.starts_at,
+        reason: f.reason,
+    };
+    let page = page_for(&state, &scope, c, &code, form, errors, String::new()).await?;
+    Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+}
+
+#[derive(Deserialize)]
+struct LiftForm {
+    back: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn lift(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path(id): Path<i64>,
+    Form(f): Form<LiftForm>,
+) -> Result<Response, AppError> {
+    store::lift(&state.db, &scope, id, &f.reason).await?;
+    let back = Tree::china()
+        .find(&f.back)
+        .map(|d| d.code())
+        .unwrap_or_default();
+    Ok(Redirect::to(&format!("/divisions/{back}?notice=lifted")).into_response())
+}

@@ -1,0 +1,5 @@
+//! Organisations, onboarding and approval, the coalition and its groups.
+pub mod api;
+pub mod model;
+pub mod pages;
+pub mod store;

@@ -1,0 +1,431 @@
+//! SQL for organisations and the coalition.
+
+use super::model::{Coalition, NewOrg, Org, OrgBrief, OrgRow, OrgStatus, WorkingGroup};
+use crate::access::model::Scope;
+use crate::audit::model::NewEvent;
+use crate::audit::store::record;
+use crate::db::{Db, Tx, now};
+use crate::web::error::{AppError, FieldError, Invalid};
+use crate::{execute, fetch_all, fetch_optional, fetch_scalar};
+
+const ORG_COLUMNS: &str = "id, name, kind, tier, jurisdiction_code, contact_name, contact_phone, description, status, created_at, updated_at";
+/// Organisations visible to a scope: their jurisdiction overlaps the
+/// caller's ($1 = the caller's jurisdiction code).
+const VISIBLE: &str = "(jurisdiction_code LIKE $1 || '%' OR $1 LIKE jurisdiction_code || '%')";
+
+/// Register an organisation; it starts pending. `actor` is `None` for the
+/// command line and demo loader.
+pub async fn create(db: &Db, actor: Option<&Scope>, o: &NewOrg) -> Result<i64, AppError> {
+    if actor.is_some_and(|s| !s.role().coordinates()) {
+        return Err(AppError::Forbidden);
+    }
+    let phone = o.validate().map_err(AppError::Invalid)?;
+    let code = o.jurisdiction_code.trim();
+    if actor.is_some_and(|s| !s.overlaps(code)) {
+        return Err(AppError::invalid("jurisdiction_code", "err-outside-scope"));
+    }
+    let mut tx = db.write().await?;
+    let name = o.name.trim();
+    if fetch_scalar!(
+        &mut tx,
+        i64,
+        "SELECT COUNT(*) FROM orgs WHERE name = $1",
+        name
+    )? > 0
+    {
+        return Err(AppError::invalid("name", "err-org-name-taken"));
+    }
+    let t = now();
+    let id = fetch_scalar!(
+        &mut tx,
+        i64,
+        "INSERT INTO orgs (name, kind, tier, jurisdiction_code, contact_name, contact_phone, description, status, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+        name,
+        o.kind.trim(),
+        o.tier.trim(),
+        code,
+        o.contact_name.trim(),
+        &phone,
+        o.description.trim(),
+        OrgStatus::Pending.as_str(),
+        t,
+    )?;
+    // The event keeps the record without the phone: logs hold no personal data.
+    let after = serde_json::json!({"name": name, "kind": o.kind.trim(), "tier": o.tier.trim(), "jurisdiction_code": code, "status": "pending"});
+    let event = match actor {
+        Some(s) => NewEvent::by(s, "org.create", "org", id, code),
+        None => system_event("org.create", "org", id, code),
+    };
+    record(&mut tx, event.after(after)).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// An event by the machine's operator (command line, demo loader).
+pub fn system_event(action: &'static str, entity: &'static str, id: i64, code: &str) -> NewEvent {
+    NewEvent {
+        actor_id: None,
+        actor_name: "system".to_owned(),
+        action,
+        entity,
+        entity_id: id.to_string(),
+        division_code: code.to_owned(),
+        ip: String::new(),
+        reason: String::new(),
+        before: None,
+        after: None,
+    }
+}
+
+async fn row(tx: &mut Tx, scope: &Scope, id: i64) -> Result<OrgRow, AppError> {
+    fetch_optional!(
+        tx,
+        OrgRow,
+        sqlx::AssertSqlSafe(format!(
+            "SELECT {ORG_COLUMNS} FROM orgs WHERE id = $2 AND {VISIBLE}"
+        )),
+        scope.jurisdiction(),
+        id,
+    )?
+    .ok_or(AppError::NotFound)
+}
+
+pub async fn get(tx: &mut Tx, scope: &Scope, id: i64) -> Result<Org, AppError> {
+    Ok(row(tx, scope, id).await?.masked())
+}
+
+/// Organisations visible to the caller, optionally of one status and
+/// matching a name fragment.
+pub async fn list(
+    tx: &mut Tx,
+    scope: &Scope,
+    status: Option<&str>,
+    q: Option<&str>,
+) -> sqlx::Result<Vec<Org>> {
+    let rows = fetch_all!(
+        tx,
+        OrgRow,
+        sqlx::AssertSqlSafe(format!(
+            "SELECT {ORG_COLUMNS} FROM orgs WHERE {VISIBLE} AND ($2 = '' OR status = $2) AND ($3 = '' OR name LIKE '%' || $3 || '%')
+             ORDER BY id"
+        )),
+        scope.jurisdiction(),
+        status.unwrap_or("").trim(),
+        q.unwrap_or("").trim(),
+    )?;
+    Ok(rows.into_iter().map(OrgRow::masked).collect())
+}
+
+/// Approve or reject a pending onboarding request.
+pub async fn decide(
+    db: &Db,
+    scope: &Scope,
+    id: i64,
+    approve: bool,
+    reason: &str,
+) -> Result<Org, AppError> {
+    let mut tx = db.write().await?;
+    let before = row(&mut tx, scope, id).await?;
+    if !scope.role().coordinates() || !scope.covers(&before.jurisdiction_code) {
+        return Err(AppError::Forbidden);
+    }
+    if before.status != OrgStatus::Pending.as_str() {
+        return Err(AppError::Conflict("err-org-decided"));
+    }
+    if reason.chars().count() > 500 {
+        return Err(AppError::invalid("reason", "err-too-long"));
+    }
+    let status = if approve {
+        OrgStatus::Approved
+    } else {
+        OrgStatus::Rejected
+    };
+    execute!(
+        &mut tx,
+        "UPDATE orgs SET status = $1, updated_at = $2 WHERE id = $3",
+        status.as_str(),
+        now(),
+        id,
+    )?;
+    let action = if approve { "org.approve" } else { "org.reject" };
+    record(
+        &mut tx,
+        NewEvent::by(scope, action, "org", id, &before.jurisdiction_code)
+            .reason(reason.trim())
+            .before(serde_json::json!({"status": before.status}))
+            .after(serde_json::json!({"status": status.as_str()})),
+    )
+    .await?;
+    let org = row(&mut tx, scope, id).await?.masked();
+    tx.commit().await?;
+    Ok(org)
+}
+
+/// Show a personal field in the clear. The reveal is an event with the
+/// caller's reason; roles that do not need contacts are refused.
+pub async fn reveal(
+    db: &Db,
+    scope: &Scope,
+    id: i64,
+    field: &str,
+    reason: &str,
+) -> Result<String, AppError> {
+    let mut tx = db.write().await?;
+    let org = row(&mut tx, scope, id).await?;
+    if !scope.role().may_reveal_contacts() {
+        return Err(AppError::Forbidden);
+    }
+    let mut errors = Invalid::default();
+    if field != "contact_phone" {
+        errors.push(FieldError::new("field", "err-field"));
+    }
+    errors.text("reason", reason, 200);
+    errors.into_result()?;
+    record(
+        &mut tx,
+        NewEvent::by(scope, "field.reveal", "org", id, &org.jurisdiction_code)
+            .reason(&format!("contact_phone: {}", reason.trim())),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(org.contact_phone)
+}
+
+#[derive(sqlx::FromRow)]
+struct CoalitionRow {
+    id: i64,
+    name: String,
+    jurisdiction_code: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct GroupRow {
+    id: i64,
+    name: String,
+    description: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct LeadRow {
+    working_group_id: i64,
+    id: i64,
+    name: String,
+    tier: String,
+}
+
+/// Coalitions whose jurisdiction overlaps the caller's, with groups and members.
+pub async fn coalitions(tx: &mut Tx, scope: &Scope) -> sqlx::Result<Vec<Coalition>> {
+    let rows = fetch_all!(
+        tx,
+        CoalitionRow,
+        sqlx::AssertSqlSafe(format!(
+            "SELECT id, name, jurisdiction_code FROM coalitions WHERE {VISIBLE} ORDER BY id"
+        )),
+        scope.jurisdiction(),
+    )?;
+    let mut out = Vec::with_capacity(rows.len());
+    for c in rows {
+        let groups = fetch_all!(
+            &mut *tx,
+            GroupRow,
+            "SELECT id, name, description FROM working_groups WHERE coalition_id = $1 ORDER BY position, id",
+            c.id,
+        )?;
+        let leads = fetch_all!(
+            &mut *tx,
+            LeadRow,
+            "SELECT l.working_group_id, o.id, o.name, o.tier FROM working_group_leads l
+             JOIN working_groups g ON g.id = l.working_group_id JOIN orgs o ON o.id = l.org_id
+             WHERE g.coalition_id = $1 ORDER BY o.id",
+            c.id,
+        )?;
+        let members = fetch_all!(
+            &mut *tx,
+            OrgBrief,
+            "SELECT o.id, o.name, o.tier FROM coalition_members m JOIN orgs o ON o.id = m.org_id
+             WHERE m.coalition_id = $1 ORDER BY m.joined_at, o.id",
+            c.id,
+        )?;
+        out.push(Coalition {
+            id: c.id,
+            name: c.name,
+            jurisdiction_code: c.jurisdiction_code,
+            groups: groups
+                .into_iter()
+                .map(|g| WorkingGroup {
+                    leads: leads
+                        .iter()
+                        .filter(|l| l.working_group_id == g.id)
+                        .map(|l| OrgBrief {
+                            id: l.id,
+                            name: l.name.clone(),
+                            tier: l.tier.clone(),
+                        })
+                        .collect(),
+                    id: g.id,
+                    name: g.name,
+                    description: g.description,
+                })
+                .collect(),
+            members,
+        });
+    }
+    Ok(out)
+}
+
+async fn coalition_of_group(
+    tx: &mut Tx,
+    scope: &Scope,
+    group_id: i64,
+) -> Result<(i64, String), AppError> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: i64,
+        jurisdiction_code: String,
+    }
+    let r = fetch_optional!(
+        tx,
+        Row,
+        "SELECT c.id, c.jurisdiction_code FROM working_groups g JOIN coalitions c ON c.id = g.coalition_id WHERE g.id = $1",
+        group_id,
+    )?
+    .filter(|r| scope.overlaps(&r.jurisdiction_code))
+    .ok_or(AppError::NotFound)?;
+    Ok((r.id, r.jurisdiction_code))
+}
+
+/// Admit an approved organisation to a coalition (idempotent).
+pub async fn admit(
+    db: &Db,
+    scope: Option<&Scope>,
+    coalition_id: i64,
+    org_id: i64,
+) -> Result<(), AppError> {
+    let mut tx = db.write().await?;
+    let code = fetch_optional!(
+        &mut tx,
+        (String,),
+        "SELECT jurisdiction_code FROM coalitions WHERE id = $1",
+        coalition_id
+    )?
+    .map(|r| r.0)
+    .filter(|c| scope.is_none_or(|s| s.overlaps(c)))
+    .ok_or(AppError::NotFound)?;
+    if let Some(s) = scope
+        && (!s.role().coordinates() || !s.covers(&code))
+    {
+        return Err(AppError::Forbidden);
+    }
+    let status = fetch_optional!(
+        &mut tx,
+        (String,),
+        "SELECT status FROM orgs WHERE id = $1",
+        org_id
+    )?;
+    match status {
+        None => return Err(AppError::invalid("org_id", "err-org")),
+        Some((s,)) if s != OrgStatus::Approved.as_str() => {
+            return Err(AppError::invalid("org_id", "err-org-not-approved"));
+        }
+        Some(_) => {}
+    }
+    let n = execute!(
+        &mut tx,
+        "INSERT INTO coalition_members (coalition_id, org_id, joined_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        coalition_id,
+        org_id,
+        now(),
+    )?;
+    if n > 0 {
+        let e = match scope {
+            Some(s) => NewEvent::by(s, "coalition.admit", "coalition", coalition_id, &code),
+            None => system_event("coalition.admit", "coalition", coalition_id, &code),
+        };
+        record(&mut tx, e.after(serde_json::json!({"org_id": org_id}))).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Replace a working group's lead organisations: one or two members of
+/// the coalition.
+pub async fn set_leads(
+    db: &Db,
+    scope: Option<&Scope>,
+    group_id: i64,
+    org_ids: &[i64],
+) -> Result<(), AppError> {
+    let mut tx = db.write().await?;
+    let (coalition_id, code) = match scope {
+        Some(s) => coalition_of_group(&mut tx, s, group_id).await?,
+        None => fetch_optional!(
+            &mut tx,
+            (i64, String),
+            "SELECT c.id, c.jurisdiction_code FROM working_groups g JOIN coalitions c ON c.id = g.coalition_id WHERE g.id = $1",
+            group_id,
+        )?
+        .ok_or(AppError::NotFound)?,
+    };
+    if let Some(s) = scope
+        && (!s.role().coordinates() || !s.covers(&code))
+    {
+        return Err(AppError::Forbidden);
+    }
+    let mut ids = org_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    if !(1..=2).contains(&ids.len()) {
+        return Err(AppError::invalid("org_ids", "err-leads-count"));
+    }
+    for &org in &ids {
+        let member = fetch_scalar!(
+            &mut tx,
+            i64,
+            "SELECT COUNT(*) FROM coalition_members WHERE coalition_id = $1 AND org_id = $2",
+            coalition_id,
+            org,
+        )?;
+        if member == 0 {
+            return Err(AppError::invalid("org_ids", "err-leads-member"));
+        }
+    }
+    let before = fetch_all!(
+        &mut tx,
+        (i64,),
+        "SELECT org_id FROM working_group_leads WHERE working_group_id = $1 ORDER BY org_id",
+        group_id
+    )?;
+    execute!(
+        &mut tx,
+        "DELETE FROM working_group_leads WHERE working_group_id = $1",
+        group_id
+    )?;
+    for &org in &ids {
+        execute!(
+            &mut tx,
+            "INSERT INTO working_group_leads (working_group_id, org_id) VALUES ($1, $2)",
+            group_id,
+            org
+        )?;
+    }
+    let before: Vec<i64> = before.into_iter().map(|r| r.0).collect();
+    let e = match scope {
+        Some(s) => NewEvent::by(
+            s,
+            "working_group.set_leads",
+            "working_group",
+            group_id,
+            &code,
+        ),
+        None => system_event("working_group.set_leads", "working_group", group_id, &code),
+    };
+    record(
+        &mut tx,
+        e.before(serde_json::json!({"org_ids": before}))
+            .after(serde_json::json!({"org_ids": ids})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,76 @@
+//! Starting the server: bind, connect, serve until a signal.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::access::limiter::Limiter;
+use crate::db::Db;
+use crate::web::{AppState, router};
+
+/// Sign-in attempts allowed per client address per minute.
+const SIGN_INS_PER_MINUTE: u32 = 20;
+
+/// A running server.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub db: Db,
+    handle: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    pub async fn wait(self) -> anyhow::Result<()> {
+        self.handle.await?.context("server stopped")
+    }
+    pub fn abort(&self) {
+        self.handle.abort();
+    }
+}
+
+/// The process-wide Prometheus recorder (installed once).
+fn metrics_handle() -> Option<metrics_exporter_prometheus::PrometheusHandle> {
+    static HANDLE: std::sync::OnceLock<Option<metrics_exporter_prometheus::PrometheusHandle>> =
+        std::sync::OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            metrics_exporter_prometheus::PrometheusBuilder::new()
+                .install_recorder()
+                .ok()
+        })
+        .clone()
+}
+
+/// Bind `listen` and serve the application on `db` in the background.
+pub async fn start(listen: &str, db: Db) -> anyhow::Result<Running> {
+    let listener = TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let addr = listener.local_addr()?;
+    let state = AppState {
+        db: db.clone(),
+        metrics: metrics_handle(),
+        login_limiter: Arc::new(Limiter::new(SIGN_INS_PER_MINUTE, Duration::from_secs(60))),
+    };
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let purge_db = db.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = crate::access::session_store::purge_expired(&purge_db).await {
+                tracing::warn!(error = %e, "purging expired sessions");
+            }
+        }
+    });
+    let handle = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+    });
+    Ok(Running { addr, db, handle })
+}

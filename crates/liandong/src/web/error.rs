@@ -1,0 +1,140 @@
+//! One error type for handlers. Internals are logged, never sent; field
+//! errors carry a message key rendered in the caller's language.
+
+use axum::http::StatusCode;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A field and the i18n key of what is wrong with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub key: &'static str,
+}
+
+impl FieldError {
+    pub fn new(field: &'static str, key: &'static str) -> FieldError {
+        FieldError { field, key }
+    }
+}
+
+/// Collected field errors of one submission.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Invalid(pub Vec<FieldError>);
+
+impl Invalid {
+    pub fn push(&mut self, e: FieldError) {
+        self.0.push(e);
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// Ok when nothing was wrong.
+    pub fn into_result(self) -> Result<(), AppError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Invalid(self))
+        }
+    }
+    /// The key of the first error on `field`, for showing next to it.
+    pub fn key_for(&self, field: &str) -> Option<&'static str> {
+        self.0.iter().find(|e| e.field == field).map(|e| e.key)
+    }
+    /// Require a non-blank value of at most `max` characters.
+    pub fn text(&mut self, field: &'static str, value: &str, max: usize) {
+        let v = value.trim();
+        if v.is_empty() {
+            self.push(FieldError::new(field, "err-required"));
+        } else if v.chars().count() > max {
+            self.push(FieldError::new(field, "err-too-long"));
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not signed in")]
+    Unauthorized,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    /// A conflict with the current state; the key explains it.
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    #[error("invalid input")]
+    Invalid(Invalid),
+    /// Too many attempts; the key explains it.
+    #[error("too many requests")]
+    TooMany(&'static str),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        AppError::Internal(e.into())
+    }
+}
+
+impl AppError {
+    pub fn invalid(field: &'static str, key: &'static str) -> AppError {
+        AppError::Invalid(Invalid(vec![FieldError::new(field, key)]))
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Unauthorized => "unauthorized",
+            AppError::Forbidden => "forbidden",
+            AppError::NotFound => "not_found",
+            AppError::Conflict(_) => "conflict",
+            AppError::Invalid(_) => "invalid",
+            AppError::TooMany(_) => "too_many_requests",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    /// The i18n key of the headline message.
+    pub fn message_key(&self) -> &'static str {
+        match self {
+            AppError::Unauthorized => "err-unauthorized",
+            AppError::Forbidden => "err-forbidden",
+            AppError::NotFound => "err-not-found",
+            AppError::Conflict(k) | AppError::TooMany(k) => k,
+            AppError::Invalid(_) => "err-invalid",
+            AppError::Internal(_) => "err-internal",
+        }
+    }
+}
+
+/// The JSON body of every API error.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// Stable code: unauthorized, forbidden, not_found, conflict, invalid, too_many_requests, internal.
+    pub error: &'static str,
+    /// Human message in the caller's language.
+    pub message: String,
+    /// Per-field messages when `error` is `invalid`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldMessage>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FieldMessage {
+    pub field: &'static str,
+    pub message: String,
+}
