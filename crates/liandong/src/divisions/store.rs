@@ -38,9 +38,8 @@ pub async fn mark(db: &Db, scope: &Scope, z: &NewZone) -> Result<Zone, AppError>
     let code = z.division_code.trim();
     match divisions::Tree::china().find(code) {
         None => errors.push(FieldError::new("division_code", "err-division")),
-        Some(_) if !scope.covers(code) => {
-            errors.push(FieldError::new("division_code", "err-outside-scope"))
-        }
+        // Outside the caller's jurisdiction is a refusal, not a typo.
+        Some(_) if !scope.covers(code) => return Err(AppError::Forbidden),
         Some(_) => {}
     }
     let compound = z.compound.trim();

@@ -21,8 +21,8 @@ pub async fn create(db: &Db, actor: Option<&Scope>, o: &NewOrg) -> Result<i64, A
     }
     let phone = o.validate().map_err(AppError::Invalid)?;
     let code = o.jurisdiction_code.trim();
-    if actor.is_some_and(|s| !s.overlaps(code)) {
-        return Err(AppError::invalid("jurisdiction_code", "err-outside-scope"));
+    if actor.is_some_and(|s| !s.covers(code)) {
+        return Err(AppError::Forbidden);
     }
     let mut tx = db.write().await?;
     let name = o.name.trim();

@@ -1,0 +1,321 @@
+//! The authorization matrix: every role × every endpoint × a record inside
+//! and outside the caller's jurisdiction. Inside: the role's rule decides.
+//! Outside: 403/404 (or, for lists, a 200 that does not mention the
+//! record), and never a field of it. New endpoints join `cases()`.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::both;
+use crate::harness::*;
+
+const ROLES: [&str; 8] = [
+    "anonymous",
+    "admin",
+    "coordinator",
+    "operator",
+    "caseworker",
+    "screener",
+    "volunteer",
+    "viewer",
+];
+/// The demo accounts' jurisdictions.
+fn jurisdiction(role: &str) -> &'static str {
+    match role {
+        "coordinator" | "operator" | "viewer" => "6101",
+        "caseworker" => "610113",
+        "screener" => "610113001",
+        "volunteer" => "610118",
+        _ => "",
+    }
+}
+/// Outside every Xi'an account: 武汉市江岸区.
+const OUTSIDE: &str = "420102";
+
+/// A record made fresh for one call, inside or outside the caller's area.
+struct Target {
+    org_id: i64,
+    zone_id: i64,
+    division: String,
+    /// A string only this record's body contains (must not leak outside).
+    secret: String,
+}
+
+async fn make_target(app: &TestApp, admin: &reqwest::Client, code: &str, n: usize) -> Target {
+    let code = if code.is_empty() { "61" } else { code };
+    let name = format!("矩阵测试组织{n}号");
+    let phone = format!("1380000{n:04}");
+    let (status, org) = json(
+        admin
+            .post(app.at("/api/orgs"))
+            .json(&json!({"name": name, "kind": "company", "tier": "county", "jurisdiction_code": code, "contact_name": "测试", "contact_phone": phone}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201, "{org}");
+    let compound = format!("矩阵小区{n}");
+    let (status, zone) = json(
+        admin
+            .post(app.at("/api/zones"))
+            .json(&json!({"division_code": code, "compound": compound, "level": "controlled"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201, "{zone}");
+    Target {
+        org_id: org["id"].as_i64().unwrap(),
+        zone_id: zone["id"].as_i64().unwrap(),
+        division: code.to_owned(),
+        secret: name,
+    }
+}
+
+struct Case {
+    name: &'static str,
+    method: Method,
+    path: fn(&Target) -> String,
+    body: fn(&Target) -> Option<Value>,
+    /// Roles allowed on a record inside their jurisdiction, and the status they get.
+    allowed: &'static [&'static str],
+    ok: u16,
+    /// Lists answer 200 to everyone signed in and filter instead of refusing.
+    list: bool,
+}
+
+const ALL: &[&str] = &[
+    "admin",
+    "coordinator",
+    "operator",
+    "caseworker",
+    "screener",
+    "volunteer",
+    "viewer",
+];
+const COORD: &[&str] = &["admin", "coordinator"];
+const ADMIN: &[&str] = &["admin"];
+
+fn cases() -> Vec<Case> {
+    fn none(_: &Target) -> Option<Value> {
+        None
+    }
+    vec![
+        Case {
+            name: "me",
+            method: Method::GET,
+            path: |_| "/api/me".into(),
+            body: none,
+            allowed: ALL,
+            ok: 200,
+            list: true,
+        },
+        Case {
+            name: "list orgs",
+            method: Method::GET,
+            path: |_| "/api/orgs".into(),
+            body: none,
+            allowed: ALL,
+            ok: 200,
+            list: true,
+        },
+        Case {
+            name: "get org",
+            method: Method::GET,
+            path: |t| format!("/api/orgs/{}", t.org_id),
+            body: none,
+            allowed: ALL,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            name: "create org",
+            method: Method::POST,
+            path: |_| "/api/orgs".into(),
+            body: |t| {
+                Some(
+                    json!({"name": format!("{}-新", t.secret), "kind": "company", "tier": "county", "jurisdiction_code": t.division, "contact_name": "某", "contact_phone": "13900000000"}),
+                )
+            },
+            allowed: COORD,
+            ok: 201,
+            list: false,
+        },
+        Case {
+            name: "approve org",
+            method: Method::POST,
+            path: |t| format!("/api/orgs/{}/approve", t.org_id),
+            body: |_| Some(json!({})),
+            allowed: COORD,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            name: "reject org",
+            method: Method::POST,
+            path: |t| format!("/api/orgs/{}/reject", t.org_id),
+            body: |_| Some(json!({})),
+            allowed: COORD,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            name: "reveal phone",
+            method: Method::POST,
+            path: |t| format!("/api/orgs/{}/reveal", t.org_id),
+            body: |_| Some(json!({"field": "contact_phone", "reason": "核实"})),
+            allowed: &["admin", "coordinator", "operator"],
+            ok: 200,
+            list: false,
+        },
+        Case {
+            name: "list zones",
+            method: Method::GET,
+            path: |t| format!("/api/zones?division={}", t.division),
+            body: none,
+            allowed: ALL,
+            ok: 200,
+            list: true,
+        },
+        Case {
+            name: "mark zone",
+            method: Method::POST,
+            path: |_| "/api/zones".into(),
+            body: |t| {
+                Some(
+                    json!({"division_code": t.division, "compound": format!("{}-区", t.secret), "level": "sealed"}),
+                )
+            },
+            allowed: COORD,
+            ok: 201,
+            list: false,
+        },
+        Case {
+            name: "lift zone",
+            method: Method::POST,
+            path: |t| format!("/api/zones/{}/lift", t.zone_id),
+            body: |_| Some(json!({})),
+            allowed: COORD,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            name: "division detail",
+            method: Method::GET,
+            path: |t| format!("/api/divisions/{}", t.division),
+            body: none,
+            allowed: ALL,
+            ok: 200,
+            list: true,
+        },
+        Case {
+            name: "coalitions",
+            method: Method::GET,
+            path: |_| "/api/coalitions".into(),
+            body: none,
+            allowed: ALL,
+            ok: 200,
+            list: true,
+        },
+        Case {
+            name: "list accounts",
+            method: Method::GET,
+            path: |_| "/api/accounts".into(),
+            body: none,
+            allowed: ADMIN,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            name: "create account",
+            method: Method::POST,
+            path: |_| "/api/accounts".into(),
+            body: |t| {
+                Some(
+                    json!({"username": format!("m{}", t.org_id), "display_name": "矩阵", "password": "matrix-password-1", "role": "viewer", "org_id": t.org_id, "jurisdiction_code": t.division}),
+                )
+            },
+            allowed: ADMIN,
+            ok: 201,
+            list: false,
+        },
+        Case {
+            name: "audit",
+            method: Method::GET,
+            path: |_| "/api/audit".into(),
+            body: none,
+            allowed: ADMIN,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            name: "audit csv",
+            method: Method::GET,
+            path: |_| "/api/audit.csv".into(),
+            body: none,
+            allowed: ADMIN,
+            ok: 200,
+            list: false,
+        },
+    ]
+}
+
+both!(authorization_matrix, |app| {
+    let admin = app.signed_in("admin").await;
+    let mut clients = Vec::new();
+    for role in ROLES {
+        clients.push(if role == "anonymous" {
+            app.client()
+        } else {
+            app.signed_in(role).await
+        });
+    }
+    let mut n = 0;
+    let mut failures = Vec::new();
+    for case in cases() {
+        for (role, client) in ROLES.iter().zip(&clients) {
+            for inside in [true, false] {
+                n += 1;
+                let area = if inside { jurisdiction(role) } else { OUTSIDE };
+                let t = make_target(&app, &admin, area, n).await;
+                let mut req = client.request(case.method.clone(), app.at(&(case.path)(&t)));
+                if let Some(b) = (case.body)(&t) {
+                    req = req.json(&b);
+                }
+                let res = req.send().await.unwrap();
+                let status = res.status().as_u16();
+                let body = res.text().await.unwrap();
+                let allowed = case.allowed.contains(role);
+                // Admin's jurisdiction is the whole country: nothing is outside.
+                let outside = !inside && *role != "admin";
+                let ok = if *role == "anonymous" {
+                    status == 401
+                } else if case.list {
+                    status == case.ok && (!outside || !body.contains(&t.secret))
+                } else if outside {
+                    matches!(status, 403 | 404) && !body.contains(&t.secret)
+                } else if allowed {
+                    status == case.ok
+                } else {
+                    status == 403 && !body.contains(&t.secret)
+                };
+                if !ok {
+                    failures.push(format!(
+                        "{} as {role} ({}): {status} {}",
+                        case.name,
+                        if inside { "inside" } else { "outside" },
+                        &body[..body.len().min(200)]
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {n} calls broke the rules:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+});

@@ -1,0 +1,16 @@
+//! One integration-test binary: the real router on a real port, on SQLite
+//! and on PostgreSQL. Every test is written once and run on both engines
+//! by the `both!` macro.
+//!
+//! PostgreSQL: `LIANDONG_TEST_POSTGRES` (default postgres://postgres@127.0.0.1:5432/postgres);
+//! a fresh database is created per test. When the server is unreachable the
+//! PostgreSQL variants are skipped with a notice, except under `CI=true`,
+//! where they fail.
+
+mod access;
+mod audit;
+mod authz;
+mod divisions;
+mod harness;
+mod orgs;
+mod platform;
