@@ -163,9 +163,13 @@ impl Tree {
     /// The embedded national tree, parsed on first use (about 665k
     /// divisions; see BENCHMARKS.md for time and memory).
     pub fn china() -> &'static Tree {
-        CHINA.get_or_init(|| {
-            Tree::parse(DIVISIONS_TXT, RENAMES_TSV).expect("embedded division data is valid")
-        })
+        CHINA.get_or_init(|| Tree::parse_embedded().expect("embedded division data is valid"))
+    }
+
+    /// Parse the embedded data into a new tree (what [`Tree::china`] does
+    /// once; benchmarks call it repeatedly).
+    pub fn parse_embedded() -> Result<Tree, DataError> {
+        Tree::parse(DIVISIONS_TXT, RENAMES_TSV)
     }
 
     /// Parse data in the format written by `data/build.py`. Names borrow
