@@ -126,6 +126,14 @@ fn port_in_use_and_bad_urls_exit_with_one_line() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("mysql"), "{err}");
+    // A data directory that cannot be created (a file stands in the way).
+    let blocker = dir.path().join("not-a-dir");
+    std::fs::write(&blocker, b"x").unwrap();
+    let out = std::process::Command::new(bin).args(["migrate", "--data-dir"]).arg(blocker.join("sub")).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("cannot create data directory"), "{err}");
     let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = held.local_addr().unwrap().to_string();
     let out = std::process::Command::new(bin)
@@ -137,3 +145,11 @@ fn port_in_use_and_bad_urls_exit_with_one_line() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains(&format!("cannot listen on {addr}")), "{err}");
 }
+
+both!(demo_loads_once, |app| {
+    let again = liandong::demo::load(&app.db).await.unwrap();
+    assert!(again.contains("already loaded"), "{again}");
+    let c = app.signed_in("admin").await;
+    let (_, orgs) = json(c.get(app.at("/api/orgs")).send().await.unwrap()).await;
+    assert_eq!(orgs.as_array().unwrap().len(), 16);
+});
