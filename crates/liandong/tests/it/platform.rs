@@ -129,7 +129,11 @@ fn port_in_use_and_bad_urls_exit_with_one_line() {
     // A data directory that cannot be created (a file stands in the way).
     let blocker = dir.path().join("not-a-dir");
     std::fs::write(&blocker, b"x").unwrap();
-    let out = std::process::Command::new(bin).args(["migrate", "--data-dir"]).arg(blocker.join("sub")).output().unwrap();
+    let out = std::process::Command::new(bin)
+        .args(["migrate", "--data-dir"])
+        .arg(blocker.join("sub"))
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");

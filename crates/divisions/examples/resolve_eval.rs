@@ -1,0 +1,146 @@
+//! Accuracy and speed of the address resolver on the labelled set.
+//! `cargo run --release -p divisions --example resolve_eval [TSV] [RUNS]`
+//! (default `crates/divisions/eval/addresses.tsv`, 5 runs). Prints build
+//! time and memory, single-core throughput (median of RUNS), and accuracy
+//! per level and per kind of mess as markdown.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use divisions::{DivisionLevel, Resolver, Tree};
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn level_of(name: &str) -> Option<DivisionLevel> {
+    DivisionLevel::ALL.into_iter().find(|l| l.as_str() == name)
+}
+
+#[derive(Default)]
+struct Tally {
+    rows: usize,
+    street_due: usize,
+    street_ok: usize,
+    community_due: usize,
+    community_ok: usize,
+    wrong: usize,
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let path = args
+        .next()
+        .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/eval/addresses.tsv").to_owned());
+    let runs: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(5);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
+    let rows: Vec<(&str, &str, Option<DivisionLevel>, &str)> = text
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let mut f = l.split('\t');
+            Some((
+                f.next()?,
+                f.next()?,
+                level_of(f.next()?),
+                f.next().unwrap_or(""),
+            ))
+        })
+        .collect();
+
+    let rss0 = rss_kib();
+    let t = Instant::now();
+    let tree = Tree::china();
+    let tree_ms = t.elapsed().as_secs_f64() * 1e3;
+    let t = Instant::now();
+    let resolver = Resolver::new(tree);
+    let build_ms = t.elapsed().as_secs_f64() * 1e3;
+    let rss_mib = rss_kib().saturating_sub(rss0) as f64 / 1024.0;
+
+    let addresses: Vec<&str> = rows.iter().map(|r| r.0).collect();
+    let mut rates = Vec::new();
+    for _ in 0..runs {
+        let t = Instant::now();
+        let mut n = 0usize;
+        for a in &addresses {
+            n += usize::from(resolver.resolve(a).division.is_some());
+        }
+        std::hint::black_box(n);
+        rates.push(addresses.len() as f64 / t.elapsed().as_secs_f64());
+    }
+    rates.sort_by(|a, b| a.total_cmp(b));
+    let t = Instant::now();
+    let batch = resolver.resolve_batch(&addresses);
+    let batch_rate = addresses.len() as f64 / t.elapsed().as_secs_f64();
+
+    let mut by_kind: BTreeMap<&str, Tally> = BTreeMap::new();
+    let mut total = Tally::default();
+    let mut wrong_examples = Vec::new();
+    for ((addr, truth, expect, kind), res) in rows.iter().zip(&batch) {
+        let got = res
+            .division
+            .map(|d| tree.division(d).code())
+            .unwrap_or_default();
+        for t in [&mut total, by_kind.entry(kind).or_default()] {
+            t.rows += 1;
+            if expect.is_some_and(|e| e >= DivisionLevel::Street) {
+                t.street_due += 1;
+                t.street_ok += usize::from(got.len() >= 9 && truth.starts_with(&got[..9]));
+            }
+            if *expect == Some(DivisionLevel::Community) {
+                t.community_due += 1;
+                t.community_ok += usize::from(got == *truth);
+            }
+            t.wrong += usize::from(!truth.starts_with(&got));
+        }
+        if !truth.starts_with(&got) && wrong_examples.len() < 15 {
+            wrong_examples.push(format!("{addr} → {got} (truth {truth})"));
+        }
+    }
+    let pct = |a: usize, b: usize| {
+        if b == 0 {
+            "—".to_owned()
+        } else {
+            format!("{:.2}%", 100.0 * a as f64 / b as f64)
+        }
+    };
+    println!("set: {path} ({} rows)\n", rows.len());
+    println!("| build | value |\n| --- | --- |");
+    println!(
+        "| tree load | {tree_ms:.0} ms |\n| matcher build | {build_ms:.0} ms |\n| tree + matcher, total | {:.0} ms |",
+        tree_ms + build_ms
+    );
+    println!("| resident memory added (tree + matcher) | {rss_mib:.0} MiB |");
+    println!(
+        "| one core, median of {runs} | {:.0} addresses/s (min {:.0}, max {:.0}) |",
+        rates[runs / 2],
+        rates[0],
+        rates[runs - 1]
+    );
+    println!("| all cores (resolve_batch) | {batch_rate:.0} addresses/s |\n");
+    println!(
+        "| kind | rows | street | community | wrong claims |\n| --- | ---: | ---: | ---: | ---: |"
+    );
+    for (kind, t) in by_kind.iter().chain([(&"all", &total)]) {
+        println!(
+            "| {kind} | {} | {} | {} | {} |",
+            t.rows,
+            pct(t.street_ok, t.street_due),
+            pct(t.community_ok, t.community_due),
+            pct(t.wrong, t.rows)
+        );
+    }
+    if !wrong_examples.is_empty() {
+        println!("\nwrong claims (first {}):", wrong_examples.len());
+        for w in wrong_examples {
+            println!("- {w}");
+        }
+    }
+}
