@@ -314,14 +314,14 @@ async fn insert(db: &Db) -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("account {username}: {e:?}"))?,
         );
     }
-    // Zones as on 2021-12-23, when Xi'an sealed the city: 兴善寺社区 sealed,
+    // Zones as on 2021-12-23, when Xi'an sealed the city: 兴善社区 sealed,
     // the rest of 小寨路街道 controlled, 雁塔区 on precaution.
     let mut tx = db.write().await?;
     let start = time::macros::datetime!(2021-12-23 00:00 +08:00).to_offset(time::UtcOffset::UTC);
     let coordinator = account_ids[1];
-    let xingshansi = divisions::Tree::china()
+    let xingshan = divisions::Tree::china()
         .search_divisions(
-            "兴善寺",
+            "兴善社区",
             divisions::Tree::china().find("610113001").map(|d| d.id()),
             1,
         )
@@ -329,7 +329,7 @@ async fn insert(db: &Db) -> anyhow::Result<()> {
         .map(|d| d.code())
         .unwrap_or_else(|| "610113001".to_owned());
     for (code, compound, level, reason) in [
-        (xingshansi.as_str(), "", "sealed", "出现确诊病例"),
+        (xingshan.as_str(), "", "sealed", "出现确诊病例"),
         ("610113001", "长延堡小区", "controlled", "密接居住小区"),
         ("610113", "", "precaution", "全市防控"),
     ] {

@@ -156,4 +156,23 @@ both!(demo_loads_once, |app| {
     let c = app.signed_in("admin").await;
     let (_, orgs) = json(c.get(app.at("/api/orgs")).send().await.unwrap()).await;
     assert_eq!(orgs.as_array().unwrap().len(), 16);
+    let (_, zones) = json(
+        c.get(app.at("/api/zones?division=610113001&active=true"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let sealed: Vec<&serde_json::Value> = zones
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|z| z["level"] == "sealed")
+        .collect();
+    assert_eq!(sealed.len(), 1);
+    assert_eq!(
+        sealed[0]["division_code"].as_str().map(str::len),
+        Some(12),
+        "兴善社区 is a community"
+    );
 });
