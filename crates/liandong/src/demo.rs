@@ -7,6 +7,7 @@ use std::fmt::Write;
 use anyhow::Context;
 
 use crate::access::store::NewAccount;
+use crate::audit::model::NewEvent;
 use crate::db::{Db, now};
 use crate::orgs::model::NewOrg;
 use crate::orgs::store as orgs;
@@ -239,8 +240,11 @@ async fn insert(db: &Db) -> anyhow::Result<()> {
             "UPDATE orgs SET status = 'approved' WHERE id = $1",
             id
         )?;
-        crate::audit::store::record(&mut tx, orgs::system_event("org.approve", "org", id, o.3))
-            .await?;
+        crate::audit::store::record(
+            &mut tx,
+            NewEvent::by_or_system(None, "org.approve", "org", id, o.3),
+        )
+        .await?;
         tx.commit().await?;
         ids.push(id);
     }
@@ -272,7 +276,7 @@ async fn insert(db: &Db) -> anyhow::Result<()> {
         }
         crate::audit::store::record(
             &mut tx,
-            orgs::system_event("coalition.create", "coalition", id, "61"),
+            NewEvent::by_or_system(None, "coalition.create", "coalition", id, "61"),
         )
         .await?;
         tx.commit().await?;
@@ -345,8 +349,11 @@ async fn insert(db: &Db) -> anyhow::Result<()> {
             coordinator,
             now(),
         )?;
-        crate::audit::store::record(&mut tx, orgs::system_event("zone.mark", "zone", id, code))
-            .await?;
+        crate::audit::store::record(
+            &mut tx,
+            NewEvent::by_or_system(None, "zone.mark", "zone", id, code),
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(())

@@ -58,22 +58,17 @@ async fn home(
     c: Chrome,
 ) -> Result<Response, AppError> {
     let mut tx = state.db.read().await?;
-    let count = |status: &'static str| (status, scope.jurisdiction().to_owned());
-    let (approved, pending) = (count("approved"), count("pending"));
-    let approved_orgs = fetch_scalar!(
-        &mut tx,
-        i64,
-        "SELECT COUNT(*) FROM orgs WHERE status = $1 AND (jurisdiction_code LIKE $2 || '%' OR $2 LIKE jurisdiction_code || '%')",
-        approved.0,
-        approved.1,
-    )?;
-    let pending_orgs = fetch_scalar!(
-        &mut tx,
-        i64,
-        "SELECT COUNT(*) FROM orgs WHERE status = $1 AND (jurisdiction_code LIKE $2 || '%' OR $2 LIKE jurisdiction_code || '%')",
-        pending.0,
-        pending.1,
-    )?;
+    let mut count = async |status: &str| {
+        fetch_scalar!(
+            &mut tx,
+            i64,
+            "SELECT COUNT(*) FROM orgs WHERE status = $1 AND (jurisdiction_code LIKE $2 || '%' OR $2 LIKE jurisdiction_code || '%')",
+            status,
+            scope.jurisdiction(),
+        )
+    };
+    let approved_orgs = count("approved").await?;
+    let pending_orgs = count("pending").await?;
     let zones = crate::divisions::store::list(&mut tx, &scope, scope.jurisdiction(), true).await?;
     let tree = divisions::Tree::china();
     let communities = match tree.find(scope.jurisdiction()) {

@@ -114,17 +114,16 @@ pub async fn sign_in(
         return Err(AppError::TooMany("err-locked"));
     }
     let ok = password::verify(password_input.to_owned(), c.password_hash.clone()).await;
-    let event = |action| NewEvent {
-        actor_id: Some(c.id),
-        actor_name: c.username.clone(),
-        action,
-        entity: "account",
-        entity_id: c.id.to_string(),
-        division_code: c.jurisdiction_code.clone(),
-        ip: ip.to_owned(),
-        reason: String::new(),
-        before: None,
-        after: None,
+    let event = |action| {
+        NewEvent::new(
+            Some(c.id),
+            &c.username,
+            ip,
+            action,
+            "account",
+            c.id,
+            &c.jurisdiction_code,
+        )
     };
     if !ok || c.disabled {
         let failed = c.failed_logins + 1;
@@ -264,21 +263,7 @@ pub async fn create(db: &Db, actor: Option<&Scope>, a: &NewAccount) -> Result<i6
     let after = serde_json::json!({
         "username": username, "role": role.as_str(), "org_id": a.org_id, "jurisdiction_code": jurisdiction,
     });
-    let event = match actor {
-        Some(s) => NewEvent::by(s, "account.create", "account", id, jurisdiction),
-        None => NewEvent {
-            actor_id: None,
-            actor_name: "cli".to_owned(),
-            action: "account.create",
-            entity: "account",
-            entity_id: id.to_string(),
-            division_code: jurisdiction.to_owned(),
-            ip: String::new(),
-            reason: String::new(),
-            before: None,
-            after: None,
-        },
-    };
+    let event = NewEvent::by_or_system(actor, "account.create", "account", id, jurisdiction);
     record(&mut tx, event.after(after)).await?;
     tx.commit().await?;
     Ok(id)

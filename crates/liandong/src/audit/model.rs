@@ -26,6 +26,29 @@ pub struct NewEvent {
 }
 
 impl NewEvent {
+    pub fn new(
+        actor_id: Option<i64>,
+        actor_name: &str,
+        ip: &str,
+        action: &'static str,
+        entity: &'static str,
+        entity_id: impl ToString,
+        division_code: &str,
+    ) -> NewEvent {
+        NewEvent {
+            actor_id,
+            actor_name: actor_name.to_owned(),
+            action,
+            entity,
+            entity_id: entity_id.to_string(),
+            division_code: division_code.to_owned(),
+            ip: ip.to_owned(),
+            reason: String::new(),
+            before: None,
+            after: None,
+        }
+    }
+
     /// An event done by the signed-in caller.
     pub fn by(
         scope: &Scope,
@@ -34,17 +57,22 @@ impl NewEvent {
         entity_id: impl ToString,
         division_code: &str,
     ) -> NewEvent {
-        NewEvent {
-            actor_id: Some(scope.account_id()),
-            actor_name: scope.username().to_owned(),
-            action,
-            entity,
-            entity_id: entity_id.to_string(),
-            division_code: division_code.to_owned(),
-            ip: scope.ip().to_owned(),
-            reason: String::new(),
-            before: None,
-            after: None,
+        let (id, name, ip) = (Some(scope.account_id()), scope.username(), scope.ip());
+        NewEvent::new(id, name, ip, action, entity, entity_id, division_code)
+    }
+
+    /// An event done by the caller, or by the machine's operator (command
+    /// line, demo loader) when there is no caller.
+    pub fn by_or_system(
+        scope: Option<&Scope>,
+        action: &'static str,
+        entity: &'static str,
+        entity_id: impl ToString,
+        division_code: &str,
+    ) -> NewEvent {
+        match scope {
+            Some(s) => NewEvent::by(s, action, entity, entity_id, division_code),
+            None => NewEvent::new(None, "system", "", action, entity, entity_id, division_code),
         }
     }
 

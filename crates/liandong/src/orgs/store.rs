@@ -53,29 +53,10 @@ pub async fn create(db: &Db, actor: Option<&Scope>, o: &NewOrg) -> Result<i64, A
     )?;
     // The event keeps the record without the phone: logs hold no personal data.
     let after = serde_json::json!({"name": name, "kind": o.kind.trim(), "tier": o.tier.trim(), "jurisdiction_code": code, "status": "pending"});
-    let event = match actor {
-        Some(s) => NewEvent::by(s, "org.create", "org", id, code),
-        None => system_event("org.create", "org", id, code),
-    };
+    let event = NewEvent::by_or_system(actor, "org.create", "org", id, code);
     record(&mut tx, event.after(after)).await?;
     tx.commit().await?;
     Ok(id)
-}
-
-/// An event by the machine's operator (command line, demo loader).
-pub fn system_event(action: &'static str, entity: &'static str, id: i64, code: &str) -> NewEvent {
-    NewEvent {
-        actor_id: None,
-        actor_name: "system".to_owned(),
-        action,
-        entity,
-        entity_id: id.to_string(),
-        division_code: code.to_owned(),
-        ip: String::new(),
-        reason: String::new(),
-        before: None,
-        after: None,
-    }
 }
 
 async fn row(tx: &mut Tx, scope: &Scope, id: i64) -> Result<OrgRow, AppError> {
@@ -338,10 +319,7 @@ pub async fn admit(
         now(),
     )?;
     if n > 0 {
-        let e = match scope {
-            Some(s) => NewEvent::by(s, "coalition.admit", "coalition", coalition_id, &code),
-            None => system_event("coalition.admit", "coalition", coalition_id, &code),
-        };
+        let e = NewEvent::by_or_system(scope, "coalition.admit", "coalition", coalition_id, &code);
         record(&mut tx, e.after(serde_json::json!({"org_id": org_id}))).await?;
     }
     tx.commit().await?;
@@ -410,16 +388,13 @@ pub async fn set_leads(
         )?;
     }
     let before: Vec<i64> = before.into_iter().map(|r| r.0).collect();
-    let e = match scope {
-        Some(s) => NewEvent::by(
-            s,
-            "working_group.set_leads",
-            "working_group",
-            group_id,
-            &code,
-        ),
-        None => system_event("working_group.set_leads", "working_group", group_id, &code),
-    };
+    let e = NewEvent::by_or_system(
+        scope,
+        "working_group.set_leads",
+        "working_group",
+        group_id,
+        &code,
+    );
     record(
         &mut tx,
         e.before(serde_json::json!({"org_ids": before}))

@@ -5,14 +5,13 @@ both!(
     wrong_password_names_the_field_in_the_callers_language,
     |app| {
         let c = app.client();
-        let (status, body) = json(
-            c.post(app.at("/api/session"))
-                .json(&serde_json::json!({"username": "viewer", "password": "nope"}))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let (status, body) = app
+            .post(
+                &c,
+                "/api/session",
+                &serde_json::json!({"username": "viewer", "password": "nope"}),
+            )
+            .await;
         assert_eq!(status, 422);
         assert_eq!(body["fields"][0]["field"], "password");
         assert_eq!(body["fields"][0]["message"], "用户名或密码不正确");
@@ -65,7 +64,7 @@ both!(repeated_failures_lock_the_account, |app| {
 
 both!(sign_out_ends_the_session, |app| {
     let c = app.signed_in("operator").await;
-    let (_, me) = json(c.get(app.at("/api/me")).send().await.unwrap()).await;
+    let (_, me) = app.get(&c, "/api/me").await;
     assert_eq!(me["role"], "operator");
     assert_eq!(me["jurisdiction_name"], "陕西省西安市");
     assert_eq!(
@@ -81,26 +80,24 @@ both!(sign_out_ends_the_session, |app| {
 
 both!(password_change_checks_the_current_one, |app| {
     let c = app.signed_in("caseworker").await;
-    let (status, body) = json(
-        c.post(app.at("/api/me/password"))
-            .json(&serde_json::json!({"current_password": "wrong", "new_password": "a-much-better-one"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = app
+        .post(
+            &c,
+            "/api/me/password",
+            &serde_json::json!({"current_password": "wrong", "new_password": "a-much-better-one"}),
+        )
+        .await;
     assert_eq!(
         (status, body["fields"][0]["field"].as_str()),
         (422, Some("current_password"))
     );
-    let (status, body) = json(
-        c.post(app.at("/api/me/password"))
-            .json(&serde_json::json!({"current_password": PASSWORD, "new_password": "123"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = app
+        .post(
+            &c,
+            "/api/me/password",
+            &serde_json::json!({"current_password": PASSWORD, "new_password": "123"}),
+        )
+        .await;
     assert_eq!(
         (status, body["fields"][0]["field"].as_str()),
         (422, Some("new_password"))
@@ -126,36 +123,20 @@ both!(password_change_checks_the_current_one, |app| {
 
 both!(admins_create_accounts_within_their_jurisdiction, |app| {
     let admin = app.signed_in("admin").await;
-    let (_, me) = json(admin.get(app.at("/api/me")).send().await.unwrap()).await;
+    let (_, me) = app.get(&admin, "/api/me").await;
     let body = serde_json::json!({
         "username": "zhang.wei", "display_name": "张伟", "password": "volunteer-2022",
         "role": "volunteer", "org_id": me["org_id"], "jurisdiction_code": "610116"
     });
-    let (status, created) = json(
-        admin
-            .post(app.at("/api/accounts"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, created) = app.post(&admin, "/api/accounts", &body).await;
     assert_eq!(status, 201, "{created}");
     // A retry of the same submission does not make a second account.
-    let (status, dup) = json(
-        admin
-            .post(app.at("/api/accounts"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, dup) = app.post(&admin, "/api/accounts", &body).await;
     assert_eq!(
         (status, dup["fields"][0]["field"].as_str()),
         (422, Some("username"))
     );
-    let (_, list) = json(admin.get(app.at("/api/accounts")).send().await.unwrap()).await;
+    let (_, list) = app.get(&admin, "/api/accounts").await;
     assert_eq!(
         list.as_array()
             .unwrap()
@@ -165,15 +146,7 @@ both!(admins_create_accounts_within_their_jurisdiction, |app| {
         1
     );
     let bad = serde_json::json!({"username": "x", "display_name": "", "password": "short", "role": "boss", "org_id": 99999, "jurisdiction_code": "999999"});
-    let (status, errs) = json(
-        admin
-            .post(app.at("/api/accounts"))
-            .json(&bad)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, errs) = app.post(&admin, "/api/accounts", &bad).await;
     assert_eq!(status, 422);
     let fields: Vec<&str> = errs["fields"]
         .as_array()
@@ -200,6 +173,6 @@ both!(admins_create_accounts_within_their_jurisdiction, |app| {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    let (_, me) = json(v.get(app.at("/api/me")).send().await.unwrap()).await;
+    let (_, me) = app.get(&v, "/api/me").await;
     assert_eq!(me["jurisdiction_name"], "陕西省西安市长安区");
 });

@@ -13,12 +13,12 @@ both!(search_and_detail_show_the_tree, |app| {
     assert_eq!(status, 200);
     assert_eq!(hits[0]["code"], "610113001");
     assert_eq!(hits[0]["full_name"], "陕西省西安市雁塔区小寨路街道");
-    let (_, hits) = json(c.get(app.at("/api/divisions?q=户县")).send().await.unwrap()).await;
+    let (_, hits) = app.get(&c, "/api/divisions?q=户县").await;
     assert_eq!(
         (hits[0]["code"].as_str(), hits[0]["former_name"].as_str()),
         (Some("610118"), Some("户县"))
     );
-    let (_, xian) = json(c.get(app.at("/api/divisions/6101")).send().await.unwrap()).await;
+    let (_, xian) = app.get(&c, "/api/divisions/6101").await;
     assert_eq!(xian["children"].as_array().unwrap().len(), 13);
     assert_eq!(xian["counts"]["street"], 172);
     assert_eq!(xian["counts"]["community"], 3223);
@@ -46,45 +46,25 @@ both!(search_and_detail_show_the_tree, |app| {
 both!(zones_are_marked_lifted_and_kept_as_history, |app| {
     let c = app.signed_in("coordinator").await;
     let body = serde_json::json!({"division_code": "610113002", "compound": "测试小区", "level": "sealed", "reason": "确诊病例"});
-    let (status, zone) = json(
-        c.post(app.at("/api/zones"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, zone) = app.post(&c, "/api/zones", &body).await;
     assert_eq!(status, 201, "{zone}");
     assert_eq!(zone["level"], "sealed");
     // A second open zone on the same place is a conflict, not a duplicate.
-    let (status, _) = json(
-        c.post(app.at("/api/zones"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _) = app.post(&c, "/api/zones", &body).await;
     assert_eq!(status, 409);
     let id = zone["id"].as_i64().unwrap();
-    let (status, lifted) = json(
-        c.post(app.at(&format!("/api/zones/{id}/lift")))
-            .json(&serde_json::json!({"reason": "连续14天无新增"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, lifted) = app
+        .post(
+            &c,
+            &format!("/api/zones/{id}/lift"),
+            &serde_json::json!({"reason": "连续14天无新增"}),
+        )
+        .await;
     assert_eq!(status, 200);
     assert!(lifted["lifted_at"].is_string());
-    let (status, _) = json(
-        c.post(app.at(&format!("/api/zones/{id}/lift")))
-            .json(&serde_json::json!({}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _) = app
+        .post(&c, &format!("/api/zones/{id}/lift"), &serde_json::json!({}))
+        .await;
     assert_eq!(status, 409);
     let (_, all) = json(
         c.get(app.at("/api/zones?division=610113002"))
@@ -140,14 +120,7 @@ both!(bad_zone_input_names_every_field_and_writes_nothing, |app| {
         (),
     );
     let body = serde_json::json!({"division_code": "6101130019", "level": "purple", "starts_at": "yesterday"});
-    let (status, errs) = json(
-        c.post(app.at("/api/zones"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, errs) = app.post(&c, "/api/zones", &body).await;
     assert_eq!(status, 422);
     let fields: Vec<&str> = errs["fields"]
         .as_array()

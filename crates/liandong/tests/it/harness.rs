@@ -122,6 +122,33 @@ impl TestApp {
         c
     }
 
+    /// GET a path; the status and the body as JSON (or a JSON string).
+    pub async fn get(&self, c: &Client, path: &str) -> (u16, Value) {
+        json(c.get(self.at(path)).send().await.unwrap()).await
+    }
+
+    /// Send a JSON body with `method`; the status and the JSON answer.
+    pub async fn send(
+        &self,
+        c: &Client,
+        method: reqwest::Method,
+        path: &str,
+        body: &Value,
+    ) -> (u16, Value) {
+        json(
+            c.request(method, self.at(path))
+                .json(body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn post(&self, c: &Client, path: &str, body: &Value) -> (u16, Value) {
+        self.send(c, reqwest::Method::POST, path, body).await
+    }
+
     pub fn at(&self, path: &str) -> String {
         format!("{}{}", self.url, path)
     }

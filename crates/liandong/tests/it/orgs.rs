@@ -10,14 +10,9 @@ fn new_org(name: &str, code: &str) -> serde_json::Value {
 
 both!(onboarding_request_is_approved_once, |app| {
     let c = app.signed_in("coordinator").await;
-    let (status, created) = json(
-        c.post(app.at("/api/orgs"))
-            .json(&new_org("雁塔区青年突击队", "610113"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, created) = app
+        .post(&c, "/api/orgs", &new_org("雁塔区青年突击队", "610113"))
+        .await;
     assert_eq!(status, 201, "{created}");
     let id = created["id"].as_i64().unwrap();
     let (_, org) = json(
@@ -30,23 +25,21 @@ both!(onboarding_request_is_approved_once, |app| {
     assert_eq!(org["status"], "pending");
     assert_eq!(org["contact_phone"], "139****5678");
     assert_eq!(org["jurisdiction_name"], "陕西省西安市雁塔区");
-    let (status, org) = json(
-        c.post(app.at(&format!("/api/orgs/{id}/approve")))
-            .json(&serde_json::json!({"reason": "材料齐全"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, org) = app
+        .post(
+            &c,
+            &format!("/api/orgs/{id}/approve"),
+            &serde_json::json!({"reason": "材料齐全"}),
+        )
+        .await;
     assert_eq!((status, org["status"].as_str()), (200, Some("approved")));
-    let (status, _) = json(
-        c.post(app.at(&format!("/api/orgs/{id}/reject")))
-            .json(&serde_json::json!({}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _) = app
+        .post(
+            &c,
+            &format!("/api/orgs/{id}/reject"),
+            &serde_json::json!({}),
+        )
+        .await;
     assert_eq!(status, 409);
     let (_, pending) = json(
         c.get(app.at("/api/orgs?status=pending"))
@@ -57,14 +50,9 @@ both!(onboarding_request_is_approved_once, |app| {
     .await;
     assert!(pending.as_array().unwrap().iter().all(|o| o["id"] != id));
     // The same name again is refused by field.
-    let (status, errs) = json(
-        c.post(app.at("/api/orgs"))
-            .json(&new_org("雁塔区青年突击队", "610113"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, errs) = app
+        .post(&c, "/api/orgs", &new_org("雁塔区青年突击队", "610113"))
+        .await;
     assert_eq!(
         (status, errs["fields"][0]["field"].as_str()),
         (422, Some("name"))
@@ -118,26 +106,24 @@ both!(revealing_a_phone_needs_a_reason_and_is_logged, |app| {
     .await;
     let id = orgs[0]["id"].as_i64().unwrap();
     assert_eq!(orgs[0]["contact_phone"], "139****0003");
-    let (status, errs) = json(
-        c.post(app.at(&format!("/api/orgs/{id}/reveal")))
-            .json(&serde_json::json!({"field": "contact_phone", "reason": ""}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, errs) = app
+        .post(
+            &c,
+            &format!("/api/orgs/{id}/reveal"),
+            &serde_json::json!({"field": "contact_phone", "reason": ""}),
+        )
+        .await;
     assert_eq!(
         (status, errs["fields"][0]["field"].as_str()),
         (422, Some("reason"))
     );
-    let (status, shown) = json(
-        c.post(app.at(&format!("/api/orgs/{id}/reveal")))
-            .json(&serde_json::json!({"field": "contact_phone", "reason": "核实物资需求"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, shown) = app
+        .post(
+            &c,
+            &format!("/api/orgs/{id}/reveal"),
+            &serde_json::json!({"field": "contact_phone", "reason": "核实物资需求"}),
+        )
+        .await;
     assert_eq!(
         (status, shown["value"].as_str()),
         (200, Some("13991100003"))
@@ -177,7 +163,7 @@ both!(revealing_a_phone_needs_a_reason_and_is_logged, |app| {
 
 both!(the_demo_coalition_has_eight_led_groups, |app| {
     let c = app.signed_in("viewer").await;
-    let (_, list) = json(c.get(app.at("/api/coalitions")).send().await.unwrap()).await;
+    let (_, list) = app.get(&c, "/api/coalitions").await;
     let coalition = &list[0];
     assert_eq!(coalition["name"], "陕西社会组织抗疫联合行动");
     let groups = coalition["groups"].as_array().unwrap();
@@ -189,15 +175,14 @@ both!(the_demo_coalition_has_eight_led_groups, |app| {
     );
     let admin = app.signed_in("admin").await;
     let gid = groups[0]["id"].as_i64().unwrap();
-    let (status, errs) = json(
-        admin
-            .put(app.at(&format!("/api/working-groups/{gid}/leads")))
-            .json(&serde_json::json!({"org_ids": [1, 2, 3]}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, errs) = app
+        .send(
+            &admin,
+            reqwest::Method::PUT,
+            &format!("/api/working-groups/{gid}/leads"),
+            &serde_json::json!({"org_ids": [1, 2, 3]}),
+        )
+        .await;
     assert_eq!(
         (status, errs["fields"][0]["field"].as_str()),
         (422, Some("org_ids"))

@@ -154,7 +154,7 @@ both!(demo_loads_once, |app| {
     let again = liandong::demo::load(&app.db).await.unwrap();
     assert!(again.contains("already loaded"), "{again}");
     let c = app.signed_in("admin").await;
-    let (_, orgs) = json(c.get(app.at("/api/orgs")).send().await.unwrap()).await;
+    let (_, orgs) = app.get(&c, "/api/orgs").await;
     assert_eq!(orgs.as_array().unwrap().len(), 16);
     let (_, zones) = json(
         c.get(app.at("/api/zones?division=610113001&active=true"))
