@@ -45,12 +45,12 @@ async fn make_target(app: &TestApp, admin: &reqwest::Client, code: &str, n: usiz
     let code = if code.is_empty() { "61" } else { code };
     let name = format!("矩阵测试组织{n}号");
     let phone = format!("1380000{n:04}");
-    let (status, org) = app.post(&admin, "/api/orgs", &json!({"name": name, "kind": "company", "tier": "county", "jurisdiction_code": code, "contact_name": "测试", "contact_phone": phone})).await;
+    let (status, org) = app.post(admin, "/api/orgs", &json!({"name": name, "kind": "company", "tier": "county", "jurisdiction_code": code, "contact_name": "测试", "contact_phone": phone})).await;
     assert_eq!(status, 201, "{org}");
     let compound = format!("矩阵小区{n}");
     let (status, zone) = app
         .post(
-            &admin,
+            admin,
             "/api/zones",
             &json!({"division_code": code, "compound": compound, "level": "controlled"}),
         )
