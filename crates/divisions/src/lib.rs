@@ -302,6 +302,11 @@ impl Tree {
         Division { tree: self, id }
     }
 
+    /// The `i`-th division in depth-first order.
+    pub fn by_index(&self, i: usize) -> Option<Division<'_>> {
+        (i < self.nodes.len()).then(|| self.division(DivisionId(i as u32)))
+    }
+
     /// Provinces, in code order.
     pub fn roots(&self) -> impl Iterator<Item = Division<'_>> {
         self.roots.iter().map(|&id| self.division(id))

@@ -17,6 +17,7 @@
 //! 4. Where several divisions remain (two 新村 in one district, a 新城区 with
 //!    no city), the answer is their deepest common ancestor: never a guess.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use aho_corasick::{AhoCorasick, MatchKind};
@@ -86,7 +87,7 @@ struct Trie {
 impl Trie {
     /// Build the subtrie of `keys` (sorted, sharing their first `depth`
     /// bytes) and return its node.
-    fn build(&mut self, keys: &[(&'static str, DivisionId)], depth: usize) -> u32 {
+    fn build(&mut self, keys: &[(Cow<'static, str>, DivisionId)], depth: usize) -> u32 {
         let node = self.nodes.len() as u32;
         self.nodes.push([0; 4]);
         let ends = keys.iter().take_while(|(k, _)| k.len() == depth).count();
@@ -145,9 +146,10 @@ pub struct Resolver {
     national: Vec<(u64, DivisionId)>,
 }
 
-const STREET_SUFFIXES: [&str; 7] = [
+const STREET_SUFFIXES: [&str; 8] = [
     "街道办事处",
     "地区办事处",
+    "地区",
     "街道",
     "办事处",
     "苏木",
@@ -167,12 +169,13 @@ const COMMUNITY_SUFFIXES: [&str; 10] = [
     "村",
 ];
 /// What may follow a street core in text, longest first.
-const STREET_TEXT_SUFFIXES: [&str; 9] = [
+const STREET_TEXT_SUFFIXES: [&str; 10] = [
     "街道办事处",
     "街道办",
     "地区办事处",
     "街道",
     "办事处",
+    "地区",
     "镇人民政府",
     "苏木",
     "镇",
@@ -259,6 +262,27 @@ fn chars(s: &str) -> usize {
     s.chars().count()
 }
 
+/// Whether text right after a bare name makes it part of a road or another
+/// place: 长安|南路, 雁塔|路, 大兴|东路, 饶阳|店镇 is not decided here.
+fn continues_as_road(rest: &str) -> bool {
+    let mut cs = rest.chars();
+    match cs.next() {
+        Some(c) if ROAD_WORDS.contains(&c) => true,
+        Some('东' | '西' | '南' | '北' | '中') => {
+            cs.next().is_some_and(|c| ROAD_WORDS.contains(&c))
+        }
+        _ => false,
+    }
+}
+
+/// A bare core (no suffix) that reads as a road: followed by a road word or
+/// a house number (大街258号), or itself ending in one (东大街).
+fn bare_is_road(core: &str, rest: &str) -> bool {
+    continues_as_road(rest)
+        || rest.starts_with(|c: char| c.is_ascii_digit())
+        || core.ends_with(['路', '街', '道', '巷'])
+}
+
 /// The short form of a province, city or district name, if it has one
 /// people write: 陕西省 → 陕西, 西安市 → 西安, 雁塔区 → 雁塔,
 /// 恩施土家族苗族自治州 → 恩施, 广西壮族自治区 → 广西.
@@ -315,6 +339,41 @@ pub fn street_core(name: &str) -> &str {
 /// 兴善寺, 龙窝村委会 → 龙窝, 西韦村村委会 → 西韦.
 pub fn community_core(name: &str) -> &str {
     core_of(name, &COMMUNITY_SUFFIXES)
+}
+
+/// A name without its bracketed note, as `normalise` leaves text:
+/// 白庙村农工商联合公司（村委会） → 白庙村农工商联合公司.
+fn plain(name: &'static str) -> Cow<'static, str> {
+    if !name.contains(['（', '(']) {
+        return Cow::Borrowed(name);
+    }
+    let mut out = String::with_capacity(name.len());
+    let mut depth = 0u32;
+    for c in name.chars() {
+        match c {
+            '(' | '（' => depth += 1,
+            ')' | '）' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// The core a division is indexed under.
+fn division_core(d: &Division<'static>) -> Cow<'static, str> {
+    let strip = |n: &str| -> usize {
+        let core = if d.level() == DivisionLevel::Street {
+            street_core(n)
+        } else {
+            community_core(n)
+        };
+        core.len()
+    };
+    match plain(d.name()) {
+        Cow::Borrowed(n) => Cow::Borrowed(&n[..strip(n)]),
+        Cow::Owned(n) => Cow::Owned(n[..strip(&n)].to_owned()),
+    }
 }
 
 /// Normalise for matching: full-width ASCII to half-width, no spaces or
@@ -380,6 +439,18 @@ struct Hit {
     start: usize,
     end: usize,
     strong: bool,
+    /// The text is the official name, suffix and all (兴善社区居委会), which
+    /// tells 新村村委会 from 新村社区 in one street.
+    exact: bool,
+    /// The written suffix says the same kind (村 or 社区) as the official name.
+    same_kind: bool,
+}
+
+/// Village (村) or urban community (社区/居委会): the two kinds of
+/// community-level name, which share cores (石拉沟村委会, 石拉沟社区).
+fn is_village(name: &str) -> bool {
+    let n = name.trim_end_matches(|c| c != '村' && c != '社' && c != '居');
+    n.ends_with('村')
 }
 
 impl Resolver {
@@ -407,10 +478,10 @@ impl Resolver {
         let mut national: Vec<(u64, DivisionId)> = Vec::with_capacity(700_000);
         // (core, division) of the district being read; flushed into the trie
         // when the next district starts.
-        let mut local: Vec<(&'static str, DivisionId)> = Vec::with_capacity(4096);
+        let mut local: Vec<(Cow<'static, str>, DivisionId)> = Vec::with_capacity(4096);
         let mut current: Option<DivisionId> = None;
         let mut flush = |current: Option<DivisionId>,
-                         local: &mut Vec<(&'static str, DivisionId)>,
+                         local: &mut Vec<(Cow<'static, str>, DivisionId)>,
                          trie: &mut Trie| {
             if let Some(d) = current {
                 local.sort_unstable();
@@ -450,13 +521,9 @@ impl Resolver {
                     if current.is_none() || d.is_virtual() {
                         continue;
                     }
-                    let core = if d.level() == DivisionLevel::Street {
-                        street_core(name)
-                    } else {
-                        community_core(name)
-                    };
+                    let core = division_core(&d);
+                    national.push((hash_str(&core), d.id()));
                     local.push((core, d.id()));
-                    national.push((hash_str(core), d.id()));
                 }
             }
         }
@@ -510,18 +577,16 @@ impl Resolver {
         let mut pos = 0;
         let mut spans = Vec::new();
         let mut strong_all = true;
+        // Before the last short-form match: what was known, and where it began
+        // (饶阳|店镇: the short form may be the start of a street's name).
+        let mut before_weak: Option<(Vec<DivisionId>, usize)> = None;
         for m in self.top.find_iter(&text) {
             if m.start() < pos {
                 continue;
             }
             let aliases = &self.top_aliases[m.pattern().as_usize()];
             let weak_only = aliases.iter().all(|a| !a.strong);
-            if weak_only
-                && text[m.end()..]
-                    .chars()
-                    .next()
-                    .is_some_and(|c| ROAD_WORDS.contains(&c))
-            {
+            if weak_only && continues_as_road(&text[m.end()..]) {
                 continue;
             }
             let fits: Vec<Alias> = aliases
@@ -543,6 +608,7 @@ impl Resolver {
                 .map(|a| self.div(a.id).level())
                 .min()
                 .unwrap_or(DivisionLevel::Province);
+            before_weak = (!fits.iter().any(|a| a.strong)).then(|| (hyp.clone(), m.start()));
             hyp = fits
                 .iter()
                 .filter(|a| self.div(a.id).level() == level)
@@ -571,7 +637,21 @@ impl Resolver {
         } else {
             self.national_hits(&text, pos, &hyp)
         };
-        let (below, below_spans, strong) = self.choose(&hits, &map);
+        let (mut below, mut below_spans, mut strong) = self.choose(&hits, &map);
+        if below.is_empty()
+            && let Some((prev, start)) = before_weak
+        {
+            // Nothing below a short-form match: read it as the start of a
+            // street or community name instead, if that finds one written
+            // with its suffix.
+            let retry = self.national_hits(&text, start, &prev);
+            let (b, bs, st) = self.choose(&retry, &map);
+            if !b.is_empty() && st {
+                spans.pop();
+                (below, below_spans, strong) = (b, bs, st);
+                hyp = prev;
+            }
+        }
         let mut res = Resolution::none();
         let candidates = if below.is_empty() { hyp } else { below };
         strong_all &= strong;
@@ -624,11 +704,20 @@ impl Resolver {
                     let rest = &text[end..];
                     let suffix = suffixes.iter().find(|s| rest.starts_with(**s));
                     let full_end = end + suffix.map_or(0, |s| s.len());
+                    let exact = *plain(self.div(id).name()) == text[start..full_end];
+                    // A bare core followed by 路, 街 … is part of a road name.
+                    if suffix.is_none() && !exact && bare_is_road(&text[start..end], rest) {
+                        continue;
+                    }
+                    let same_kind =
+                        suffix.is_some_and(|sf| is_village(sf) == is_village(self.div(id).name()));
                     hits.push(Hit {
                         id,
                         start,
                         end: full_end,
-                        strong: suffix.is_some() || self.div(id).name() == &text[start..end],
+                        strong: suffix.is_some() || exact,
+                        exact,
+                        same_kind,
                     });
                 }
             }
@@ -651,7 +740,9 @@ impl Resolver {
                 .iter()
                 .find(|s| tail.starts_with(**s));
             let suffix = street.or(community).map(|s| s.len());
-            if suffix.is_none() && at != text.len() {
+            // A bare name at the end counts only under a known place: 火星
+            // alone is not 长沙市火星街道.
+            if suffix.is_none() && (at != text.len() || hyp.is_empty()) {
                 continue;
             }
             for len in 2..=8.min(k) {
@@ -661,12 +752,7 @@ impl Resolver {
                 let first = self.national.partition_point(|(k, _)| *k < h);
                 for &(_, id) in self.national[first..].iter().take_while(|(k, _)| *k == h) {
                     let d = self.div(id);
-                    let own_core = if d.level() == DivisionLevel::Street {
-                        street_core(d.name())
-                    } else {
-                        community_core(d.name())
-                    };
-                    if own_core != core {
+                    if division_core(&d) != core {
                         continue;
                     }
                     let fits = match d.level() {
@@ -674,11 +760,17 @@ impl Resolver {
                         _ => community.is_some() || at == text.len(),
                     };
                     if fits && (hyp.is_empty() || hyp.iter().any(|h| self.div(*h).contains(&d))) {
+                        let end = at + suffix.unwrap_or(0);
+                        let exact = *plain(d.name()) == text[start..end];
+                        let same_kind =
+                            community.is_some_and(|sf| is_village(sf) == is_village(d.name()));
                         hits.push(Hit {
                             id,
                             start,
-                            end: at + suffix.unwrap_or(0),
+                            end,
                             strong: suffix.is_some(),
+                            exact,
+                            same_kind,
                         });
                     }
                 }
@@ -693,11 +785,16 @@ impl Resolver {
             return (Vec::new(), Vec::new(), true);
         }
         // Prefer strong matches, then longer ones, at each level.
-        let best = |level: DivisionLevel, within: &[DivisionId], after: usize| -> Vec<Hit> {
+        // `after`: the street's span; a community starts after it, or is an
+        // official name that repeats it (店塔镇石拉沟社区居民委员会).
+        let best = |level: DivisionLevel, within: &[DivisionId], after: Range<usize>| -> Vec<Hit> {
             let cands: Vec<Hit> = hits
                 .iter()
                 .copied()
-                .filter(|h| h.start >= after && self.div(h.id).level() == level)
+                .filter(|h| {
+                    h.start >= after.end || (h.start == after.start && h.end > after.end && h.exact)
+                })
+                .filter(|h| self.div(h.id).level() == level)
                 .filter(|h| {
                     within.is_empty()
                         || within
@@ -705,26 +802,24 @@ impl Resolver {
                             .any(|w| self.div(*w).contains(&self.div(h.id)))
                 })
                 .collect();
-            let Some(top) = cands.iter().map(|h| (h.strong, h.end - h.start)).max() else {
+            let rank = |h: &Hit| (h.strong, h.end - h.start, h.exact, h.same_kind);
+            let Some(top) = cands.iter().map(rank).max() else {
                 return Vec::new();
             };
-            let mut out: Vec<Hit> = cands
-                .into_iter()
-                .filter(|h| (h.strong, h.end - h.start) == top)
-                .collect();
+            let mut out: Vec<Hit> = cands.into_iter().filter(|h| rank(h) == top).collect();
             out.sort_by_key(|h| (h.start, h.id));
             let first = out[0].start;
             out.retain(|h| h.start == first);
             out
         };
-        let streets = best(DivisionLevel::Street, &[], 0);
+        let streets = best(DivisionLevel::Street, &[], 0..0);
         let street_ids: Vec<DivisionId> = streets.iter().map(|h| h.id).collect();
-        let after = streets.first().map_or(0, |h| h.end);
+        let after = streets.first().map_or(0..0, |h| h.start..h.end);
         let mut communities = best(DivisionLevel::Community, &street_ids, after);
         if communities.is_empty() && !streets.is_empty() {
             // A "street" may have been part of a road name; a community
             // elsewhere in the district then wins if written strongly.
-            let anywhere = best(DivisionLevel::Community, &[], 0);
+            let anywhere = best(DivisionLevel::Community, &[], 0..0);
             if anywhere.iter().all(|h| h.strong) && !streets[0].strong {
                 communities = anywhere;
             }

@@ -104,6 +104,14 @@ enum AdminCommand {
 
 #[derive(Subcommand)]
 enum DivisionsCommand {
+    /// Resolve free-text addresses to divisions: one address per line (stdin
+    /// when no FILE), CSV out (address,code,level,… in input order).
+    Resolve {
+        file: Option<std::path::PathBuf>,
+        /// Resolve this column of a CSV or xlsx FILE and append the results.
+        #[arg(long)]
+        column: Option<String>,
+    },
     /// Find divisions by name, former name or code prefix.
     Search {
         text: String,
@@ -217,6 +225,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             db.close().await;
             Ok(())
         }
+        Command::Divisions {
+            command: DivisionsCommand::Resolve { file, column },
+        } => crate::divisions::resolve::run(file.as_deref(), column.as_deref()),
         Command::Divisions {
             command: DivisionsCommand::Search { text, limit },
         } => {

@@ -2,4 +2,5 @@
 pub mod api;
 pub mod model;
 pub mod pages;
+pub mod resolve;
 pub mod store;

@@ -10,6 +10,7 @@
 mod access;
 mod audit;
 mod authz;
+mod cli;
 mod divisions;
 mod harness;
 mod orgs;

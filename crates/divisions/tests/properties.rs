@@ -1,0 +1,58 @@
+//! Properties of the resolver: it never panics, and the official full
+//! name of a division resolves to exactly that division.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use divisions::{Resolver, Tree};
+use proptest::prelude::*;
+
+/// Full names written by more than one division cannot name either.
+fn shared_full_names() -> &'static HashMap<String, usize> {
+    static NAMES: OnceLock<HashMap<String, usize>> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        let mut m = HashMap::new();
+        for d in Tree::china().iter() {
+            *m.entry(d.full_name()).or_insert(0) += 1;
+        }
+        m.retain(|_, n| *n > 1);
+        m
+    })
+}
+
+fn resolved_code(address: &str) -> String {
+    let r = Resolver::china().resolve(address);
+    r.division
+        .map(|d| Tree::china().division(d).code())
+        .unwrap_or_default()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn never_panics_on_any_text(s in "\\PC{0,60}") {
+        let _ = Resolver::china().resolve(&s);
+    }
+
+    #[test]
+    fn never_panics_on_address_like_text(s in "[省市区县街道镇乡村社区居委会路号栋单元0-9０-９a-zＡ-Ｚ（）()：:，, 　西安雁塔小寨龙窝鄠邑长安新城未央]{0,40}") {
+        let r = Resolver::china().resolve(&s);
+        for span in &r.spans {
+            prop_assert!(span.range.start <= span.range.end && span.range.end <= s.len());
+            prop_assert!(s.is_char_boundary(span.range.start) && s.is_char_boundary(span.range.end));
+        }
+    }
+
+    #[test]
+    fn official_full_name_resolves_to_its_division(i in 0usize..665_276) {
+        let tree = Tree::china();
+        let d = tree.by_index(i).unwrap();
+        // Virtual communities are statistical units, and 市辖区 is a level
+        // with no name of its own: neither is written in an address.
+        prop_assume!(!d.is_virtual() && !d.is_placeholder_city());
+        let name = d.full_name();
+        prop_assume!(!shared_full_names().contains_key(&name));
+        prop_assert_eq!(resolved_code(&name), d.code(), "{}", name);
+    }
+}
