@@ -376,6 +376,12 @@ fn division_core(d: &Division<'static>) -> Cow<'static, str> {
     }
 }
 
+/// Whether `written` is the official `name` (brackets, which `normalise`
+/// drops from the text, dropped from the name too).
+fn is_named(name: &'static str, written: &str) -> bool {
+    name == written || (name.ends_with(['）', ')']) && *plain(name) == *written)
+}
+
 /// Normalise for matching: full-width ASCII to half-width, no spaces or
 /// punctuation, no leading 住址/家住, no bracketed notes. Keeps, for each
 /// byte of the result, the byte offset in the input it came from.
@@ -393,7 +399,8 @@ fn normalise(input: &str) -> (String, Vec<usize>) {
             '(' | '[' | '【' | '〔' | '（' => depth += 1,
             ')' | ']' | '】' | '〕' | '）' => depth = depth.saturating_sub(1),
             _ if depth > 0 => {}
-            c if c.is_alphanumeric() => {
+            // CJK first: the common case, without the Unicode table lookup.
+            c if ('\u{4e00}'..='\u{9fff}').contains(&c) || c.is_alphanumeric() => {
                 let mut buf = [0u8; 4];
                 for _ in 0..c.encode_utf8(&mut buf).len() {
                     map.push(i);
@@ -704,7 +711,7 @@ impl Resolver {
                     let rest = &text[end..];
                     let suffix = suffixes.iter().find(|s| rest.starts_with(**s));
                     let full_end = end + suffix.map_or(0, |s| s.len());
-                    let exact = *plain(self.div(id).name()) == text[start..full_end];
+                    let exact = is_named(self.div(id).name(), &text[start..full_end]);
                     // A bare core followed by 路, 街 … is part of a road name.
                     if suffix.is_none() && !exact && bare_is_road(&text[start..end], rest) {
                         continue;
@@ -752,7 +759,9 @@ impl Resolver {
                 let first = self.national.partition_point(|(k, _)| *k < h);
                 for &(_, id) in self.national[first..].iter().take_while(|(k, _)| *k == h) {
                     let d = self.div(id);
-                    if division_core(&d) != core {
+                    // Guards against a 64-bit hash collision; a core is a
+                    // prefix of its division's name.
+                    if !d.name().starts_with(core) {
                         continue;
                     }
                     let fits = match d.level() {
@@ -761,7 +770,7 @@ impl Resolver {
                     };
                     if fits && (hyp.is_empty() || hyp.iter().any(|h| self.div(*h).contains(&d))) {
                         let end = at + suffix.unwrap_or(0);
-                        let exact = *plain(d.name()) == text[start..end];
+                        let exact = is_named(d.name(), &text[start..end]);
                         let same_kind =
                             community.is_some_and(|sf| is_village(sf) == is_village(d.name()));
                         hits.push(Hit {
