@@ -54,7 +54,18 @@ pub async fn start(listen: &str, db: Db) -> anyhow::Result<Running> {
         metrics: metrics_handle(),
         login_limiter: Arc::new(Limiter::new(SIGN_INS_PER_MINUTE, Duration::from_secs(60))),
     };
+    let metrics = state.metrics.clone();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    if let Some(handle) = metrics {
+        // Without upkeep the recorder's histograms grow without bound.
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(5));
+            loop {
+                tick.tick().await;
+                handle.run_upkeep();
+            }
+        });
+    }
     let purge_db = db.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
