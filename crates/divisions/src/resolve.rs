@@ -65,35 +65,73 @@ impl Resolution {
 #[derive(Clone, Copy, Debug)]
 struct Alias {
     id: DivisionId,
+    level: DivisionLevel,
     /// Written with its suffix (雁塔区), not a short form (雁塔).
     strong: bool,
 }
 
-/// A trie in flat arrays (children of a node are a contiguous run sorted
-/// by char, found by binary search). Built from sorted keys in one pass
-/// with sequential writes, which is several times faster than a hash map
-/// of edges and a third of its memory.
+/// What the matcher knows of a street or community without reading the
+/// tree: the walk runs for every address, and a tree node or name read per
+/// candidate is a cache miss each (most of the time, before these were kept).
+#[derive(Clone, Copy, Debug)]
+struct Term {
+    id: DivisionId,
+    street: bool,
+    /// The official name is a village's (村), not an urban community's.
+    village: bool,
+    /// What the official name has after its core: `REST_NONE`, 1 + an
+    /// index into `STREET_SUFFIXES` or `COMMUNITY_SUFFIXES`, or `REST_NEVER`.
+    rest: u8,
+}
+
+impl Term {
+    /// Whether the core followed by `suffix` is the official name (which
+    /// tells 新村村委会 from 新村社区 in one street).
+    fn is_named_with(self, suffix: Option<&str>) -> bool {
+        let suffixes: &[&str] = if self.street {
+            &STREET_SUFFIXES
+        } else {
+            &COMMUNITY_SUFFIXES
+        };
+        match self.rest {
+            REST_NEVER => false,
+            REST_NONE => suffix.is_none(),
+            i => suffix == Some(suffixes[usize::from(i) - 1]),
+        }
+    }
+
+    fn level(self) -> DivisionLevel {
+        if self.street {
+            DivisionLevel::Street
+        } else {
+            DivisionLevel::Community
+        }
+    }
+}
+
+/// A trie in flat arrays: a node's edges are a contiguous run of (char,
+/// child) sorted by char, found by binary search. Built from sorted keys
+/// in one pass with sequential writes, depth first, so one core's chain of
+/// nodes and edges sits together in memory.
 #[derive(Default)]
 struct Trie {
-    /// Per node: start of its children, their count, start of its terminals, their count.
+    /// Per node: start of its edges, their count, start of its terminals, their count.
     nodes: Vec<[u32; 4]>,
-    child_chars: Vec<char>,
-    child_nodes: Vec<u32>,
-    terminals: Vec<DivisionId>,
-    /// Children being collected during `build` (a stack shared by all levels).
+    edges: Vec<(char, u32)>,
+    terminals: Vec<Term>,
+    /// Edges being collected during `build` (a stack shared by all levels).
     scratch: Vec<(char, u32)>,
 }
 
 impl Trie {
     /// Build the subtrie of `keys` (sorted, sharing their first `depth`
     /// bytes) and return its node.
-    fn build(&mut self, keys: &[(Cow<'static, str>, DivisionId)], depth: usize) -> u32 {
+    fn build(&mut self, keys: &[(Cow<'static, str>, Term)], depth: usize) -> u32 {
         let node = self.nodes.len() as u32;
         self.nodes.push([0; 4]);
         let ends = keys.iter().take_while(|(k, _)| k.len() == depth).count();
         let term_start = self.terminals.len() as u32;
-        self.terminals
-            .extend(keys[..ends].iter().map(|(_, id)| *id));
+        self.terminals.extend(keys[..ends].iter().map(|(_, t)| *t));
         let mark = self.scratch.len();
         let mut rest = &keys[ends..];
         while let Some((first, _)) = rest.first() {
@@ -106,24 +144,21 @@ impl Trie {
             self.scratch.push((c, child));
             rest = &rest[n..];
         }
-        let child_start = self.child_chars.len() as u32;
+        let edge_start = self.edges.len() as u32;
         let count = (self.scratch.len() - mark) as u32;
-        for (c, child) in self.scratch.drain(mark..) {
-            self.child_chars.push(c);
-            self.child_nodes.push(child);
-        }
-        self.nodes[node as usize] = [child_start, count, term_start, ends as u32];
+        self.edges.extend(self.scratch.drain(mark..));
+        self.nodes[node as usize] = [edge_start, count, term_start, ends as u32];
         node
     }
 
     fn child(&self, node: u32, c: char) -> Option<u32> {
         let [start, len, _, _] = self.nodes[node as usize];
-        let range = start as usize..(start + len) as usize;
-        let i = self.child_chars[range.clone()].binary_search(&c).ok()?;
-        Some(self.child_nodes[range.start + i])
+        let edges = &self.edges[start as usize..(start + len) as usize];
+        let i = edges.binary_search_by_key(&c, |e| e.0).ok()?;
+        Some(edges[i].1)
     }
 
-    fn terminals(&self, node: u32) -> &[DivisionId] {
+    fn terminals(&self, node: u32) -> &[Term] {
         let [_, _, start, len] = self.nodes[node as usize];
         &self.terminals[start as usize..(start + len) as usize]
     }
@@ -133,8 +168,10 @@ impl Trie {
 pub struct Resolver {
     tree: &'static Tree,
     top: AhoCorasick,
-    /// Pattern index → its divisions (a name may belong to several).
-    top_aliases: Vec<Vec<Alias>>,
+    /// Pattern index → its range in `aliases` (a name may belong to several
+    /// divisions).
+    top_aliases: Vec<(u32, u32)>,
+    aliases: Vec<Alias>,
     /// The street and community cores of every district as one trie, one
     /// root per district.
     trie: Trie,
@@ -143,8 +180,14 @@ pub struct Resolver {
     /// (hash of core name, division) for every street and community,
     /// sorted: the national lookup for texts with no district. A sorted
     /// array instead of a map of vectors: no allocation per name.
-    national: Vec<(u64, DivisionId)>,
+    national: Vec<(u64, Term)>,
+    /// For each value of a hash's top `BUCKET_BITS` bits, where its entries
+    /// start in `national`: a lookup is one or two cache misses instead of
+    /// a binary search's twenty.
+    buckets: Vec<u32>,
 }
+
+const BUCKET_BITS: u32 = 18;
 
 const STREET_SUFFIXES: [&str; 8] = [
     "街道办事处",
@@ -319,26 +362,28 @@ fn short_form(name: &str) -> Option<&str> {
     None
 }
 
-fn core_of<'a>(name: &'a str, suffixes: &[&str]) -> &'a str {
-    for s in suffixes {
+/// The core of `name` and which of `suffixes` was cut (none when the
+/// name has none, or only two chars would be left).
+fn core_of<'a>(name: &'a str, suffixes: &[&str]) -> (&'a str, Option<usize>) {
+    for (i, s) in suffixes.iter().enumerate() {
         if let Some(core) = name.strip_suffix(s)
             && chars(core) >= 2
         {
-            return core;
+            return (core, Some(i));
         }
     }
-    name
+    (name, None)
 }
 
 /// The core people write for a street: 小寨路街道 → 小寨路.
 pub fn street_core(name: &str) -> &str {
-    core_of(name, &STREET_SUFFIXES)
+    core_of(name, &STREET_SUFFIXES).0
 }
 
 /// The core people write for a community or village: 兴善寺社区居委会 →
 /// 兴善寺, 龙窝村委会 → 龙窝, 西韦村村委会 → 西韦.
 pub fn community_core(name: &str) -> &str {
-    core_of(name, &COMMUNITY_SUFFIXES)
+    core_of(name, &COMMUNITY_SUFFIXES).0
 }
 
 /// A name without its bracketed note, as `normalise` leaves text:
@@ -360,34 +405,54 @@ fn plain(name: &'static str) -> Cow<'static, str> {
     Cow::Owned(out)
 }
 
-/// The core a division is indexed under.
-fn division_core(d: &Division<'static>) -> Cow<'static, str> {
-    let strip = |n: &str| -> usize {
-        let core = if d.level() == DivisionLevel::Street {
-            street_core(n)
-        } else {
-            community_core(n)
-        };
-        core.len()
+/// `Term::rest` when nothing was cut from the name.
+const REST_NONE: u8 = 0;
+/// `Term::rest` for a name with a note inside it (东村（一组）村委会): the
+/// text, which loses the note, never writes it exactly.
+const REST_NEVER: u8 = u8::MAX;
+
+/// The term a street or community is indexed by, and its core.
+fn division_term(d: &Division<'static>) -> (Cow<'static, str>, Term) {
+    let name = d.name();
+    let street = d.level() == DivisionLevel::Street;
+    let cut = |n: &str| {
+        let (core, cut) = core_of(
+            n,
+            if street {
+                &STREET_SUFFIXES
+            } else {
+                &COMMUNITY_SUFFIXES
+            },
+        );
+        (core.len(), cut.map_or(REST_NONE, |i| i as u8 + 1))
     };
-    match plain(d.name()) {
-        Cow::Borrowed(n) => Cow::Borrowed(&n[..strip(n)]),
-        Cow::Owned(n) => Cow::Owned(n[..strip(&n)].to_owned()),
-    }
+    let (core, rest) = match plain(name) {
+        Cow::Borrowed(n) => {
+            let (len, rest) = cut(n);
+            (Cow::Borrowed(&n[..len]), rest)
+        }
+        Cow::Owned(n) => {
+            let (len, rest) = cut(&n);
+            (Cow::Owned(n[..len].to_owned()), rest)
+        }
+    };
+    let noted_inside = name.contains(['（', '(']) && !name.ends_with(['）', ')']);
+    let term = Term {
+        id: d.id(),
+        street,
+        village: is_village(name),
+        rest: if noted_inside { REST_NEVER } else { rest },
+    };
+    (core, term)
 }
 
-/// Whether `written` is the official `name` (brackets, which `normalise`
-/// drops from the text, dropped from the name too).
-fn is_named(name: &'static str, written: &str) -> bool {
-    name == written || (name.ends_with(['）', ')']) && *plain(name) == *written)
-}
-
-/// Normalise for matching: full-width ASCII to half-width, no spaces or
-/// punctuation, no leading 住址/家住, no bracketed notes. Keeps, for each
-/// byte of the result, the byte offset in the input it came from.
-fn normalise(input: &str) -> (String, Vec<usize>) {
-    let mut out = String::with_capacity(input.len());
-    let mut map = Vec::with_capacity(input.len() + 1);
+/// Normalise for matching into `out`: full-width ASCII to half-width, no
+/// spaces or punctuation, no leading 住址/家住, no bracketed notes. `map`
+/// gets, for each byte of the result, the byte offset in the input it came
+/// from (and one more entry for the end).
+fn normalise(input: &str, out: &mut String, map: &mut Vec<usize>) {
+    out.clear();
+    map.clear();
     let mut depth = 0u32;
     for (i, c) in input.char_indices() {
         let c = match c {
@@ -401,10 +466,7 @@ fn normalise(input: &str) -> (String, Vec<usize>) {
             _ if depth > 0 => {}
             // CJK first: the common case, without the Unicode table lookup.
             c if ('\u{4e00}'..='\u{9fff}').contains(&c) || c.is_alphanumeric() => {
-                let mut buf = [0u8; 4];
-                for _ in 0..c.encode_utf8(&mut buf).len() {
-                    map.push(i);
-                }
+                map.extend(std::iter::repeat_n(i, c.len_utf8()));
                 out.push(c);
             }
             _ => {}
@@ -430,7 +492,16 @@ fn normalise(input: &str) -> (String, Vec<usize>) {
             break;
         }
     }
-    (out, map)
+}
+
+/// The first of `suffixes` (longest first) that `rest` starts with. All
+/// are CJK, so their first char (3 bytes) is compared before the rest.
+fn suffix_at(rest: &str, suffixes: &'static [&'static str]) -> Option<&'static str> {
+    let head = rest.as_bytes().get(..3)?;
+    suffixes
+        .iter()
+        .find(|s| s.as_bytes()[..3] == *head && rest.starts_with(**s))
+        .copied()
 }
 
 fn hash_str(s: &str) -> u64 {
@@ -443,6 +514,7 @@ fn hash_str(s: &str) -> u64 {
 #[derive(Clone, Copy, Debug)]
 struct Hit {
     id: DivisionId,
+    level: DivisionLevel,
     start: usize,
     end: usize,
     strong: bool,
@@ -460,6 +532,39 @@ fn is_village(name: &str) -> bool {
     n.ends_with('村')
 }
 
+/// Buffers one resolution works in, kept per thread: resolving allocates
+/// nothing but its result.
+#[derive(Default)]
+struct Scratch {
+    text: String,
+    map: Vec<usize>,
+    hyp: Vec<DivisionId>,
+    /// What was known before the last short-form match.
+    prev_hyp: Vec<DivisionId>,
+    fits: Vec<Alias>,
+    hits: Vec<Hit>,
+    bounds: Vec<usize>,
+    choice: Choice,
+    retry: Choice,
+}
+
+/// What `choose` picked below the district.
+#[derive(Default)]
+struct Choice {
+    ids: Vec<DivisionId>,
+    /// The street's span (if it holds the communities) and the pick's.
+    spans: [Option<Span>; 2],
+    strong: bool,
+    streets: Vec<Hit>,
+    street_ids: Vec<DivisionId>,
+    communities: Vec<Hit>,
+    anywhere: Vec<Hit>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
+}
+
 impl Resolver {
     /// Build the matcher over the national tree.
     pub fn china() -> &'static Resolver {
@@ -471,27 +576,31 @@ impl Resolver {
         // Top levels: official and short names, and former names.
         let mut pattern_index: FxHashMap<&'static str, usize> = FxHashMap::default();
         let mut patterns: Vec<&'static str> = Vec::new();
-        let mut top_aliases: Vec<Vec<Alias>> = Vec::new();
-        let mut add = |name: &'static str, alias: Alias| {
+        let mut by_pattern: Vec<Vec<Alias>> = Vec::new();
+        let mut add = |name: &'static str, d: Division<'static>, strong: bool| {
             let idx = *pattern_index.entry(name).or_insert_with(|| {
                 patterns.push(name);
-                top_aliases.push(Vec::new());
+                by_pattern.push(Vec::new());
                 patterns.len() - 1
             });
-            top_aliases[idx].push(alias);
+            by_pattern[idx].push(Alias {
+                id: d.id(),
+                level: d.level(),
+                strong,
+            });
         };
         let mut trie = Trie::default();
         let mut district_root = FxHashMap::default();
-        let mut national: Vec<(u64, DivisionId)> = Vec::with_capacity(700_000);
-        // (core, division) of the district being read; flushed into the trie
+        let mut national: Vec<(u64, Term)> = Vec::with_capacity(700_000);
+        // (core, term) of the district being read; flushed into the trie
         // when the next district starts.
-        let mut local: Vec<(Cow<'static, str>, DivisionId)> = Vec::with_capacity(4096);
+        let mut local: Vec<(Cow<'static, str>, Term)> = Vec::with_capacity(4096);
         let mut current: Option<DivisionId> = None;
         let mut flush = |current: Option<DivisionId>,
-                         local: &mut Vec<(Cow<'static, str>, DivisionId)>,
+                         local: &mut Vec<(Cow<'static, str>, Term)>,
                          trie: &mut Trie| {
             if let Some(d) = current {
-                local.sort_unstable();
+                local.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.id.cmp(&b.1.id)));
                 district_root.insert(d, trie.build(local, 0));
             }
             local.clear();
@@ -504,21 +613,9 @@ impl Resolver {
                     if d.level() == DivisionLevel::City && d.is_placeholder_city() {
                         continue;
                     }
-                    add(
-                        name,
-                        Alias {
-                            id: d.id(),
-                            strong: true,
-                        },
-                    );
+                    add(name, d, true);
                     if let Some(short) = short_form(name) {
-                        add(
-                            short,
-                            Alias {
-                                id: d.id(),
-                                strong: false,
-                            },
-                        );
+                        add(short, d, false);
                     }
                     if d.level() == DivisionLevel::District {
                         current = Some(d.id());
@@ -528,32 +625,42 @@ impl Resolver {
                     if current.is_none() || d.is_virtual() {
                         continue;
                     }
-                    let core = division_core(&d);
-                    national.push((hash_str(&core), d.id()));
-                    local.push((core, d.id()));
+                    let (core, term) = division_term(&d);
+                    // A name with a note inside does not start with its
+                    // core; written without the note it is found through
+                    // its district only.
+                    if name.starts_with(&*core) {
+                        national.push((hash_str(&core), term));
+                    }
+                    local.push((core, term));
                 }
             }
         }
         flush(current.take(), &mut local, &mut trie);
         for r in tree.renames() {
-            add(
-                r.old_name,
-                Alias {
-                    id: r.id,
-                    strong: true,
-                },
-            );
+            let d = tree.division(r.id);
+            add(r.old_name, d, true);
             if let Some(short) = short_form(r.old_name) {
-                add(
-                    short,
-                    Alias {
-                        id: r.id,
-                        strong: false,
-                    },
-                );
+                add(short, d, false);
             }
         }
-        national.sort_unstable();
+        national.sort_unstable_by_key(|(h, t)| (*h, t.id));
+        let mut buckets = vec![0u32; (1 << BUCKET_BITS) + 1];
+        for (h, _) in &national {
+            buckets[(h >> (64 - BUCKET_BITS)) as usize + 1] += 1;
+        }
+        for i in 1..buckets.len() {
+            buckets[i] += buckets[i - 1];
+        }
+        let mut aliases = Vec::with_capacity(by_pattern.iter().map(Vec::len).sum());
+        let top_aliases = by_pattern
+            .into_iter()
+            .map(|list| {
+                let start = aliases.len() as u32;
+                aliases.extend(list);
+                (start, aliases.len() as u32)
+            })
+            .collect();
         let top = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
             .build(&patterns)
@@ -562,9 +669,11 @@ impl Resolver {
             tree,
             top,
             top_aliases,
+            aliases,
             trie,
             district_root,
             national,
+            buckets,
         }
     }
 
@@ -572,59 +681,72 @@ impl Resolver {
         self.tree.division(id)
     }
 
+    /// Whether `inner` is `outer` or lies inside it.
+    fn within(&self, outer: DivisionId, inner: DivisionId) -> bool {
+        self.div(outer).contains(&self.div(inner))
+    }
+
     /// Resolve one address.
     pub fn resolve(&self, input: &str) -> Resolution {
-        let (text, map) = normalise(input);
+        SCRATCH.with_borrow_mut(|s| self.resolve_in(input, s))
+    }
+
+    fn resolve_in(&self, input: &str, s: &mut Scratch) -> Resolution {
+        normalise(input, &mut s.text, &mut s.map);
+        let text = s.text.as_str();
+        let map = &s.map;
         if text.is_empty() {
             return Resolution::none();
         }
         // Hypotheses: divisions the text is known to be inside (empty = anywhere).
-        let mut hyp: Vec<DivisionId> = Vec::new();
+        let hyp = &mut s.hyp;
+        hyp.clear();
         let mut hyp_level: Option<DivisionLevel> = None;
         let mut pos = 0;
         let mut spans = Vec::new();
         let mut strong_all = true;
-        // Before the last short-form match: what was known, and where it began
-        // (饶阳|店镇: the short form may be the start of a street's name).
-        let mut before_weak: Option<(Vec<DivisionId>, usize)> = None;
-        for m in self.top.find_iter(&text) {
+        // Where the last short-form match began, with what was known before
+        // it in `prev_hyp` (饶阳|店镇: the short form may be the start of a
+        // street's name).
+        let mut weak_start: Option<usize> = None;
+        for m in self.top.find_iter(text) {
             if m.start() < pos {
                 continue;
             }
-            let aliases = &self.top_aliases[m.pattern().as_usize()];
+            let (a, b) = self.top_aliases[m.pattern().as_usize()];
+            let aliases = &self.aliases[a as usize..b as usize];
             let weak_only = aliases.iter().all(|a| !a.strong);
             if weak_only && continues_as_road(&text[m.end()..]) {
                 continue;
             }
-            let fits: Vec<Alias> = aliases
-                .iter()
-                .copied()
-                .filter(|a| {
-                    let d = self.div(a.id);
-                    hyp_level.is_none_or(|l| d.level() > l)
-                        && (hyp.is_empty() || hyp.iter().any(|h| self.div(*h).contains(&d)))
-                })
-                .collect();
-            if fits.is_empty() {
+            s.fits.clear();
+            s.fits.extend(aliases.iter().copied().filter(|a| {
+                hyp_level.is_none_or(|l| a.level > l)
+                    && (hyp.is_empty() || hyp.iter().any(|h| self.within(*h, a.id)))
+            }));
+            if s.fits.is_empty() {
                 continue;
             }
             // Keep the deepest level the name means here (a name that is both
             // a city and a district means the city only if nothing deeper fits).
-            let level = fits
+            let level = s
+                .fits
                 .iter()
-                .map(|a| self.div(a.id).level())
+                .map(|a| a.level)
                 .min()
                 .unwrap_or(DivisionLevel::Province);
-            before_weak = (!fits.iter().any(|a| a.strong)).then(|| (hyp.clone(), m.start()));
-            hyp = fits
-                .iter()
-                .filter(|a| self.div(a.id).level() == level)
-                .map(|a| a.id)
-                .collect();
+            let strong = s.fits.iter().any(|a| a.strong);
+            weak_start = (!strong).then(|| {
+                s.prev_hyp.clear();
+                s.prev_hyp.extend_from_slice(hyp);
+                m.start()
+            });
+            hyp.clear();
+            hyp.extend(s.fits.iter().filter(|a| a.level == level).map(|a| a.id));
             hyp.sort_unstable();
             hyp.dedup();
             hyp_level = Some(level);
-            strong_all &= fits.iter().any(|a| a.strong);
+            strong_all &= strong;
             spans.push(Span {
                 level,
                 range: map[m.start()]..map[m.end()],
@@ -633,40 +755,44 @@ impl Resolver {
         }
 
         // Streets and communities.
-        let hits = if hyp_level == Some(DivisionLevel::District) {
-            let mut hits = Vec::new();
-            for &d in &hyp {
+        s.hits.clear();
+        if hyp_level == Some(DivisionLevel::District) {
+            for &d in hyp.iter() {
                 if let Some(&root) = self.district_root.get(&d) {
-                    self.walk(&text, pos, root, &mut hits);
+                    self.walk(text, pos, root, &mut s.hits);
                 }
             }
-            hits
         } else {
-            self.national_hits(&text, pos, &hyp)
-        };
-        let (mut below, mut below_spans, mut strong) = self.choose(&hits, &map);
-        if below.is_empty()
-            && let Some((prev, start)) = before_weak
+            self.national_hits(text, pos, hyp, &mut s.bounds, &mut s.hits);
+        }
+        self.choose(&s.hits, map, &mut s.choice);
+        let mut below = &s.choice;
+        if below.ids.is_empty()
+            && let Some(start) = weak_start
         {
             // Nothing below a short-form match: read it as the start of a
             // street or community name instead, if that finds one written
             // with its suffix.
-            let retry = self.national_hits(&text, start, &prev);
-            let (b, bs, st) = self.choose(&retry, &map);
-            if !b.is_empty() && st {
+            self.national_hits(text, start, &s.prev_hyp, &mut s.bounds, &mut s.hits);
+            self.choose(&s.hits, map, &mut s.retry);
+            if !s.retry.ids.is_empty() && s.retry.strong {
                 spans.pop();
-                (below, below_spans, strong) = (b, bs, st);
-                hyp = prev;
+                below = &s.retry;
+                std::mem::swap(hyp, &mut s.prev_hyp);
             }
         }
         let mut res = Resolution::none();
-        let candidates = if below.is_empty() { hyp } else { below };
-        strong_all &= strong;
-        spans.extend(below_spans);
+        let candidates: &[DivisionId] = if below.ids.is_empty() {
+            hyp
+        } else {
+            &below.ids
+        };
+        strong_all &= below.strong;
+        spans.extend(below.spans.iter().flatten().cloned());
         if candidates.is_empty() {
             return res;
         }
-        let common = self.common_ancestor(&candidates);
+        let common = self.common_ancestor(candidates);
         if candidates.len() > 1 {
             res.ambiguous_at = common
                 .map(|c| self.div(c).level())
@@ -701,52 +827,74 @@ impl Resolver {
                     None => break,
                 }
                 end += c.len_utf8();
-                for &id in self.trie.terminals(node) {
-                    let level = self.div(id).level();
-                    let suffixes: &[&str] = if level == DivisionLevel::Street {
-                        &STREET_TEXT_SUFFIXES
+                let terms = self.trie.terminals(node);
+                if terms.is_empty() {
+                    continue;
+                }
+                let rest = &text[end..];
+                let street_suffix = suffix_at(rest, &STREET_TEXT_SUFFIXES);
+                let community_suffix = suffix_at(rest, &COMMUNITY_TEXT_SUFFIXES);
+                for &t in terms {
+                    let suffix = if t.street {
+                        street_suffix
                     } else {
-                        &COMMUNITY_TEXT_SUFFIXES
+                        community_suffix
                     };
-                    let rest = &text[end..];
-                    let suffix = suffixes.iter().find(|s| rest.starts_with(**s));
-                    let full_end = end + suffix.map_or(0, |s| s.len());
-                    let exact = is_named(self.div(id).name(), &text[start..full_end]);
+                    let full_end = end + suffix.map_or(0, str::len);
+                    let exact = t.is_named_with(suffix);
                     // A bare core followed by 路, 街 … is part of a road name.
                     if suffix.is_none() && !exact && bare_is_road(&text[start..end], rest) {
                         continue;
                     }
-                    let same_kind =
-                        suffix.is_some_and(|sf| is_village(sf) == is_village(self.div(id).name()));
                     hits.push(Hit {
-                        id,
+                        id: t.id,
+                        level: t.level(),
                         start,
                         end: full_end,
                         strong: suffix.is_some() || exact,
                         exact,
-                        same_kind,
+                        same_kind: suffix.is_some_and(|sf| is_village(sf) == t.village),
                     });
                 }
             }
         }
     }
 
-    /// Without a district: look up cores that end right before a suffix word.
-    fn national_hits(&self, text: &str, from: usize, hyp: &[DivisionId]) -> Vec<Hit> {
-        let mut hits = Vec::new();
-        let rest = &text[from..];
-        let bounds: Vec<usize> = rest
-            .char_indices()
-            .map(|(i, _)| from + i)
-            .chain([text.len()])
-            .collect();
+    /// The national entries whose core is `core`.
+    fn national_entries(&self, core: &str) -> &[(u64, Term)] {
+        let h = hash_str(core);
+        let b = (h >> (64 - BUCKET_BITS)) as usize;
+        let bucket = &self.national[self.buckets[b] as usize..self.buckets[b + 1] as usize];
+        let first = bucket.partition_point(|(k, _)| *k < h);
+        let run = &bucket[first..];
+        let run = &run[..run.partition_point(|(k, _)| *k == h)];
+        // Guards against a 64-bit hash collision: a core is a prefix of its
+        // division's name (entries of one hash share their core).
+        match run.first() {
+            Some((_, t)) if self.div(t.id).name().starts_with(core) => run,
+            _ => &[],
+        }
+    }
+
+    /// Without a district: look up cores that end right before a suffix
+    /// word, into `hits` (cleared first).
+    fn national_hits(
+        &self,
+        text: &str,
+        from: usize,
+        hyp: &[DivisionId],
+        bounds: &mut Vec<usize>,
+        hits: &mut Vec<Hit>,
+    ) {
+        hits.clear();
+        bounds.clear();
+        bounds.extend(text[from..].char_indices().map(|(i, _)| from + i));
+        bounds.push(text.len());
         for (k, &at) in bounds.iter().enumerate() {
             let tail = &text[at..];
-            let street = STREET_TEXT_SUFFIXES.iter().find(|s| tail.starts_with(**s));
-            let community = COMMUNITY_TEXT_SUFFIXES
-                .iter()
-                .find(|s| tail.starts_with(**s));
-            let suffix = street.or(community).map(|s| s.len());
+            let street = suffix_at(tail, &STREET_TEXT_SUFFIXES);
+            let community = suffix_at(tail, &COMMUNITY_TEXT_SUFFIXES);
+            let suffix = street.or(community).map(str::len);
             // A bare name at the end counts only under a known place: 火星
             // alone is not 长沙市火星街道.
             if suffix.is_none() && (at != text.len() || hyp.is_empty()) {
@@ -754,116 +902,125 @@ impl Resolver {
             }
             for len in 2..=8.min(k) {
                 let start = bounds[k - len];
-                let core = &text[start..at];
-                let h = hash_str(core);
-                let first = self.national.partition_point(|(k, _)| *k < h);
-                for &(_, id) in self.national[first..].iter().take_while(|(k, _)| *k == h) {
-                    let d = self.div(id);
-                    // Guards against a 64-bit hash collision; a core is a
-                    // prefix of its division's name.
-                    if !d.name().starts_with(core) {
-                        continue;
-                    }
-                    let fits = match d.level() {
-                        DivisionLevel::Street => street.is_some() || at == text.len(),
-                        _ => community.is_some() || at == text.len(),
+                for &(_, t) in self.national_entries(&text[start..at]) {
+                    let fits = if t.street {
+                        street.is_some() || at == text.len()
+                    } else {
+                        community.is_some() || at == text.len()
                     };
-                    if fits && (hyp.is_empty() || hyp.iter().any(|h| self.div(*h).contains(&d))) {
+                    if fits && (hyp.is_empty() || hyp.iter().any(|h| self.within(*h, t.id))) {
                         let end = at + suffix.unwrap_or(0);
-                        let exact = is_named(d.name(), &text[start..end]);
-                        let same_kind =
-                            community.is_some_and(|sf| is_village(sf) == is_village(d.name()));
+                        let written = (end > at).then(|| &text[at..end]);
                         hits.push(Hit {
-                            id,
+                            id: t.id,
+                            level: t.level(),
                             start,
                             end,
                             strong: suffix.is_some(),
-                            exact,
-                            same_kind,
+                            exact: t.is_named_with(written),
+                            same_kind: community.is_some_and(|sf| is_village(sf) == t.village),
                         });
                     }
                 }
             }
         }
-        hits
+    }
+
+    /// The best hits at `level` into `out`: inside one of `within` (if
+    /// any), starting after the street's span `after` (or an official name
+    /// that repeats it: 店塔镇石拉沟社区居民委员会); strong before weak,
+    /// then longer, exact, same kind; of those, the ones starting first.
+    fn best(
+        &self,
+        hits: &[Hit],
+        level: DivisionLevel,
+        within: &[DivisionId],
+        after: Range<usize>,
+        out: &mut Vec<Hit>,
+    ) {
+        out.clear();
+        let rank = |h: &Hit| (h.strong, h.end - h.start, h.exact, h.same_kind);
+        let mut top = None;
+        for h in hits {
+            if !(h.start >= after.end || (h.start == after.start && h.end > after.end && h.exact))
+                || h.level != level
+                || !(within.is_empty() || within.iter().any(|w| self.within(*w, h.id)))
+            {
+                continue;
+            }
+            let r = Some(rank(h));
+            if r > top {
+                top = r;
+                out.clear();
+            }
+            if r == top {
+                out.push(*h);
+            }
+        }
+        out.sort_unstable_by_key(|h| (h.start, h.id));
+        if let Some(first) = out.first().map(|h| h.start) {
+            out.retain(|h| h.start == first);
+        }
     }
 
     /// From street and community hits, the candidates below the district.
-    fn choose(&self, hits: &[Hit], map: &[usize]) -> (Vec<DivisionId>, Vec<Span>, bool) {
+    fn choose(&self, hits: &[Hit], map: &[usize], c: &mut Choice) {
+        c.ids.clear();
+        c.spans = [None, None];
+        c.strong = true;
         if hits.is_empty() {
-            return (Vec::new(), Vec::new(), true);
+            return;
         }
-        // Prefer strong matches, then longer ones, at each level.
-        // `after`: the street's span; a community starts after it, or is an
-        // official name that repeats it (店塔镇石拉沟社区居民委员会).
-        let best = |level: DivisionLevel, within: &[DivisionId], after: Range<usize>| -> Vec<Hit> {
-            let cands: Vec<Hit> = hits
-                .iter()
-                .copied()
-                .filter(|h| {
-                    h.start >= after.end || (h.start == after.start && h.end > after.end && h.exact)
-                })
-                .filter(|h| self.div(h.id).level() == level)
-                .filter(|h| {
-                    within.is_empty()
-                        || within
-                            .iter()
-                            .any(|w| self.div(*w).contains(&self.div(h.id)))
-                })
-                .collect();
-            let rank = |h: &Hit| (h.strong, h.end - h.start, h.exact, h.same_kind);
-            let Some(top) = cands.iter().map(rank).max() else {
-                return Vec::new();
-            };
-            let mut out: Vec<Hit> = cands.into_iter().filter(|h| rank(h) == top).collect();
-            out.sort_by_key(|h| (h.start, h.id));
-            let first = out[0].start;
-            out.retain(|h| h.start == first);
-            out
-        };
-        let streets = best(DivisionLevel::Street, &[], 0..0);
-        let street_ids: Vec<DivisionId> = streets.iter().map(|h| h.id).collect();
-        let after = streets.first().map_or(0..0, |h| h.start..h.end);
-        let mut communities = best(DivisionLevel::Community, &street_ids, after);
-        if communities.is_empty() && !streets.is_empty() {
+        self.best(hits, DivisionLevel::Street, &[], 0..0, &mut c.streets);
+        c.street_ids.clear();
+        c.street_ids.extend(c.streets.iter().map(|h| h.id));
+        let after = c.streets.first().map_or(0..0, |h| h.start..h.end);
+        self.best(
+            hits,
+            DivisionLevel::Community,
+            &c.street_ids,
+            after,
+            &mut c.communities,
+        );
+        if c.communities.is_empty() && !c.streets.is_empty() {
             // A "street" may have been part of a road name; a community
             // elsewhere in the district then wins if written strongly.
-            let anywhere = best(DivisionLevel::Community, &[], 0..0);
-            if anywhere.iter().all(|h| h.strong) && !streets[0].strong {
-                communities = anywhere;
+            self.best(hits, DivisionLevel::Community, &[], 0..0, &mut c.anywhere);
+            if c.anywhere.iter().all(|h| h.strong) && !c.streets[0].strong {
+                std::mem::swap(&mut c.communities, &mut c.anywhere);
             }
         }
-        let mut spans = Vec::new();
-        let mut strong = true;
-        let pick = if !communities.is_empty() {
-            if let Some(s) = streets.first().filter(|s| {
-                communities
-                    .iter()
-                    .any(|c| self.div(s.id).contains(&self.div(c.id)))
-            }) {
-                spans.push(Span {
+        let pick = if !c.communities.is_empty() {
+            if let Some(s) = c
+                .streets
+                .first()
+                .filter(|s| c.communities.iter().any(|h| self.within(s.id, h.id)))
+            {
+                c.spans[0] = Some(Span {
                     level: DivisionLevel::Street,
                     range: map[s.start]..map[s.end],
                 });
             }
-            &communities
+            &c.communities
         } else {
-            &streets
+            &c.streets
         };
         if let Some(h) = pick.first() {
-            strong = h.strong;
-            spans.push(Span {
-                level: self.div(h.id).level(),
+            c.strong = h.strong;
+            c.spans[1] = Some(Span {
+                level: h.level,
                 range: map[h.start]..map[h.end],
             });
         }
-        let mut ids: Vec<DivisionId> = pick.iter().map(|h| h.id).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        (ids, spans, strong)
+        c.ids.extend(pick.iter().map(|h| h.id));
+        c.ids.sort_unstable();
+        c.ids.dedup();
     }
 
     fn common_ancestor(&self, ids: &[DivisionId]) -> Option<DivisionId> {
+        if let [one] = ids {
+            return Some(*one);
+        }
         let mut path = self.div(*ids.first()?).path();
         for id in &ids[1..] {
             let other = self.div(*id);
