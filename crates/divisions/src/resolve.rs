@@ -21,7 +21,7 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 use aho_corasick::{AhoCorasick, MatchKind};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::{Division, DivisionId, DivisionLevel, Tree};
 
@@ -109,59 +109,91 @@ impl Term {
     }
 }
 
-/// A trie in flat arrays: a node's edges are a contiguous run of (char,
-/// child) sorted by char, found by binary search. Built from sorted keys
-/// in one pass with sequential writes, depth first, so one core's chain of
-/// nodes and edges sits together in memory.
-#[derive(Default)]
-struct Trie {
-    /// Per node: start of its edges, their count, start of its terminals, their count.
-    nodes: Vec<[u32; 4]>,
-    edges: Vec<(char, u32)>,
-    terminals: Vec<Term>,
-    /// Edges being collected during `build` (a stack shared by all levels).
-    scratch: Vec<(char, u32)>,
+/// Entries under 64-bit keys, found through a bitmap filter and bucket
+/// offsets: a lookup that finds nothing (most of them) usually stops at the
+/// filter, which stays in cache; one that finds something costs one or two
+/// cache misses. Built by a counting sort, without comparing strings.
+/// (A trie of the same names was a cache miss at every char; this is what
+/// brought one address down to a few.)
+struct KeyIndex<E> {
+    filter: Vec<u64>,
+    /// Entries of bucket `b` (the key's top `BUCKET_BITS` bits) are
+    /// `entries[buckets[b]..buckets[b + 1]]`, sorted by key.
+    buckets: Vec<u32>,
+    entries: Vec<(u64, E)>,
 }
 
-impl Trie {
-    /// Build the subtrie of `keys` (sorted, sharing their first `depth`
-    /// bytes) and return its node.
-    fn build(&mut self, keys: &[(Cow<'static, str>, Term)], depth: usize) -> u32 {
-        let node = self.nodes.len() as u32;
-        self.nodes.push([0; 4]);
-        let ends = keys.iter().take_while(|(k, _)| k.len() == depth).count();
-        let term_start = self.terminals.len() as u32;
-        self.terminals.extend(keys[..ends].iter().map(|(_, t)| *t));
-        let mark = self.scratch.len();
-        let mut rest = &keys[ends..];
-        while let Some((first, _)) = rest.first() {
-            let c = first[depth..].chars().next().unwrap_or_default();
-            let n = rest
-                .iter()
-                .take_while(|(k, _)| k[depth..].starts_with(c))
-                .count();
-            let child = self.build(&rest[..n], depth + c.len_utf8());
-            self.scratch.push((c, child));
-            rest = &rest[n..];
+const BUCKET_BITS: u32 = 18;
+const FILTER_BITS: u32 = 24;
+
+/// A bijection on u64 that spreads every input bit over the output:
+/// equal keys stay equal, and the top and low bits are good indexes.
+fn mix(x: u64) -> u64 {
+    let x = (x ^ (x >> 32)).wrapping_mul(0xd6e8_feb8_6659_fd93);
+    let x = (x ^ (x >> 32)).wrapping_mul(0xd6e8_feb8_6659_fd93);
+    x ^ (x >> 32)
+}
+
+impl<E: Copy> KeyIndex<E> {
+    /// Index `items` (keys already mixed); entries of one key keep the
+    /// order they came in.
+    fn build(items: &[(u64, E)]) -> KeyIndex<E> {
+        let bucket = |k: u64| (k >> (64 - BUCKET_BITS)) as usize;
+        let mut buckets = vec![0u32; (1 << BUCKET_BITS) + 1];
+        let mut filter = vec![0u64; 1 << (FILTER_BITS - 6)];
+        for (k, _) in items {
+            buckets[bucket(*k) + 1] += 1;
+            let bit = (*k as usize) & ((1 << FILTER_BITS) - 1);
+            filter[bit >> 6] |= 1 << (bit & 63);
         }
-        let edge_start = self.edges.len() as u32;
-        let count = (self.scratch.len() - mark) as u32;
-        self.edges.extend(self.scratch.drain(mark..));
-        self.nodes[node as usize] = [edge_start, count, term_start, ends as u32];
-        node
+        for i in 1..buckets.len() {
+            buckets[i] += buckets[i - 1];
+        }
+        let mut next = buckets.clone();
+        let mut order = vec![0u32; items.len()];
+        for (i, (k, _)) in items.iter().enumerate() {
+            let slot = &mut next[bucket(*k)];
+            order[*slot as usize] = i as u32;
+            *slot += 1;
+        }
+        let mut entries: Vec<(u64, E)> = order.iter().map(|&i| items[i as usize]).collect();
+        for b in buckets.windows(2) {
+            // Buckets hold a few entries: a stable insertion sort by key.
+            entries[b[0] as usize..b[1] as usize].sort_by_key(|e| e.0);
+        }
+        KeyIndex {
+            filter,
+            buckets,
+            entries,
+        }
     }
 
-    fn child(&self, node: u32, c: char) -> Option<u32> {
-        let [start, len, _, _] = self.nodes[node as usize];
-        let edges = &self.edges[start as usize..(start + len) as usize];
-        let i = edges.binary_search_by_key(&c, |e| e.0).ok()?;
-        Some(edges[i].1)
+    fn get(&self, key: u64) -> &[(u64, E)] {
+        let bit = (key as usize) & ((1 << FILTER_BITS) - 1);
+        if self.filter[bit >> 6] & (1 << (bit & 63)) == 0 {
+            return &[];
+        }
+        let b = (key >> (64 - BUCKET_BITS)) as usize;
+        let bucket = &self.entries[self.buckets[b] as usize..self.buckets[b + 1] as usize];
+        let run = &bucket[bucket.partition_point(|e| e.0 < key)..];
+        &run[..run.partition_point(|e| e.0 == key)]
     }
+}
 
-    fn terminals(&self, node: u32) -> &[Term] {
-        let [_, _, start, len] = self.nodes[node as usize];
-        &self.terminals[start as usize..(start + len) as usize]
-    }
+/// A street or community core in a district's index.
+#[derive(Clone, Copy, Debug)]
+struct LocalCore {
+    term: Term,
+    /// The core's bytes in `Resolver::pool`.
+    start: u32,
+    len: u32,
+}
+
+/// The key of (district, a core's first two chars); a one-char core has
+/// '\0' for its second, which normalised text never holds. Ids and chars
+/// fit in 21 bits each, so the packing is exact.
+fn local_key(district: DivisionId, c1: char, c2: char) -> u64 {
+    mix((u64::from(district.0) << 42) | (u64::from(c1) << 21) | u64::from(c2))
 }
 
 /// The address matcher over a tree.
@@ -172,22 +204,17 @@ pub struct Resolver {
     /// divisions).
     top_aliases: Vec<(u32, u32)>,
     aliases: Vec<Alias>,
-    /// The street and community cores of every district as one trie, one
-    /// root per district.
-    trie: Trie,
-    /// District → its root node in `trie`.
-    district_root: FxHashMap<DivisionId, u32>,
-    /// (hash of core name, division) for every street and community,
-    /// sorted: the national lookup for texts with no district. A sorted
-    /// array instead of a map of vectors: no allocation per name.
-    national: Vec<(u64, Term)>,
-    /// For each value of a hash's top `BUCKET_BITS` bits, where its entries
-    /// start in `national`: a lookup is one or two cache misses instead of
-    /// a binary search's twenty.
-    buckets: Vec<u32>,
+    /// The street and community cores of every district, under
+    /// (district, first two chars).
+    local: KeyIndex<LocalCore>,
+    /// The cores' text, district by district.
+    pool: String,
+    /// Districts with a one-char core (a second lookup per char).
+    short_cores: FxHashSet<DivisionId>,
+    /// Every street and community under the hash of its core: the
+    /// national lookup for texts with no district.
+    national: KeyIndex<Term>,
 }
-
-const BUCKET_BITS: u32 = 18;
 
 const STREET_SUFFIXES: [&str; 8] = [
     "街道办事处",
@@ -589,27 +616,16 @@ impl Resolver {
                 strong,
             });
         };
-        let mut trie = Trie::default();
-        let mut district_root = FxHashMap::default();
+        let mut local: Vec<(u64, LocalCore)> = Vec::with_capacity(700_000);
         let mut national: Vec<(u64, Term)> = Vec::with_capacity(700_000);
-        // (core, term) of the district being read; flushed into the trie
-        // when the next district starts.
-        let mut local: Vec<(Cow<'static, str>, Term)> = Vec::with_capacity(4096);
+        let mut pool = String::with_capacity(8 << 20);
+        let mut short_cores = FxHashSet::default();
         let mut current: Option<DivisionId> = None;
-        let mut flush = |current: Option<DivisionId>,
-                         local: &mut Vec<(Cow<'static, str>, Term)>,
-                         trie: &mut Trie| {
-            if let Some(d) = current {
-                local.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.id.cmp(&b.1.id)));
-                district_root.insert(d, trie.build(local, 0));
-            }
-            local.clear();
-        };
         for d in tree.iter() {
             let name = d.name();
             match d.level() {
                 DivisionLevel::Province | DivisionLevel::City | DivisionLevel::District => {
-                    flush(current.take(), &mut local, &mut trie);
+                    current = None;
                     if d.level() == DivisionLevel::City && d.is_placeholder_city() {
                         continue;
                     }
@@ -622,7 +638,8 @@ impl Resolver {
                     }
                 }
                 DivisionLevel::Street | DivisionLevel::Community => {
-                    if current.is_none() || d.is_virtual() {
+                    let Some(district) = current else { continue };
+                    if d.is_virtual() {
                         continue;
                     }
                     let (core, term) = division_term(&d);
@@ -630,27 +647,30 @@ impl Resolver {
                     // core; written without the note it is found through
                     // its district only.
                     if name.starts_with(&*core) {
-                        national.push((hash_str(&core), term));
+                        national.push((mix(hash_str(&core)), term));
                     }
-                    local.push((core, term));
+                    let mut cs = core.chars();
+                    let Some(c1) = cs.next() else { continue };
+                    let c2 = cs.next().unwrap_or('\0');
+                    if c2 == '\0' {
+                        short_cores.insert(district);
+                    }
+                    let entry = LocalCore {
+                        term,
+                        start: pool.len() as u32,
+                        len: core.len() as u32,
+                    };
+                    pool.push_str(&core);
+                    local.push((local_key(district, c1, c2), entry));
                 }
             }
         }
-        flush(current.take(), &mut local, &mut trie);
         for r in tree.renames() {
             let d = tree.division(r.id);
             add(r.old_name, d, true);
             if let Some(short) = short_form(r.old_name) {
                 add(short, d, false);
             }
-        }
-        national.sort_unstable_by_key(|(h, t)| (*h, t.id));
-        let mut buckets = vec![0u32; (1 << BUCKET_BITS) + 1];
-        for (h, _) in &national {
-            buckets[(h >> (64 - BUCKET_BITS)) as usize + 1] += 1;
-        }
-        for i in 1..buckets.len() {
-            buckets[i] += buckets[i - 1];
         }
         let mut aliases = Vec::with_capacity(by_pattern.iter().map(Vec::len).sum());
         let top_aliases = by_pattern
@@ -670,10 +690,10 @@ impl Resolver {
             top,
             top_aliases,
             aliases,
-            trie,
-            district_root,
-            national,
-            buckets,
+            local: KeyIndex::build(&local),
+            pool,
+            short_cores,
+            national: KeyIndex::build(&national),
         }
     }
 
@@ -758,9 +778,7 @@ impl Resolver {
         s.hits.clear();
         if hyp_level == Some(DivisionLevel::District) {
             for &d in hyp.iter() {
-                if let Some(&root) = self.district_root.get(&d) {
-                    self.walk(text, pos, root, &mut s.hits);
-                }
+                self.walk(text, pos, d, &mut s.hits);
             }
         } else {
             self.national_hits(text, pos, hyp, &mut s.bounds, &mut s.hits);
@@ -815,59 +833,59 @@ impl Resolver {
         res
     }
 
-    /// Trie walks from every char boundary at or after `from`.
-    fn walk(&self, text: &str, from: usize, root: u32, hits: &mut Vec<Hit>) {
-        for (start, _) in text[from..].char_indices() {
-            let start = from + start;
-            let mut node = root;
-            let mut end = start;
-            for c in text[start..].chars() {
-                match self.trie.child(node, c) {
-                    Some(next) => node = next,
-                    None => break,
+    /// The district's cores that start at each char boundary at or after
+    /// `from`, as hits.
+    fn walk(&self, text: &str, from: usize, district: DivisionId, hits: &mut Vec<Hit>) {
+        let short = self.short_cores.contains(&district);
+        let mut chars = text[from..].char_indices().peekable();
+        while let Some((i, c1)) = chars.next() {
+            let start = from + i;
+            if let Some(&(_, c2)) = chars.peek() {
+                for (_, core) in self.local.get(local_key(district, c1, c2)) {
+                    self.local_hit(text, start, core, hits);
                 }
-                end += c.len_utf8();
-                let terms = self.trie.terminals(node);
-                if terms.is_empty() {
-                    continue;
-                }
-                let rest = &text[end..];
-                let street_suffix = suffix_at(rest, &STREET_TEXT_SUFFIXES);
-                let community_suffix = suffix_at(rest, &COMMUNITY_TEXT_SUFFIXES);
-                for &t in terms {
-                    let suffix = if t.street {
-                        street_suffix
-                    } else {
-                        community_suffix
-                    };
-                    let full_end = end + suffix.map_or(0, str::len);
-                    let exact = t.is_named_with(suffix);
-                    // A bare core followed by 路, 街 … is part of a road name.
-                    if suffix.is_none() && !exact && bare_is_road(&text[start..end], rest) {
-                        continue;
-                    }
-                    hits.push(Hit {
-                        id: t.id,
-                        level: t.level(),
-                        start,
-                        end: full_end,
-                        strong: suffix.is_some() || exact,
-                        exact,
-                        same_kind: suffix.is_some_and(|sf| is_village(sf) == t.village),
-                    });
+            }
+            if short {
+                for (_, core) in self.local.get(local_key(district, c1, '\0')) {
+                    self.local_hit(text, start, core, hits);
                 }
             }
         }
     }
 
+    /// A hit for `core` if the text at `start` writes it.
+    fn local_hit(&self, text: &str, start: usize, core: &LocalCore, hits: &mut Vec<Hit>) {
+        let name = &self.pool[core.start as usize..(core.start + core.len) as usize];
+        let end = start + name.len();
+        if !text[start..].starts_with(name) {
+            return;
+        }
+        let rest = &text[end..];
+        let t = core.term;
+        let suffix = if t.street {
+            suffix_at(rest, &STREET_TEXT_SUFFIXES)
+        } else {
+            suffix_at(rest, &COMMUNITY_TEXT_SUFFIXES)
+        };
+        let exact = t.is_named_with(suffix);
+        // A bare core followed by 路, 街 … is part of a road name.
+        if suffix.is_none() && !exact && bare_is_road(name, rest) {
+            return;
+        }
+        hits.push(Hit {
+            id: t.id,
+            level: t.level(),
+            start,
+            end: end + suffix.map_or(0, str::len),
+            strong: suffix.is_some() || exact,
+            exact,
+            same_kind: suffix.is_some_and(|sf| is_village(sf) == t.village),
+        });
+    }
+
     /// The national entries whose core is `core`.
     fn national_entries(&self, core: &str) -> &[(u64, Term)] {
-        let h = hash_str(core);
-        let b = (h >> (64 - BUCKET_BITS)) as usize;
-        let bucket = &self.national[self.buckets[b] as usize..self.buckets[b + 1] as usize];
-        let first = bucket.partition_point(|(k, _)| *k < h);
-        let run = &bucket[first..];
-        let run = &run[..run.partition_point(|(k, _)| *k == h)];
+        let run = self.national.get(mix(hash_str(core)));
         // Guards against a 64-bit hash collision: a core is a prefix of its
         // division's name (entries of one hash share their core).
         match run.first() {
