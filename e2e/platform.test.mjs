@@ -1,16 +1,18 @@
 // The platform's page flows in headless Chromium: sign in, language,
 // divisions browser, zones, organisation onboarding and approval, reveal,
-// audit, sign out; and the same pages at 360 px.
+// audit, sign out; and sign-in, divisions and organisations at 360 px.
+// One demo server for this file (before/after), one browser context per test.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, missingBrowser, signIn, startServer } from './server.mjs';
+import { launch, missingBrowser, newPage, signIn, startServer } from './server.mjs';
 
 const skip = missingBrowser();
 
-describe('platform', { skip: skip ?? false, timeout: 180_000 }, () => {
+describe('platform', { timeout: 180_000 }, () => {
   let server;
   let browser;
   before(async () => {
+    if (skip) return;
     server = await startServer();
     browser = await launch();
   });
@@ -19,115 +21,154 @@ describe('platform', { skip: skip ?? false, timeout: 180_000 }, () => {
     await server?.stop();
   });
 
-  test('desk flow: language, divisions, zones, organisations, audit', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
-    const page = await ctx.newPage();
-    page.setDefaultTimeout(30_000);
+  test('desk flow: language, divisions, zones, organisations, audit, sign out', { skip: skip ?? false }, async () => {
+    const { ctx, page } = await newPage(browser, { viewport: { width: 1280, height: 900 } });
     const url = server.url;
-    await signIn(page, url, 'admin');
+    try {
+      await signIn(page, url, 'admin');
+      const navDivisions = page.locator('nav.main a[href="/divisions"]');
 
-    // Language: Chinese first, English one click away, and back.
-    assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
-    await Promise.all([page.waitForLoadState('load'), page.click('#lang-switch')]);
-    await page.waitForSelector('html[lang="en"]');
-    assert.equal(await page.locator('nav.main a[href="/divisions"]').innerText(), 'Divisions');
-    await page.click('#lang-switch');
-    await page.waitForSelector('html[lang="zh-CN"]');
-    assert.equal(await page.locator('nav.main a[href="/divisions"]').innerText(), '行政区划');
+      // Language: Chinese first, English one click away, and back.
+      assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
+      assert.equal((await page.locator('#lang-switch').innerText()).trim(), 'English');
+      await page.click('#lang-switch');
+      await page.waitForSelector('html[lang="en"]');
+      assert.equal((await navDivisions.innerText()).trim(), 'Divisions');
+      assert.equal((await page.locator('#lang-switch').innerText()).trim(), '中文');
+      await page.click('#lang-switch');
+      await page.waitForSelector('html[lang="zh-CN"]');
+      assert.equal((await navDivisions.innerText()).trim(), '行政区划');
 
-    // Find 雁塔区 by live search, then 小寨路街道 among its children.
-    await page.click('nav.main a[href="/divisions"]');
-    await page.fill('#q', '雁塔区');
-    await page.locator('#division-hits a', { hasText: '陕西省西安市雁塔区' }).first().click();
-    await page.waitForURL(`${url}/divisions/610113`);
-    await page.locator('ul.children a', { hasText: '小寨路街道' }).click();
-    await page.waitForURL(`${url}/divisions/610113001`);
-    assert.match(await page.locator('#division-name').innerText(), /小寨路街道/);
+      // Find 雁塔区 by live search, then 小寨路街道 among its children.
+      await navDivisions.click();
+      await page.waitForURL(/\/divisions(\/\d+)?$/);
+      await page.fill('#q', '雁塔区');
+      const hit = page.locator('#hits a[href="/divisions/610113"]');
+      await hit.waitFor();
+      assert.match(await hit.innerText(), /陕西省西安市雁塔区/);
+      await hit.click();
+      await page.waitForURL(`${url}/divisions/610113`);
+      assert.match(await page.locator('#division-name').innerText(), /雁塔区/);
+      await page.locator('ul.children a[href="/divisions/610113001"]', { hasText: '小寨路街道' }).click();
+      await page.waitForURL(`${url}/divisions/610113001`);
+      assert.match(await page.locator('h2#division-name').innerText(), /小寨路街道\s*610113001/);
 
-    // Mark a compound sealed, then lift it.
-    await page.selectOption('#level', 'sealed');
-    await page.fill('#compound', '测试小区');
-    await page.fill('#reason', '浏览器测试');
-    await page.click('#zone-form button[type=submit]');
-    await page.waitForURL(/notice=marked/);
-    const row = page.locator('#zones tr', { hasText: '测试小区' });
-    assert.match(await row.innerText(), /封控区/);
-    assert.match(await row.innerText(), /生效中/);
-    page.once('dialog', (d) => d.accept());
-    await row.locator('button', { hasText: '解除' }).click();
-    await page.waitForURL(/notice=lifted/);
-    await page.getByText('已解除管控区域。').waitFor();
-    assert.doesNotMatch(await page.locator('#zones tr', { hasText: '测试小区' }).innerText(), /生效中/);
+      // Mark a compound sealed, then lift it (accepting the confirm dialog).
+      await page.selectOption('#level', 'sealed');
+      await page.fill('#compound', '测试小区');
+      await page.fill('#zone-form #reason', '浏览器测试：密接集中');
+      await page.click('#zone-form button[type=submit]');
+      await page.waitForURL(/\/divisions\/610113001\?notice=/);
+      await page.locator('p.notice').waitFor();
+      const row = page.locator('table#zones tbody tr', { hasText: '测试小区' });
+      assert.equal(await row.count(), 1, 'one zone row for the new compound');
+      assert.equal((await row.locator('.badge.sealed').innerText()).trim(), '封控区');
+      assert.match(await row.innerText(), /生效中/);
+      assert.match(await row.innerText(), /浏览器测试：密接集中/);
+      let confirmed = '';
+      page.once('dialog', (d) => { confirmed = d.message(); d.accept(); });
+      await row.locator('form[data-confirm] button[type=submit]').click();
+      await page.waitForURL(/notice=lifted/);
+      assert.equal((await page.locator('p.notice').innerText()).trim(), '已解除管控区域。');
+      assert.ok(confirmed.length > 0, 'a confirm dialog was shown before lifting');
+      const lifted = page.locator('table#zones tbody tr', { hasText: '测试小区' });
+      assert.doesNotMatch(await lifted.innerText(), /生效中/);
+      assert.equal(await lifted.locator('form[data-confirm]').count(), 0, 'no lift button once lifted');
 
-    // Onboard an organisation: a bad phone is named next to its field.
-    const name = `浏览器测试志愿队${Date.now()}`;
-    await page.click('nav.main a[href="/orgs"]');
-    await page.click('#new-org');
-    await page.fill('#name', name);
-    await page.selectOption('#kind', 'volunteer_group');
-    await page.selectOption('#tier', 'county');
-    await page.fill('#jurisdiction_code', '610113');
-    await page.fill('#contact_name', '赵队长');
-    await page.fill('#contact_phone', '12345');
-    await page.click('#org-form button[type=submit]');
-    assert.equal(await page.locator('#contact_phone-error').innerText(), '请输入有效的手机号或带区号的固定电话');
-    assert.equal(await page.inputValue('#name'), name, 'the form keeps what was typed');
-    await page.fill('#contact_phone', '138 0013 8000');
-    await page.click('#org-form button[type=submit]');
-    await page.waitForURL(/\/orgs\/\d+\?notice=created/);
-    assert.equal(await page.locator('#org-status').innerText(), '待审核');
-    assert.equal(await page.locator('#contact-phone').innerText(), '138****8000');
-    await page.click('#approve');
-    await page.waitForURL(/notice=approved/);
-    assert.equal(await page.locator('#org-status').innerText(), '已批准');
+      // Onboard an organisation: a bad phone is named next to its field.
+      const name = `浏览器测试志愿队${Date.now()}`;
+      await page.click('nav.main a[href="/orgs"]');
+      await page.waitForURL(`${url}/orgs`);
+      await page.click('a#new-org');
+      await page.waitForURL(`${url}/orgs/new`);
+      await page.fill('#name', name);
+      await page.selectOption('#kind', 'volunteer_group');
+      await page.selectOption('#tier', 'county');
+      await page.fill('#jurisdiction_code', '610113');
+      await page.fill('#contact_name', '赵队长');
+      await page.fill('#contact_phone', '12345');
+      await page.fill('#description', '浏览器测试创建');
+      await page.click('#org-form button[type=submit]');
+      const phoneError = page.locator('span.field-error#contact_phone-error', { hasText: /\S/ });
+      assert.equal((await phoneError.innerText()).trim(), '请输入有效的手机号或带区号的固定电话');
+      assert.equal(await page.inputValue('#name'), name, 'the form keeps what was typed');
+      await page.fill('#contact_phone', '138 0013 8000');
+      await page.click('#org-form button[type=submit]');
+      await page.waitForURL(/\/orgs\/\d+(\?.*)?$/);
+      assert.match(await page.locator('#org-name').innerText(), new RegExp(name));
+      assert.equal((await page.locator('span#org-status').innerText()).trim(), '待审核');
+      assert.equal((await page.locator('#contact-phone').innerText()).trim(), '138****8000');
 
-    // Reveal the phone with a reason.
-    await page.fill('#reveal-form #reason', '联系配送');
-    await page.click('#reveal-form button[type=submit]');
-    assert.match(await page.locator('#contact-phone').innerText(), /13800138000/);
+      // Approve it.
+      await page.click('#decide-form button#approve');
+      await page.locator('span#org-status', { hasText: '已批准' }).waitFor();
+      assert.equal((await page.locator('span#org-status').innerText()).trim(), '已批准');
 
-    // The audit log shows both.
-    await page.click('nav.main a[href="/audit"]');
-    const events = await page.locator('#events').innerText();
-    assert.match(events, /field\.reveal/);
-    assert.match(events, /org\.approve/);
-    assert.match(events, /zone\.lift/);
+      // Reveal the phone with a reason.
+      await page.fill('#reveal-form #reason', '联系配送');
+      await page.click('#reveal-form button[type=submit]');
+      await page.locator('#contact-phone', { hasText: '13800138000' }).waitFor();
+      assert.match(await page.locator('#contact-phone').innerText(), /13800138000/);
 
-    await page.click('#logout');
-    await page.waitForURL(`${url}/login`);
-    await ctx.close();
+      // The audit log shows the reveal and the approval.
+      await page.click('nav.main a[href="/audit"]');
+      await page.waitForURL(`${url}/audit`);
+      const events = await page.locator('table#events').innerText();
+      assert.match(events, /field\.reveal/);
+      assert.match(events, /org\.approve/);
+
+      await page.click('#logout');
+      await page.waitForURL(`${url}/login`);
+      await page.locator('#username').waitFor();
+    } finally {
+      await ctx.close();
+    }
   });
 
-  test('at 360 px: sign-in error, home, divisions, organisations', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, locale: 'zh-CN' });
-    const page = await ctx.newPage();
-    page.setDefaultTimeout(30_000);
+  test('at 360 px: sign-in error, home, divisions search, organisations', { skip: skip ?? false }, async () => {
+    const { ctx, page } = await newPage(browser, { viewport: { width: 360, height: 740 }, isMobile: true });
     const url = server.url;
-    const fits = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
+    const assertFits = async (what) => {
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(width <= 360 + 1, `${what} scrolls sideways at 360 px: scrollWidth ${width}`);
+    };
+    try {
+      // A wrong password is refused with a message.
+      await page.goto(`${url}/login`);
+      await page.fill('#username', 'coordinator');
+      await page.fill('#password', 'not-the-password');
+      await page.click('form[action="/login"] button[type=submit]');
+      assert.equal((await page.locator('#login-error').innerText()).trim(), '用户名或密码不正确');
+      assert.match(page.url(), /\/login/);
+      await assertFits('the login page');
 
-    await page.goto(`${url}/login`);
-    await page.fill('#username', 'coordinator');
-    await page.fill('#password', 'not-the-password');
-    await page.click('form[action="/login"] button[type=submit]');
-    assert.equal(await page.locator('#login-error').innerText(), '用户名或密码不正确');
-    assert.ok(await fits(), 'login fits 360 px');
+      await signIn(page, url, 'coordinator');
+      await page.locator('nav.main').waitFor();
+      await assertFits('the home page');
 
-    await signIn(page, url, 'coordinator');
-    assert.ok(await fits(), 'home fits 360 px');
-    assert.match(await page.locator('main').innerText(), /封控区/);
+      // Coordinators start at their jurisdiction; the plain form search works too.
+      await page.click('nav.main a[href="/divisions"]');
+      await page.waitForURL(`${url}/divisions/6101`);
+      assert.match(await page.locator('#division-name').innerText(), /西安市/);
+      await assertFits('the divisions page');
+      await page.fill('#q', '小寨路');
+      await page.press('#q', 'Enter');
+      await page.waitForURL(/\/divisions\?q=/);
+      const hit = page.locator('#hits a[href="/divisions/610113001"]');
+      assert.match(await hit.innerText(), /陕西省西安市雁塔区小寨路街道/);
+      await assertFits('the division search results');
+      await hit.click();
+      await page.waitForURL(`${url}/divisions/610113001`);
+      assert.match(await page.locator('#division-name').innerText(), /小寨路街道/);
+      await assertFits('a division page');
 
-    // Coordinators start at their jurisdiction; plain form search works too.
-    await page.click('nav.main a[href="/divisions"]');
-    await page.waitForURL(`${url}/divisions/6101`);
-    assert.match(await page.locator('#division-name').innerText(), /西安市/);
-    assert.ok(await fits(), 'divisions fit 360 px');
-    await page.goto(`${url}/divisions?q=${encodeURIComponent('小寨路')}`);
-    await page.locator('#division-hits a', { hasText: '陕西省西安市雁塔区小寨路街道' }).click();
-    await page.waitForURL(`${url}/divisions/610113001`);
-    assert.ok(await fits(), 'division page fits 360 px');
-
-    await page.click('nav.main a[href="/orgs"]');
-    assert.match(await page.locator('#orgs').innerText(), /西安市社会工作协会/);
-    await ctx.close();
+      await page.click('nav.main a[href="/orgs"]');
+      await page.waitForURL(`${url}/orgs`);
+      await page.locator('table#orgs tbody tr a[href^="/orgs/"]').first().waitFor();
+      assert.ok(await page.locator('table#orgs tbody tr').count() > 0, 'the organisations list has rows');
+      await assertFits('the organisations list');
+    } finally {
+      await ctx.close();
+    }
   });
 });
