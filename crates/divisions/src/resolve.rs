@@ -167,15 +167,43 @@ impl<E: Copy> KeyIndex<E> {
         }
     }
 
-    fn get(&self, key: u64) -> &[(u64, E)] {
-        let bit = (key as usize) & ((1 << FILTER_BITS) - 1);
-        if self.filter[bit >> 6] & (1 << (bit & 63)) == 0 {
-            return &[];
+    /// Look up many keys at once: `probes` holds (key, tag) and is used
+    /// up; `found` gets (tag, entry index) for every entry under a key.
+    /// In passes (filter for all, buckets for those that pass, then
+    /// entries), so the cache misses of one pass overlap instead of each
+    /// waiting for the one before.
+    fn get_many(
+        &self,
+        probes: &mut Vec<(u64, u64)>,
+        ranges: &mut Vec<(u32, u32)>,
+        found: &mut Vec<(u64, u32)>,
+    ) {
+        // Pass 1: keep the probes the filter passes, without a branch.
+        let mut n = 0;
+        for i in 0..probes.len() {
+            let (key, tag) = probes[i];
+            probes[n] = (key, tag);
+            let bit = (key as usize) & ((1 << FILTER_BITS) - 1);
+            n += ((self.filter[bit >> 6] >> (bit & 63)) & 1) as usize;
         }
-        let b = (key >> (64 - BUCKET_BITS)) as usize;
-        let bucket = &self.entries[self.buckets[b] as usize..self.buckets[b + 1] as usize];
-        let run = &bucket[bucket.partition_point(|e| e.0 < key)..];
-        &run[..run.partition_point(|e| e.0 == key)]
+        probes.truncate(n);
+        // Pass 2: their buckets.
+        ranges.clear();
+        ranges.extend(probes.iter().map(|(key, _)| {
+            let b = (key >> (64 - BUCKET_BITS)) as usize;
+            (self.buckets[b], self.buckets[b + 1])
+        }));
+        // Pass 3: the entries.
+        for (&(key, tag), &(a, b)) in probes.iter().zip(ranges.iter()) {
+            let bucket = &self.entries[a as usize..b as usize];
+            let first = bucket.partition_point(|e| e.0 < key);
+            for (i, e) in bucket[first..].iter().enumerate() {
+                if e.0 != key {
+                    break;
+                }
+                found.push((tag, a + (first + i) as u32));
+            }
+        }
     }
 }
 
@@ -644,8 +672,20 @@ struct Scratch {
     fits: Vec<Alias>,
     hits: Vec<Hit>,
     bounds: Vec<usize>,
+    /// Lookups in flight: see `KeyIndex::get_many`.
+    probes: Vec<(u64, u64)>,
+    ranges: Vec<(u32, u32)>,
+    found: Vec<(u64, u32)>,
     choice: Choice,
     retry: Choice,
+}
+
+/// The scratch buffers a walk or a national lookup works in.
+struct Lookups<'s> {
+    probes: &'s mut Vec<(u64, u64)>,
+    ranges: &'s mut Vec<(u32, u32)>,
+    found: &'s mut Vec<(u64, u32)>,
+    hits: &'s mut Vec<Hit>,
 }
 
 /// What `choose` picked below the district.
@@ -850,14 +890,20 @@ impl Resolver {
 
         // Streets and communities.
         s.hits.clear();
+        let mut lookups = Lookups {
+            probes: &mut s.probes,
+            ranges: &mut s.ranges,
+            found: &mut s.found,
+            hits: &mut s.hits,
+        };
         if hyp_level == Some(DivisionLevel::District) {
             for &d in hyp.iter() {
-                self.walk(text, pos, d, &mut s.hits);
+                self.walk(text, pos, d, &mut lookups);
             }
         } else {
-            self.national_hits(text, pos, hyp, &mut s.bounds, &mut s.hits);
+            self.national_hits(text, pos, hyp, &mut s.bounds, &mut lookups);
         }
-        self.choose(&s.hits, map, &mut s.choice);
+        self.choose(lookups.hits, map, &mut s.choice);
         let mut below = &s.choice;
         if below.ids.is_empty()
             && let Some(start) = weak_start
@@ -865,8 +911,8 @@ impl Resolver {
             // Nothing below a short-form match: read it as the start of a
             // street or community name instead, if that finds one written
             // with its suffix.
-            self.national_hits(text, start, &s.prev_hyp, &mut s.bounds, &mut s.hits);
-            self.choose(&s.hits, map, &mut s.retry);
+            self.national_hits(text, start, &s.prev_hyp, &mut s.bounds, &mut lookups);
+            self.choose(lookups.hits, map, &mut s.retry);
             if !s.retry.ids.is_empty() && s.retry.strong {
                 spans.pop();
                 below = &s.retry;
@@ -909,21 +955,23 @@ impl Resolver {
 
     /// The district's cores that start at each char boundary at or after
     /// `from`, as hits.
-    fn walk(&self, text: &str, from: usize, district: DivisionId, hits: &mut Vec<Hit>) {
+    fn walk(&self, text: &str, from: usize, district: DivisionId, l: &mut Lookups<'_>) {
         let short = self.short_cores.contains(&district);
+        l.probes.clear();
         let mut chars = text[from..].char_indices().peekable();
         while let Some((i, c1)) = chars.next() {
-            let start = from + i;
+            let at = (from + i) as u64;
             if let Some(&(_, c2)) = chars.peek() {
-                for (_, core) in self.local.get(local_key(district, c1, c2)) {
-                    self.local_hit(text, start, core, hits);
-                }
+                l.probes.push((local_key(district, c1, c2), at));
             }
             if short {
-                for (_, core) in self.local.get(local_key(district, c1, '\0')) {
-                    self.local_hit(text, start, core, hits);
-                }
+                l.probes.push((local_key(district, c1, '\0'), at));
             }
+        }
+        l.found.clear();
+        self.local.get_many(l.probes, l.ranges, l.found);
+        for &(at, i) in l.found.iter() {
+            self.local_hit(text, at as usize, &self.local.entries[i as usize].1, l.hits);
         }
     }
 
@@ -957,36 +1005,25 @@ impl Resolver {
         });
     }
 
-    /// The national entries whose core is `core`.
-    fn national_entries(&self, core: &str) -> &[(u64, Term)] {
-        let run = self.national.get(mix(hash_str(core)));
-        // Guards against a 64-bit hash collision: a core is a prefix of its
-        // division's name (entries of one hash share their core).
-        match run.first() {
-            Some((_, t)) if self.div(t.id).name().starts_with(core) => run,
-            _ => &[],
-        }
-    }
-
     /// Without a district: look up cores that end right before a suffix
-    /// word, into `hits` (cleared first).
+    /// word, into `l.hits` (cleared first).
     fn national_hits(
         &self,
         text: &str,
         from: usize,
         hyp: &[DivisionId],
         bounds: &mut Vec<usize>,
-        hits: &mut Vec<Hit>,
+        l: &mut Lookups<'_>,
     ) {
-        hits.clear();
+        l.hits.clear();
         bounds.clear();
         bounds.extend(text[from..].char_indices().map(|(i, _)| from + i));
         bounds.push(text.len());
+        l.probes.clear();
         for (k, &at) in bounds.iter().enumerate() {
             let tail = &text[at..];
-            let street = suffix_at(tail, &STREET_TEXT_SUFFIXES);
-            let community = suffix_at(tail, &COMMUNITY_TEXT_SUFFIXES);
-            let suffix = street.or(community).map(str::len);
+            let suffix = suffix_at(tail, &STREET_TEXT_SUFFIXES)
+                .or(suffix_at(tail, &COMMUNITY_TEXT_SUFFIXES));
             // A bare name at the end counts only under a known place: 火星
             // alone is not 长沙市火星街道.
             if suffix.is_none() && (at != text.len() || hyp.is_empty()) {
@@ -994,26 +1031,52 @@ impl Resolver {
             }
             for len in 2..=8.min(k) {
                 let start = bounds[k - len];
-                for &(_, t) in self.national_entries(&text[start..at]) {
-                    let fits = if t.street {
-                        street.is_some() || at == text.len()
-                    } else {
-                        community.is_some() || at == text.len()
-                    };
-                    if fits && (hyp.is_empty() || hyp.iter().any(|h| self.within(*h, t.id))) {
-                        let end = at + suffix.unwrap_or(0);
-                        let written = (end > at).then(|| &text[at..end]);
-                        hits.push(Hit {
-                            id: t.id,
-                            level: t.level(),
-                            start,
-                            end,
-                            strong: suffix.is_some(),
-                            exact: t.is_named_with(written),
-                            same_kind: community.is_some_and(|sf| is_village(sf) == t.village),
-                        });
-                    }
+                let key = mix(hash_str(&text[start..at]));
+                l.probes.push((key, ((start as u64) << 32) | at as u64));
+            }
+        }
+        l.found.clear();
+        self.national.get_many(l.probes, l.ranges, l.found);
+        // Guards against a 64-bit hash collision: a core is a prefix of its
+        // division's name (entries of one hash share their core, so the
+        // first found for a lookup stands for all).
+        let mut guard: Option<(u64, bool)> = None;
+        for &(tag, i) in l.found.iter() {
+            let t = self.national.entries[i as usize].1;
+            let (start, at) = ((tag >> 32) as usize, tag as u32 as usize);
+            let core = &text[start..at];
+            let ok = match guard {
+                Some((g, ok)) if g == tag => ok,
+                _ => {
+                    let ok = self.div(t.id).name().starts_with(core);
+                    guard = Some((tag, ok));
+                    ok
                 }
+            };
+            if !ok {
+                continue;
+            }
+            let tail = &text[at..];
+            let street = suffix_at(tail, &STREET_TEXT_SUFFIXES);
+            let community = suffix_at(tail, &COMMUNITY_TEXT_SUFFIXES);
+            let suffix = street.or(community).map(str::len);
+            let fits = if t.street {
+                street.is_some() || at == text.len()
+            } else {
+                community.is_some() || at == text.len()
+            };
+            if fits && (hyp.is_empty() || hyp.iter().any(|h| self.within(*h, t.id))) {
+                let end = at + suffix.unwrap_or(0);
+                let written = (end > at).then(|| &text[at..end]);
+                l.hits.push(Hit {
+                    id: t.id,
+                    level: t.level(),
+                    start,
+                    end,
+                    strong: suffix.is_some(),
+                    exact: t.is_named_with(written),
+                    same_kind: community.is_some_and(|sf| is_village(sf) == t.village),
+                });
             }
         }
     }
