@@ -213,7 +213,9 @@ struct LocalCore {
     term: Term,
     /// The core's bytes in `Resolver::pool`.
     start: u32,
-    len: u32,
+    len: u16,
+    /// Bytes of its first two chars, which its key already matched.
+    head: u8,
 }
 
 /// The key of (district, a core's first two chars); a one-char core has
@@ -230,6 +232,10 @@ fn local_key(district: DivisionId, c1: char, c2: char) -> u64 {
 /// time of a resolution, its states spread over memory).
 struct TopNames {
     names: Vec<&'static str>,
+    /// Bit per char of the Basic Multilingual Plane: some name starts with
+    /// it. Most chars of an address start none, and this 8 KiB answers
+    /// that from the nearest cache.
+    firsts: Vec<u64>,
     /// `pair_key` of a name's first two chars → its range in `by_key`.
     groups: FxHashMap<u64, (u32, u32)>,
     /// Name indexes, grouped by key, longest first within a group.
@@ -252,6 +258,12 @@ impl TopNames {
             let n = names[i as usize];
             (key_of(n), std::cmp::Reverse(n.len()))
         });
+        let mut firsts = vec![0u64; 1 << 10];
+        for n in &names {
+            if let Some(c) = n.chars().next().filter(|c| (*c as u32) < 1 << 16) {
+                firsts[c as usize >> 6] |= 1 << (c as u32 & 63);
+            }
+        }
         let mut groups = FxHashMap::default();
         let mut start = 0;
         while start < by_key.len() {
@@ -265,6 +277,7 @@ impl TopNames {
         }
         TopNames {
             names,
+            firsts,
             groups,
             by_key,
         }
@@ -279,15 +292,20 @@ impl TopNames {
         c1: char,
         c2: Option<char>,
     ) -> Option<(usize, usize)> {
-        let rest = &text[at..];
-        for key in [c2.map(|c2| pair_key(c1, c2)), Some(pair_key(c1, '\0'))]
+        if (c1 as u32) < 1 << 16 && self.firsts[c1 as usize >> 6] & (1 << (c1 as u32 & 63)) == 0 {
+            return None;
+        }
+        let rest = &text.as_bytes()[at..];
+        let pair = c2.map(|c2| (pair_key(c1, c2), c1.len_utf8() + c2.len_utf8()));
+        for (key, head) in [pair, Some((pair_key(c1, '\0'), c1.len_utf8()))]
             .into_iter()
             .flatten()
         {
             if let Some(&(a, b)) = self.groups.get(&key) {
+                // Names of a group share the chars of its key.
                 for &i in &self.by_key[a as usize..b as usize] {
-                    let name = self.names[i as usize];
-                    if rest.starts_with(name) {
+                    let name = self.names[i as usize].as_bytes();
+                    if has_prefix(&rest[head..], &name[head..]) {
                         return Some((i as usize, at + name.len()));
                     }
                 }
@@ -625,11 +643,19 @@ fn normalise(input: &str, out: &mut String, map: &mut Vec<usize>) {
 /// The first of `suffixes` (longest first) that `rest` starts with. All
 /// are CJK, so their first char (3 bytes) is compared before the rest.
 fn suffix_at(rest: &str, suffixes: &'static [&'static str]) -> Option<&'static str> {
-    let head = rest.as_bytes().get(..3)?;
+    let text = rest.as_bytes();
+    let head = text.get(..3)?;
     suffixes
         .iter()
-        .find(|s| s.as_bytes()[..3] == *head && rest.starts_with(**s))
+        .find(|s| s.as_bytes()[..3] == *head && has_prefix(text, s.as_bytes()))
         .copied()
+}
+
+/// `hay.starts_with(needle)` for the short strings compared here, inline:
+/// the library call behind `starts_with` cost more than the compare.
+#[inline]
+fn has_prefix(hay: &[u8], needle: &[u8]) -> bool {
+    hay.len() >= needle.len() && hay.iter().zip(needle).all(|(a, b)| a == b)
 }
 
 fn hash_str(s: &str) -> u64 {
@@ -768,10 +794,14 @@ impl Resolver {
                     if c2 == '\0' {
                         short_cores.insert(district);
                     }
+                    let Ok(len) = u16::try_from(core.len()) else {
+                        continue;
+                    };
                     let entry = LocalCore {
                         term,
                         start: pool.len() as u32,
-                        len: core.len() as u32,
+                        len,
+                        head: (c1.len_utf8() + if c2 == '\0' { 0 } else { c2.len_utf8() }) as u8,
                     };
                     pool.push_str(&core);
                     local.push((local_key(district, c1, c2), entry));
@@ -977,11 +1007,16 @@ impl Resolver {
 
     /// A hit for `core` if the text at `start` writes it.
     fn local_hit(&self, text: &str, start: usize, core: &LocalCore, hits: &mut Vec<Hit>) {
-        let name = &self.pool[core.start as usize..(core.start + core.len) as usize];
-        let end = start + name.len();
-        if !text[start..].starts_with(name) {
-            return;
+        // The key matched the first two chars; only a longer core reads the pool.
+        let (head, len) = (usize::from(core.head), usize::from(core.len));
+        if len > head {
+            let tail = &self.pool.as_bytes()[core.start as usize + head..core.start as usize + len];
+            if !has_prefix(&text.as_bytes()[start + head..], tail) {
+                return;
+            }
         }
+        let end = start + len;
+        let name = &text[start..end];
         let rest = &text[end..];
         let t = core.term;
         let suffix = if t.street {
