@@ -332,7 +332,11 @@ pub struct Resolver {
     short_cores: FxHashSet<DivisionId>,
     /// Every street and community under the hash of its core: the
     /// national lookup for texts with no district.
-    national: KeyIndex<Term>,
+    national: KeyIndex<LocalCore>,
+    /// Chars in the longest core: how far back from a suffix word the
+    /// national lookup reaches (a shorter reach finds 新城 inside
+    /// 鸿基花苑金世纪新城 and claims the wrong place).
+    longest_core: usize,
 }
 
 const STREET_SUFFIXES: [&str; 8] = [
@@ -532,23 +536,20 @@ pub fn community_core(name: &str) -> &str {
     core_of(name, &COMMUNITY_SUFFIXES).0
 }
 
-/// A name without its bracketed note, as `normalise` leaves text:
-/// 白庙村农工商联合公司（村委会） → 白庙村农工商联合公司.
+/// A name as `normalise` leaves text: without its bracketed note or
+/// punctuation (白庙村农工商联合公司（村委会） → 白庙村农工商联合公司,
+/// 鸿基花苑、金世纪新城社区居民委员会 → 鸿基花苑金世纪新城社区居民委员会).
 fn plain(name: &'static str) -> Cow<'static, str> {
-    if !name.contains(['（', '(']) {
+    if name.chars().all(is_cjk) {
         return Cow::Borrowed(name);
     }
     let mut out = String::with_capacity(name.len());
-    let mut depth = 0u32;
-    for c in name.chars() {
-        match c {
-            '(' | '（' => depth += 1,
-            ')' | '）' => depth = depth.saturating_sub(1),
-            _ if depth == 0 => out.push(c),
-            _ => {}
-        }
+    normal_chars(name, |_, c| out.push(c));
+    if out == name {
+        Cow::Borrowed(name)
+    } else {
+        Cow::Owned(out)
     }
-    Cow::Owned(out)
 }
 
 /// `Term::rest` when nothing was cut from the name.
@@ -592,13 +593,13 @@ fn division_term(d: &Division<'static>) -> (Cow<'static, str>, Term) {
     (core, term)
 }
 
-/// Normalise for matching into `out`: full-width ASCII to half-width, no
-/// spaces or punctuation, no leading 住址/家住, no bracketed notes. `map`
-/// gets, for each byte of the result, the byte offset in the input it came
-/// from (and one more entry for the end).
-fn normalise(input: &str, out: &mut String, map: &mut Vec<usize>) {
-    out.clear();
-    map.clear();
+fn is_cjk(c: char) -> bool {
+    ('\u{4e00}'..='\u{9fff}').contains(&c)
+}
+
+/// The chars matching reads, with their byte offsets: full-width ASCII as
+/// half-width, no spaces or punctuation, nothing in brackets.
+fn normal_chars(input: &str, mut keep: impl FnMut(usize, char)) {
     let mut depth = 0u32;
     for (i, c) in input.char_indices() {
         let c = match c {
@@ -611,13 +612,23 @@ fn normalise(input: &str, out: &mut String, map: &mut Vec<usize>) {
             ')' | ']' | '】' | '〕' | '）' => depth = depth.saturating_sub(1),
             _ if depth > 0 => {}
             // CJK first: the common case, without the Unicode table lookup.
-            c if ('\u{4e00}'..='\u{9fff}').contains(&c) || c.is_alphanumeric() => {
-                map.extend(std::iter::repeat_n(i, c.len_utf8()));
-                out.push(c);
-            }
+            c if is_cjk(c) || c.is_alphanumeric() => keep(i, c),
             _ => {}
         }
     }
+}
+
+/// Normalise for matching into `out`: full-width ASCII to half-width, no
+/// spaces or punctuation, no leading 住址/家住, no bracketed notes. `map`
+/// gets, for each byte of the result, the byte offset in the input it came
+/// from (and one more entry for the end).
+fn normalise(input: &str, out: &mut String, map: &mut Vec<usize>) {
+    out.clear();
+    map.clear();
+    normal_chars(input, |i, c| {
+        map.extend(std::iter::repeat_n(i, c.len_utf8()));
+        out.push(c);
+    });
     map.push(input.len());
     for lead in [
         "现住址",
@@ -756,7 +767,8 @@ impl Resolver {
             });
         };
         let mut local: Vec<(u64, LocalCore)> = Vec::with_capacity(700_000);
-        let mut national: Vec<(u64, Term)> = Vec::with_capacity(700_000);
+        let mut longest_core = 2;
+        let mut national: Vec<(u64, LocalCore)> = Vec::with_capacity(700_000);
         let mut pool = String::with_capacity(8 << 20);
         let mut short_cores = FxHashSet::default();
         let mut current: Option<DivisionId> = None;
@@ -782,12 +794,6 @@ impl Resolver {
                         continue;
                     }
                     let (core, term) = division_term(&d);
-                    // A name with a note inside does not start with its
-                    // core; written without the note it is found through
-                    // its district only.
-                    if name.starts_with(&*core) {
-                        national.push((mix(hash_str(&core)), term));
-                    }
                     let mut cs = core.chars();
                     let Some(c1) = cs.next() else { continue };
                     let c2 = cs.next().unwrap_or('\0');
@@ -804,6 +810,8 @@ impl Resolver {
                         head: (c1.len_utf8() + if c2 == '\0' { 0 } else { c2.len_utf8() }) as u8,
                     };
                     pool.push_str(&core);
+                    longest_core = longest_core.max(chars(&core));
+                    national.push((mix(hash_str(&core)), entry));
                     local.push((local_key(district, c1, c2), entry));
                 }
             }
@@ -833,6 +841,7 @@ impl Resolver {
             pool,
             short_cores,
             national: KeyIndex::build(&national),
+            longest_core,
         }
     }
 
@@ -1005,6 +1014,10 @@ impl Resolver {
         }
     }
 
+    fn core_text(&self, core: &LocalCore) -> &[u8] {
+        &self.pool.as_bytes()[core.start as usize..core.start as usize + usize::from(core.len)]
+    }
+
     /// A hit for `core` if the text at `start` writes it.
     fn local_hit(&self, text: &str, start: usize, core: &LocalCore, hits: &mut Vec<Hit>) {
         // The key matched the first two chars; only a longer core reads the pool.
@@ -1064,7 +1077,7 @@ impl Resolver {
             if suffix.is_none() && (at != text.len() || hyp.is_empty()) {
                 continue;
             }
-            for len in 2..=8.min(k) {
+            for len in 2..=self.longest_core.min(k) {
                 let start = bounds[k - len];
                 let key = mix(hash_str(&text[start..at]));
                 l.probes.push((key, ((start as u64) << 32) | at as u64));
@@ -1072,18 +1085,18 @@ impl Resolver {
         }
         l.found.clear();
         self.national.get_many(l.probes, l.ranges, l.found);
-        // Guards against a 64-bit hash collision: a core is a prefix of its
-        // division's name (entries of one hash share their core, so the
+        // Guards against a 64-bit hash collision: the core's text must be
+        // the one written (entries of one hash share their core, so the
         // first found for a lookup stands for all).
         let mut guard: Option<(u64, bool)> = None;
         for &(tag, i) in l.found.iter() {
-            let t = self.national.entries[i as usize].1;
+            let entry = self.national.entries[i as usize].1;
+            let t = entry.term;
             let (start, at) = ((tag >> 32) as usize, tag as u32 as usize);
-            let core = &text[start..at];
             let ok = match guard {
                 Some((g, ok)) if g == tag => ok,
                 _ => {
-                    let ok = self.div(t.id).name().starts_with(core);
+                    let ok = *self.core_text(&entry) == text.as_bytes()[start..at];
                     guard = Some((tag, ok));
                     ok
                 }
@@ -1281,6 +1294,15 @@ mod tests {
         assert_eq!(code("户县龙窝村"), "610118011226");
         assert_eq!(code(""), "");
         assert_eq!(code("！！！"), "");
+    }
+
+    #[test]
+    fn names_with_punctuation_or_notes_are_found_as_written() {
+        // The text loses the 、 of the official name; so must the index.
+        let full = "河北省邯郸市丛台区人民路街道鸿基花苑、金世纪新城社区居民委员会";
+        assert_eq!(code(full), "130403009001");
+        assert_eq!(code("丛台区鸿基花苑金世纪新城社区"), "130403009001");
+        assert_eq!(code("邯郸市鸿基花苑金世纪新城社区"), "130403009001");
     }
 
     #[test]
