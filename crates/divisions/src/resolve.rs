@@ -231,15 +231,25 @@ fn local_key(district: DivisionId, c1: char, c2: char) -> u64 {
 /// (an Aho–Corasick automaton over the same names took a fifth of the
 /// time of a resolution, its states spread over memory).
 struct TopNames {
-    names: Vec<&'static str>,
-    /// Bit per char of the Basic Multilingual Plane: some name starts with
-    /// it. Most chars of an address start none, and this 8 KiB answers
-    /// that from the nearest cache.
-    firsts: Vec<u64>,
+    /// The names, one after another (read together, they stay in cache;
+    /// the tree's own copies lie far apart), and each one's range.
+    text: String,
+    names: Vec<(u32, u32)>,
+    /// A bit per hash of two chars: some name starts with them. Most pairs
+    /// of an address start none, and these 8 KiB answer that from the
+    /// nearest cache.
+    pairs: Vec<u64>,
+    /// Some name has one char only.
+    singles: bool,
     /// `pair_key` of a name's first two chars → its range in `by_key`.
     groups: FxHashMap<u64, (u32, u32)>,
     /// Name indexes, grouped by key, longest first within a group.
     by_key: Vec<u32>,
+}
+
+/// Where two chars fall in `TopNames::pairs`.
+fn pair_bit(c1: char, c2: char) -> usize {
+    (mix(pair_key(c1, c2)) >> 48) as usize
 }
 
 /// Two chars as one exact key ('\0' when there is no second).
@@ -258,10 +268,16 @@ impl TopNames {
             let n = names[i as usize];
             (key_of(n), std::cmp::Reverse(n.len()))
         });
-        let mut firsts = vec![0u64; 1 << 10];
+        let mut pairs = vec![0u64; 1 << 10];
+        let mut singles = false;
         for n in &names {
-            if let Some(c) = n.chars().next().filter(|c| (*c as u32) < 1 << 16) {
-                firsts[c as usize >> 6] |= 1 << (c as u32 & 63);
+            let mut cs = n.chars();
+            match (cs.next(), cs.next()) {
+                (Some(c1), Some(c2)) => {
+                    let bit = pair_bit(c1, c2);
+                    pairs[bit >> 6] |= 1 << (bit & 63);
+                }
+                _ => singles = true,
             }
         }
         let mut groups = FxHashMap::default();
@@ -275,9 +291,19 @@ impl TopNames {
             groups.insert(key, (start as u32, (start + n) as u32));
             start += n;
         }
+        let mut text = String::with_capacity(names.iter().map(|n| n.len()).sum());
+        let names = names
+            .iter()
+            .map(|n| {
+                text.push_str(n);
+                ((text.len() - n.len()) as u32, text.len() as u32)
+            })
+            .collect();
         TopNames {
+            text,
             names,
-            firsts,
+            pairs,
+            singles,
             groups,
             by_key,
         }
@@ -292,19 +318,20 @@ impl TopNames {
         c1: char,
         c2: Option<char>,
     ) -> Option<(usize, usize)> {
-        if (c1 as u32) < 1 << 16 && self.firsts[c1 as usize >> 6] & (1 << (c1 as u32 & 63)) == 0 {
-            return None;
-        }
         let rest = &text.as_bytes()[at..];
-        let pair = c2.map(|c2| (pair_key(c1, c2), c1.len_utf8() + c2.len_utf8()));
-        for (key, head) in [pair, Some((pair_key(c1, '\0'), c1.len_utf8()))]
-            .into_iter()
-            .flatten()
-        {
+        let pair = c2
+            .filter(|&c2| {
+                let bit = pair_bit(c1, c2);
+                self.pairs[bit >> 6] & (1 << (bit & 63)) != 0
+            })
+            .map(|c2| (pair_key(c1, c2), c1.len_utf8() + c2.len_utf8()));
+        let single = self.singles.then(|| (pair_key(c1, '\0'), c1.len_utf8()));
+        for (key, head) in [pair, single].into_iter().flatten() {
             if let Some(&(a, b)) = self.groups.get(&key) {
                 // Names of a group share the chars of its key.
                 for &i in &self.by_key[a as usize..b as usize] {
-                    let name = self.names[i as usize].as_bytes();
+                    let (start, end) = self.names[i as usize];
+                    let name = &self.text.as_bytes()[start as usize..end as usize];
                     if has_prefix(&rest[head..], &name[head..]) {
                         return Some((i as usize, at + name.len()));
                     }
@@ -655,11 +682,30 @@ fn normalise(input: &str, out: &mut String, map: &mut Vec<usize>) {
 /// are CJK, so their first char (3 bytes) is compared before the rest.
 fn suffix_at(rest: &str, suffixes: &'static [&'static str]) -> Option<&'static str> {
     let text = rest.as_bytes();
-    let head = text.get(..3)?;
+    let head = head3(text)?;
     suffixes
         .iter()
-        .find(|s| s.as_bytes()[..3] == *head && has_prefix(text, s.as_bytes()))
+        .find(|s| head3(s.as_bytes()) == Some(head) && has_prefix(text, s.as_bytes()))
         .copied()
+}
+
+/// The first three bytes (one CJK char) as a number: compared in one step.
+#[inline]
+fn head3(text: &[u8]) -> Option<u32> {
+    match text {
+        [a, b, c, ..] => Some(u32::from_be_bytes([0, *a, *b, *c])),
+        _ => None,
+    }
+}
+
+/// The street suffix `rest` starts with (街道, 镇 …).
+fn street_suffix_at(rest: &str) -> Option<&'static str> {
+    suffix_at(rest, &STREET_TEXT_SUFFIXES)
+}
+
+/// The community suffix `rest` starts with (社区, 村委会 …).
+fn community_suffix_at(rest: &str) -> Option<&'static str> {
+    suffix_at(rest, &COMMUNITY_TEXT_SUFFIXES)
 }
 
 /// `hay.starts_with(needle)` for the short strings compared here, inline:
@@ -1033,9 +1079,9 @@ impl Resolver {
         let rest = &text[end..];
         let t = core.term;
         let suffix = if t.street {
-            suffix_at(rest, &STREET_TEXT_SUFFIXES)
+            street_suffix_at(rest)
         } else {
-            suffix_at(rest, &COMMUNITY_TEXT_SUFFIXES)
+            community_suffix_at(rest)
         };
         let exact = t.is_named_with(suffix);
         // A bare core followed by 路, 街 … is part of a road name.
@@ -1070,8 +1116,7 @@ impl Resolver {
         l.probes.clear();
         for (k, &at) in bounds.iter().enumerate() {
             let tail = &text[at..];
-            let suffix = suffix_at(tail, &STREET_TEXT_SUFFIXES)
-                .or(suffix_at(tail, &COMMUNITY_TEXT_SUFFIXES));
+            let suffix = street_suffix_at(tail).or(community_suffix_at(tail));
             // A bare name at the end counts only under a known place: 火星
             // alone is not 长沙市火星街道.
             if suffix.is_none() && (at != text.len() || hyp.is_empty()) {
@@ -1105,8 +1150,8 @@ impl Resolver {
                 continue;
             }
             let tail = &text[at..];
-            let street = suffix_at(tail, &STREET_TEXT_SUFFIXES);
-            let community = suffix_at(tail, &COMMUNITY_TEXT_SUFFIXES);
+            let street = street_suffix_at(tail);
+            let community = community_suffix_at(tail);
             let suffix = street.or(community).map(str::len);
             let fits = if t.street {
                 street.is_some() || at == text.len()
@@ -1303,6 +1348,13 @@ mod tests {
         assert_eq!(code(full), "130403009001");
         assert_eq!(code("丛台区鸿基花苑金世纪新城社区"), "130403009001");
         assert_eq!(code("邯郸市鸿基花苑金世纪新城社区"), "130403009001");
+    }
+
+    #[test]
+    fn suffix_first_chars_are_all_listed() {
+        for s in STREET_TEXT_SUFFIXES.iter().chain(&COMMUNITY_TEXT_SUFFIXES) {
+            assert_eq!(street_suffix_at(s).or(community_suffix_at(s)), Some(*s));
+        }
     }
 
     #[test]
