@@ -648,11 +648,14 @@ fn normal_chars(input: &str, mut keep: impl FnMut(usize, char)) {
 /// Normalise for matching into `out`: full-width ASCII to half-width, no
 /// spaces or punctuation, no leading 住址/家住, no bracketed notes. `map`
 /// gets, for each byte of the result, the byte offset in the input it came
-/// from (and one more entry for the end).
-fn normalise(input: &str, out: &mut String, map: &mut Vec<usize>) {
+/// from (and one more entry for the end); `chars` gets each char of the
+/// result with its byte offset, decoded once for every later pass.
+fn normalise(input: &str, out: &mut String, map: &mut Vec<usize>, chars: &mut Vec<(usize, char)>) {
     out.clear();
     map.clear();
+    chars.clear();
     normal_chars(input, |i, c| {
+        chars.push((out.len(), c));
         map.extend(std::iter::repeat_n(i, c.len_utf8()));
         out.push(c);
     });
@@ -673,6 +676,11 @@ fn normalise(input: &str, out: &mut String, map: &mut Vec<usize>) {
             let n = lead.len();
             out.drain(..n);
             map.drain(..n);
+            let k = chars.partition_point(|(at, _)| *at < n);
+            chars.drain(..k);
+            for (at, _) in chars.iter_mut() {
+                *at -= n;
+            }
             break;
         }
     }
@@ -749,6 +757,7 @@ fn is_village(name: &str) -> bool {
 struct Scratch {
     text: String,
     map: Vec<usize>,
+    chars: Vec<(usize, char)>,
     hyp: Vec<DivisionId>,
     /// What was known before the last short-form match.
     prev_hyp: Vec<DivisionId>,
@@ -906,9 +915,10 @@ impl Resolver {
     }
 
     fn resolve_in(&self, input: &str, s: &mut Scratch) -> Resolution {
-        normalise(input, &mut s.text, &mut s.map);
+        normalise(input, &mut s.text, &mut s.map, &mut s.chars);
         let text = s.text.as_str();
         let map = &s.map;
+        let chars = &s.chars;
         if text.is_empty() {
             return Resolution::none();
         }
@@ -923,15 +933,17 @@ impl Resolver {
         // it in `prev_hyp` (饶阳|店镇: the short form may be the start of a
         // street's name).
         let mut weak_start: Option<usize> = None;
-        let mut at = 0;
-        while let Some(c1) = text[at..].chars().next() {
-            let c2 = text[at + c1.len_utf8()..].chars().next();
-            let Some((pattern, end)) = self.top.longest_at(text, at, c1, c2) else {
-                at += c1.len_utf8();
+        let mut j = 0;
+        while let Some(&(start, c1)) = chars.get(j) {
+            let c2 = chars.get(j + 1).map(|e| e.1);
+            let Some((pattern, end)) = self.top.longest_at(text, start, c1, c2) else {
+                j += 1;
                 continue;
             };
             // A name is used up whether it is taken or not.
-            let start = std::mem::replace(&mut at, end);
+            while chars.get(j).is_some_and(|e| e.0 < end) {
+                j += 1;
+            }
             let (a, b) = self.top_aliases[pattern];
             let aliases = &self.aliases[a as usize..b as usize];
             let weak_only = aliases.iter().all(|a| !a.strong);
@@ -983,10 +995,10 @@ impl Resolver {
         };
         if hyp_level == Some(DivisionLevel::District) {
             for &d in hyp.iter() {
-                self.walk(text, pos, d, &mut lookups);
+                self.walk(text, chars, pos, d, &mut lookups);
             }
         } else {
-            self.national_hits(text, pos, hyp, &mut s.bounds, &mut lookups);
+            self.national_hits(text, chars, pos, hyp, &mut s.bounds, &mut lookups);
         }
         self.choose(lookups.hits, map, &mut s.choice);
         let mut below = &s.choice;
@@ -996,7 +1008,7 @@ impl Resolver {
             // Nothing below a short-form match: read it as the start of a
             // street or community name instead, if that finds one written
             // with its suffix.
-            self.national_hits(text, start, &s.prev_hyp, &mut s.bounds, &mut lookups);
+            self.national_hits(text, chars, start, &s.prev_hyp, &mut s.bounds, &mut lookups);
             self.choose(lookups.hits, map, &mut s.retry);
             if !s.retry.ids.is_empty() && s.retry.strong {
                 spans.pop();
@@ -1040,13 +1052,20 @@ impl Resolver {
 
     /// The district's cores that start at each char boundary at or after
     /// `from`, as hits.
-    fn walk(&self, text: &str, from: usize, district: DivisionId, l: &mut Lookups<'_>) {
+    fn walk(
+        &self,
+        text: &str,
+        chars: &[(usize, char)],
+        from: usize,
+        district: DivisionId,
+        l: &mut Lookups<'_>,
+    ) {
         let short = self.short_cores.contains(&district);
         l.probes.clear();
-        let mut chars = text[from..].char_indices().peekable();
-        while let Some((i, c1)) = chars.next() {
-            let at = (from + i) as u64;
-            if let Some(&(_, c2)) = chars.peek() {
+        let chars = &chars[chars.partition_point(|e| e.0 < from)..];
+        for (k, &(at, c1)) in chars.iter().enumerate() {
+            let at = at as u64;
+            if let Some(&(_, c2)) = chars.get(k + 1) {
                 l.probes.push((local_key(district, c1, c2), at));
             }
             if short {
@@ -1104,6 +1123,7 @@ impl Resolver {
     fn national_hits(
         &self,
         text: &str,
+        chars: &[(usize, char)],
         from: usize,
         hyp: &[DivisionId],
         bounds: &mut Vec<usize>,
@@ -1111,7 +1131,8 @@ impl Resolver {
     ) {
         l.hits.clear();
         bounds.clear();
-        bounds.extend(text[from..].char_indices().map(|(i, _)| from + i));
+        let first = chars.partition_point(|e| e.0 < from);
+        bounds.extend(chars[first..].iter().map(|e| e.0));
         bounds.push(text.len());
         l.probes.clear();
         for (k, &at) in bounds.iter().enumerate() {
