@@ -706,6 +706,15 @@ fn head3(text: &[u8]) -> Option<u32> {
     }
 }
 
+/// Whether a street or community suffix can start with `c`: most chars
+/// of an address cannot, and this answers before any text is compared.
+fn starts_a_suffix(c: char) -> bool {
+    matches!(
+        c,
+        '街' | '地' | '办' | '镇' | '苏' | '乡' | '社' | '村' | '居' | '委'
+    )
+}
+
 /// The street suffix `rest` starts with (街道, 镇 …).
 fn street_suffix_at(rest: &str) -> Option<&'static str> {
     suffix_at(rest, &STREET_TEXT_SUFFIXES)
@@ -1137,7 +1146,11 @@ impl Resolver {
         l.probes.clear();
         for (k, &at) in bounds.iter().enumerate() {
             let tail = &text[at..];
-            let suffix = street_suffix_at(tail).or(community_suffix_at(tail));
+            let suffix = chars
+                .get(first + k)
+                .is_some_and(|e| starts_a_suffix(e.1))
+                .then(|| street_suffix_at(tail).or(community_suffix_at(tail)))
+                .flatten();
             // A bare name at the end counts only under a known place: 火星
             // alone is not 长沙市火星街道.
             if suffix.is_none() && (at != text.len() || hyp.is_empty()) {
@@ -1154,7 +1167,9 @@ impl Resolver {
         // Guards against a 64-bit hash collision: the core's text must be
         // the one written (entries of one hash share their core, so the
         // first found for a lookup stands for all).
+        // The suffixes after a lookup's core are read once for all its entries.
         let mut guard: Option<(u64, bool)> = None;
+        let (mut street, mut community) = (None, None);
         for &(tag, i) in l.found.iter() {
             let entry = self.national.entries[i as usize].1;
             let t = entry.term;
@@ -1164,15 +1179,14 @@ impl Resolver {
                 _ => {
                     let ok = *self.core_text(&entry) == text.as_bytes()[start..at];
                     guard = Some((tag, ok));
+                    street = street_suffix_at(&text[at..]);
+                    community = community_suffix_at(&text[at..]);
                     ok
                 }
             };
             if !ok {
                 continue;
             }
-            let tail = &text[at..];
-            let street = street_suffix_at(tail);
-            let community = community_suffix_at(tail);
             let suffix = street.or(community).map(str::len);
             let fits = if t.street {
                 street.is_some() || at == text.len()
@@ -1375,6 +1389,7 @@ mod tests {
     fn suffix_first_chars_are_all_listed() {
         for s in STREET_TEXT_SUFFIXES.iter().chain(&COMMUNITY_TEXT_SUFFIXES) {
             assert_eq!(street_suffix_at(s).or(community_suffix_at(s)), Some(*s));
+            assert!(starts_a_suffix(s.chars().next().unwrap()), "{s}");
         }
     }
 
