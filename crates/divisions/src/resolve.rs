@@ -645,21 +645,28 @@ fn normal_chars(input: &str, mut keep: impl FnMut(usize, char)) {
     }
 }
 
+/// A char of normalised text: where it is in the text and in the input.
+#[derive(Clone, Copy, Debug)]
+struct TextChar {
+    at: usize,
+    input_at: usize,
+    c: char,
+}
+
 /// Normalise for matching into `out`: full-width ASCII to half-width, no
-/// spaces or punctuation, no leading 住址/家住, no bracketed notes. `map`
-/// gets, for each byte of the result, the byte offset in the input it came
-/// from (and one more entry for the end); `chars` gets each char of the
-/// result with its byte offset, decoded once for every later pass.
-fn normalise(input: &str, out: &mut String, map: &mut Vec<usize>, chars: &mut Vec<(usize, char)>) {
+/// spaces or punctuation, no leading 住址/家住, no bracketed notes. `chars`
+/// gets each char of the result, decoded once for every later pass.
+fn normalise(input: &str, out: &mut String, chars: &mut Vec<TextChar>) {
     out.clear();
-    map.clear();
     chars.clear();
-    normal_chars(input, |i, c| {
-        chars.push((out.len(), c));
-        map.extend(std::iter::repeat_n(i, c.len_utf8()));
+    normal_chars(input, |input_at, c| {
+        chars.push(TextChar {
+            at: out.len(),
+            input_at,
+            c,
+        });
         out.push(c);
     });
-    map.push(input.len());
     for lead in [
         "现住址",
         "家庭住址",
@@ -675,11 +682,10 @@ fn normalise(input: &str, out: &mut String, map: &mut Vec<usize>, chars: &mut Ve
         if out.starts_with(lead) {
             let n = lead.len();
             out.drain(..n);
-            map.drain(..n);
-            let k = chars.partition_point(|(at, _)| *at < n);
+            let k = chars.partition_point(|t| t.at < n);
             chars.drain(..k);
-            for (at, _) in chars.iter_mut() {
-                *at -= n;
+            for t in chars.iter_mut() {
+                t.at -= n;
             }
             break;
         }
@@ -765,8 +771,7 @@ fn is_village(name: &str) -> bool {
 #[derive(Default)]
 struct Scratch {
     text: String,
-    map: Vec<usize>,
-    chars: Vec<(usize, char)>,
+    chars: Vec<TextChar>,
     hyp: Vec<DivisionId>,
     /// What was known before the last short-form match.
     prev_hyp: Vec<DivisionId>,
@@ -779,6 +784,25 @@ struct Scratch {
     found: Vec<(u64, u32)>,
     choice: Choice,
     retry: Choice,
+}
+
+/// Byte offsets in normalised text → in the input, for spans.
+struct InputMap<'a> {
+    chars: &'a [TextChar],
+    input_len: usize,
+}
+
+impl InputMap<'_> {
+    /// The input bytes from the char at `start` up to the char at `end`
+    /// (whatever was dropped between them included), or to the input's
+    /// end.
+    fn range(&self, start: usize, end: usize) -> Range<usize> {
+        let at = |b: usize| {
+            let i = self.chars.partition_point(|t| t.at < b);
+            self.chars.get(i).map_or(self.input_len, |t| t.input_at)
+        };
+        at(start)..at(end)
+    }
 }
 
 /// The scratch buffers a walk or a national lookup works in.
@@ -924,10 +948,13 @@ impl Resolver {
     }
 
     fn resolve_in(&self, input: &str, s: &mut Scratch) -> Resolution {
-        normalise(input, &mut s.text, &mut s.map, &mut s.chars);
+        normalise(input, &mut s.text, &mut s.chars);
         let text = s.text.as_str();
-        let map = &s.map;
         let chars = &s.chars;
+        let map = InputMap {
+            chars,
+            input_len: input.len(),
+        };
         if text.is_empty() {
             return Resolution::none();
         }
@@ -943,14 +970,17 @@ impl Resolver {
         // street's name).
         let mut weak_start: Option<usize> = None;
         let mut j = 0;
-        while let Some(&(start, c1)) = chars.get(j) {
-            let c2 = chars.get(j + 1).map(|e| e.1);
+        while let Some(&TextChar {
+            at: start, c: c1, ..
+        }) = chars.get(j)
+        {
+            let c2 = chars.get(j + 1).map(|t| t.c);
             let Some((pattern, end)) = self.top.longest_at(text, start, c1, c2) else {
                 j += 1;
                 continue;
             };
             // A name is used up whether it is taken or not.
-            while chars.get(j).is_some_and(|e| e.0 < end) {
+            while chars.get(j).is_some_and(|t| t.at < end) {
                 j += 1;
             }
             let (a, b) = self.top_aliases[pattern];
@@ -989,7 +1019,7 @@ impl Resolver {
             strong_all &= strong;
             spans.push(Span {
                 level,
-                range: map[start]..map[end],
+                range: map.range(start, end),
             });
             pos = end;
         }
@@ -1009,7 +1039,7 @@ impl Resolver {
         } else {
             self.national_hits(text, chars, pos, hyp, &mut s.bounds, &mut lookups);
         }
-        self.choose(lookups.hits, map, &mut s.choice);
+        self.choose(lookups.hits, &map, &mut s.choice);
         let mut below = &s.choice;
         if below.ids.is_empty()
             && let Some(start) = weak_start
@@ -1018,7 +1048,7 @@ impl Resolver {
             // street or community name instead, if that finds one written
             // with its suffix.
             self.national_hits(text, chars, start, &s.prev_hyp, &mut s.bounds, &mut lookups);
-            self.choose(lookups.hits, map, &mut s.retry);
+            self.choose(lookups.hits, &map, &mut s.retry);
             if !s.retry.ids.is_empty() && s.retry.strong {
                 spans.pop();
                 below = &s.retry;
@@ -1064,17 +1094,17 @@ impl Resolver {
     fn walk(
         &self,
         text: &str,
-        chars: &[(usize, char)],
+        chars: &[TextChar],
         from: usize,
         district: DivisionId,
         l: &mut Lookups<'_>,
     ) {
         let short = self.short_cores.contains(&district);
         l.probes.clear();
-        let chars = &chars[chars.partition_point(|e| e.0 < from)..];
-        for (k, &(at, c1)) in chars.iter().enumerate() {
+        let chars = &chars[chars.partition_point(|t| t.at < from)..];
+        for (k, &TextChar { at, c: c1, .. }) in chars.iter().enumerate() {
             let at = at as u64;
-            if let Some(&(_, c2)) = chars.get(k + 1) {
+            if let Some(&TextChar { c: c2, .. }) = chars.get(k + 1) {
                 l.probes.push((local_key(district, c1, c2), at));
             }
             if short {
@@ -1132,7 +1162,7 @@ impl Resolver {
     fn national_hits(
         &self,
         text: &str,
-        chars: &[(usize, char)],
+        chars: &[TextChar],
         from: usize,
         hyp: &[DivisionId],
         bounds: &mut Vec<usize>,
@@ -1140,15 +1170,15 @@ impl Resolver {
     ) {
         l.hits.clear();
         bounds.clear();
-        let first = chars.partition_point(|e| e.0 < from);
-        bounds.extend(chars[first..].iter().map(|e| e.0));
+        let first = chars.partition_point(|t| t.at < from);
+        bounds.extend(chars[first..].iter().map(|t| t.at));
         bounds.push(text.len());
         l.probes.clear();
         for (k, &at) in bounds.iter().enumerate() {
             let tail = &text[at..];
             let suffix = chars
                 .get(first + k)
-                .is_some_and(|e| starts_a_suffix(e.1))
+                .is_some_and(|t| starts_a_suffix(t.c))
                 .then(|| street_suffix_at(tail).or(community_suffix_at(tail)))
                 .flatten();
             // A bare name at the end counts only under a known place: 火星
@@ -1247,7 +1277,7 @@ impl Resolver {
     }
 
     /// From street and community hits, the candidates below the district.
-    fn choose(&self, hits: &[Hit], map: &[usize], c: &mut Choice) {
+    fn choose(&self, hits: &[Hit], map: &InputMap<'_>, c: &mut Choice) {
         c.ids.clear();
         c.spans = [None, None];
         c.strong = true;
@@ -1281,7 +1311,7 @@ impl Resolver {
             {
                 c.spans[0] = Some(Span {
                     level: DivisionLevel::Street,
-                    range: map[s.start]..map[s.end],
+                    range: map.range(s.start, s.end),
                 });
             }
             &c.communities
@@ -1292,7 +1322,7 @@ impl Resolver {
             c.strong = h.strong;
             c.spans[1] = Some(Span {
                 level: h.level,
-                range: map[h.start]..map[h.end],
+                range: map.range(h.start, h.end),
             });
         }
         c.ids.extend(pick.iter().map(|h| h.id));
