@@ -249,7 +249,8 @@ struct TopNames {
 
 /// Where two chars fall in `TopNames::pairs`.
 fn pair_bit(c1: char, c2: char) -> usize {
-    (mix(pair_key(c1, c2)) >> 48) as usize
+    let h = (c1 as u32).wrapping_mul(0x9e37_79b9) ^ (c2 as u32).wrapping_mul(0x85eb_ca6b);
+    (h >> 16) as usize
 }
 
 /// Two chars as one exact key ('\0' when there is no second).
@@ -629,20 +630,28 @@ fn is_cjk(c: char) -> bool {
 fn normal_chars(input: &str, mut keep: impl FnMut(usize, char)) {
     let mut depth = 0u32;
     for (i, c) in input.char_indices() {
-        let c = match c {
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            '\u{3000}' => ' ',
-            _ => c,
-        };
-        match c {
-            '(' | '[' | '【' | '〔' | '（' => depth += 1,
-            ')' | ']' | '】' | '〕' | '）' => depth = depth.saturating_sub(1),
-            _ if depth > 0 => {}
-            // CJK first: the common case, without the Unicode table lookup.
-            c if is_cjk(c) || c.is_alphanumeric() => keep(i, c),
-            _ => {}
+        if let Some(c) = normal_char(c, &mut depth) {
+            keep(i, c);
         }
     }
+}
+
+/// What matching reads of `c` (`depth`: brackets open before it).
+fn normal_char(c: char, depth: &mut u32) -> Option<char> {
+    let c = match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        '\u{3000}' => ' ',
+        _ => c,
+    };
+    match c {
+        '(' | '[' | '【' | '〔' | '（' => *depth += 1,
+        ')' | ']' | '】' | '〕' | '）' => *depth = depth.saturating_sub(1),
+        _ if *depth > 0 => {}
+        // CJK first: the common case, without the Unicode table lookup.
+        c if is_cjk(c) || c.is_alphanumeric() => return Some(c),
+        _ => {}
+    }
+    None
 }
 
 /// A char of normalised text: where it is in the text and in the input.
@@ -659,14 +668,39 @@ struct TextChar {
 fn normalise(input: &str, out: &mut String, chars: &mut Vec<TextChar>) {
     out.clear();
     chars.clear();
-    normal_chars(input, |input_at, c| {
-        chars.push(TextChar {
-            at: out.len(),
-            input_at,
-            c,
-        });
-        out.push(c);
-    });
+    let bytes = input.as_bytes();
+    let mut i = 0;
+    let mut depth = 0u32;
+    while let Some(&b) = bytes.get(i) {
+        // Fast path for the common case, a CJK ideograph (U+4E00–U+9FFF,
+        // three bytes led by E4–E9): kept as it is, or dropped in brackets.
+        if let (0xE4..=0xE9, Some(&[b1, b2])) = (b, bytes.get(i + 1..i + 3)) {
+            let c =
+                (u32::from(b & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F);
+            if let Some(c) = char::from_u32(c).filter(|c| is_cjk(*c)) {
+                if depth == 0 {
+                    chars.push(TextChar {
+                        at: out.len(),
+                        input_at: i,
+                        c,
+                    });
+                    out.push_str(&input[i..i + 3]);
+                }
+                i += 3;
+                continue;
+            }
+        }
+        let c = input[i..].chars().next().unwrap_or_default();
+        if let Some(kept) = normal_char(c, &mut depth) {
+            chars.push(TextChar {
+                at: out.len(),
+                input_at: i,
+                c: kept,
+            });
+            out.push(kept);
+        }
+        i += c.len_utf8();
+    }
     for lead in [
         "现住址",
         "家庭住址",
@@ -963,7 +997,8 @@ impl Resolver {
         hyp.clear();
         let mut hyp_level: Option<DivisionLevel> = None;
         let mut pos = 0;
-        let mut spans = Vec::new();
+        // One per level at most: allocated once, at its final size.
+        let mut spans = Vec::with_capacity(DivisionLevel::ALL.len());
         let mut strong_all = true;
         // Where the last short-form match began, with what was known before
         // it in `prev_hyp` (饶阳|店镇: the short form may be the start of a
@@ -1413,6 +1448,37 @@ mod tests {
         assert_eq!(code(full), "130403009001");
         assert_eq!(code("丛台区鸿基花苑金世纪新城社区"), "130403009001");
         assert_eq!(code("邯郸市鸿基花苑金世纪新城社区"), "130403009001");
+    }
+
+    /// Text mixing ideographs, brackets, punctuation, full-width forms
+    /// and anything else, after a leading "a" that keeps lead words out.
+    fn mixed_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let part = prop_oneof![
+            proptest::char::range('\u{4e00}', '\u{9fff}'),
+            proptest::sample::select(vec![
+                '（', '）', '【', '】', '(', ')', '〔', '〕', '[', ']', ' ', '，', '、',
+                '\u{3000}', '０', 'Ａ', 'ｚ', 'a', '1', '-',
+            ]),
+            any::<char>(),
+        ];
+        proptest::collection::vec(part, 0..40)
+            .prop_map(|cs| std::iter::once('a').chain(cs).collect())
+    }
+
+    proptest::proptest! {
+        /// `normalise`'s fast path for ideographs reads text as
+        /// `normal_chars` does.
+        #[test]
+        fn normalise_agrees_with_normal_chars(s in mixed_text()) {
+            let (mut out, mut chars) = (String::new(), Vec::new());
+            normalise(&s, &mut out, &mut chars);
+            let mut slow = Vec::new();
+            normal_chars(&s, |i, c| slow.push((i, c)));
+            let fast: Vec<(usize, char)> = chars.iter().map(|t| (t.input_at, t.c)).collect();
+            proptest::prop_assert_eq!(fast, slow.clone());
+            proptest::prop_assert_eq!(out, slow.iter().map(|e| e.1).collect::<String>());
+        }
     }
 
     #[test]
