@@ -3,19 +3,24 @@
 //! How it reads an address:
 //! 1. Normalise: full-width ASCII to half-width, drop spaces and
 //!    punctuation, cut leading words (住址：, 家住 …) and bracketed notes.
+//!    Division names are indexed as normalising leaves them.
 //! 2. Province, city and district names (official and short forms, former
-//!    names) are found by one Aho–Corasick automaton, leftmost-longest.
-//!    Reading left to right, a match is taken only if it lies inside what is
-//!    already known and is deeper, so 雁塔区长安南路 stays in 雁塔区; a short
-//!    form (雁塔, 长安) followed by a road or town word (路, 街, 镇 …) is a
-//!    road name, not a division.
-//! 3. Streets and communities are found by a trie of their core names
-//!    (小寨路, 兴善寺, 龙窝) rooted per district, walked from every position
-//!    after the district; a core followed by a suffix (街道, 社区居委会, 村 …)
-//!    is a strong match. With no district in the text, a national table of
-//!    cores is consulted at suffix words.
+//!    names) are found leftmost-longest: at each char, the longest name
+//!    starting there (`TopNames`). Reading left to right, a match is taken
+//!    only if it lies inside what is already known and is deeper, so
+//!    雁塔区长安南路 stays in 雁塔区; a short form (雁塔, 长安) followed by
+//!    a road or town word (路, 街, 镇 …) is a road name, not a division.
+//! 3. Streets and communities are found by their core names (小寨路, 兴善寺,
+//!    龙窝) under (district, first two chars) at every char after the
+//!    district; a core followed by a suffix (街道, 社区居委会, 村 …) is a
+//!    strong match. With no district in the text, a national index of cores
+//!    is consulted before suffix words.
 //! 4. Where several divisions remain (two 新村 in one district, a 新城区 with
 //!    no city), the answer is their deepest common ancestor: never a guess.
+//!
+//! Speed: one address touches a few cache lines of each index and allocates
+//! nothing but its result (buffers are per thread); lookups go in passes so
+//! their cache misses overlap. BENCHMARKS.md has the numbers.
 
 use std::borrow::Cow;
 use std::ops::Range;
