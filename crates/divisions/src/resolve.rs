@@ -382,15 +382,17 @@ const STREET_SUFFIXES: [&str; 8] = [
     "镇",
     "乡",
 ];
-const COMMUNITY_SUFFIXES: [&str; 10] = [
+const COMMUNITY_SUFFIXES: [&str; 12] = [
     "社区居民委员会",
     "社区居委会",
+    "社区委员会",
     "村村民委员会",
     "村民委员会",
     "居民委员会",
     "村村委会",
     "村委会",
     "居委会",
+    "委员会",
     "社区",
     "村",
 ];
@@ -408,9 +410,10 @@ const STREET_TEXT_SUFFIXES: [&str; 10] = [
     "乡",
 ];
 /// What may follow a community core in text, longest first.
-const COMMUNITY_TEXT_SUFFIXES: [&str; 11] = [
+const COMMUNITY_TEXT_SUFFIXES: [&str; 12] = [
     "社区居民委员会",
     "社区居委会",
+    "社区委员会",
     "村村民委员会",
     "村民委员会",
     "居民委员会",
@@ -592,8 +595,7 @@ const REST_NONE: u8 = 0;
 const REST_NEVER: u8 = u8::MAX;
 
 /// The term a street or community is indexed by, and its core.
-fn division_term(d: &Division<'static>) -> (Cow<'static, str>, Term) {
-    let name = d.name();
+fn division_term(d: &Division<'static>, name: &'static str) -> (Cow<'static, str>, Term) {
     let street = d.level() == DivisionLevel::Street;
     let cut = |n: &str| {
         let (core, cut) = core_of(
@@ -631,25 +633,31 @@ fn is_cjk(c: char) -> bool {
 }
 
 /// The chars matching reads, with their byte offsets: full-width ASCII as
-/// half-width, no spaces or punctuation, nothing in brackets.
+/// half-width, no spaces or punctuation, nothing in brackets (but for
+/// brackets around the whole text: 【西安市雁塔区…】).
 fn normal_chars(input: &str, mut keep: impl FnMut(usize, char)) {
     let mut depth = 0u32;
+    let mut kept = false;
     for (i, c) in input.char_indices() {
-        if let Some(c) = normal_char(c, &mut depth) {
+        if let Some(c) = normal_char(c, &mut depth, kept) {
             keep(i, c);
+            kept = true;
         }
     }
 }
 
-/// What matching reads of `c` (`depth`: brackets open before it).
-fn normal_char(c: char, depth: &mut u32) -> Option<char> {
+/// What matching reads of `c`. `depth`: notes in brackets open before it;
+/// `kept`: whether anything was read before it (a bracket before anything
+/// opens no note: it wraps the address).
+fn normal_char(c: char, depth: &mut u32, kept: bool) -> Option<char> {
     let c = match c {
         '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
         '\u{3000}' => ' ',
         _ => c,
     };
     match c {
-        '(' | '[' | '【' | '〔' | '（' => *depth += 1,
+        '(' | '[' | '【' | '〔' | '（' if kept || *depth > 0 => *depth += 1,
+        '(' | '[' | '【' | '〔' | '（' => {}
         ')' | ']' | '】' | '〕' | '）' => *depth = depth.saturating_sub(1),
         _ if *depth > 0 => {}
         // CJK first: the common case, without the Unicode table lookup.
@@ -696,7 +704,7 @@ fn normalise(input: &str, out: &mut String, chars: &mut Vec<TextChar>) {
             }
         }
         let c = input[i..].chars().next().unwrap_or_default();
-        if let Some(kept) = normal_char(c, &mut depth) {
+        if let Some(kept) = normal_char(c, &mut depth, !chars.is_empty()) {
             chars.push(TextChar {
                 at: out.len(),
                 input_at: i,
@@ -899,12 +907,39 @@ impl Resolver {
         let mut pool = String::with_capacity(8 << 20);
         let mut short_cores = FxHashSet::default();
         let mut current: Option<DivisionId> = None;
+        // Names of the open ancestors, by level: a name that repeats one
+        // (召陵区召陵镇, 店塔镇石拉沟社区) is indexed without it too, as
+        // people write it.
+        let mut open: [&'static str; 5] = [""; 5];
+        let mut index = |core: &str, term: Term, district: DivisionId| {
+            let mut cs = core.chars();
+            let Some(c1) = cs.next() else { return };
+            let c2 = cs.next().unwrap_or('\0');
+            if c2 == '\0' {
+                short_cores.insert(district);
+            }
+            let Ok(len) = u16::try_from(core.len()) else {
+                return;
+            };
+            let entry = LocalCore {
+                term,
+                start: pool.len() as u32,
+                len,
+                head: (c1.len_utf8() + if c2 == '\0' { 0 } else { c2.len_utf8() }) as u8,
+            };
+            pool.push_str(core);
+            longest_core = longest_core.max(chars(core));
+            national.push((mix(hash_str(core)), entry));
+            local.push((local_key(district, c1, c2), entry));
+        };
         for d in tree.iter() {
             let name = d.name();
+            open[d.level() as usize - 1] = name;
             match d.level() {
                 DivisionLevel::Province | DivisionLevel::City | DivisionLevel::District => {
                     current = None;
                     if d.level() == DivisionLevel::City && d.is_placeholder_city() {
+                        open[1] = "";
                         continue;
                     }
                     add(name, d, true);
@@ -920,26 +955,19 @@ impl Resolver {
                     if d.is_virtual() {
                         continue;
                     }
-                    let (core, term) = division_term(&d);
-                    let mut cs = core.chars();
-                    let Some(c1) = cs.next() else { continue };
-                    let c2 = cs.next().unwrap_or('\0');
-                    if c2 == '\0' {
-                        short_cores.insert(district);
+                    let (core, term) = division_term(&d, name);
+                    index(&core, term, district);
+                    // The parents a name may repeat: its street or district
+                    // (communities), its district or city (streets).
+                    let li = d.level() as usize - 1;
+                    let repeat = [open[li - 1], open[li - 2]]
+                        .into_iter()
+                        .filter(|p| !p.is_empty())
+                        .find_map(|p| name.strip_prefix(p).filter(|rest| chars(rest) >= 2));
+                    if let Some(rest) = repeat {
+                        let (core, term) = division_term(&d, rest);
+                        index(&core, term, district);
                     }
-                    let Ok(len) = u16::try_from(core.len()) else {
-                        continue;
-                    };
-                    let entry = LocalCore {
-                        term,
-                        start: pool.len() as u32,
-                        len,
-                        head: (c1.len_utf8() + if c2 == '\0' { 0 } else { c2.len_utf8() }) as u8,
-                    };
-                    pool.push_str(&core);
-                    longest_core = longest_core.max(chars(&core));
-                    national.push((mix(hash_str(&core)), entry));
-                    local.push((local_key(district, c1, c2), entry));
                 }
             }
         }
@@ -1442,6 +1470,13 @@ mod tests {
             "610118011226"
         );
         assert_eq!(code("户县龙窝村"), "610118011226");
+        // Brackets around the whole address wrap it; a note comes after.
+        assert_eq!(code("【西安市鄠邑区，龙窝村】"), "610118011226");
+        assert_eq!(
+            code("【西安市鄠邑区（涝店街道）龙窝村，12号】"),
+            "610118011226"
+        );
+        assert_eq!(code("西安市鄠邑区【涝店街道龙窝村】"), "610118");
         assert_eq!(code(""), "");
         assert_eq!(code("！！！"), "");
     }
