@@ -580,7 +580,7 @@ fn plain(name: &'static str) -> Cow<'static, str> {
         return Cow::Borrowed(name);
     }
     let mut out = String::with_capacity(name.len());
-    normal_chars(name, |_, c| out.push(c));
+    normal_chars(name, true, |_, c| out.push(c));
     if out == name {
         Cow::Borrowed(name)
     } else {
@@ -635,9 +635,12 @@ fn is_cjk(c: char) -> bool {
 /// The chars matching reads, with their byte offsets: full-width ASCII as
 /// half-width, no spaces or punctuation, nothing in brackets (but for
 /// brackets around the whole text: 【西安市雁塔区…】).
-fn normal_chars(input: &str, mut keep: impl FnMut(usize, char)) {
+/// For text that continues other text (`after`), a bracket at its start is
+/// a note too: names are read so, as they come after their parents'
+/// (洮北区（工业园区）城南街道).
+fn normal_chars(input: &str, after: bool, mut keep: impl FnMut(usize, char)) {
     let mut depth = 0u32;
-    let mut kept = false;
+    let mut kept = after;
     for (i, c) in input.char_indices() {
         if let Some(c) = normal_char(c, &mut depth, kept) {
             keep(i, c);
@@ -797,12 +800,16 @@ struct Hit {
     id: DivisionId,
     level: DivisionLevel,
     start: usize,
+    /// Where the core ends and its suffix, if any, begins.
+    core_end: usize,
     end: usize,
     strong: bool,
     /// The text is the official name, suffix and all (兴善社区居委会), which
     /// tells 新村村委会 from 新村社区 in one street.
     exact: bool,
-    /// The written suffix says the same kind (村 or 社区) as the official name.
+    /// A community whose written suffix says the same kind (村 or 社区)
+    /// as its official name. (Streets have no kinds: 镇 after a town's
+    /// core does not outrank a 农场 written whole.)
     same_kind: bool,
 }
 
@@ -871,6 +878,8 @@ struct Choice {
     street_ids: Vec<DivisionId>,
     communities: Vec<Hit>,
     anywhere: Vec<Hit>,
+    /// Street hits other than the best, for a second reading.
+    others: Vec<Hit>,
 }
 
 thread_local! {
@@ -1218,10 +1227,11 @@ impl Resolver {
             id: t.id,
             level: t.level(),
             start,
+            core_end: end,
             end: end + suffix.map_or(0, str::len),
             strong: suffix.is_some() || exact,
             exact,
-            same_kind: suffix.is_some_and(|sf| is_village(sf) == t.village),
+            same_kind: !t.street && suffix.is_some_and(|sf| is_village(sf) == t.village),
         });
     }
 
@@ -1298,10 +1308,11 @@ impl Resolver {
                     id: t.id,
                     level: t.level(),
                     start,
+                    core_end: at,
                     end,
                     strong: suffix.is_some(),
                     exact: t.is_named_with(written),
-                    same_kind: community.is_some_and(|sf| is_village(sf) == t.village),
+                    same_kind: !t.street && community.is_some_and(|sf| is_village(sf) == t.village),
                 });
             }
         }
@@ -1309,21 +1320,30 @@ impl Resolver {
 
     /// The best hits at `level` into `out`: inside one of `within` (if
     /// any), starting after the street's span `after` (or an official name
-    /// that repeats it: 店塔镇石拉沟社区居民委员会); strong before weak,
+    /// that repeats it: 店塔镇石拉沟社区居民委员会, or one that begins with
+    /// what was read as the street's suffix: 临海农场|镇北居委会); strong before weak,
     /// then longer, exact, same kind; of those, the ones starting first.
     fn best(
         &self,
         hits: &[Hit],
         level: DivisionLevel,
         within: &[DivisionId],
-        after: Range<usize>,
+        after: Option<Hit>,
         out: &mut Vec<Hit>,
     ) {
         out.clear();
         let rank = |h: &Hit| (h.strong, h.end - h.start, h.exact, h.same_kind);
+        let follows = |h: &Hit| match after {
+            None => true,
+            Some(s) => {
+                h.start >= s.end
+                    || (h.start == s.start && h.end > s.end && h.exact)
+                    || (h.start >= s.core_end && h.exact)
+            }
+        };
         let mut top = None;
         for h in hits {
-            if !(h.start >= after.end || (h.start == after.start && h.end > after.end && h.exact))
+            if !follows(h)
                 || h.level != level
                 || !(within.is_empty() || within.iter().any(|w| self.within(*w, h.id)))
             {
@@ -1352,10 +1372,10 @@ impl Resolver {
         if hits.is_empty() {
             return;
         }
-        self.best(hits, DivisionLevel::Street, &[], 0..0, &mut c.streets);
+        self.best(hits, DivisionLevel::Street, &[], None, &mut c.streets);
         c.street_ids.clear();
         c.street_ids.extend(c.streets.iter().map(|h| h.id));
-        let after = c.streets.first().map_or(0..0, |h| h.start..h.end);
+        let after = c.streets.first().copied();
         self.best(
             hits,
             DivisionLevel::Community,
@@ -1364,9 +1384,37 @@ impl Resolver {
             &mut c.communities,
         );
         if c.communities.is_empty() && !c.streets.is_empty() {
+            // Another street written strongly may be the one a community
+            // follows: 洪广镇暖泉农场社区 is 洪广镇's 暖泉农场社区, though
+            // 暖泉农场 is also a street, and a longer one.
+            c.others.clear();
+            c.others.extend(hits.iter().filter(|h| {
+                h.level == DivisionLevel::Street
+                    && h.strong
+                    && c.streets.iter().all(|s| s.id != h.id)
+            }));
+            c.others.sort_unstable_by_key(|h| (h.start, h.id));
+            for i in 0..c.others.len() {
+                let street = c.others[i];
+                self.best(
+                    hits,
+                    DivisionLevel::Community,
+                    &[street.id],
+                    Some(street),
+                    &mut c.anywhere,
+                );
+                if !c.anywhere.is_empty() && c.anywhere.iter().all(|h| h.strong) {
+                    c.streets.clear();
+                    c.streets.push(street);
+                    std::mem::swap(&mut c.communities, &mut c.anywhere);
+                    break;
+                }
+            }
+        }
+        if c.communities.is_empty() && !c.streets.is_empty() {
             // A "street" may have been part of a road name; a community
             // elsewhere in the district then wins if written strongly.
-            self.best(hits, DivisionLevel::Community, &[], 0..0, &mut c.anywhere);
+            self.best(hits, DivisionLevel::Community, &[], None, &mut c.anywhere);
             if c.anywhere.iter().all(|h| h.strong) && !c.streets[0].strong {
                 std::mem::swap(&mut c.communities, &mut c.anywhere);
             }
@@ -1514,7 +1562,7 @@ mod tests {
             let (mut out, mut chars) = (String::new(), Vec::new());
             normalise(&s, &mut out, &mut chars);
             let mut slow = Vec::new();
-            normal_chars(&s, |i, c| slow.push((i, c)));
+            normal_chars(&s, false, |i, c| slow.push((i, c)));
             let fast: Vec<(usize, char)> = chars.iter().map(|t| (t.input_at, t.c)).collect();
             proptest::prop_assert_eq!(fast, slow.clone());
             proptest::prop_assert_eq!(out, slow.iter().map(|e| e.1).collect::<String>());
@@ -1527,6 +1575,20 @@ mod tests {
             assert_eq!(street_suffix_at(s).or(community_suffix_at(s)), Some(*s));
             assert!(starts_a_suffix(s.chars().next().unwrap()), "{s}");
         }
+    }
+
+    #[test]
+    fn a_community_named_after_another_street_follows_its_own() {
+        // 暖泉农场 is a street of 贺兰县 too, and longer than 洪广镇.
+        assert_eq!(code("贺兰县洪广镇暖泉农场社区居委会"), "640122103003");
+        assert_eq!(code("博罗县杨侨镇石坝办事处社区"), "441322122410");
+        // A 农场 written whole is as good a street as a 镇.
+        assert_eq!(
+            code("湖北省咸宁市嘉鱼县头墩农场潘家湾镇头墩社区居民委员会"),
+            "421221450001"
+        );
+        // 召陵区召陵镇 is written 召陵镇, and tells the two 付庄村 apart.
+        assert_eq!(code("漯河市召陵区召陵镇付庄村"), "411104100240");
     }
 
     #[test]
