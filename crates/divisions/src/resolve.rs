@@ -505,11 +505,20 @@ fn continues_as_road(rest: &str) -> bool {
 }
 
 /// A bare core (no suffix) that reads as a road: followed by a road word or
-/// a house number (大街258号), or itself ending in one (东大街).
-fn bare_is_road(core: &str, rest: &str) -> bool {
+/// a house number (大街258号), or itself ending in one (东大街), or, for a
+/// community, the start of a longer road name (青山|湖中路). (A street's
+/// bare core is often followed by a community named after a road:
+/// 凤岗|西关街.)
+fn bare_is_road(core: &str, rest: &str, community: bool) -> bool {
     continues_as_road(rest)
         || rest.starts_with(|c: char| c.is_ascii_digit())
         || core.ends_with(['路', '街', '道', '巷'])
+        || community
+            && rest
+                .chars()
+                .take_while(|c| is_cjk(*c))
+                .take(3)
+                .any(|c| matches!(c, '路' | '街' | '巷'))
 }
 
 /// The short form of a province, city or district name, if it has one
@@ -1220,7 +1229,7 @@ impl Resolver {
         };
         let exact = t.is_named_with(suffix);
         // A bare core followed by 路, 街 … is part of a road name.
-        if suffix.is_none() && !exact && bare_is_road(name, rest) {
+        if suffix.is_none() && !exact && bare_is_road(name, rest, !t.street) {
             return;
         }
         hits.push(Hit {
@@ -1513,6 +1522,9 @@ mod tests {
         assert_eq!(code("陕西省西安市雁塔区小寨路街道"), "610113001");
         assert_eq!(code("雁塔区长安南路88号"), "610113");
         assert_eq!(code("西安市新城区未央路"), "610102");
+        // A village's name at the start of a road's is the road's.
+        assert_eq!(code("南昌市新建区青山湖中路"), "360112");
+        assert_eq!(code("重庆市万州区九龙坡西路"), "500101");
         assert_eq!(
             code("住址：西安市鄠邑区涝店镇龙窝村委会（近公交站）"),
             "610118011226"
