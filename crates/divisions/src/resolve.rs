@@ -113,22 +113,22 @@ impl Term {
     }
 }
 
-/// Entries under 64-bit keys, found through a bitmap filter and bucket
-/// offsets: a lookup that finds nothing (most of them) usually stops at the
-/// filter, which stays in cache; one that finds something costs one or two
-/// cache misses. Built by a counting sort, without comparing strings.
-/// (A trie of the same names was a cache miss at every char; this is what
-/// brought one address down to a few.)
+/// Entries under 64-bit keys, in buckets by the key's top bits. Each
+/// bucket's slot holds where its entries start and a 32-bit filter of its
+/// keys, so a lookup that finds nothing (most of them) reads one slot, and
+/// one that finds something one slot and its entries: a cache miss or two.
+/// Built by a counting sort, without comparing strings. (A trie of the
+/// same names was a cache miss at every char.)
 struct KeyIndex<E> {
-    filter: Vec<u64>,
-    /// Entries of bucket `b` (the key's top `BUCKET_BITS` bits) are
-    /// `entries[buckets[b]..buckets[b + 1]]`, sorted by key.
-    buckets: Vec<u32>,
+    /// Per bucket: start of its entries (high half), and a bit per
+    /// `key % 32` of its keys (low half). One more slot holds the end.
+    slots: Vec<u64>,
+    /// Entries of bucket `b` are from its start to the next bucket's,
+    /// sorted by key.
     entries: Vec<(u64, E)>,
 }
 
 const BUCKET_BITS: u32 = 18;
-const FILTER_BITS: u32 = 24;
 
 /// A bijection on u64 that spreads every input bit over the output:
 /// equal keys stay equal, and the top and low bits are good indexes.
@@ -143,17 +143,16 @@ impl<E: Copy> KeyIndex<E> {
     /// order they came in.
     fn build(items: &[(u64, E)]) -> KeyIndex<E> {
         let bucket = |k: u64| (k >> (64 - BUCKET_BITS)) as usize;
-        let mut buckets = vec![0u32; (1 << BUCKET_BITS) + 1];
-        let mut filter = vec![0u64; 1 << (FILTER_BITS - 6)];
+        let mut starts = vec![0u32; (1 << BUCKET_BITS) + 1];
+        let mut filters = vec![0u32; 1 << BUCKET_BITS];
         for (k, _) in items {
-            buckets[bucket(*k) + 1] += 1;
-            let bit = (*k as usize) & ((1 << FILTER_BITS) - 1);
-            filter[bit >> 6] |= 1 << (bit & 63);
+            starts[bucket(*k) + 1] += 1;
+            filters[bucket(*k)] |= 1 << (k & 31);
         }
-        for i in 1..buckets.len() {
-            buckets[i] += buckets[i - 1];
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
         }
-        let mut next = buckets.clone();
+        let mut next = starts.clone();
         let mut order = vec![0u32; items.len()];
         for (i, (k, _)) in items.iter().enumerate() {
             let slot = &mut next[bucket(*k)];
@@ -161,44 +160,45 @@ impl<E: Copy> KeyIndex<E> {
             *slot += 1;
         }
         let mut entries: Vec<(u64, E)> = order.iter().map(|&i| items[i as usize]).collect();
-        for b in buckets.windows(2) {
+        for b in starts.windows(2) {
             // Buckets hold a few entries: a stable insertion sort by key.
             entries[b[0] as usize..b[1] as usize].sort_by_key(|e| e.0);
         }
-        KeyIndex {
-            filter,
-            buckets,
-            entries,
-        }
+        let slots = starts
+            .iter()
+            .zip(filters.iter().chain([&0]))
+            .map(|(&start, &filter)| (u64::from(start) << 32) | u64::from(filter))
+            .collect();
+        KeyIndex { slots, entries }
     }
 
     /// Look up many keys at once: `probes` holds (key, tag) and is used
     /// up; `found` gets (tag, entry index) for every entry under a key.
-    /// In passes (filter for all, buckets for those that pass, then
-    /// entries), so the cache misses of one pass overlap instead of each
-    /// waiting for the one before.
+    /// In passes (slots for all, then entries for those that pass), so
+    /// the cache misses of one pass overlap instead of each waiting for the
+    /// one before.
     fn get_many(
         &self,
         probes: &mut Vec<(u64, u64)>,
         ranges: &mut Vec<(u32, u32)>,
         found: &mut Vec<(u64, u32)>,
     ) {
-        // Pass 1: keep the probes the filter passes, without a branch.
+        // Pass 1: the probes whose bucket's filter passes, with their
+        // entries' range (kept without a branch).
+        ranges.clear();
         let mut n = 0;
         for i in 0..probes.len() {
             let (key, tag) = probes[i];
+            let b = (key >> (64 - BUCKET_BITS)) as usize;
+            let (slot, next) = (self.slots[b], self.slots[b + 1]);
             probes[n] = (key, tag);
-            let bit = (key as usize) & ((1 << FILTER_BITS) - 1);
-            n += ((self.filter[bit >> 6] >> (bit & 63)) & 1) as usize;
+            ranges.truncate(n);
+            ranges.push(((slot >> 32) as u32, (next >> 32) as u32));
+            n += ((slot >> (key & 31)) & 1) as usize;
         }
         probes.truncate(n);
-        // Pass 2: their buckets.
-        ranges.clear();
-        ranges.extend(probes.iter().map(|(key, _)| {
-            let b = (key >> (64 - BUCKET_BITS)) as usize;
-            (self.buckets[b], self.buckets[b + 1])
-        }));
-        // Pass 3: the entries.
+        ranges.truncate(n);
+        // Pass 2: the entries.
         for (&(key, tag), &(a, b)) in probes.iter().zip(ranges.iter()) {
             let bucket = &self.entries[a as usize..b as usize];
             let first = bucket.partition_point(|e| e.0 < key);
