@@ -348,6 +348,120 @@ impl TopNames {
     }
 }
 
+/// The street and community cores of a run of whole provinces, before
+/// they are indexed.
+struct Cores {
+    local: Vec<(u64, LocalCore)>,
+    national: Vec<(u64, LocalCore)>,
+    pool: String,
+    short_cores: FxHashSet<DivisionId>,
+    /// Chars in the longest core.
+    longest: usize,
+}
+
+impl Cores {
+    /// The cores of the divisions `range` (whole provinces) of `tree`.
+    fn scan(tree: &'static Tree, range: Range<usize>) -> Cores {
+        let share = range.len() + range.len() / 16;
+        let mut cores = Cores {
+            local: Vec::with_capacity(share),
+            national: Vec::with_capacity(share),
+            pool: String::with_capacity(share * 8),
+            short_cores: FxHashSet::default(),
+            longest: 2,
+        };
+        let mut current: Option<DivisionId> = None;
+        // Names of the open ancestors, by level: a name that repeats one
+        // (召陵区召陵镇, 店塔镇石拉沟社区) is indexed without it too, as
+        // people write it.
+        let mut open: [&'static str; 5] = [""; 5];
+        for d in range.filter_map(|i| tree.by_index(i)) {
+            let name = d.name();
+            let li = d.level() as usize - 1;
+            open[li] = name;
+            match d.level() {
+                DivisionLevel::Province | DivisionLevel::City => {
+                    current = None;
+                    if d.is_placeholder_city() {
+                        open[li] = "";
+                    }
+                }
+                DivisionLevel::District => current = Some(d.id()),
+                DivisionLevel::Street | DivisionLevel::Community => {
+                    let Some(district) = current else { continue };
+                    if d.is_virtual() {
+                        continue;
+                    }
+                    let (core, term) = division_term(&d, name);
+                    cores.add(&core, term, district);
+                    // The parents a name may repeat: its street or district
+                    // (communities), its district or city (streets).
+                    let repeat = [open[li - 1], open[li - 2]]
+                        .into_iter()
+                        .filter(|p| !p.is_empty())
+                        .find_map(|p| name.strip_prefix(p).filter(|rest| chars(rest) >= 2));
+                    if let Some(rest) = repeat {
+                        let (core, term) = division_term(&d, rest);
+                        cores.add(&core, term, district);
+                    }
+                }
+            }
+        }
+        cores
+    }
+
+    fn add(&mut self, core: &str, term: Term, district: DivisionId) {
+        let mut cs = core.chars();
+        let Some(c1) = cs.next() else { return };
+        let c2 = cs.next().unwrap_or('\0');
+        if c2 == '\0' {
+            self.short_cores.insert(district);
+        }
+        let Ok(len) = u16::try_from(core.len()) else {
+            return;
+        };
+        let entry = LocalCore {
+            term,
+            start: self.pool.len() as u32,
+            len,
+            head: (c1.len_utf8() + if c2 == '\0' { 0 } else { c2.len_utf8() }) as u8,
+        };
+        self.pool.push_str(core);
+        self.longest = self.longest.max(chars(core));
+        self.national.push((mix(hash_str(core)), entry));
+        self.local.push((local_key(district, c1, c2), entry));
+    }
+
+    /// Append the cores of the provinces after these.
+    fn append(&mut self, other: Cores) {
+        let shift = self.pool.len() as u32;
+        let moved = |(key, mut core): (u64, LocalCore)| {
+            core.start += shift;
+            (key, core)
+        };
+        self.local.extend(other.local.into_iter().map(moved));
+        self.national.extend(other.national.into_iter().map(moved));
+        self.pool.push_str(&other.pool);
+        self.short_cores.extend(other.short_cores);
+        self.longest = self.longest.max(other.longest);
+    }
+}
+
+/// Run `a` and `b`, on two threads if a second can be had.
+fn both<A, B: Send>(a: impl FnOnce() -> A, b: impl FnOnce() -> B + Send) -> (A, B) {
+    let b = std::sync::Mutex::new(Some(b));
+    let run_b = || b.lock().ok().and_then(|mut f| f.take()).map(|f| f());
+    std::thread::scope(|scope| {
+        let handle = std::thread::Builder::new().spawn_scoped(scope, run_b).ok();
+        let a = a();
+        let on_thread =
+            handle.and_then(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        // No second thread to be had: `b` runs here.
+        let b = on_thread.or_else(run_b).expect("b runs once");
+        (a, b)
+    })
+}
+
 /// The address matcher over a tree.
 pub struct Resolver {
     tree: &'static Tree,
@@ -903,6 +1017,20 @@ impl Resolver {
     }
 
     pub fn new(tree: &'static Tree) -> Resolver {
+        // Streets and communities (most of the work) in two halves of whole
+        // provinces, on two threads where there are two.
+        let split = tree
+            .roots()
+            .map(|p| p.id().index())
+            .find(|&i| i >= tree.len() / 2)
+            .unwrap_or(tree.len());
+        let cores = both(
+            || Cores::scan(tree, 0..split),
+            || Cores::scan(tree, split..tree.len()),
+        );
+        let (mut cores, second) = cores;
+        cores.append(second);
+
         // Top levels: official and short names, and former names.
         let mut pattern_index: FxHashMap<&'static str, usize> = FxHashMap::default();
         let mut patterns: Vec<&'static str> = Vec::new();
@@ -919,74 +1047,19 @@ impl Resolver {
                 strong,
             });
         };
-        let mut local: Vec<(u64, LocalCore)> = Vec::with_capacity(700_000);
-        let mut longest_core = 2;
-        let mut national: Vec<(u64, LocalCore)> = Vec::with_capacity(700_000);
-        let mut pool = String::with_capacity(8 << 20);
-        let mut short_cores = FxHashSet::default();
-        let mut current: Option<DivisionId> = None;
-        // Names of the open ancestors, by level: a name that repeats one
-        // (召陵区召陵镇, 店塔镇石拉沟社区) is indexed without it too, as
-        // people write it.
-        let mut open: [&'static str; 5] = [""; 5];
-        let mut index = |core: &str, term: Term, district: DivisionId| {
-            let mut cs = core.chars();
-            let Some(c1) = cs.next() else { return };
-            let c2 = cs.next().unwrap_or('\0');
-            if c2 == '\0' {
-                short_cores.insert(district);
+        let cities = tree
+            .roots()
+            .flat_map(|p| std::iter::once(p).chain(p.children()));
+        for d in cities.flat_map(|c| {
+            let districts = (c.level() == DivisionLevel::City).then(|| c.children());
+            std::iter::once(c).chain(districts.into_iter().flatten())
+        }) {
+            if d.level() == DivisionLevel::City && d.is_placeholder_city() {
+                continue;
             }
-            let Ok(len) = u16::try_from(core.len()) else {
-                return;
-            };
-            let entry = LocalCore {
-                term,
-                start: pool.len() as u32,
-                len,
-                head: (c1.len_utf8() + if c2 == '\0' { 0 } else { c2.len_utf8() }) as u8,
-            };
-            pool.push_str(core);
-            longest_core = longest_core.max(chars(core));
-            national.push((mix(hash_str(core)), entry));
-            local.push((local_key(district, c1, c2), entry));
-        };
-        for d in tree.iter() {
-            let name = d.name();
-            open[d.level() as usize - 1] = name;
-            match d.level() {
-                DivisionLevel::Province | DivisionLevel::City | DivisionLevel::District => {
-                    current = None;
-                    if d.level() == DivisionLevel::City && d.is_placeholder_city() {
-                        open[1] = "";
-                        continue;
-                    }
-                    add(name, d, true);
-                    if let Some(short) = short_form(name) {
-                        add(short, d, false);
-                    }
-                    if d.level() == DivisionLevel::District {
-                        current = Some(d.id());
-                    }
-                }
-                DivisionLevel::Street | DivisionLevel::Community => {
-                    let Some(district) = current else { continue };
-                    if d.is_virtual() {
-                        continue;
-                    }
-                    let (core, term) = division_term(&d, name);
-                    index(&core, term, district);
-                    // The parents a name may repeat: its street or district
-                    // (communities), its district or city (streets).
-                    let li = d.level() as usize - 1;
-                    let repeat = [open[li - 1], open[li - 2]]
-                        .into_iter()
-                        .filter(|p| !p.is_empty())
-                        .find_map(|p| name.strip_prefix(p).filter(|rest| chars(rest) >= 2));
-                    if let Some(rest) = repeat {
-                        let (core, term) = division_term(&d, rest);
-                        index(&core, term, district);
-                    }
-                }
+            add(d.name(), d, true);
+            if let Some(short) = short_form(d.name()) {
+                add(short, d, false);
             }
         }
         for r in tree.renames() {
@@ -1005,16 +1078,20 @@ impl Resolver {
                 (start, aliases.len() as u32)
             })
             .collect();
+        let (local, national) = both(
+            || KeyIndex::build(&cores.local),
+            || KeyIndex::build(&cores.national),
+        );
         Resolver {
             tree,
             top: TopNames::new(patterns),
             top_aliases,
             aliases,
-            local: KeyIndex::build(&local),
-            pool,
-            short_cores,
-            national: KeyIndex::build(&national),
-            longest_core,
+            local,
+            pool: cores.pool,
+            short_cores: cores.short_cores,
+            national,
+            longest_core: cores.longest,
         }
     }
 
