@@ -959,6 +959,8 @@ struct Scratch {
     probes: Vec<(u64, u64)>,
     ranges: Vec<(u32, u32)>,
     found: Vec<(u64, u32)>,
+    /// District cores found at the text's chars.
+    local_found: Vec<(u64, u32)>,
     choice: Choice,
     retry: Choice,
 }
@@ -990,6 +992,18 @@ struct Lookups<'s> {
     hits: &'s mut Vec<Hit>,
 }
 
+/// What the province, city and district names of a text established
+/// (the divisions themselves are `Scratch::hyp`).
+struct Head {
+    hyp_level: Option<DivisionLevel>,
+    /// Where the text after them starts.
+    pos: usize,
+    spans: Vec<Span>,
+    strong_all: bool,
+    /// Where the last short-form name began (see `Scratch::prev_hyp`).
+    weak_start: Option<usize>,
+}
+
 /// What `choose` picked below the district.
 #[derive(Default)]
 struct Choice {
@@ -1005,8 +1019,19 @@ struct Choice {
     others: Vec<Hit>,
 }
 
+/// What `Resolver::resolve_many` works in: a scratch per address of a
+/// group, and the group's lookups.
+#[derive(Default)]
+struct GroupScratch {
+    slots: Vec<Scratch>,
+    probes: Vec<(u64, u64)>,
+    ranges: Vec<(u32, u32)>,
+    found: Vec<(u64, u32)>,
+}
+
 thread_local! {
     static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
+    static GROUP_SCRATCH: std::cell::RefCell<GroupScratch> = std::cell::RefCell::default();
 }
 
 impl Resolver {
@@ -1110,6 +1135,25 @@ impl Resolver {
     }
 
     fn resolve_in(&self, input: &str, s: &mut Scratch) -> Resolution {
+        let Some(head) = self.read_head(input, s) else {
+            return Resolution::none();
+        };
+        let mut local = std::mem::take(&mut s.local_found);
+        local.clear();
+        if head.hyp_level == Some(DivisionLevel::District) {
+            s.probes.clear();
+            self.district_probes(s, head.pos, 0);
+            self.local
+                .get_many(&mut s.probes, &mut s.ranges, &mut local);
+        }
+        let res = self.finish(input.len(), s, head, &local);
+        s.local_found = local;
+        res
+    }
+
+    /// Normalise `input` into `s` and read its province, city and district
+    /// names; `None` when nothing is left to read.
+    fn read_head(&self, input: &str, s: &mut Scratch) -> Option<Head> {
         normalise(input, &mut s.text, &mut s.chars);
         let text = s.text.as_str();
         let chars = &s.chars;
@@ -1118,7 +1162,7 @@ impl Resolver {
             input_len: input.len(),
         };
         if text.is_empty() {
-            return Resolution::none();
+            return None;
         }
         // Hypotheses: divisions the text is known to be inside (empty = anywhere).
         let hyp = &mut s.hyp;
@@ -1186,8 +1230,55 @@ impl Resolver {
             });
             pos = end;
         }
+        Some(Head {
+            hyp_level,
+            pos,
+            spans,
+            strong_all,
+            weak_start,
+        })
+    }
 
-        // Streets and communities.
+    /// Lookups of the cores of `s`'s districts at every char from `from`
+    /// into `s.probes`, tagged with `slot` (high half) and the char's
+    /// offset (low half).
+    fn district_probes(&self, s: &mut Scratch, from: usize, slot: u64) {
+        let chars = &s.chars[s.chars.partition_point(|t| t.at < from)..];
+        for &district in &s.hyp {
+            let short = self.short_cores.contains(&district);
+            for (k, &TextChar { at, c: c1, .. }) in chars.iter().enumerate() {
+                let tag = (slot << 32) | at as u64;
+                if let Some(&TextChar { c: c2, .. }) = chars.get(k + 1) {
+                    s.probes.push((local_key(district, c1, c2), tag));
+                }
+                if short {
+                    s.probes.push((local_key(district, c1, '\0'), tag));
+                }
+            }
+        }
+    }
+
+    /// The rest of a resolution after `read_head`: streets and communities
+    /// (from `local`, the district cores found at its chars, when its head
+    /// ends at a district; else by the national index), then the answer.
+    fn finish(
+        &self,
+        input_len: usize,
+        s: &mut Scratch,
+        head: Head,
+        local: &[(u64, u32)],
+    ) -> Resolution {
+        let Head {
+            hyp_level,
+            pos,
+            mut spans,
+            mut strong_all,
+            weak_start,
+        } = head;
+        let text = s.text.as_str();
+        let chars = &s.chars;
+        let map = InputMap { chars, input_len };
+        let hyp = &mut s.hyp;
         s.hits.clear();
         let mut lookups = Lookups {
             probes: &mut s.probes,
@@ -1196,8 +1287,9 @@ impl Resolver {
             hits: &mut s.hits,
         };
         if hyp_level == Some(DivisionLevel::District) {
-            for &d in hyp.iter() {
-                self.walk(text, chars, pos, d, &mut lookups);
+            for &(tag, i) in local {
+                let at = (tag & 0xFFFF_FFFF) as usize;
+                self.local_hit(text, at, &self.local.entries[i as usize].1, lookups.hits);
             }
         } else {
             self.national_hits(text, chars, pos, hyp, &mut s.bounds, &mut lookups);
@@ -1250,35 +1342,6 @@ impl Resolver {
             };
         }
         res
-    }
-
-    /// The district's cores that start at each char boundary at or after
-    /// `from`, as hits.
-    fn walk(
-        &self,
-        text: &str,
-        chars: &[TextChar],
-        from: usize,
-        district: DivisionId,
-        l: &mut Lookups<'_>,
-    ) {
-        let short = self.short_cores.contains(&district);
-        l.probes.clear();
-        let chars = &chars[chars.partition_point(|t| t.at < from)..];
-        for (k, &TextChar { at, c: c1, .. }) in chars.iter().enumerate() {
-            let at = at as u64;
-            if let Some(&TextChar { c: c2, .. }) = chars.get(k + 1) {
-                l.probes.push((local_key(district, c1, c2), at));
-            }
-            if short {
-                l.probes.push((local_key(district, c1, '\0'), at));
-            }
-        }
-        l.found.clear();
-        self.local.get_many(l.probes, l.ranges, l.found);
-        for &(at, i) in l.found.iter() {
-            self.local_hit(text, at as usize, &self.local.entries[i as usize].1, l.hits);
-        }
     }
 
     fn core_text(&self, core: &LocalCore) -> &[u8] {
@@ -1544,6 +1607,57 @@ impl Resolver {
         path.last().map(|d| d.id())
     }
 
+    /// Resolve many addresses on this thread, results in input order: as
+    /// `resolve` each, but in groups whose index lookups go out together,
+    /// so that their waits for memory overlap.
+    pub fn resolve_many<S: AsRef<str>>(&self, inputs: &[S]) -> Vec<Resolution> {
+        const GROUP: usize = 16;
+        GROUP_SCRATCH.with_borrow_mut(|g| {
+            g.slots.resize_with(GROUP, Scratch::default);
+            let mut out = Vec::with_capacity(inputs.len());
+            let mut heads: Vec<Option<Head>> = Vec::with_capacity(GROUP);
+            for group in inputs.chunks(GROUP) {
+                heads.clear();
+                g.probes.clear();
+                for (k, (input, s)) in group.iter().zip(g.slots.iter_mut()).enumerate() {
+                    let head = self.read_head(input.as_ref(), s);
+                    if let Some(h) = head
+                        .as_ref()
+                        .filter(|h| h.hyp_level == Some(DivisionLevel::District))
+                    {
+                        s.probes.clear();
+                        self.district_probes(s, h.pos, k as u64);
+                        g.probes.append(&mut s.probes);
+                    }
+                    heads.push(head);
+                }
+                g.found.clear();
+                self.local
+                    .get_many(&mut g.probes, &mut g.ranges, &mut g.found);
+                // Found in the order of the lookups: address by address.
+                let mut rest = &g.found[..];
+                for (k, ((input, s), head)) in group
+                    .iter()
+                    .zip(g.slots.iter_mut())
+                    .zip(heads.drain(..))
+                    .enumerate()
+                {
+                    let n = rest
+                        .iter()
+                        .take_while(|f| (f.0 >> 32) as usize == k)
+                        .count();
+                    let (local, after) = rest.split_at(n);
+                    rest = after;
+                    out.push(match head {
+                        Some(head) => self.finish(input.as_ref().len(), s, head, local),
+                        None => Resolution::none(),
+                    });
+                }
+            }
+            out
+        })
+    }
+
     /// Resolve many addresses on all cores, results in input order.
     pub fn resolve_batch<S: AsRef<str> + Sync>(&self, inputs: &[S]) -> Vec<Resolution> {
         let threads = std::thread::available_parallelism()
@@ -1553,13 +1667,7 @@ impl Resolver {
         std::thread::scope(|scope| {
             let handles: Vec<_> = inputs
                 .chunks(chunk)
-                .map(|part| {
-                    scope.spawn(move || {
-                        part.iter()
-                            .map(|s| self.resolve(s.as_ref()))
-                            .collect::<Vec<_>>()
-                    })
-                })
+                .map(|part| scope.spawn(move || self.resolve_many(part)))
                 .collect();
             handles
                 .into_iter()

@@ -66,6 +66,16 @@ proptest! {
     }
 
     #[test]
+    fn resolving_many_at_once_agrees_with_one_by_one(
+        addresses in proptest::collection::vec("[省市区县街道镇乡村社区居委会路号0-9（）【】，西安雁塔小寨兴善龙窝鄠邑户县长安西韦新城未央碑林]{0,24}", 0..50)
+    ) {
+        let r = Resolver::china();
+        let one: Vec<_> = addresses.iter().map(|a| r.resolve(a)).collect();
+        prop_assert_eq!(&r.resolve_many(&addresses), &one);
+        prop_assert_eq!(&r.resolve_batch(&addresses), &one);
+    }
+
+    #[test]
     fn official_full_name_resolves_to_its_division(i in 0usize..665_276) {
         let tree = Tree::china();
         let d = tree.by_index(i).unwrap();
