@@ -183,22 +183,36 @@ impl<E: Copy> KeyIndex<E> {
         ranges: &mut Vec<(u32, u32)>,
         found: &mut Vec<(u64, u32)>,
     ) {
-        // Pass 1: the probes whose bucket's filter passes, with their
-        // entries' range (kept without a branch).
+        // Pass 1: every probe's slot and the next (its bucket's end), in a
+        // loop of loads and nothing else, so that they all go out at once.
         ranges.clear();
-        let mut n = 0;
-        for i in 0..probes.len() {
-            let (key, tag) = probes[i];
+        ranges.extend(probes.iter().map(|(key, _)| {
             let b = (key >> (64 - BUCKET_BITS)) as usize;
             let (slot, next) = (self.slots[b], self.slots[b + 1]);
-            probes[n] = (key, tag);
-            ranges.truncate(n);
-            ranges.push(((slot >> 32) as u32, (next >> 32) as u32));
-            n += ((slot >> (key & 31)) & 1) as usize;
+            // The filter's verdict rides in the low bit of the end.
+            let pass = ((slot >> (key & 31)) & 1) as u32;
+            ((slot >> 32) as u32, ((next >> 32) as u32) << 1 | pass)
+        }));
+        // Keep the probes the filter passed (in cache now, no branch).
+        let mut n = 0;
+        for i in 0..probes.len() {
+            let (start, end) = ranges[i];
+            probes[n] = probes[i];
+            ranges[n] = (start, end >> 1);
+            n += (end & 1) as usize;
         }
         probes.truncate(n);
         ranges.truncate(n);
-        // Pass 2: the entries.
+        // Pass 2: the first entry of each bucket, again all at once, then
+        // the search in lines that are there by then.
+        let touched = ranges.iter().fold(0u64, |acc, &(a, b)| {
+            acc ^ self
+                .entries
+                .get(a as usize)
+                .filter(|_| a < b)
+                .map_or(0, |e| e.0)
+        });
+        std::hint::black_box(touched);
         for (&(key, tag), &(a, b)) in probes.iter().zip(ranges.iter()) {
             let bucket = &self.entries[a as usize..b as usize];
             let first = bucket.partition_point(|e| e.0 < key);
