@@ -21,6 +21,13 @@ fn rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// `f` run `runs` times, its results sorted (median at `runs / 2`).
+fn sorted_runs(runs: usize, mut f: impl FnMut() -> f64) -> Vec<f64> {
+    let mut v: Vec<f64> = (0..runs).map(|_| f()).collect();
+    v.sort_by(|a, b| a.total_cmp(b));
+    v
+}
+
 fn level_of(name: &str) -> Option<DivisionLevel> {
     DivisionLevel::ALL.into_iter().find(|l| l.as_str() == name)
 }
@@ -66,64 +73,55 @@ fn main() {
     let rss_mib = rss_kib().saturating_sub(rss0) as f64 / 1024.0;
     // Later builds (the tree parsed anew each time) for a median that the
     // machine's noise moves less than the first build alone.
-    let mut builds: Vec<f64> = (0..runs)
-        .map(|_| {
-            let t = Instant::now();
-            let tree = Tree::parse_embedded().expect("valid data");
-            // Leaked: `Resolver::new` wants a tree for the process's life;
-            // a few builds in a benchmark are worth that.
-            let tree: &'static Tree = Box::leak(Box::new(tree));
-            std::hint::black_box(Resolver::new(tree));
-            t.elapsed().as_secs_f64() * 1e3
-        })
-        .collect();
-    builds.sort_by(|a, b| a.total_cmp(b));
+    let builds = sorted_runs(runs, || {
+        let t = Instant::now();
+        let tree = Tree::parse_embedded().expect("valid data");
+        // Leaked: `Resolver::new` wants a tree for the process's life; a
+        // few builds in a benchmark are worth that.
+        let tree: &'static Tree = Box::leak(Box::new(tree));
+        std::hint::black_box(Resolver::new(tree));
+        t.elapsed().as_secs_f64() * 1e3
+    });
 
     let addresses: Vec<&str> = rows.iter().map(|r| r.0).collect();
-    let mut rates = Vec::new();
-    for _ in 0..runs {
+    let rate = |repeat: usize, resolve: &mut dyn FnMut(&[&str]) -> usize| {
         let t = Instant::now();
-        let mut n = 0usize;
-        for a in &addresses {
-            n += usize::from(resolver.resolve(a).division.is_some());
-        }
-        std::hint::black_box(n);
-        rates.push(addresses.len() as f64 / t.elapsed().as_secs_f64());
-    }
-    rates.sort_by(|a, b| a.total_cmp(b));
+        std::hint::black_box(resolve(&addresses));
+        (repeat * addresses.len()) as f64 / t.elapsed().as_secs_f64()
+    };
+    let found = |r: &divisions::Resolution| usize::from(r.division.is_some());
+    let rates = sorted_runs(runs, || {
+        rate(1, &mut |all| {
+            all.iter().map(|a| found(&resolver.resolve(a))).sum()
+        })
+    });
     // Each address 8 times in a row: its cache lines are warm after the
     // first, so this is the resolver's work without the memory waits that
     // a set drawn from the whole country causes.
-    let mut warm = Vec::new();
-    for _ in 0..runs {
-        let t = Instant::now();
-        let mut n = 0usize;
-        for a in &addresses {
-            for _ in 0..8 {
-                n += usize::from(resolver.resolve(a).division.is_some());
-            }
-        }
-        std::hint::black_box(n);
-        warm.push(8.0 * addresses.len() as f64 / t.elapsed().as_secs_f64());
-    }
-    warm.sort_by(|a, b| a.total_cmp(b));
-    // The same addresses through `resolve_many` on this one thread.
-    let mut grouped = Vec::new();
+    let warm = sorted_runs(runs, || {
+        rate(8, &mut |all| {
+            all.iter()
+                .flat_map(|a| std::iter::repeat_n(a, 8))
+                .map(|a| found(&resolver.resolve(a)))
+                .sum()
+        })
+    });
+    // The same addresses through `resolve_many` on this one thread, and
+    // through `resolve_batch` on all cores.
     let mut many = Vec::new();
-    for _ in 0..runs {
-        let t = Instant::now();
-        many = resolver.resolve_many(&addresses);
-        grouped.push(addresses.len() as f64 / t.elapsed().as_secs_f64());
-    }
-    grouped.sort_by(|a, b| a.total_cmp(b));
-    let mut batch_rates = Vec::new();
+    let grouped = sorted_runs(runs, || {
+        rate(1, &mut |all| {
+            many = resolver.resolve_many(all);
+            many.len()
+        })
+    });
     let mut batch = Vec::new();
-    for _ in 0..runs {
-        let t = Instant::now();
-        batch = resolver.resolve_batch(&addresses);
-        batch_rates.push(addresses.len() as f64 / t.elapsed().as_secs_f64());
-    }
-    batch_rates.sort_by(|a, b| a.total_cmp(b));
+    let batch_rates = sorted_runs(runs, || {
+        rate(1, &mut |all| {
+            batch = resolver.resolve_batch(all);
+            batch.len()
+        })
+    });
     let batch_rate = batch_rates[runs / 2];
 
     // The three ways of resolving must agree row by row.
