@@ -77,22 +77,37 @@ struct Alias {
 /// What the matcher knows of a street or community without reading the
 /// tree: the walk runs for every address, and a tree node or name read per
 /// candidate is a cache miss each (most of the time, before these were kept).
+/// Eight bytes, so that with its place in the pool a core takes 16.
 #[derive(Clone, Copy, Debug)]
 struct Term {
     id: DivisionId,
-    street: bool,
-    /// The official name is a village's (村), not an urban community's.
-    village: bool,
+    /// Divisions in its subtree, itself included (`end - id`), or 0 when
+    /// that does not fit: then the tree is asked.
+    span: u16,
+    /// `TERM_STREET`; `TERM_VILLAGE`: the official name is a village's
+    /// (村), not an urban community's.
+    flags: u8,
     /// What the official name has after its core: `REST_NONE`, 1 + an
     /// index into `STREET_SUFFIXES` or `COMMUNITY_SUFFIXES`, or `REST_NEVER`.
     rest: u8,
 }
 
+const TERM_STREET: u8 = 1;
+const TERM_VILLAGE: u8 = 2;
+
 impl Term {
+    fn street(self) -> bool {
+        self.flags & TERM_STREET != 0
+    }
+
+    fn village(self) -> bool {
+        self.flags & TERM_VILLAGE != 0
+    }
+
     /// Whether the core followed by `suffix` is the official name (which
     /// tells 新村村委会 from 新村社区 in one street).
     fn is_named_with(self, suffix: Option<&str>) -> bool {
-        let suffixes: &[&str] = if self.street {
+        let suffixes: &[&str] = if self.street() {
             &STREET_SUFFIXES
         } else {
             &COMMUNITY_SUFFIXES
@@ -105,7 +120,7 @@ impl Term {
     }
 
     fn level(self) -> DivisionLevel {
-        if self.street {
+        if self.street() {
             DivisionLevel::Street
         } else {
             DivisionLevel::Community
@@ -758,8 +773,9 @@ fn division_term(d: &Division<'static>, name: &'static str) -> (Cow<'static, str
     let noted_inside = name.contains(['（', '(']) && !name.ends_with(['）', ')']);
     let term = Term {
         id: d.id(),
-        street,
-        village: is_village(name),
+        span: u16::try_from(d.node().end - d.id().0).unwrap_or(0),
+        flags: if street { TERM_STREET } else { 0 }
+            | if is_village(name) { TERM_VILLAGE } else { 0 },
         rest: if noted_inside { REST_NEVER } else { rest },
     };
     (core, term)
@@ -935,6 +951,8 @@ fn hash_str(s: &str) -> u64 {
 #[derive(Clone, Copy, Debug)]
 struct Hit {
     id: DivisionId,
+    /// `Term::span`.
+    span: u16,
     level: DivisionLevel,
     start: usize,
     /// Where the core ends and its suffix, if any, begins.
@@ -1026,7 +1044,8 @@ struct Choice {
     spans: [Option<Span>; 2],
     strong: bool,
     streets: Vec<Hit>,
-    street_ids: Vec<DivisionId>,
+    /// The level of `ids` (all of one).
+    level: Option<DivisionLevel>,
     communities: Vec<Hit>,
     anywhere: Vec<Hit>,
     /// Street hits other than the best, for a second reading.
@@ -1141,6 +1160,15 @@ impl Resolver {
     /// Whether `inner` is `outer` or lies inside it.
     fn within(&self, outer: DivisionId, inner: DivisionId) -> bool {
         self.div(outer).contains(&self.div(inner))
+    }
+
+    /// Whether `inner` is the hit's division or lies inside it, from the
+    /// span it carries (the tree's node would be a cache miss).
+    fn hit_holds(&self, hit: &Hit, inner: DivisionId) -> bool {
+        if hit.span == 0 {
+            return self.within(hit.id, inner);
+        }
+        (hit.id.0..hit.id.0 + u32::from(hit.span)).contains(&inner.0)
     }
 
     /// Resolve one address.
@@ -1325,10 +1353,10 @@ impl Resolver {
             }
         }
         let mut res = Resolution::none();
-        let candidates: &[DivisionId] = if below.ids.is_empty() {
-            hyp
+        let (candidates, level): (&[DivisionId], _) = if below.ids.is_empty() {
+            (hyp, hyp_level)
         } else {
-            &below.ids
+            (&below.ids, below.level)
         };
         strong_all &= below.strong;
         spans.extend(below.spans.iter().flatten().cloned());
@@ -1344,7 +1372,11 @@ impl Resolver {
         }
         res.division = common;
         if let Some(c) = common {
-            let level = self.div(c).level();
+            // One candidate: its level is known without reading the tree.
+            let level = match (candidates.len(), level) {
+                (1, Some(level)) => level,
+                _ => self.div(c).level(),
+            };
             spans.retain(|s| s.level <= level);
             res.spans = spans;
             res.confidence = if res.ambiguous_at.is_some() {
@@ -1376,25 +1408,26 @@ impl Resolver {
         let name = &text[start..end];
         let rest = &text[end..];
         let t = core.term;
-        let suffix = if t.street {
+        let suffix = if t.street() {
             street_suffix_at(rest)
         } else {
             community_suffix_at(rest)
         };
         let exact = t.is_named_with(suffix);
         // A bare core followed by 路, 街 … is part of a road name.
-        if suffix.is_none() && !exact && bare_is_road(name, rest, !t.street) {
+        if suffix.is_none() && !exact && bare_is_road(name, rest, !t.street()) {
             return;
         }
         hits.push(Hit {
             id: t.id,
+            span: t.span,
             level: t.level(),
             start,
             core_end: end,
             end: end + suffix.map_or(0, str::len),
             strong: suffix.is_some() || exact,
             exact,
-            same_kind: !t.street && suffix.is_some_and(|sf| is_village(sf) == t.village),
+            same_kind: !t.street() && suffix.is_some_and(|sf| is_village(sf) == t.village()),
         });
     }
 
@@ -1459,7 +1492,7 @@ impl Resolver {
                 continue;
             }
             let suffix = street.or(community).map(str::len);
-            let fits = if t.street {
+            let fits = if t.street() {
                 street.is_some() || at == text.len()
             } else {
                 community.is_some() || at == text.len()
@@ -1469,13 +1502,15 @@ impl Resolver {
                 let written = (end > at).then(|| &text[at..end]);
                 l.hits.push(Hit {
                     id: t.id,
+                    span: t.span,
                     level: t.level(),
                     start,
                     core_end: at,
                     end,
                     strong: suffix.is_some(),
                     exact: t.is_named_with(written),
-                    same_kind: !t.street && community.is_some_and(|sf| is_village(sf) == t.village),
+                    same_kind: !t.street()
+                        && community.is_some_and(|sf| is_village(sf) == t.village()),
                 });
             }
         }
@@ -1490,7 +1525,7 @@ impl Resolver {
         &self,
         hits: &[Hit],
         level: DivisionLevel,
-        within: &[DivisionId],
+        within: &[Hit],
         after: Option<Hit>,
         out: &mut Vec<Hit>,
     ) {
@@ -1508,7 +1543,7 @@ impl Resolver {
         for h in hits {
             if !follows(h)
                 || h.level != level
-                || !(within.is_empty() || within.iter().any(|w| self.within(*w, h.id)))
+                || !(within.is_empty() || within.iter().any(|w| self.hit_holds(w, h.id)))
             {
                 continue;
             }
@@ -1532,17 +1567,16 @@ impl Resolver {
         c.ids.clear();
         c.spans = [None, None];
         c.strong = true;
+        c.level = None;
         if hits.is_empty() {
             return;
         }
         self.best(hits, DivisionLevel::Street, &[], None, &mut c.streets);
-        c.street_ids.clear();
-        c.street_ids.extend(c.streets.iter().map(|h| h.id));
         let after = c.streets.first().copied();
         self.best(
             hits,
             DivisionLevel::Community,
-            &c.street_ids,
+            &c.streets,
             after,
             &mut c.communities,
         );
@@ -1562,7 +1596,7 @@ impl Resolver {
                 self.best(
                     hits,
                     DivisionLevel::Community,
-                    &[street.id],
+                    std::slice::from_ref(&street),
                     Some(street),
                     &mut c.anywhere,
                 );
@@ -1586,7 +1620,7 @@ impl Resolver {
             if let Some(s) = c
                 .streets
                 .first()
-                .filter(|s| c.communities.iter().any(|h| self.within(s.id, h.id)))
+                .filter(|s| c.communities.iter().any(|h| self.hit_holds(s, h.id)))
             {
                 c.spans[0] = Some(Span {
                     level: DivisionLevel::Street,
@@ -1597,6 +1631,7 @@ impl Resolver {
         } else {
             &c.streets
         };
+        c.level = pick.first().map(|h| h.level);
         if let Some(h) = pick.first() {
             c.strong = h.strong;
             c.spans[1] = Some(Span {
