@@ -66,9 +66,31 @@ impl Resolution {
     }
 }
 
+/// A division and the end of its subtree: what lies inside it is known
+/// without reading the tree (a cache miss each time, at its size).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Place {
+    id: DivisionId,
+    end: u32,
+}
+
+impl Place {
+    fn of(d: &Division<'_>) -> Place {
+        Place {
+            id: d.id(),
+            end: d.node().end,
+        }
+    }
+
+    /// Whether `inner` is this division or lies inside it.
+    fn holds(self, inner: DivisionId) -> bool {
+        (self.id.0..self.end).contains(&inner.0)
+    }
+}
+
 #[derive(Clone, Copy, Debug)]
 struct Alias {
-    id: DivisionId,
+    place: Place,
     level: DivisionLevel,
     /// Written with its suffix (雁塔区), not a short form (雁塔).
     strong: bool,
@@ -981,9 +1003,10 @@ fn is_village(name: &str) -> bool {
 struct Scratch {
     text: String,
     chars: Vec<TextChar>,
-    hyp: Vec<DivisionId>,
+    hyp: Vec<Place>,
+    candidates: Vec<DivisionId>,
     /// What was known before the last short-form match.
-    prev_hyp: Vec<DivisionId>,
+    prev_hyp: Vec<Place>,
     fits: Vec<Alias>,
     hits: Vec<Hit>,
     bounds: Vec<usize>,
@@ -1100,7 +1123,7 @@ impl Resolver {
                 patterns.len() - 1
             });
             by_pattern[idx].push(Alias {
-                id: d.id(),
+                place: Place::of(&d),
                 level: d.level(),
                 strong,
             });
@@ -1241,7 +1264,7 @@ impl Resolver {
             s.fits.clear();
             s.fits.extend(aliases.iter().copied().filter(|a| {
                 hyp_level.is_none_or(|l| a.level > l)
-                    && (hyp.is_empty() || hyp.iter().any(|h| self.within(*h, a.id)))
+                    && (hyp.is_empty() || hyp.iter().any(|h| h.holds(a.place.id)))
             }));
             if s.fits.is_empty() {
                 continue;
@@ -1261,7 +1284,7 @@ impl Resolver {
                 start
             });
             hyp.clear();
-            hyp.extend(s.fits.iter().filter(|a| a.level == level).map(|a| a.id));
+            hyp.extend(s.fits.iter().filter(|a| a.level == level).map(|a| a.place));
             hyp.sort_unstable();
             hyp.dedup();
             hyp_level = Some(level);
@@ -1286,7 +1309,7 @@ impl Resolver {
     /// offset (low half).
     fn district_probes(&self, s: &mut Scratch, from: usize, slot: u64) {
         let chars = &s.chars[s.chars.partition_point(|t| t.at < from)..];
-        for &district in &s.hyp {
+        for district in s.hyp.iter().map(|p| p.id) {
             let short = self.short_cores.contains(&district);
             for (k, &TextChar { at, c: c1, .. }) in chars.iter().enumerate() {
                 let tag = (slot << 32) | at as u64;
@@ -1354,7 +1377,9 @@ impl Resolver {
         }
         let mut res = Resolution::none();
         let (candidates, level): (&[DivisionId], _) = if below.ids.is_empty() {
-            (hyp, hyp_level)
+            s.candidates.clear();
+            s.candidates.extend(hyp.iter().map(|p| p.id));
+            (&s.candidates, hyp_level)
         } else {
             (&below.ids, below.level)
         };
@@ -1438,7 +1463,7 @@ impl Resolver {
         text: &str,
         chars: &[TextChar],
         from: usize,
-        hyp: &[DivisionId],
+        hyp: &[Place],
         bounds: &mut Vec<usize>,
         l: &mut Lookups<'_>,
     ) {
@@ -1497,7 +1522,7 @@ impl Resolver {
             } else {
                 community.is_some() || at == text.len()
             };
-            if fits && (hyp.is_empty() || hyp.iter().any(|h| self.within(*h, t.id))) {
+            if fits && (hyp.is_empty() || hyp.iter().any(|h| h.holds(t.id))) {
                 let end = at + suffix.unwrap_or(0);
                 let written = (end > at).then(|| &text[at..end]);
                 l.hits.push(Hit {
