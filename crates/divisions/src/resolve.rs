@@ -267,11 +267,25 @@ impl<E: Copy> KeyIndex<E> {
 #[derive(Clone, Copy, Debug)]
 struct LocalCore {
     term: Term,
-    /// The core's bytes in `Resolver::pool`.
-    start: u32,
-    len: u16,
+    /// Where the core's bytes start in `Resolver::pool` (high 24 bits) and
+    /// how many there are (low 8).
+    at: u32,
     /// Bytes of its first two chars, which its key already matched.
     head: u8,
+    /// The next three bytes (the third char, mostly), kept here: a core of
+    /// three chars, the commonest, is then matched without reading the
+    /// pool, a cache miss away.
+    next: [u8; 3],
+}
+
+impl LocalCore {
+    fn start(&self) -> usize {
+        (self.at >> 8) as usize
+    }
+
+    fn len(&self) -> usize {
+        (self.at & 0xFF) as usize
+    }
 }
 
 /// The key of (district, a core's first two chars); a one-char core has
@@ -468,14 +482,24 @@ impl Cores {
         if c2 == '\0' {
             self.short_cores.insert(district);
         }
-        let Ok(len) = u16::try_from(core.len()) else {
+        // No core is near 256 bytes long, nor the pool near 16 MiB; one that
+        // were would not fit.
+        let (Ok(len), Ok(start)) = (u8::try_from(core.len()), u32::try_from(self.pool.len()))
+        else {
             return;
         };
+        if start >= 1 << 24 {
+            return;
+        }
+        let head = c1.len_utf8() + if c2 == '\0' { 0 } else { c2.len_utf8() };
+        let mut next = [0; 3];
+        let after = &core.as_bytes()[head..];
+        next[..after.len().min(3)].copy_from_slice(&after[..after.len().min(3)]);
         let entry = LocalCore {
             term,
-            start: self.pool.len() as u32,
-            len,
-            head: (c1.len_utf8() + if c2 == '\0' { 0 } else { c2.len_utf8() }) as u8,
+            at: (start << 8) | u32::from(len),
+            head: head as u8,
+            next,
         };
         self.pool.push_str(core);
         self.longest = self.longest.max(chars(core));
@@ -487,7 +511,7 @@ impl Cores {
     fn append(&mut self, other: Cores) {
         let shift = self.pool.len() as u32;
         let moved = |(key, mut core): (u64, LocalCore)| {
-            core.start += shift;
+            core.at += shift << 8;
             (key, core)
         };
         self.local.extend(other.local.into_iter().map(moved));
@@ -1416,16 +1440,22 @@ impl Resolver {
     }
 
     fn core_text(&self, core: &LocalCore) -> &[u8] {
-        &self.pool.as_bytes()[core.start as usize..core.start as usize + usize::from(core.len)]
+        &self.pool.as_bytes()[core.start()..core.start() + core.len()]
     }
 
     /// A hit for `core` if the text at `start` writes it.
     fn local_hit(&self, text: &str, start: usize, core: &LocalCore, hits: &mut Vec<Hit>) {
-        // The key matched the first two chars; only a longer core reads the pool.
-        let (head, len) = (usize::from(core.head), usize::from(core.len));
-        if len > head {
-            let tail = &self.pool.as_bytes()[core.start as usize + head..core.start as usize + len];
-            if !has_prefix(&text.as_bytes()[start + head..], tail) {
+        // The key matched the first two chars, `next` holds three bytes
+        // more; only a longer core reads the pool.
+        let (head, len) = (usize::from(core.head), core.len());
+        let after = &text.as_bytes()[start + head..];
+        let kept = (len - head).min(3);
+        if !has_prefix(after, &core.next[..kept]) {
+            return;
+        }
+        if len > head + 3 {
+            let tail = &self.pool.as_bytes()[core.start() + head + 3..core.start() + len];
+            if !has_prefix(&after[3..], tail) {
                 return;
             }
         }
