@@ -309,12 +309,16 @@ struct TopNames {
     /// of an address start none, and these 8 KiB answer that from the
     /// nearest cache.
     pairs: Vec<u64>,
-    /// Some name has one char only.
-    singles: bool,
-    /// `pair_key` of a name's first two chars → its range in `by_key`.
-    groups: FxHashMap<u64, (u32, u32)>,
-    /// Name indexes, grouped by key, longest first within a group.
-    by_key: Vec<u32>,
+    /// Set bits of `pairs` before each of its words: a set bit's rank
+    /// numbers its group (a hash map here was a few cache misses a name).
+    ranks: Vec<u32>,
+    /// Per set bit, in rank order: its names' range in `by_bit`.
+    groups: Vec<(u32, u32)>,
+    /// Name indexes, grouped by bit, longest first within a group (names
+    /// of other pairs may share a bit: all are compared whole).
+    by_bit: Vec<u32>,
+    /// Names of one char, if any.
+    singles: Vec<u32>,
 }
 
 /// Where two chars fall in `TopNames::pairs`.
@@ -323,45 +327,41 @@ fn pair_bit(c1: char, c2: char) -> usize {
     (h >> 16) as usize
 }
 
-/// Two chars as one exact key ('\0' when there is no second).
-fn pair_key(c1: char, c2: char) -> u64 {
-    (u64::from(c1) << 21) | u64::from(c2)
-}
-
 impl TopNames {
     fn new(names: Vec<&'static str>) -> TopNames {
-        let key_of = |n: &str| {
-            let mut cs = n.chars();
-            pair_key(cs.next().unwrap_or('\0'), cs.next().unwrap_or('\0'))
-        };
-        let mut by_key: Vec<u32> = (0..names.len() as u32).collect();
-        by_key.sort_by_key(|&i| {
-            let n = names[i as usize];
-            (key_of(n), std::cmp::Reverse(n.len()))
-        });
-        let mut pairs = vec![0u64; 1 << 10];
-        let mut singles = false;
-        for n in &names {
+        let mut items: Vec<(usize, std::cmp::Reverse<usize>, u32)> =
+            Vec::with_capacity(names.len());
+        let mut singles = Vec::new();
+        for (i, n) in names.iter().enumerate() {
             let mut cs = n.chars();
             match (cs.next(), cs.next()) {
                 (Some(c1), Some(c2)) => {
-                    let bit = pair_bit(c1, c2);
-                    pairs[bit >> 6] |= 1 << (bit & 63);
+                    items.push((pair_bit(c1, c2), std::cmp::Reverse(n.len()), i as u32))
                 }
-                _ => singles = true,
+                _ => singles.push(i as u32),
             }
         }
-        let mut groups = FxHashMap::default();
+        items.sort_unstable();
+        let mut pairs = vec![0u64; 1 << 10];
+        for &(bit, _, _) in &items {
+            pairs[bit >> 6] |= 1 << (bit & 63);
+        }
+        let ranks = pairs
+            .iter()
+            .scan(0u32, |before, w| {
+                let r = *before;
+                *before += w.count_ones();
+                Some(r)
+            })
+            .collect();
+        let mut groups = Vec::new();
         let mut start = 0;
-        while start < by_key.len() {
-            let key = key_of(names[by_key[start] as usize]);
-            let n = by_key[start..]
-                .iter()
-                .take_while(|&&i| key_of(names[i as usize]) == key)
-                .count();
-            groups.insert(key, (start as u32, (start + n) as u32));
+        while let Some(&(bit, _, _)) = items.get(start) {
+            let n = items[start..].iter().take_while(|e| e.0 == bit).count();
+            groups.push((start as u32, (start + n) as u32));
             start += n;
         }
+        let by_bit = items.iter().map(|e| e.2).collect();
         let mut text = String::with_capacity(names.iter().map(|n| n.len()).sum());
         let names = names
             .iter()
@@ -374,10 +374,16 @@ impl TopNames {
             text,
             names,
             pairs,
-            singles,
+            ranks,
             groups,
-            by_key,
+            by_bit,
+            singles,
         }
+    }
+
+    fn name(&self, i: u32) -> &[u8] {
+        let (start, end) = self.names[i as usize];
+        &self.text.as_bytes()[start as usize..end as usize]
     }
 
     /// The longest name that starts at `at` (where `c1` is, followed by
@@ -390,26 +396,23 @@ impl TopNames {
         c2: Option<char>,
     ) -> Option<(usize, usize)> {
         let rest = &text.as_bytes()[at..];
-        let pair = c2
-            .filter(|&c2| {
-                let bit = pair_bit(c1, c2);
-                self.pairs[bit >> 6] & (1 << (bit & 63)) != 0
-            })
-            .map(|c2| (pair_key(c1, c2), c1.len_utf8() + c2.len_utf8()));
-        let single = self.singles.then(|| (pair_key(c1, '\0'), c1.len_utf8()));
-        for (key, head) in [pair, single].into_iter().flatten() {
-            if let Some(&(a, b)) = self.groups.get(&key) {
-                // Names of a group share the chars of its key.
-                for &i in &self.by_key[a as usize..b as usize] {
-                    let (start, end) = self.names[i as usize];
-                    let name = &self.text.as_bytes()[start as usize..end as usize];
-                    if has_prefix(&rest[head..], &name[head..]) {
-                        return Some((i as usize, at + name.len()));
-                    }
+        let found = |list: &[u32]| {
+            list.iter()
+                .find(|&&i| has_prefix(rest, self.name(i)))
+                .map(|&i| (i as usize, at + self.name(i).len()))
+        };
+        if let Some(c2) = c2 {
+            let bit = pair_bit(c1, c2);
+            let (word, mask) = (self.pairs[bit >> 6], 1u64 << (bit & 63));
+            if word & mask != 0 {
+                let rank = self.ranks[bit >> 6] + (word & (mask - 1)).count_ones();
+                let (a, b) = self.groups[rank as usize];
+                if let Some(hit) = found(&self.by_bit[a as usize..b as usize]) {
+                    return Some(hit);
                 }
             }
         }
-        None
+        found(&self.singles)
     }
 }
 
