@@ -103,8 +103,8 @@ struct Alias {
 #[derive(Clone, Copy, Debug)]
 struct Term {
     id: DivisionId,
-    /// Divisions in its subtree, itself included (`end - id`), or 0 when
-    /// that does not fit: then the tree is asked.
+    /// Divisions in its subtree, itself included (`Place::end - id`), or 0
+    /// when that does not fit: then the tree is asked (`Resolver::place_of`).
     span: u16,
     /// `TERM_STREET`; `TERM_VILLAGE`: the official name is a village's
     /// (村), not an urban community's.
@@ -240,14 +240,12 @@ impl<E: Copy> KeyIndex<E> {
         }
         probes.truncate(n);
         ranges.truncate(n);
-        // Pass 2: the first entry of each bucket, again all at once, then
-        // the search in lines that are there by then.
+        // Pass 2: the first entry of each bucket, touched all at once so
+        // their cache misses overlap, then the search in lines that are
+        // there by then.
         let touched = ranges.iter().fold(0u64, |acc, &(a, b)| {
-            acc ^ self
-                .entries
-                .get(a as usize)
-                .filter(|_| a < b)
-                .map_or(0, |e| e.0)
+            let first = self.entries.get(a as usize).filter(|_| a < b);
+            acc ^ first.map_or(0, |e| e.0)
         });
         std::hint::black_box(touched);
         for (&(key, tag), &(a, b)) in probes.iter().zip(ranges.iter()) {
@@ -297,9 +295,9 @@ fn local_key(district: DivisionId, c1: char, c2: char) -> u64 {
 
 /// Province, city and district names (official, short and former), found
 /// leftmost-longest: at each char, the longest name that starts there.
-/// Grouped by their first two chars in a map small enough to stay in cache
-/// (an Aho–Corasick automaton over the same names took a fifth of the
-/// time of a resolution, its states spread over memory).
+/// Grouped by a hash of their first two chars, in arrays small enough to
+/// stay in cache (an Aho–Corasick automaton over the same names took a
+/// fifth of the time of a resolution, its states spread over memory).
 struct TopNames {
     /// The names, one after another (read together, they stay in cache;
     /// the tree's own copies lie far apart), and each one's range.
@@ -485,15 +483,11 @@ impl Cores {
         if c2 == '\0' {
             self.short_cores.insert(district);
         }
-        // No core is near 256 bytes long, nor the pool near 16 MiB; one that
-        // were would not fit.
-        let (Ok(len), Ok(start)) = (u8::try_from(core.len()), u32::try_from(self.pool.len()))
-        else {
-            return;
-        };
-        if start >= 1 << 24 {
-            return;
-        }
+        // No core is near 256 bytes long, nor the pool near 16 MiB (6 MiB
+        // today): data that outgrew them must not be dropped quietly.
+        let len = u8::try_from(core.len()).expect("a division's core under 256 bytes");
+        let start = self.pool.len() as u32;
+        assert!(start < 1 << 24, "division cores over 16 MiB");
         let head = c1.len_utf8() + if c2 == '\0' { 0 } else { c2.len_utf8() };
         let mut next = [0; 3];
         let after = &core.as_bytes()[head..];
@@ -513,6 +507,10 @@ impl Cores {
     /// Append the cores of the provinces after these.
     fn append(&mut self, other: Cores) {
         let shift = self.pool.len() as u32;
+        assert!(
+            shift as usize + other.pool.len() < 1 << 24,
+            "division cores over 16 MiB"
+        );
         let moved = |(key, mut core): (u64, LocalCore)| {
             core.at += shift << 8;
             (key, core)
@@ -999,9 +997,7 @@ fn hash_str(s: &str) -> u64 {
 
 #[derive(Clone, Copy, Debug)]
 struct Hit {
-    id: DivisionId,
-    /// `Term::span`.
-    span: u16,
+    place: Place,
     level: DivisionLevel,
     start: usize,
     /// Where the core ends and its suffix, if any, begins.
@@ -1041,8 +1037,6 @@ struct Scratch {
     probes: Vec<(u64, u64)>,
     ranges: Vec<(u32, u32)>,
     found: Vec<(u64, u32)>,
-    /// District cores found at the text's chars.
-    local_found: Vec<(u64, u32)>,
     choice: Choice,
     retry: Choice,
 }
@@ -1102,19 +1096,28 @@ struct Choice {
     others: Vec<Hit>,
 }
 
-/// What `Resolver::resolve_many` works in: a scratch per address of a
-/// group, and the group's lookups.
+/// What a group of addresses is resolved in: a scratch per address, and
+/// the group's district lookups.
 #[derive(Default)]
 struct GroupScratch {
     slots: Vec<Scratch>,
+    heads: Vec<Option<Head>>,
     probes: Vec<(u64, u64)>,
     ranges: Vec<(u32, u32)>,
     found: Vec<(u64, u32)>,
 }
 
 thread_local! {
-    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
     static GROUP_SCRATCH: std::cell::RefCell<GroupScratch> = std::cell::RefCell::default();
+}
+
+/// Two offsets in one lookup tag: high and low half.
+fn tag(high: usize, low: usize) -> u64 {
+    ((high as u64) << 32) | low as u64
+}
+
+fn untag(tag: u64) -> (usize, usize) {
+    ((tag >> 32) as usize, (tag & 0xFFFF_FFFF) as usize)
 }
 
 impl Resolver {
@@ -1132,50 +1135,45 @@ impl Resolver {
             .map(|p| p.id().index())
             .find(|&i| i >= tree.len() / 2)
             .unwrap_or(tree.len());
-        let cores = both(
+        let (mut cores, second) = both(
             || Cores::scan(tree, 0..split),
             || Cores::scan(tree, split..tree.len()),
         );
-        let (mut cores, second) = cores;
         cores.append(second);
 
         // Top levels: official and short names, and former names.
         let mut pattern_index: FxHashMap<&'static str, usize> = FxHashMap::default();
         let mut patterns: Vec<&'static str> = Vec::new();
         let mut by_pattern: Vec<Vec<Alias>> = Vec::new();
-        let mut add = |name: &'static str, d: Division<'static>, strong: bool| {
-            let idx = *pattern_index.entry(name).or_insert_with(|| {
-                patterns.push(name);
-                by_pattern.push(Vec::new());
-                patterns.len() - 1
-            });
-            by_pattern[idx].push(Alias {
-                place: Place::of(&d),
-                level: d.level(),
-                strong,
-            });
-        };
-        let cities = tree
-            .roots()
-            .flat_map(|p| std::iter::once(p).chain(p.children()));
-        for d in cities.flat_map(|c| {
-            let districts = (c.level() == DivisionLevel::City).then(|| c.children());
-            std::iter::once(c).chain(districts.into_iter().flatten())
-        }) {
-            if d.level() == DivisionLevel::City && d.is_placeholder_city() {
-                continue;
+        // A name, and its short form as a weaker one.
+        let mut add = |name: &'static str, d: Division<'static>| {
+            for (name, strong) in [(Some(name), true), (short_form(name), false)] {
+                let Some(name) = name else { continue };
+                let idx = *pattern_index.entry(name).or_insert_with(|| {
+                    patterns.push(name);
+                    by_pattern.push(Vec::new());
+                    patterns.len() - 1
+                });
+                by_pattern[idx].push(Alias {
+                    place: Place::of(&d),
+                    level: d.level(),
+                    strong,
+                });
             }
-            add(d.name(), d, true);
-            if let Some(short) = short_form(d.name()) {
-                add(short, d, false);
+        };
+        for province in tree.roots() {
+            add(province.name(), province);
+            for city in province.children() {
+                if !city.is_placeholder_city() {
+                    add(city.name(), city);
+                }
+                for district in city.children() {
+                    add(district.name(), district);
+                }
             }
         }
         for r in tree.renames() {
-            let d = tree.division(r.id);
-            add(r.old_name, d, true);
-            if let Some(short) = short_form(r.old_name) {
-                add(short, d, false);
-            }
+            add(r.old_name, tree.division(r.id));
         }
         let mut aliases = Vec::with_capacity(by_pattern.iter().map(Vec::len).sum());
         let top_aliases = by_pattern
@@ -1207,40 +1205,82 @@ impl Resolver {
         self.tree.division(id)
     }
 
-    /// Whether `inner` is `outer` or lies inside it.
-    fn within(&self, outer: DivisionId, inner: DivisionId) -> bool {
-        self.div(outer).contains(&self.div(inner))
-    }
-
-    /// Whether `inner` is the hit's division or lies inside it, from the
-    /// span it carries (the tree's node would be a cache miss).
-    fn hit_holds(&self, hit: &Hit, inner: DivisionId) -> bool {
-        if hit.span == 0 {
-            return self.within(hit.id, inner);
+    /// The term's division and subtree, from the span it carries (the
+    /// tree's node would be a cache miss), or the tree's when it has none.
+    fn place_of(&self, t: Term) -> Place {
+        match t.span {
+            0 => Place::of(&self.div(t.id)),
+            span => Place {
+                id: t.id,
+                end: t.id.0 + u32::from(span),
+            },
         }
-        (hit.id.0..hit.id.0 + u32::from(hit.span)).contains(&inner.0)
     }
 
     /// Resolve one address.
     pub fn resolve(&self, input: &str) -> Resolution {
-        SCRATCH.with_borrow_mut(|s| self.resolve_in(input, s))
+        let mut one = None;
+        GROUP_SCRATCH.with_borrow_mut(|g| self.resolve_group(&[input], g, |r| one = Some(r)));
+        one.unwrap_or_else(Resolution::none)
     }
 
-    fn resolve_in(&self, input: &str, s: &mut Scratch) -> Resolution {
-        let Some(head) = self.read_head(input, s) else {
-            return Resolution::none();
-        };
-        let mut local = std::mem::take(&mut s.local_found);
-        local.clear();
-        if head.hyp_level == Some(DivisionLevel::District) {
-            s.probes.clear();
-            self.district_probes(s, head.pos, 0);
-            self.local
-                .get_many(&mut s.probes, &mut s.ranges, &mut local);
+    /// Resolve many addresses on this thread, results in input order: as
+    /// `resolve` each, but in groups whose district lookups go out
+    /// together, so that their waits for memory overlap.
+    pub fn resolve_many<S: AsRef<str>>(&self, inputs: &[S]) -> Vec<Resolution> {
+        const GROUP: usize = 16;
+        let mut out = Vec::with_capacity(inputs.len());
+        GROUP_SCRATCH.with_borrow_mut(|g| {
+            for group in inputs.chunks(GROUP) {
+                self.resolve_group(group, g, |r| out.push(r));
+            }
+        });
+        out
+    }
+
+    /// Resolve `group`, passing each result to `emit` in order: every
+    /// address's head first, then all their district lookups at once, then
+    /// each address's rest.
+    fn resolve_group<S: AsRef<str>>(
+        &self,
+        group: &[S],
+        g: &mut GroupScratch,
+        mut emit: impl FnMut(Resolution),
+    ) {
+        if g.slots.len() < group.len() {
+            g.slots.resize_with(group.len(), Scratch::default);
         }
-        let res = self.finish(input.len(), s, head, &local);
-        s.local_found = local;
-        res
+        g.heads.clear();
+        g.probes.clear();
+        for (k, (input, s)) in group.iter().zip(g.slots.iter_mut()).enumerate() {
+            let head = self.read_head(input.as_ref(), s);
+            if let Some(h) = head
+                .as_ref()
+                .filter(|h| h.hyp_level == Some(DivisionLevel::District))
+            {
+                self.district_probes(s, h.pos, k, &mut g.probes);
+            }
+            g.heads.push(head);
+        }
+        g.found.clear();
+        self.local
+            .get_many(&mut g.probes, &mut g.ranges, &mut g.found);
+        // Found in the order of the lookups: address by address.
+        let mut rest = &g.found[..];
+        for (k, ((input, s), head)) in group
+            .iter()
+            .zip(g.slots.iter_mut())
+            .zip(g.heads.drain(..))
+            .enumerate()
+        {
+            let n = rest.iter().take_while(|f| untag(f.0).0 == k).count();
+            let (local, after) = rest.split_at(n);
+            rest = after;
+            emit(match head {
+                Some(head) => self.finish(input.as_ref().len(), s, head, local),
+                None => Resolution::none(),
+            });
+        }
     }
 
     /// Normalise `input` into `s` and read its province, city and district
@@ -1332,19 +1372,18 @@ impl Resolver {
     }
 
     /// Lookups of the cores of `s`'s districts at every char from `from`
-    /// into `s.probes`, tagged with `slot` (high half) and the char's
-    /// offset (low half).
-    fn district_probes(&self, s: &mut Scratch, from: usize, slot: u64) {
+    /// into `probes`, tagged with `slot` and the char's offset.
+    fn district_probes(&self, s: &Scratch, from: usize, slot: usize, probes: &mut Vec<(u64, u64)>) {
         let chars = &s.chars[s.chars.partition_point(|t| t.at < from)..];
         for district in s.hyp.iter().map(|p| p.id) {
             let short = self.short_cores.contains(&district);
             for (k, &TextChar { at, c: c1, .. }) in chars.iter().enumerate() {
-                let tag = (slot << 32) | at as u64;
+                let tag = tag(slot, at);
                 if let Some(&TextChar { c: c2, .. }) = chars.get(k + 1) {
-                    s.probes.push((local_key(district, c1, c2), tag));
+                    probes.push((local_key(district, c1, c2), tag));
                 }
                 if short {
-                    s.probes.push((local_key(district, c1, '\0'), tag));
+                    probes.push((local_key(district, c1, '\0'), tag));
                 }
             }
         }
@@ -1380,7 +1419,7 @@ impl Resolver {
         };
         if hyp_level == Some(DivisionLevel::District) {
             for &(tag, i) in local {
-                let at = (tag & 0xFFFF_FFFF) as usize;
+                let (_, at) = untag(tag);
                 self.local_hit(text, at, &self.local.entries[i as usize].1, lookups.hits);
             }
         } else {
@@ -1477,8 +1516,7 @@ impl Resolver {
             return;
         }
         hits.push(Hit {
-            id: t.id,
-            span: t.span,
+            place: self.place_of(t),
             level: t.level(),
             start,
             core_end: end,
@@ -1521,21 +1559,21 @@ impl Resolver {
             for len in 2..=self.longest_core.min(k) {
                 let start = bounds[k - len];
                 let key = mix(hash_str(&text[start..at]));
-                l.probes.push((key, ((start as u64) << 32) | at as u64));
+                l.probes.push((key, tag(start, at)));
             }
         }
         l.found.clear();
         self.national.get_many(l.probes, l.ranges, l.found);
         // Guards against a 64-bit hash collision: the core's text must be
         // the one written (entries of one hash share their core, so the
-        // first found for a lookup stands for all).
-        // The suffixes after a lookup's core are read once for all its entries.
+        // first found for a lookup stands for all). The suffixes after a
+        // lookup's core are read once for all its entries too.
         let mut guard: Option<(u64, bool)> = None;
         let (mut street, mut community) = (None, None);
         for &(tag, i) in l.found.iter() {
             let entry = self.national.entries[i as usize].1;
             let t = entry.term;
-            let (start, at) = ((tag >> 32) as usize, tag as u32 as usize);
+            let (start, at) = untag(tag);
             let ok = match guard {
                 Some((g, ok)) if g == tag => ok,
                 _ => {
@@ -1559,8 +1597,7 @@ impl Resolver {
                 let end = at + suffix.unwrap_or(0);
                 let written = (end > at).then(|| &text[at..end]);
                 l.hits.push(Hit {
-                    id: t.id,
-                    span: t.span,
+                    place: self.place_of(t),
                     level: t.level(),
                     start,
                     core_end: at,
@@ -1601,7 +1638,7 @@ impl Resolver {
         for h in hits {
             if !follows(h)
                 || h.level != level
-                || !(within.is_empty() || within.iter().any(|w| self.hit_holds(w, h.id)))
+                || !(within.is_empty() || within.iter().any(|w| w.place.holds(h.place.id)))
             {
                 continue;
             }
@@ -1614,7 +1651,7 @@ impl Resolver {
                 out.push(*h);
             }
         }
-        out.sort_unstable_by_key(|h| (h.start, h.id));
+        out.sort_unstable_by_key(|h| (h.start, h.place.id));
         if let Some(first) = out.first().map(|h| h.start) {
             out.retain(|h| h.start == first);
         }
@@ -1646,9 +1683,9 @@ impl Resolver {
             c.others.extend(hits.iter().filter(|h| {
                 h.level == DivisionLevel::Street
                     && h.strong
-                    && c.streets.iter().all(|s| s.id != h.id)
+                    && c.streets.iter().all(|s| s.place != h.place)
             }));
-            c.others.sort_unstable_by_key(|h| (h.start, h.id));
+            c.others.sort_unstable_by_key(|h| (h.start, h.place.id));
             for i in 0..c.others.len() {
                 let street = c.others[i];
                 self.best(
@@ -1678,7 +1715,7 @@ impl Resolver {
             if let Some(s) = c
                 .streets
                 .first()
-                .filter(|s| c.communities.iter().any(|h| self.hit_holds(s, h.id)))
+                .filter(|s| c.communities.iter().any(|h| s.place.holds(h.place.id)))
             {
                 c.spans[0] = Some(Span {
                     level: DivisionLevel::Street,
@@ -1697,7 +1734,7 @@ impl Resolver {
                 range: map.range(h.start, h.end),
             });
         }
-        c.ids.extend(pick.iter().map(|h| h.id));
+        c.ids.extend(pick.iter().map(|h| h.place.id));
         c.ids.sort_unstable();
         c.ids.dedup();
     }
@@ -1712,57 +1749,6 @@ impl Resolver {
             path.retain(|p| p.contains(&other));
         }
         path.last().map(|d| d.id())
-    }
-
-    /// Resolve many addresses on this thread, results in input order: as
-    /// `resolve` each, but in groups whose index lookups go out together,
-    /// so that their waits for memory overlap.
-    pub fn resolve_many<S: AsRef<str>>(&self, inputs: &[S]) -> Vec<Resolution> {
-        const GROUP: usize = 16;
-        GROUP_SCRATCH.with_borrow_mut(|g| {
-            g.slots.resize_with(GROUP, Scratch::default);
-            let mut out = Vec::with_capacity(inputs.len());
-            let mut heads: Vec<Option<Head>> = Vec::with_capacity(GROUP);
-            for group in inputs.chunks(GROUP) {
-                heads.clear();
-                g.probes.clear();
-                for (k, (input, s)) in group.iter().zip(g.slots.iter_mut()).enumerate() {
-                    let head = self.read_head(input.as_ref(), s);
-                    if let Some(h) = head
-                        .as_ref()
-                        .filter(|h| h.hyp_level == Some(DivisionLevel::District))
-                    {
-                        s.probes.clear();
-                        self.district_probes(s, h.pos, k as u64);
-                        g.probes.append(&mut s.probes);
-                    }
-                    heads.push(head);
-                }
-                g.found.clear();
-                self.local
-                    .get_many(&mut g.probes, &mut g.ranges, &mut g.found);
-                // Found in the order of the lookups: address by address.
-                let mut rest = &g.found[..];
-                for (k, ((input, s), head)) in group
-                    .iter()
-                    .zip(g.slots.iter_mut())
-                    .zip(heads.drain(..))
-                    .enumerate()
-                {
-                    let n = rest
-                        .iter()
-                        .take_while(|f| (f.0 >> 32) as usize == k)
-                        .count();
-                    let (local, after) = rest.split_at(n);
-                    rest = after;
-                    out.push(match head {
-                        Some(head) => self.finish(input.as_ref().len(), s, head, local),
-                        None => Resolution::none(),
-                    });
-                }
-            }
-            out
-        })
     }
 
     /// Resolve many addresses on all cores, results in input order.
