@@ -163,6 +163,21 @@ struct KeyIndex<E> {
     /// Entries of bucket `b` are from its start to the next bucket's,
     /// sorted by key.
     entries: Vec<(u64, E)>,
+    /// Two bits per key in one word of 64 (`BLOOM_WORDS` words, 512 KiB):
+    /// small enough to stay near the core, it answers most lookups that
+    /// find nothing before the slots (2 MiB, further away) are read.
+    bloom: Vec<u64>,
+}
+
+const BLOOM_BITS: u32 = 16;
+
+/// The word and the two bits of `key` in `KeyIndex::bloom` (bits of the
+/// key that neither the bucket nor the slot's filter uses).
+#[inline]
+fn bloom_of(key: u64) -> (usize, u64) {
+    let word = ((key >> 5) & ((1 << BLOOM_BITS) - 1)) as usize;
+    let bits = (1 << ((key >> 21) & 63)) | (1 << ((key >> 27) & 63));
+    (word, bits)
 }
 
 const BUCKET_BITS: u32 = 18;
@@ -206,11 +221,21 @@ impl<E: Copy> KeyIndex<E> {
             .zip(filters.iter().chain([&0]))
             .map(|(&start, &filter)| (u64::from(start) << 32) | u64::from(filter))
             .collect();
-        KeyIndex { slots, entries }
+        let mut bloom = vec![0u64; 1 << BLOOM_BITS];
+        for (k, _) in items {
+            let (w, bits) = bloom_of(*k);
+            bloom[w] |= bits;
+        }
+        KeyIndex {
+            slots,
+            entries,
+            bloom,
+        }
     }
 
     /// Look up many keys at once: `probes` holds (key, tag) and is used
-    /// up; `found` gets (tag, entry index) for every entry under a key.
+    /// up; `found` gets (tag, start, end) of the entries under each key
+    /// that has any (in the order they were indexed).
     /// In passes (slots for all, then entries for those that pass), so
     /// the cache misses of one pass overlap instead of each waiting for the
     /// one before.
@@ -218,8 +243,14 @@ impl<E: Copy> KeyIndex<E> {
         &self,
         probes: &mut Vec<(u64, u64)>,
         ranges: &mut Vec<(u32, u32)>,
-        found: &mut Vec<(u64, u32)>,
+        found: &mut Vec<(u64, u32, u32)>,
     ) {
+        // Pass 0: the Bloom filter, near the core, keeps the probes that
+        // may find something.
+        probes.retain(|(key, _)| {
+            let (w, bits) = bloom_of(*key);
+            self.bloom[w] & bits == bits
+        });
         // Pass 1: every probe's slot and the next (its bucket's end), in a
         // loop of loads and nothing else, so that they all go out at once.
         ranges.clear();
@@ -251,11 +282,10 @@ impl<E: Copy> KeyIndex<E> {
         for (&(key, tag), &(a, b)) in probes.iter().zip(ranges.iter()) {
             let bucket = &self.entries[a as usize..b as usize];
             let first = bucket.partition_point(|e| e.0 < key);
-            for (i, e) in bucket[first..].iter().enumerate() {
-                if e.0 != key {
-                    break;
-                }
-                found.push((tag, a + (first + i) as u32));
+            let n = bucket[first..].iter().take_while(|e| e.0 == key).count();
+            if n > 0 {
+                let start = a + first as u32;
+                found.push((tag, start, start + n as u32));
             }
         }
     }
@@ -315,6 +345,9 @@ struct TopNames {
     /// Name indexes, grouped by bit, longest first within a group (names
     /// of other pairs may share a bit: all are compared whole).
     by_bit: Vec<u32>,
+    /// Beside each of `by_bit`: the name's first eight bytes (zeros after
+    /// a shorter name's end), compared before the name is read.
+    heads: Vec<u64>,
     /// Names of one char, if any.
     singles: Vec<u32>,
 }
@@ -359,7 +392,11 @@ impl TopNames {
             groups.push((start as u32, (start + n) as u32));
             start += n;
         }
-        let by_bit = items.iter().map(|e| e.2).collect();
+        let by_bit: Vec<u32> = items.iter().map(|e| e.2).collect();
+        let heads = by_bit
+            .iter()
+            .map(|&i| word(names[i as usize].as_bytes()))
+            .collect();
         let mut text = String::with_capacity(names.iter().map(|n| n.len()).sum());
         let names = names
             .iter()
@@ -375,6 +412,7 @@ impl TopNames {
             ranks,
             groups,
             by_bit,
+            heads,
             singles,
         }
     }
@@ -394,23 +432,30 @@ impl TopNames {
         c2: Option<char>,
     ) -> Option<(usize, usize)> {
         let rest = &text.as_bytes()[at..];
-        let found = |list: &[u32]| {
-            list.iter()
-                .find(|&&i| has_prefix(rest, self.name(i)))
-                .map(|&i| (i as usize, at + self.name(i).len()))
-        };
+        let found =
+            |i: u32| has_prefix(rest, self.name(i)).then(|| (i as usize, at + self.name(i).len()));
         if let Some(c2) = c2 {
             let bit = pair_bit(c1, c2);
-            let (word, mask) = (self.pairs[bit >> 6], 1u64 << (bit & 63));
-            if word & mask != 0 {
-                let rank = self.ranks[bit >> 6] + (word & (mask - 1)).count_ones();
+            let (bits, mask) = (self.pairs[bit >> 6], 1u64 << (bit & 63));
+            if bits & mask != 0 {
+                let rank = self.ranks[bit >> 6] + (bits & (mask - 1)).count_ones();
                 let (a, b) = self.groups[rank as usize];
-                if let Some(hit) = found(&self.by_bit[a as usize..b as usize]) {
-                    return Some(hit);
+                let (a, b) = (a as usize, b as usize);
+                // Names hold no zero byte: a head that equals the text's
+                // first eight bytes where it has bytes is a name that
+                // starts the text, if it is no longer than eight.
+                let w = word(rest);
+                let hit = self.heads[a..b]
+                    .iter()
+                    .zip(&self.by_bit[a..b])
+                    .filter(|(h, _)| w & (u64::MAX >> (h.leading_zeros() & !7)) == **h)
+                    .find_map(|(_, &i)| found(i));
+                if hit.is_some() {
+                    return hit;
                 }
             }
         }
-        found(&self.singles)
+        self.singles.iter().find_map(|&i| found(i))
     }
 }
 
@@ -500,7 +545,7 @@ impl Cores {
         };
         self.pool.push_str(core);
         self.longest = self.longest.max(chars(core));
-        self.national.push((mix(hash_str(core)), entry));
+        self.national.push((mix(core_hash(core)), entry));
         self.local.push((local_key(district, c1, c2), entry));
     }
 
@@ -586,8 +631,39 @@ const COMMUNITY_SUFFIXES: [&str; 12] = [
     "社区",
     "村",
 ];
+/// Words that may follow a core in text, longest first, with each one's
+/// first char (3 bytes, all are CJK) as a number, so that a lookup
+/// compares numbers before any text.
+struct SuffixWords<const N: usize> {
+    words: [&'static str; N],
+    heads: [u32; N],
+}
+
+impl<const N: usize> SuffixWords<N> {
+    const fn new(words: [&'static str; N]) -> SuffixWords<N> {
+        let mut heads = [0; N];
+        let mut i = 0;
+        while i < N {
+            let b = words[i].as_bytes();
+            heads[i] = u32::from_be_bytes([0, b[0], b[1], b[2]]);
+            i += 1;
+        }
+        SuffixWords { words, heads }
+    }
+
+    /// The first of the words (longest first) that `rest` starts with.
+    #[inline]
+    fn at(&self, rest: &str) -> Option<&'static str> {
+        let text = rest.as_bytes();
+        let head = head3(text)?;
+        (0..N)
+            .find(|&i| self.heads[i] == head && has_prefix(text, self.words[i].as_bytes()))
+            .map(|i| self.words[i])
+    }
+}
+
 /// What may follow a street core in text, longest first.
-const STREET_TEXT_SUFFIXES: [&str; 10] = [
+const STREET_TEXT_SUFFIXES: SuffixWords<10> = SuffixWords::new([
     "街道办事处",
     "街道办",
     "地区办事处",
@@ -598,22 +674,9 @@ const STREET_TEXT_SUFFIXES: [&str; 10] = [
     "苏木",
     "镇",
     "乡",
-];
+]);
 /// What may follow a community core in text, longest first.
-const COMMUNITY_TEXT_SUFFIXES: [&str; 12] = [
-    "社区居民委员会",
-    "社区居委会",
-    "社区委员会",
-    "村村民委员会",
-    "村民委员会",
-    "居民委员会",
-    "村村委会",
-    "村委会",
-    "居委会",
-    "委员会",
-    "社区",
-    "村",
-];
+const COMMUNITY_TEXT_SUFFIXES: SuffixWords<12> = SuffixWords::new(COMMUNITY_SUFFIXES);
 /// Words after a short name that make it part of a road or another place.
 const ROAD_WORDS: [char; 12] = [
     '路', '街', '道', '巷', '弄', '里', '镇', '乡', '村', '大', '桥', '门',
@@ -771,7 +834,7 @@ pub fn community_core(name: &str) -> &str {
     core_of(name, &COMMUNITY_SUFFIXES).0
 }
 
-/// A name as `normalise` leaves text: without its bracketed note or
+/// A name as `Normal::read` leaves text: without its bracketed note or
 /// punctuation (白庙村农工商联合公司（村委会） → 白庙村农工商联合公司,
 /// 鸿基花苑、金世纪新城社区居民委员会 → 鸿基花苑金世纪新城社区居民委员会).
 fn plain(name: &'static str) -> Cow<'static, str> {
@@ -870,87 +933,130 @@ fn normal_char(c: char, depth: &mut u32, kept: bool) -> Option<char> {
     None
 }
 
-/// A char of normalised text: where it is in the text and in the input.
+/// A char of normalised text and where it is in the text.
 #[derive(Clone, Copy, Debug)]
 struct TextChar {
     at: usize,
-    input_at: usize,
     c: char,
 }
 
-/// Normalise for matching into `out`: full-width ASCII to half-width, no
-/// spaces or punctuation, no leading 住址/家住, no bracketed notes. `chars`
-/// gets each char of the result, decoded once for every later pass.
-fn normalise(input: &str, out: &mut String, chars: &mut Vec<TextChar>) {
-    out.clear();
-    chars.clear();
-    let bytes = input.as_bytes();
-    let mut i = 0;
-    let mut depth = 0u32;
-    while let Some(&b) = bytes.get(i) {
-        // Fast path for the common case, a CJK ideograph (U+4E00–U+9FFF,
-        // three bytes led by E4–E9): kept as it is, or dropped in brackets.
-        if let (0xE4..=0xE9, Some(&[b1, b2])) = (b, bytes.get(i + 1..i + 3)) {
+/// A normalised text: the chars matching reads, decoded once for every
+/// later pass, and where its bytes came from in the input.
+#[derive(Default)]
+struct Normal {
+    text: String,
+    chars: Vec<TextChar>,
+    /// Per byte of `text` and one past its end: the input offset of the
+    /// char there (the input's length at the end). Spans start and end at
+    /// chars, so a span's input range is two reads of this.
+    input_of: Vec<u32>,
+}
+
+/// The code point of the CJK ideograph (U+4E00–U+9FFF: three bytes led by
+/// E4–E9) that `bytes` start with, if they start with one.
+#[inline]
+fn cjk_at(bytes: &[u8]) -> Option<char> {
+    match *bytes {
+        [b @ 0xE4..=0xE9, b1, b2, ..] => {
             let c =
                 (u32::from(b & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F);
-            if let Some(c) = char::from_u32(c).filter(|c| is_cjk(*c)) {
-                if depth == 0 {
-                    chars.push(TextChar {
-                        at: out.len(),
-                        input_at: i,
-                        c,
-                    });
-                    out.push_str(&input[i..i + 3]);
-                }
-                i += 3;
-                continue;
-            }
+            char::from_u32(c).filter(|c| is_cjk(*c))
         }
-        let c = input[i..].chars().next().unwrap_or_default();
-        if let Some(kept) = normal_char(c, &mut depth, !chars.is_empty()) {
-            chars.push(TextChar {
-                at: out.len(),
-                input_at: i,
-                c: kept,
-            });
-            out.push(kept);
-        }
-        i += c.len_utf8();
-    }
-    for lead in [
-        "现住址",
-        "家庭住址",
-        "居住地址",
-        "住址",
-        "地址",
-        "现住",
-        "家住",
-        "住在",
-        "居住在",
-        "位于",
-    ] {
-        if out.starts_with(lead) {
-            let n = lead.len();
-            out.drain(..n);
-            let k = chars.partition_point(|t| t.at < n);
-            chars.drain(..k);
-            for t in chars.iter_mut() {
-                t.at -= n;
-            }
-            break;
-        }
+        _ => None,
     }
 }
 
-/// The first of `suffixes` (longest first) that `rest` starts with. All
-/// are CJK, so their first char (3 bytes) is compared before the rest.
-fn suffix_at(rest: &str, suffixes: &'static [&'static str]) -> Option<&'static str> {
-    let text = rest.as_bytes();
-    let head = head3(text)?;
-    suffixes
-        .iter()
-        .find(|s| head3(s.as_bytes()) == Some(head) && has_prefix(text, s.as_bytes()))
-        .copied()
+impl Normal {
+    /// Normalise `input` for matching: full-width ASCII to half-width, no
+    /// spaces or punctuation, no leading 住址/家住, no bracketed notes.
+    fn read(&mut self, input: &str) {
+        let Normal {
+            text,
+            chars,
+            input_of,
+        } = self;
+        text.clear();
+        chars.clear();
+        input_of.clear();
+        // At their final size at once: the pushes below never grow them.
+        text.reserve(input.len());
+        chars.reserve(input.len());
+        input_of.reserve(input.len() + 1);
+        let bytes = input.as_bytes();
+        let mut i = 0;
+        let mut depth = 0u32;
+        while i < bytes.len() {
+            // Fast path for the common case, a run of CJK ideographs outside
+            // brackets: kept as they are, the run's text copied at once.
+            let run = i;
+            while depth == 0
+                && let Some(c) = cjk_at(&bytes[i..])
+            {
+                chars.push(TextChar {
+                    at: text.len() + (i - run),
+                    c,
+                });
+                let at = i as u32;
+                input_of.extend_from_slice(&[at, at, at]);
+                i += 3;
+            }
+            if i > run {
+                text.push_str(&input[run..i]);
+                continue;
+            }
+            let c = input[i..].chars().next().unwrap_or_default();
+            if let Some(kept) = normal_char(c, &mut depth, !chars.is_empty()) {
+                chars.push(TextChar {
+                    at: text.len(),
+                    c: kept,
+                });
+                text.push(kept);
+                input_of.resize(text.len(), i as u32);
+            }
+            i += c.len_utf8();
+        }
+        input_of.push(input.len() as u32);
+        // Lead words start with one of these: most texts are spared the
+        // compares.
+        if !chars
+            .first()
+            .is_some_and(|t| matches!(t.c, '现' | '家' | '居' | '住' | '地' | '位'))
+        {
+            return;
+        }
+        for lead in [
+            "现住址",
+            "家庭住址",
+            "居住地址",
+            "住址",
+            "地址",
+            "现住",
+            "家住",
+            "住在",
+            "居住在",
+            "位于",
+        ] {
+            if text.starts_with(lead) {
+                let n = lead.len();
+                text.drain(..n);
+                input_of.drain(..n);
+                let k = chars.partition_point(|t| t.at < n);
+                chars.drain(..k);
+                for t in chars.iter_mut() {
+                    t.at -= n;
+                }
+                break;
+            }
+        }
+    }
+
+    /// The input bytes from the char at `start` up to the char at `end`
+    /// (whatever was dropped between them included), or to the input's
+    /// end.
+    fn input_range(&self, start: usize, end: usize) -> Range<usize> {
+        debug_assert!(self.text.is_char_boundary(start) && self.text.is_char_boundary(end));
+        self.input_of[start] as usize..self.input_of[end] as usize
+    }
 }
 
 /// The first three bytes (one CJK char) as a number: compared in one step.
@@ -973,26 +1079,64 @@ fn starts_a_suffix(c: char) -> bool {
 
 /// The street suffix `rest` starts with (街道, 镇 …).
 fn street_suffix_at(rest: &str) -> Option<&'static str> {
-    suffix_at(rest, &STREET_TEXT_SUFFIXES)
+    STREET_TEXT_SUFFIXES.at(rest)
 }
 
 /// The community suffix `rest` starts with (社区, 村委会 …).
 fn community_suffix_at(rest: &str) -> Option<&'static str> {
-    suffix_at(rest, &COMMUNITY_TEXT_SUFFIXES)
+    COMMUNITY_TEXT_SUFFIXES.at(rest)
 }
 
-/// `hay.starts_with(needle)` for the short strings compared here, inline:
-/// the library call behind `starts_with` cost more than the compare.
+/// `hay.starts_with(needle)` for the short strings compared here: eight
+/// bytes at a time, so that a compare takes one or two steps whose count
+/// the branch predictor can guess (a byte loop's exit it cannot), and no
+/// library call.
 #[inline]
 fn has_prefix(hay: &[u8], needle: &[u8]) -> bool {
-    hay.len() >= needle.len() && hay.iter().zip(needle).all(|(a, b)| a == b)
+    if hay.len() < needle.len() {
+        return false;
+    }
+    let mut i = 0;
+    while needle.len() - i >= 8 {
+        if word(&hay[i..]) != word(&needle[i..]) {
+            return false;
+        }
+        i += 8;
+    }
+    let n = needle.len() - i;
+    n == 0 || {
+        // The last 1–7 bytes: eight read from each where there are eight,
+        // compared under a mask of the needle's bytes.
+        let mask = u64::MAX >> (64 - 8 * n);
+        (word(&hay[i..]) ^ word(&needle[i..])) & mask == 0
+    }
 }
 
-fn hash_str(s: &str) -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = rustc_hash::FxBuildHasher.build_hasher();
-    h.write(s.as_bytes());
-    h.finish()
+/// Up to eight bytes from the start of `b`, little-endian, zeros after
+/// its end.
+#[inline]
+fn word(b: &[u8]) -> u64 {
+    match b.first_chunk::<8>() {
+        Some(w) => u64::from_le_bytes(*w),
+        None => {
+            let mut w = [0; 8];
+            w[..b.len()].copy_from_slice(b);
+            u64::from_le_bytes(w)
+        }
+    }
+}
+
+/// One more char, from the right, of a core's hash: the national lookup
+/// tries every core that ends before a suffix word, longest last, so it
+/// extends one hash a char to the left instead of hashing each anew.
+#[inline]
+fn core_hash_step(h: u64, c: char) -> u64 {
+    (h.rotate_left(21) ^ u64::from(c)).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
+/// The hash a core is found by in the national index (before `mix`).
+fn core_hash(core: &str) -> u64 {
+    core.chars().rev().fold(0, core_hash_step)
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -1024,47 +1168,26 @@ fn is_village(name: &str) -> bool {
 /// nothing but its result.
 #[derive(Default)]
 struct Scratch {
-    text: String,
-    chars: Vec<TextChar>,
+    normal: Normal,
     hyp: Vec<Place>,
     candidates: Vec<DivisionId>,
     /// What was known before the last short-form match.
     prev_hyp: Vec<Place>,
     fits: Vec<Alias>,
     hits: Vec<Hit>,
-    bounds: Vec<usize>,
     /// Lookups in flight: see `KeyIndex::get_many`.
     probes: Vec<(u64, u64)>,
     ranges: Vec<(u32, u32)>,
-    found: Vec<(u64, u32)>,
+    found: Vec<(u64, u32, u32)>,
     choice: Choice,
     retry: Choice,
-}
-
-/// Byte offsets in normalised text → in the input, for spans.
-struct InputMap<'a> {
-    chars: &'a [TextChar],
-    input_len: usize,
-}
-
-impl InputMap<'_> {
-    /// The input bytes from the char at `start` up to the char at `end`
-    /// (whatever was dropped between them included), or to the input's
-    /// end.
-    fn range(&self, start: usize, end: usize) -> Range<usize> {
-        let at = |b: usize| {
-            let i = self.chars.partition_point(|t| t.at < b);
-            self.chars.get(i).map_or(self.input_len, |t| t.input_at)
-        };
-        at(start)..at(end)
-    }
 }
 
 /// The scratch buffers a walk or a national lookup works in.
 struct Lookups<'s> {
     probes: &'s mut Vec<(u64, u64)>,
     ranges: &'s mut Vec<(u32, u32)>,
-    found: &'s mut Vec<(u64, u32)>,
+    found: &'s mut Vec<(u64, u32, u32)>,
     hits: &'s mut Vec<Hit>,
 }
 
@@ -1104,7 +1227,7 @@ struct GroupScratch {
     heads: Vec<Option<Head>>,
     probes: Vec<(u64, u64)>,
     ranges: Vec<(u32, u32)>,
-    found: Vec<(u64, u32)>,
+    found: Vec<(u64, u32, u32)>,
 }
 
 thread_local! {
@@ -1267,7 +1390,7 @@ impl Resolver {
             .get_many(&mut g.probes, &mut g.ranges, &mut g.found);
         // Found in the order of the lookups: address by address.
         let mut rest = &g.found[..];
-        for (k, ((input, s), head)) in group
+        for (k, ((_, s), head)) in group
             .iter()
             .zip(g.slots.iter_mut())
             .zip(g.heads.drain(..))
@@ -1277,7 +1400,7 @@ impl Resolver {
             let (local, after) = rest.split_at(n);
             rest = after;
             emit(match head {
-                Some(head) => self.finish(input.as_ref().len(), s, head, local),
+                Some(head) => self.finish(s, head, local),
                 None => Resolution::none(),
             });
         }
@@ -1286,13 +1409,9 @@ impl Resolver {
     /// Normalise `input` into `s` and read its province, city and district
     /// names; `None` when nothing is left to read.
     fn read_head(&self, input: &str, s: &mut Scratch) -> Option<Head> {
-        normalise(input, &mut s.text, &mut s.chars);
-        let text = s.text.as_str();
-        let chars = &s.chars;
-        let map = InputMap {
-            chars,
-            input_len: input.len(),
-        };
+        s.normal.read(input);
+        let normal = &s.normal;
+        let (text, chars) = (normal.text.as_str(), &normal.chars);
         if text.is_empty() {
             return None;
         }
@@ -1358,9 +1477,14 @@ impl Resolver {
             strong_all &= strong;
             spans.push(Span {
                 level,
-                range: map.range(start, end),
+                range: normal.input_range(start, end),
             });
             pos = end;
+            if level == DivisionLevel::District {
+                // Nothing deeper than a district is a top name: the rest
+                // of the text is for streets and communities.
+                break;
+            }
         }
         Some(Head {
             hyp_level,
@@ -1374,7 +1498,8 @@ impl Resolver {
     /// Lookups of the cores of `s`'s districts at every char from `from`
     /// into `probes`, tagged with `slot` and the char's offset.
     fn district_probes(&self, s: &Scratch, from: usize, slot: usize, probes: &mut Vec<(u64, u64)>) {
-        let chars = &s.chars[s.chars.partition_point(|t| t.at < from)..];
+        let chars = &s.normal.chars;
+        let chars = &chars[chars.partition_point(|t| t.at < from)..];
         for district in s.hyp.iter().map(|p| p.id) {
             let short = self.short_cores.contains(&district);
             for (k, &TextChar { at, c: c1, .. }) in chars.iter().enumerate() {
@@ -1392,13 +1517,7 @@ impl Resolver {
     /// The rest of a resolution after `read_head`: streets and communities
     /// (from `local`, the district cores found at its chars, when its head
     /// ends at a district; else by the national index), then the answer.
-    fn finish(
-        &self,
-        input_len: usize,
-        s: &mut Scratch,
-        head: Head,
-        local: &[(u64, u32)],
-    ) -> Resolution {
+    fn finish(&self, s: &mut Scratch, head: Head, local: &[(u64, u32, u32)]) -> Resolution {
         let Head {
             hyp_level,
             pos,
@@ -1406,9 +1525,8 @@ impl Resolver {
             mut strong_all,
             weak_start,
         } = head;
-        let text = s.text.as_str();
-        let chars = &s.chars;
-        let map = InputMap { chars, input_len };
+        let normal = &s.normal;
+        let (text, chars) = (normal.text.as_str(), &normal.chars);
         let hyp = &mut s.hyp;
         s.hits.clear();
         let mut lookups = Lookups {
@@ -1418,14 +1536,16 @@ impl Resolver {
             hits: &mut s.hits,
         };
         if hyp_level == Some(DivisionLevel::District) {
-            for &(tag, i) in local {
+            for &(tag, a, b) in local {
                 let (_, at) = untag(tag);
-                self.local_hit(text, at, &self.local.entries[i as usize].1, lookups.hits);
+                for (_, core) in &self.local.entries[a as usize..b as usize] {
+                    self.local_hit(text, at, core, lookups.hits);
+                }
             }
         } else {
-            self.national_hits(text, chars, pos, hyp, &mut s.bounds, &mut lookups);
+            self.national_hits(text, chars, pos, hyp, &mut lookups);
         }
-        self.choose(lookups.hits, &map, &mut s.choice);
+        self.choose(lookups.hits, normal, &mut s.choice);
         let mut below = &s.choice;
         if below.ids.is_empty()
             && let Some(start) = weak_start
@@ -1433,8 +1553,8 @@ impl Resolver {
             // Nothing below a short-form match: read it as the start of a
             // street or community name instead, if that finds one written
             // with its suffix.
-            self.national_hits(text, chars, start, &s.prev_hyp, &mut s.bounds, &mut lookups);
-            self.choose(lookups.hits, &map, &mut s.retry);
+            self.national_hits(text, chars, start, &s.prev_hyp, &mut lookups);
+            self.choose(lookups.hits, normal, &mut s.retry);
             if !s.retry.ids.is_empty() && s.retry.strong {
                 spans.pop();
                 below = &s.retry;
@@ -1535,20 +1655,19 @@ impl Resolver {
         chars: &[TextChar],
         from: usize,
         hyp: &[Place],
-        bounds: &mut Vec<usize>,
         l: &mut Lookups<'_>,
     ) {
         l.hits.clear();
-        bounds.clear();
-        let first = chars.partition_point(|t| t.at < from);
-        bounds.extend(chars[first..].iter().map(|t| t.at));
-        bounds.push(text.len());
+        let chars = &chars[chars.partition_point(|t| t.at < from)..];
         l.probes.clear();
-        for (k, &at) in bounds.iter().enumerate() {
+        // Each char boundary from `from` on, and the text's end.
+        for k in 0..=chars.len() {
+            let (at, c) = chars
+                .get(k)
+                .map_or((text.len(), None), |t| (t.at, Some(t.c)));
             let tail = &text[at..];
-            let suffix = chars
-                .get(first + k)
-                .is_some_and(|t| starts_a_suffix(t.c))
+            let suffix = c
+                .is_some_and(starts_a_suffix)
                 .then(|| street_suffix_at(tail).or(community_suffix_at(tail)))
                 .flatten();
             // A bare name at the end counts only under a known place: 火星
@@ -1556,57 +1675,64 @@ impl Resolver {
             if suffix.is_none() && (at != text.len() || hyp.is_empty()) {
                 continue;
             }
-            for len in 2..=self.longest_core.min(k) {
-                let start = bounds[k - len];
-                let key = mix(hash_str(&text[start..at]));
-                l.probes.push((key, tag(start, at)));
+            let mut h = 0;
+            for (len, t) in chars[..k].iter().rev().take(self.longest_core).enumerate() {
+                h = core_hash_step(h, t.c);
+                if len >= 1 {
+                    l.probes.push((mix(h), tag(t.at, at)));
+                }
             }
         }
         l.found.clear();
         self.national.get_many(l.probes, l.ranges, l.found);
         // Guards against a 64-bit hash collision: the core's text must be
         // the one written (entries of one hash share their core, so the
-        // first found for a lookup stands for all). The suffixes after a
-        // lookup's core are read once for all its entries too.
-        let mut guard: Option<(u64, bool)> = None;
-        let (mut street, mut community) = (None, None);
-        for &(tag, i) in l.found.iter() {
-            let entry = self.national.entries[i as usize].1;
-            let t = entry.term;
+        // first stands for all). The suffixes after a lookup's core are
+        // read once for all its entries too.
+        for &(tag, a, b) in l.found.iter() {
+            let entries = &self.national.entries[a as usize..b as usize];
             let (start, at) = untag(tag);
-            let ok = match guard {
-                Some((g, ok)) if g == tag => ok,
-                _ => {
-                    let ok = *self.core_text(&entry) == text.as_bytes()[start..at];
-                    guard = Some((tag, ok));
-                    street = street_suffix_at(&text[at..]);
-                    community = community_suffix_at(&text[at..]);
-                    ok
-                }
-            };
-            if !ok {
+            if *self.core_text(&entries[0].1) != text.as_bytes()[start..at] {
                 continue;
             }
+            let street = street_suffix_at(&text[at..]);
+            let community = community_suffix_at(&text[at..]);
             let suffix = street.or(community).map(str::len);
-            let fits = if t.street() {
-                street.is_some() || at == text.len()
-            } else {
-                community.is_some() || at == text.len()
+            let end = at + suffix.unwrap_or(0);
+            let written = (end > at).then(|| &text[at..end]);
+            let mut hit = |t: Term| {
+                let fits = if t.street() {
+                    street.is_some() || at == text.len()
+                } else {
+                    community.is_some() || at == text.len()
+                };
+                if fits {
+                    l.hits.push(Hit {
+                        place: self.place_of(t),
+                        level: t.level(),
+                        start,
+                        core_end: at,
+                        end,
+                        strong: suffix.is_some(),
+                        exact: t.is_named_with(written),
+                        same_kind: !t.street()
+                            && community.is_some_and(|sf| is_village(sf) == t.village()),
+                    });
+                }
             };
-            if fits && (hyp.is_empty() || hyp.iter().any(|h| h.holds(t.id))) {
-                let end = at + suffix.unwrap_or(0);
-                let written = (end > at).then(|| &text[at..end]);
-                l.hits.push(Hit {
-                    place: self.place_of(t),
-                    level: t.level(),
-                    start,
-                    core_end: at,
-                    end,
-                    strong: suffix.is_some(),
-                    exact: t.is_named_with(written),
-                    same_kind: !t.street()
-                        && community.is_some_and(|sf| is_village(sf) == t.village()),
-                });
+            if hyp.is_empty() {
+                entries.iter().for_each(|e| hit(e.1.term));
+                continue;
+            }
+            // Entries of a key are in tree order, and the places known
+            // are apart from each other: only their own stretches are read
+            // (a common core such as 新村 has hundreds across the country).
+            for h in hyp {
+                let inside = &entries[entries.partition_point(|e| e.1.term.id < h.id)..];
+                inside
+                    .iter()
+                    .take_while(|e| h.holds(e.1.term.id))
+                    .for_each(|e| hit(e.1.term));
             }
         }
     }
@@ -1658,7 +1784,7 @@ impl Resolver {
     }
 
     /// From street and community hits, the candidates below the district.
-    fn choose(&self, hits: &[Hit], map: &InputMap<'_>, c: &mut Choice) {
+    fn choose(&self, hits: &[Hit], normal: &Normal, c: &mut Choice) {
         c.ids.clear();
         c.spans = [None, None];
         c.strong = true;
@@ -1719,7 +1845,7 @@ impl Resolver {
             {
                 c.spans[0] = Some(Span {
                     level: DivisionLevel::Street,
-                    range: map.range(s.start, s.end),
+                    range: normal.input_range(s.start, s.end),
                 });
             }
             &c.communities
@@ -1731,7 +1857,7 @@ impl Resolver {
             c.strong = h.strong;
             c.spans[1] = Some(Span {
                 level: h.level,
-                range: map.range(h.start, h.end),
+                range: normal.input_range(h.start, h.end),
             });
         }
         c.ids.extend(pick.iter().map(|h| h.place.id));
@@ -1845,23 +1971,29 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// `normalise`'s fast path for ideographs reads text as
+        /// `Normal::read`'s fast path for ideographs reads text as
         /// `normal_chars` does.
         #[test]
         fn normalise_agrees_with_normal_chars(s in mixed_text()) {
-            let (mut out, mut chars) = (String::new(), Vec::new());
-            normalise(&s, &mut out, &mut chars);
+            let mut n = Normal::default();
+            n.read(&s);
+            let (out, chars) = (&n.text, &n.chars);
             let mut slow = Vec::new();
             normal_chars(&s, false, |i, c| slow.push((i, c)));
-            let fast: Vec<(usize, char)> = chars.iter().map(|t| (t.input_at, t.c)).collect();
+            let fast: Vec<(usize, char)> =
+                chars.iter().map(|t| (n.input_of[t.at] as usize, t.c)).collect();
             proptest::prop_assert_eq!(fast, slow.clone());
-            proptest::prop_assert_eq!(out, slow.iter().map(|e| e.1).collect::<String>());
+            proptest::prop_assert_eq!(out, &slow.iter().map(|e| e.1).collect::<String>());
         }
     }
 
     #[test]
     fn suffix_first_chars_are_all_listed() {
-        for s in STREET_TEXT_SUFFIXES.iter().chain(&COMMUNITY_TEXT_SUFFIXES) {
+        for s in STREET_TEXT_SUFFIXES
+            .words
+            .iter()
+            .chain(&COMMUNITY_TEXT_SUFFIXES.words)
+        {
             assert_eq!(street_suffix_at(s).or(community_suffix_at(s)), Some(*s));
             assert!(starts_a_suffix(s.chars().next().unwrap()), "{s}");
         }
