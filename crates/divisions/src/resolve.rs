@@ -243,7 +243,7 @@ impl<E: Copy> KeyIndex<E> {
         &self,
         probes: &mut Vec<(u64, u64)>,
         ranges: &mut Vec<(u32, u32)>,
-        found: &mut Vec<(u64, u32, u32)>,
+        found: &mut Vec<Found>,
     ) {
         // Pass 0: the Bloom filter, near the core, keeps the probes that
         // may find something.
@@ -275,8 +275,12 @@ impl<E: Copy> KeyIndex<E> {
         // their cache misses overlap, then the search in lines that are
         // there by then.
         let touched = ranges.iter().fold(0u64, |acc, &(a, b)| {
-            let first = self.entries.get(a as usize).filter(|_| a < b);
-            acc ^ first.map_or(0, |e| e.0)
+            // First and last: a bucket may cross into a second line.
+            let ends = self.entries.get(a as usize..b as usize);
+            let (first, last) = ends.map_or((0, 0), |e| {
+                (e.first().map_or(0, |e| e.0), e.last().map_or(0, |e| e.0))
+            });
+            acc ^ first ^ last
         });
         std::hint::black_box(touched);
         for (&(key, tag), &(a, b)) in probes.iter().zip(ranges.iter()) {
@@ -325,14 +329,13 @@ fn local_key(district: DivisionId, c1: char, c2: char) -> u64 {
 
 /// Province, city and district names (official, short and former), found
 /// leftmost-longest: at each char, the longest name that starts there.
-/// Grouped by a hash of their first two chars, in arrays small enough to
-/// stay in cache (an Aho–Corasick automaton over the same names took a
-/// fifth of the time of a resolution, its states spread over memory).
+/// Grouped by a hash of their first two chars; each name's entry holds its
+/// first 16 bytes and its first division, so that a name found is one
+/// cache line read after its group's (an Aho–Corasick automaton over the
+/// same names took a fifth of the time of a resolution, its states spread
+/// over memory; separate arrays for names, texts and divisions were a
+/// chain of cache misses).
 struct TopNames {
-    /// The names, one after another (read together, they stay in cache;
-    /// the tree's own copies lie far apart), and each one's range.
-    text: String,
-    names: Vec<(u32, u32)>,
     /// A bit per hash of two chars: some name starts with them. Most pairs
     /// of an address start none, and these 8 KiB answer that from the
     /// nearest cache.
@@ -340,16 +343,38 @@ struct TopNames {
     /// Set bits of `pairs` before each of its words: a set bit's rank
     /// numbers its group (a hash map here was a few cache misses a name).
     ranks: Vec<u32>,
-    /// Per set bit, in rank order: its names' range in `by_bit`.
-    groups: Vec<(u32, u32)>,
-    /// Name indexes, grouped by bit, longest first within a group (names
-    /// of other pairs may share a bit: all are compared whole).
-    by_bit: Vec<u32>,
-    /// Beside each of `by_bit`: the name's first eight bytes (zeros after
-    /// a shorter name's end), compared before the name is read.
-    heads: Vec<u64>,
-    /// Names of one char, if any.
+    /// Per set bit, in rank order, where its names start in `entries`
+    /// (and one more: the end of the last).
+    groups: Vec<u32>,
+    /// The names, grouped by bit, longest first within a group (names of
+    /// other pairs may share a bit: all are compared whole).
+    entries: Vec<TopName>,
+    /// Each entry's whole name, read only past its 16th byte.
+    names: Vec<&'static str>,
+    /// The divisions of names that have more than one.
+    aliases: Vec<Alias>,
+    /// Names of one char, if any: indexes into `entries`.
     singles: Vec<u32>,
+}
+
+/// A province, city or district name in `TopNames`: 32 bytes, two to a
+/// cache line.
+#[derive(Clone, Copy)]
+struct TopName {
+    /// The name's first 16 bytes, zeros after its end (names hold no zero
+    /// byte).
+    head: [u64; 2],
+    /// Its first division (its only one, mostly).
+    first: Alias,
+    /// Bytes in the name (low 8 bits), its divisions (next 8) and where
+    /// they start in `TopNames::aliases` when more than one (high 16).
+    meta: u32,
+}
+
+impl TopName {
+    fn len(&self) -> usize {
+        (self.meta & 0xFF) as usize
+    }
 }
 
 /// Where two chars fall in `TopNames::pairs`.
@@ -358,18 +383,29 @@ fn pair_bit(c1: char, c2: char) -> usize {
     (h >> 16) as usize
 }
 
+/// A mask of the low `n` bytes of a word (all eight from 8 on).
+#[inline]
+fn low_bytes(n: usize) -> u64 {
+    match n {
+        0 => 0,
+        1..=7 => u64::MAX >> (64 - 8 * n),
+        _ => u64::MAX,
+    }
+}
+
 impl TopNames {
-    fn new(names: Vec<&'static str>) -> TopNames {
-        let mut items: Vec<(usize, std::cmp::Reverse<usize>, u32)> =
+    /// Index `names`, each with its divisions (at least one).
+    fn new(names: Vec<(&'static str, Vec<Alias>)>) -> TopNames {
+        let mut items: Vec<(usize, std::cmp::Reverse<usize>, usize)> =
             Vec::with_capacity(names.len());
-        let mut singles = Vec::new();
-        for (i, n) in names.iter().enumerate() {
+        let mut single_names = Vec::new();
+        for (i, (n, _)) in names.iter().enumerate() {
             let mut cs = n.chars();
             match (cs.next(), cs.next()) {
                 (Some(c1), Some(c2)) => {
-                    items.push((pair_bit(c1, c2), std::cmp::Reverse(n.len()), i as u32))
+                    items.push((pair_bit(c1, c2), std::cmp::Reverse(n.len()), i))
                 }
-                _ => singles.push(i as u32),
+                _ => single_names.push(i),
             }
         }
         items.sort_unstable();
@@ -386,44 +422,76 @@ impl TopNames {
             })
             .collect();
         let mut groups = Vec::new();
-        let mut start = 0;
-        while let Some(&(bit, _, _)) = items.get(start) {
-            let n = items[start..].iter().take_while(|e| e.0 == bit).count();
-            groups.push((start as u32, (start + n) as u32));
-            start += n;
+        for (k, e) in items.iter().enumerate() {
+            if k == 0 || items[k - 1].0 != e.0 {
+                groups.push(k as u32);
+            }
         }
-        let by_bit: Vec<u32> = items.iter().map(|e| e.2).collect();
-        let heads = by_bit
+        groups.push(items.len() as u32);
+        let order: Vec<usize> = items
             .iter()
-            .map(|&i| word(names[i as usize].as_bytes()))
+            .map(|e| e.2)
+            .chain(single_names.iter().copied())
             .collect();
-        let mut text = String::with_capacity(names.iter().map(|n| n.len()).sum());
-        let names = names
+        let singles = (items.len()..order.len()).map(|k| k as u32).collect();
+        let mut aliases = Vec::new();
+        let entries = order
             .iter()
-            .map(|n| {
-                text.push_str(n);
-                ((text.len() - n.len()) as u32, text.len() as u32)
+            .map(|&i| {
+                let (name, list) = &names[i];
+                let bytes = name.as_bytes();
+                let len = u8::try_from(bytes.len()).expect("a top name under 256 bytes");
+                let count = u8::try_from(list.len()).expect("a top name of under 256 divisions");
+                let more = if list.len() > 1 {
+                    let at = u16::try_from(aliases.len()).expect("under 65,536 shared top names");
+                    aliases.extend_from_slice(list);
+                    at
+                } else {
+                    0
+                };
+                TopName {
+                    head: [word(bytes), word(bytes.get(8..).unwrap_or_default())],
+                    first: list[0],
+                    meta: u32::from(len) | u32::from(count) << 8 | u32::from(more) << 16,
+                }
             })
             .collect();
         TopNames {
-            text,
-            names,
             pairs,
             ranks,
             groups,
-            by_bit,
-            heads,
+            entries,
+            names: order.iter().map(|&i| names[i].0).collect(),
+            aliases,
             singles,
         }
     }
 
-    fn name(&self, i: u32) -> &[u8] {
-        let (start, end) = self.names[i as usize];
-        &self.text.as_bytes()[start as usize..end as usize]
+    /// The divisions a name (an index into `entries`) stands for.
+    fn aliases(&self, k: usize) -> &[Alias] {
+        let e = &self.entries[k];
+        match (e.meta >> 8) & 0xFF {
+            1 => std::slice::from_ref(&e.first),
+            n => {
+                let at = (e.meta >> 16) as usize;
+                &self.aliases[at..at + n as usize]
+            }
+        }
+    }
+
+    /// Whether the name at `k` starts `rest`, whose first 16 bytes are
+    /// `w` (zeros after its end).
+    #[inline]
+    fn starts(&self, k: usize, rest: &[u8], w: [u64; 2]) -> bool {
+        let e = &self.entries[k];
+        let len = e.len();
+        w[0] & low_bytes(len) == e.head[0]
+            && w[1] & low_bytes(len.saturating_sub(8)) == e.head[1]
+            && (len <= 16 || has_prefix(&rest[16..], &self.names[k].as_bytes()[16..]))
     }
 
     /// The longest name that starts at `at` (where `c1` is, followed by
-    /// `c2`), as (name index, end).
+    /// `c2`), as (entry index, end).
     fn longest_at(
         &self,
         text: &str,
@@ -432,30 +500,23 @@ impl TopNames {
         c2: Option<char>,
     ) -> Option<(usize, usize)> {
         let rest = &text.as_bytes()[at..];
-        let found =
-            |i: u32| has_prefix(rest, self.name(i)).then(|| (i as usize, at + self.name(i).len()));
+        let w = [word(rest), word(rest.get(8..).unwrap_or_default())];
+        let hit = |k: usize| {
+            self.starts(k, rest, w)
+                .then(|| (k, at + self.entries[k].len()))
+        };
         if let Some(c2) = c2 {
             let bit = pair_bit(c1, c2);
             let (bits, mask) = (self.pairs[bit >> 6], 1u64 << (bit & 63));
             if bits & mask != 0 {
-                let rank = self.ranks[bit >> 6] + (bits & (mask - 1)).count_ones();
-                let (a, b) = self.groups[rank as usize];
-                let (a, b) = (a as usize, b as usize);
-                // Names hold no zero byte: a head that equals the text's
-                // first eight bytes where it has bytes is a name that
-                // starts the text, if it is no longer than eight.
-                let w = word(rest);
-                let hit = self.heads[a..b]
-                    .iter()
-                    .zip(&self.by_bit[a..b])
-                    .filter(|(h, _)| w & (u64::MAX >> (h.leading_zeros() & !7)) == **h)
-                    .find_map(|(_, &i)| found(i));
-                if hit.is_some() {
-                    return hit;
+                let rank = (self.ranks[bit >> 6] + (bits & (mask - 1)).count_ones()) as usize;
+                let (a, b) = (self.groups[rank] as usize, self.groups[rank + 1] as usize);
+                if let Some(found) = (a..b).find_map(hit) {
+                    return Some(found);
                 }
             }
         }
-        self.singles.iter().find_map(|&i| found(i))
+        self.singles.iter().find_map(|&k| hit(k as usize))
     }
 }
 
@@ -587,10 +648,6 @@ fn both<A, B: Send>(a: impl FnOnce() -> A, b: impl FnOnce() -> B + Send) -> (A, 
 pub struct Resolver {
     tree: &'static Tree,
     top: TopNames,
-    /// Pattern index → its range in `aliases` (a name may belong to several
-    /// divisions).
-    top_aliases: Vec<(u32, u32)>,
-    aliases: Vec<Alias>,
     /// The street and community cores of every district, under
     /// (district, first two chars).
     local: KeyIndex<LocalCore>,
@@ -1175,20 +1232,10 @@ struct Scratch {
     prev_hyp: Vec<Place>,
     fits: Vec<Alias>,
     hits: Vec<Hit>,
-    /// Lookups in flight: see `KeyIndex::get_many`.
-    probes: Vec<(u64, u64)>,
-    ranges: Vec<(u32, u32)>,
-    found: Vec<(u64, u32, u32)>,
+    /// A national lookup of its own (see `Resolver::finish`).
+    national: NationalLookups,
     choice: Choice,
     retry: Choice,
-}
-
-/// The scratch buffers a walk or a national lookup works in.
-struct Lookups<'s> {
-    probes: &'s mut Vec<(u64, u64)>,
-    ranges: &'s mut Vec<(u32, u32)>,
-    found: &'s mut Vec<(u64, u32, u32)>,
-    hits: &'s mut Vec<Hit>,
 }
 
 /// What the province, city and district names of a text established
@@ -1227,7 +1274,34 @@ struct GroupScratch {
     heads: Vec<Option<Head>>,
     probes: Vec<(u64, u64)>,
     ranges: Vec<(u32, u32)>,
-    found: Vec<(u64, u32, u32)>,
+    found: Vec<Found>,
+    /// The national lookups of the addresses with no district.
+    national: NationalLookups,
+}
+
+/// A lookup's tag and the run of entries found under its key.
+type Found = (u64, u32, u32);
+
+/// Whose a national lookup is and where its core is written: (address in
+/// the group, core start, core end).
+type Spot = (usize, usize, usize);
+
+/// National lookups in flight: probes tagged with an index into `spots`,
+/// which says whose they are and where the core is written.
+#[derive(Default)]
+struct NationalLookups {
+    probes: Vec<(u64, u64)>,
+    ranges: Vec<(u32, u32)>,
+    found: Vec<Found>,
+    spots: Vec<Spot>,
+}
+
+impl NationalLookups {
+    fn clear(&mut self) {
+        self.probes.clear();
+        self.found.clear();
+        self.spots.clear();
+    }
 }
 
 thread_local! {
@@ -1298,24 +1372,13 @@ impl Resolver {
         for r in tree.renames() {
             add(r.old_name, tree.division(r.id));
         }
-        let mut aliases = Vec::with_capacity(by_pattern.iter().map(Vec::len).sum());
-        let top_aliases = by_pattern
-            .into_iter()
-            .map(|list| {
-                let start = aliases.len() as u32;
-                aliases.extend(list);
-                (start, aliases.len() as u32)
-            })
-            .collect();
         let (local, national) = both(
             || KeyIndex::build(&cores.local),
             || KeyIndex::build(&cores.national),
         );
         Resolver {
             tree,
-            top: TopNames::new(patterns),
-            top_aliases,
-            aliases,
+            top: TopNames::new(patterns.into_iter().zip(by_pattern).collect()),
             local,
             pool: cores.pool,
             short_cores: cores.short_cores,
@@ -1375,32 +1438,40 @@ impl Resolver {
         }
         g.heads.clear();
         g.probes.clear();
+        g.national.clear();
         for (k, (input, s)) in group.iter().zip(g.slots.iter_mut()).enumerate() {
             let head = self.read_head(input.as_ref(), s);
-            if let Some(h) = head
-                .as_ref()
-                .filter(|h| h.hyp_level == Some(DivisionLevel::District))
-            {
-                self.district_probes(s, h.pos, k, &mut g.probes);
+            match &head {
+                Some(h) if h.hyp_level == Some(DivisionLevel::District) => {
+                    self.district_probes(s, h.pos, k, &mut g.probes)
+                }
+                Some(h) => {
+                    self.national_probes(&s.normal, h.pos, s.hyp.is_empty(), k, &mut g.national)
+                }
+                None => {}
             }
             g.heads.push(head);
         }
         g.found.clear();
         self.local
             .get_many(&mut g.probes, &mut g.ranges, &mut g.found);
+        self.national_get(&mut g.national);
         // Found in the order of the lookups: address by address.
-        let mut rest = &g.found[..];
-        for (k, ((_, s), head)) in group
-            .iter()
-            .zip(g.slots.iter_mut())
-            .zip(g.heads.drain(..))
-            .enumerate()
-        {
-            let n = rest.iter().take_while(|f| untag(f.0).0 == k).count();
-            let (local, after) = rest.split_at(n);
-            rest = after;
+        let mut local = &g.found[..];
+        let mut national = &g.national.found[..];
+        for (k, (s, head)) in g.slots.iter_mut().zip(g.heads.drain(..)).enumerate() {
+            let n = local.iter().take_while(|f| untag(f.0).0 == k).count();
+            let (mine, rest) = local.split_at(n);
+            local = rest;
+            let spots = &g.national.spots;
+            let n = national
+                .iter()
+                .take_while(|f| spots[f.0 as usize].0 == k)
+                .count();
+            let (mine_national, rest) = national.split_at(n);
+            national = rest;
             emit(match head {
-                Some(head) => self.finish(s, head, local),
+                Some(head) => self.finish(s, head, mine, (mine_national, spots)),
                 None => Resolution::none(),
             });
         }
@@ -1441,8 +1512,7 @@ impl Resolver {
             while chars.get(j).is_some_and(|t| t.at < end) {
                 j += 1;
             }
-            let (a, b) = self.top_aliases[pattern];
-            let aliases = &self.aliases[a as usize..b as usize];
+            let aliases = self.top.aliases(pattern);
             let weak_only = aliases.iter().all(|a| !a.strong);
             if weak_only && continues_as_road(&text[end..]) {
                 continue;
@@ -1517,35 +1587,37 @@ impl Resolver {
     /// The rest of a resolution after `read_head`: streets and communities
     /// (from `local`, the district cores found at its chars, when its head
     /// ends at a district; else by the national index), then the answer.
-    fn finish(&self, s: &mut Scratch, head: Head, local: &[(u64, u32, u32)]) -> Resolution {
+    fn finish(
+        &self,
+        s: &mut Scratch,
+        head: Head,
+        local: &[Found],
+        national: (&[Found], &[Spot]),
+    ) -> Resolution {
         let Head {
             hyp_level,
-            pos,
+            pos: _,
             mut spans,
             mut strong_all,
             weak_start,
         } = head;
         let normal = &s.normal;
-        let (text, chars) = (normal.text.as_str(), &normal.chars);
+        let text = normal.text.as_str();
         let hyp = &mut s.hyp;
-        s.hits.clear();
-        let mut lookups = Lookups {
-            probes: &mut s.probes,
-            ranges: &mut s.ranges,
-            found: &mut s.found,
-            hits: &mut s.hits,
-        };
+        let hits = &mut s.hits;
+        hits.clear();
         if hyp_level == Some(DivisionLevel::District) {
             for &(tag, a, b) in local {
                 let (_, at) = untag(tag);
                 for (_, core) in &self.local.entries[a as usize..b as usize] {
-                    self.local_hit(text, at, core, lookups.hits);
+                    self.local_hit(text, at, core, hits);
                 }
             }
         } else {
-            self.national_hits(text, chars, pos, hyp, &mut lookups);
+            let (found, spots) = national;
+            self.national_hits(text, found, spots, hyp, hits);
         }
-        self.choose(lookups.hits, normal, &mut s.choice);
+        self.choose(hits, normal, &mut s.choice);
         let mut below = &s.choice;
         if below.ids.is_empty()
             && let Some(start) = weak_start
@@ -1553,8 +1625,12 @@ impl Resolver {
             // Nothing below a short-form match: read it as the start of a
             // street or community name instead, if that finds one written
             // with its suffix.
-            self.national_hits(text, chars, start, &s.prev_hyp, &mut lookups);
-            self.choose(lookups.hits, normal, &mut s.retry);
+            let l = &mut s.national;
+            l.clear();
+            self.national_probes(normal, start, s.prev_hyp.is_empty(), 0, l);
+            self.national_get(l);
+            self.national_hits(text, &l.found, &l.spots, &s.prev_hyp, hits);
+            self.choose(hits, normal, &mut s.retry);
             if !s.retry.ids.is_empty() && s.retry.strong {
                 spans.pop();
                 below = &s.retry;
@@ -1647,19 +1723,19 @@ impl Resolver {
         });
     }
 
-    /// Without a district: look up cores that end right before a suffix
-    /// word, into `l.hits` (cleared first).
-    fn national_hits(
+    /// Without a district: lookups of the cores that end right before a
+    /// suffix word, from `from` on, into `l` for the address `slot` of a
+    /// group. `anywhere`: nothing is known of where the text is.
+    fn national_probes(
         &self,
-        text: &str,
-        chars: &[TextChar],
+        normal: &Normal,
         from: usize,
-        hyp: &[Place],
-        l: &mut Lookups<'_>,
+        anywhere: bool,
+        slot: usize,
+        l: &mut NationalLookups,
     ) {
-        l.hits.clear();
-        let chars = &chars[chars.partition_point(|t| t.at < from)..];
-        l.probes.clear();
+        let text = normal.text.as_str();
+        let chars = &normal.chars[normal.chars.partition_point(|t| t.at < from)..];
         // Each char boundary from `from` on, and the text's end.
         for k in 0..=chars.len() {
             let (at, c) = chars
@@ -1672,26 +1748,50 @@ impl Resolver {
                 .flatten();
             // A bare name at the end counts only under a known place: 火星
             // alone is not 长沙市火星街道.
-            if suffix.is_none() && (at != text.len() || hyp.is_empty()) {
+            if suffix.is_none() && (at != text.len() || anywhere) {
                 continue;
             }
             let mut h = 0;
             for (len, t) in chars[..k].iter().rev().take(self.longest_core).enumerate() {
                 h = core_hash_step(h, t.c);
                 if len >= 1 {
-                    l.probes.push((mix(h), tag(t.at, at)));
+                    l.probes.push((mix(h), l.spots.len() as u64));
+                    l.spots.push((slot, t.at, at));
                 }
             }
         }
-        l.found.clear();
-        self.national.get_many(l.probes, l.ranges, l.found);
+    }
+
+    /// Look up `l`'s probes; the pool text that guards each run found is
+    /// touched at once, so that those cache misses overlap too.
+    fn national_get(&self, l: &mut NationalLookups) {
+        self.national
+            .get_many(&mut l.probes, &mut l.ranges, &mut l.found);
+        let touched = l.found.iter().fold(0u8, |acc, &(_, a, _)| {
+            let core = &self.national.entries[a as usize].1;
+            acc ^ self.pool.as_bytes()[core.start()]
+        });
+        std::hint::black_box(touched);
+    }
+
+    /// The hits of one address's national lookups (`found`, with their
+    /// `spots`) inside `hyp` (anywhere when empty), into `hits`.
+    fn national_hits(
+        &self,
+        text: &str,
+        found: &[Found],
+        spots: &[Spot],
+        hyp: &[Place],
+        hits: &mut Vec<Hit>,
+    ) {
+        hits.clear();
         // Guards against a 64-bit hash collision: the core's text must be
         // the one written (entries of one hash share their core, so the
         // first stands for all). The suffixes after a lookup's core are
         // read once for all its entries too.
-        for &(tag, a, b) in l.found.iter() {
+        for &(spot, a, b) in found {
             let entries = &self.national.entries[a as usize..b as usize];
-            let (start, at) = untag(tag);
+            let (_, start, at) = spots[spot as usize];
             if *self.core_text(&entries[0].1) != text.as_bytes()[start..at] {
                 continue;
             }
@@ -1707,7 +1807,7 @@ impl Resolver {
                     community.is_some() || at == text.len()
                 };
                 if fits {
-                    l.hits.push(Hit {
+                    hits.push(Hit {
                         place: self.place_of(t),
                         level: t.level(),
                         start,
