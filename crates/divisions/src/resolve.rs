@@ -204,16 +204,11 @@ impl Term {
 
     /// Whether the core followed by `suffix` is the official name (which
     /// tells 新村村委会 from 新村社区 in one street).
-    fn is_named_with(self, suffix: Option<&str>) -> bool {
-        let suffixes: &[&str] = if self.street() {
-            &STREET_SUFFIXES
-        } else {
-            &COMMUNITY_SUFFIXES
-        };
+    fn is_named_with(self, suffix: Option<Written>) -> bool {
         match self.rest {
             REST_NEVER => false,
             REST_NONE => suffix.is_none(),
-            i => suffix == Some(suffixes[usize::from(i) - 1]),
+            i => suffix.is_some_and(|w| w.street == self.street() && w.rest == i),
         }
     }
 
@@ -576,8 +571,9 @@ impl TopNames {
         c2: Option<char>,
     ) -> Option<(usize, usize)> {
         let rest = &text.as_bytes()[at..];
-        let w = [word(rest), word(rest.get(8..).unwrap_or_default())];
-        let hit = |k: usize| {
+        // Read only when some name may start here (most chars start none).
+        let words = || [word(rest), word(rest.get(8..).unwrap_or_default())];
+        let hit = |k: usize, w| {
             self.starts(k, rest, w)
                 .then(|| (k, at + self.entries[k].len()))
         };
@@ -585,14 +581,19 @@ impl TopNames {
             let bit = pair_bit(c1, c2);
             let (bits, mask) = (self.pairs[bit >> 6], 1u64 << (bit & 63));
             if bits & mask != 0 {
+                let w = words();
                 let rank = (self.ranks[bit >> 6] + (bits & (mask - 1)).count_ones()) as usize;
                 let (a, b) = (self.groups[rank] as usize, self.groups[rank + 1] as usize);
-                if let Some(found) = (a..b).find_map(hit) {
+                if let Some(found) = (a..b).find_map(|k| hit(k, w)) {
                     return Some(found);
                 }
             }
         }
-        self.singles.iter().find_map(|&k| hit(k as usize))
+        if self.singles.is_empty() {
+            return None;
+        }
+        let w = words();
+        self.singles.iter().find_map(|&k| hit(k as usize, w))
     }
 }
 
@@ -766,50 +767,122 @@ const COMMUNITY_SUFFIXES: [&str; 12] = [
 ];
 /// Words that may follow a core in text, longest first, with each one's
 /// first char (3 bytes, all are CJK) as a number, so that a lookup
-/// compares numbers before any text.
+/// compares numbers before any text, and what each says (`Written`).
 struct SuffixWords<const N: usize> {
     words: [&'static str; N],
     heads: [u32; N],
+    written: [Written; N],
+}
+
+/// A suffix word read after a core.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Written {
+    /// Its bytes.
+    len: u8,
+    /// A street's suffix (街道, 镇 …), not a community's.
+    street: bool,
+    /// The `Term::rest` of an official name that ends in it, or 0 when none
+    /// does (街道办, 镇人民政府 are only written).
+    rest: u8,
+    /// A community's suffix that says village (村委会), not urban
+    /// community (社区居委会): as `is_village` reads a name.
+    village: bool,
 }
 
 impl<const N: usize> SuffixWords<N> {
-    const fn new(words: [&'static str; N]) -> SuffixWords<N> {
+    /// `words`, of which `names` are what official names end in.
+    const fn new(words: [&'static str; N], names: &[&str], street: bool) -> SuffixWords<N> {
+        let no = Written {
+            len: 0,
+            street,
+            rest: 0,
+            village: false,
+        };
         let mut heads = [0; N];
+        let mut written = [no; N];
         let mut i = 0;
         while i < N {
             let b = words[i].as_bytes();
             heads[i] = u32::from_be_bytes([0, b[0], b[1], b[2]]);
+            let mut rest = 0;
+            let mut k = 0;
+            while k < names.len() {
+                if same(b, names[k].as_bytes()) {
+                    rest = k as u8 + 1;
+                }
+                k += 1;
+            }
+            // The last of 村, 社, 居 in the word says which kind it is.
+            let (mut j, mut village) = (0, false);
+            while j + 3 <= b.len() {
+                match [b[j], b[j + 1], b[j + 2]] {
+                    [0xE6, 0x9D, 0x91] => village = true, // 村
+                    [0xE7, 0xA4, 0xBE] | [0xE5, 0xB1, 0x85] => village = false, // 社, 居
+                    _ => {}
+                }
+                j += 3;
+            }
+            written[i] = Written {
+                len: b.len() as u8,
+                street,
+                rest,
+                village: village && !street,
+            };
             i += 1;
         }
-        SuffixWords { words, heads }
+        SuffixWords {
+            words,
+            heads,
+            written,
+        }
     }
 
     /// The first of the words (longest first) that `rest` starts with.
     #[inline]
-    fn at(&self, rest: &str) -> Option<&'static str> {
+    fn at(&self, rest: &str) -> Option<Written> {
         let text = rest.as_bytes();
         let head = head3(text)?;
         (0..N)
             .find(|&i| self.heads[i] == head && has_prefix(text, self.words[i].as_bytes()))
-            .map(|i| self.words[i])
+            .map(|i| self.written[i])
     }
 }
 
+/// Byte strings equal, in a `const fn`.
+const fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 /// What may follow a street core in text, longest first.
-const STREET_TEXT_SUFFIXES: SuffixWords<10> = SuffixWords::new([
-    "街道办事处",
-    "街道办",
-    "地区办事处",
-    "街道",
-    "办事处",
-    "地区",
-    "镇人民政府",
-    "苏木",
-    "镇",
-    "乡",
-]);
+const STREET_TEXT_SUFFIXES: SuffixWords<10> = SuffixWords::new(
+    [
+        "街道办事处",
+        "街道办",
+        "地区办事处",
+        "街道",
+        "办事处",
+        "地区",
+        "镇人民政府",
+        "苏木",
+        "镇",
+        "乡",
+    ],
+    &STREET_SUFFIXES,
+    true,
+);
 /// What may follow a community core in text, longest first.
-const COMMUNITY_TEXT_SUFFIXES: SuffixWords<12> = SuffixWords::new(COMMUNITY_SUFFIXES);
+const COMMUNITY_TEXT_SUFFIXES: SuffixWords<12> =
+    SuffixWords::new(COMMUNITY_SUFFIXES, &COMMUNITY_SUFFIXES, false);
 /// Words after a short name that make it part of a road or another place.
 const ROAD_WORDS: [char; 12] = [
     '路', '街', '道', '巷', '弄', '里', '镇', '乡', '村', '大', '桥', '门',
@@ -1220,12 +1293,12 @@ fn starts_a_suffix(c: char) -> bool {
 }
 
 /// The street suffix `rest` starts with (街道, 镇 …).
-fn street_suffix_at(rest: &str) -> Option<&'static str> {
+fn street_suffix_at(rest: &str) -> Option<Written> {
     STREET_TEXT_SUFFIXES.at(rest)
 }
 
 /// The community suffix `rest` starts with (社区, 村委会 …).
-fn community_suffix_at(rest: &str) -> Option<&'static str> {
+fn community_suffix_at(rest: &str) -> Option<Written> {
     COMMUNITY_TEXT_SUFFIXES.at(rest)
 }
 
@@ -1812,10 +1885,10 @@ impl Resolver {
             level: t.level(),
             start,
             core_end: end,
-            end: end + suffix.map_or(0, str::len),
+            end: end + suffix.map_or(0, |w| usize::from(w.len)),
             strong: suffix.is_some() || exact,
             exact,
-            same_kind: !t.street() && suffix.is_some_and(|sf| is_village(sf) == t.village()),
+            same_kind: !t.street() && suffix.is_some_and(|w| w.village == t.village()),
         });
     }
 
@@ -1893,9 +1966,9 @@ impl Resolver {
             }
             let street = street_suffix_at(&text[at..]);
             let community = community_suffix_at(&text[at..]);
-            let suffix = street.or(community).map(str::len);
+            let written = street.or(community);
+            let suffix = written.map(|w| usize::from(w.len));
             let end = at + suffix.unwrap_or(0);
-            let written = (end > at).then(|| &text[at..end]);
             let mut hit = |t: Term| {
                 let fits = if t.street() {
                     street.is_some() || at == text.len()
@@ -1912,7 +1985,7 @@ impl Resolver {
                         strong: suffix.is_some(),
                         exact: t.is_named_with(written),
                         same_kind: !t.street()
-                            && community.is_some_and(|sf| is_village(sf) == t.village()),
+                            && community.is_some_and(|w| w.village == t.village()),
                     });
                 }
             };
@@ -2204,9 +2277,28 @@ mod tests {
             .iter()
             .chain(&COMMUNITY_TEXT_SUFFIXES.words)
         {
-            assert_eq!(street_suffix_at(s).or(community_suffix_at(s)), Some(*s));
+            let w = street_suffix_at(s).or(community_suffix_at(s));
+            assert_eq!(w.map(|w| usize::from(w.len)), Some(s.len()), "{s}");
+            let street = STREET_TEXT_SUFFIXES.words.contains(s);
+            assert_eq!(w.map(|w| w.village), Some(!street && is_village(s)), "{s}");
             assert!(starts_a_suffix(s.chars().next().unwrap()), "{s}");
         }
+        // A suffix that official names end in tells which one it is.
+        for (i, s) in STREET_SUFFIXES.iter().enumerate() {
+            assert_eq!(
+                street_suffix_at(s).map(|w| w.rest),
+                Some(i as u8 + 1),
+                "{s}"
+            );
+        }
+        for (i, s) in COMMUNITY_SUFFIXES.iter().enumerate() {
+            assert_eq!(
+                community_suffix_at(s).map(|w| w.rest),
+                Some(i as u8 + 1),
+                "{s}"
+            );
+        }
+        assert_eq!(street_suffix_at("街道办").map(|w| w.rest), Some(0));
     }
 
     #[test]
