@@ -304,6 +304,14 @@ impl<E: Copy> KeyIndex<E> {
         }
     }
 
+    /// Whether `key` may be in the index (its Bloom filter's answer, from
+    /// near the core): a lookup goes out only for a key that may be.
+    #[inline]
+    fn may_hold(&self, key: u64) -> bool {
+        let (w, bits) = bloom_of(key);
+        self.bloom[w] & bits == bits
+    }
+
     /// Look up many keys at once: `probes` holds (key, tag) and is used
     /// up; `found` gets (tag, start, end) of the entries under each key
     /// that has any (in the order they were indexed).
@@ -316,12 +324,6 @@ impl<E: Copy> KeyIndex<E> {
         ranges: &mut Vec<(u32, u32)>,
         found: &mut Vec<Found>,
     ) {
-        // Pass 0: the Bloom filter, near the core, keeps the probes that
-        // may find something.
-        probes.retain(|(key, _)| {
-            let (w, bits) = bloom_of(*key);
-            self.bloom[w] & bits == bits
-        });
         // Pass 1: every probe's slot and the next (its bucket's end), in a
         // loop of loads and nothing else, so that they all go out at once.
         ranges.clear();
@@ -1684,32 +1686,42 @@ impl Resolver {
             if weak_only && continues_as_road(&text[end..]) {
                 continue;
             }
-            s.fits.clear();
-            s.fits.extend(aliases.iter().copied().filter(|a| {
+            let fits_here = |a: &Alias| {
                 hyp_level.is_none_or(|l| a.level > l)
                     && (hyp.is_empty() || hyp.iter().any(|h| h.holds(a.place.id)))
-            }));
-            if s.fits.is_empty() {
+            };
+            // Most names stand for one division: no list for them.
+            let fits: &[Alias] = match aliases {
+                [one] if fits_here(one) => std::slice::from_ref(one),
+                [_] => &[],
+                _ => {
+                    s.fits.clear();
+                    s.fits.extend(aliases.iter().copied().filter(fits_here));
+                    &s.fits
+                }
+            };
+            if fits.is_empty() {
                 continue;
             }
             // Keep the deepest level the name means here (a name that is both
             // a city and a district means the city only if nothing deeper fits).
-            let level = s
-                .fits
+            let level = fits
                 .iter()
                 .map(|a| a.level)
                 .min()
                 .unwrap_or(DivisionLevel::Province);
-            let strong = s.fits.iter().any(|a| a.strong);
+            let strong = fits.iter().any(|a| a.strong);
             weak_start = (!strong).then(|| {
                 s.prev_hyp.clear();
                 s.prev_hyp.extend_from_slice(hyp);
                 start
             });
             hyp.clear();
-            hyp.extend(s.fits.iter().filter(|a| a.level == level).map(|a| a.place));
-            hyp.sort_unstable();
-            hyp.dedup();
+            hyp.extend(fits.iter().filter(|a| a.level == level).map(|a| a.place));
+            if hyp.len() > 1 {
+                hyp.sort_unstable();
+                hyp.dedup();
+            }
             hyp_level = Some(level);
             strong_all &= strong;
             spans.push(Span {
@@ -1739,13 +1751,17 @@ impl Resolver {
         let chars = &chars[chars.partition_point(|t| t.at < from)..];
         for district in s.hyp.iter().map(|p| p.id) {
             let short = self.short_cores.contains(&district);
-            for (k, &TextChar { at, c: c1, .. }) in chars.iter().enumerate() {
-                let tag = tag(slot, at);
+            let mut probe = |key: u64, at| {
+                if self.local.may_hold(key) {
+                    probes.push((key, tag(slot, at)));
+                }
+            };
+            for (k, &TextChar { at, c: c1 }) in chars.iter().enumerate() {
                 if let Some(&TextChar { c: c2, .. }) = chars.get(k + 1) {
-                    probes.push((local_key(district, c1, c2), tag));
+                    probe(local_key(district, c1, c2), at);
                 }
                 if short {
-                    probes.push((local_key(district, c1, '\0'), tag));
+                    probe(local_key(district, c1, '\0'), at);
                 }
             }
         }
@@ -1923,7 +1939,7 @@ impl Resolver {
             let mut h = 0;
             for (len, t) in chars[..k].iter().rev().take(self.longest_core).enumerate() {
                 h = core_hash_step(h, t.c);
-                if len >= 1 {
+                if len >= 1 && self.national.may_hold(mix(h)) {
                     l.probes.push((mix(h), l.spots.len() as u64));
                     l.spots.push((slot, t.at, at));
                 }
