@@ -1141,23 +1141,23 @@ fn normal_char(c: char, depth: &mut u32, kept: bool) -> Option<char> {
     None
 }
 
-/// A char of normalised text and where it is in the text.
+/// A char of normalised text, where it is in the text and where it came
+/// from in the input (in what would be padding: 16 bytes all the same).
 #[derive(Clone, Copy, Debug)]
 struct TextChar {
     at: usize,
+    input_at: u32,
     c: char,
 }
 
 /// A normalised text: the chars matching reads, decoded once for every
-/// later pass, and where its bytes came from in the input.
+/// later pass.
 #[derive(Default)]
 struct Normal {
     text: String,
     chars: Vec<TextChar>,
-    /// Per byte of `text` and one past its end: the input offset of the
-    /// char there (the input's length at the end). Spans start and end at
-    /// chars, so a span's input range is two reads of this.
-    input_of: Vec<u32>,
+    /// The input's length.
+    input_len: usize,
 }
 
 /// The code point of the CJK ideograph (U+4E00–U+9FFF: three bytes led by
@@ -1178,36 +1178,37 @@ impl Normal {
     /// Normalise `input` for matching: full-width ASCII to half-width, no
     /// spaces or punctuation, no leading 住址/家住, no bracketed notes.
     fn read(&mut self, input: &str) {
-        // Worked on as locals, so that their lengths stay in registers.
-        let mut text = std::mem::take(&mut self.text);
-        let mut chars = std::mem::take(&mut self.chars);
-        let mut input_of = std::mem::take(&mut self.input_of);
-        read_into(input, &mut text, &mut chars, &mut input_of);
-        *self = Normal {
-            text,
-            chars,
-            input_of,
+        self.input_len = input.len();
+        read_into(input, &mut self.text, &mut self.chars);
+    }
+
+    /// Where the char at byte `b` of the text came from in the input (the
+    /// input's end for the text's). Mostly a text of ideographs, three
+    /// bytes each, before it: a char found at once, else by a search.
+    fn input_at(&self, b: usize) -> usize {
+        let chars = &self.chars;
+        let k = match chars.get(b / 3) {
+            Some(t) if t.at == b => b / 3,
+            _ => chars.partition_point(|t| t.at < b),
         };
+        chars.get(k).map_or(self.input_len, |t| t.input_at as usize)
     }
 
     /// The input bytes from the char at `start` up to the char at `end`
     /// (whatever was dropped between them included), or to the input's
     /// end.
     fn input_range(&self, start: usize, end: usize) -> Range<usize> {
-        debug_assert!(self.text.is_char_boundary(start) && self.text.is_char_boundary(end));
-        self.input_of[start] as usize..self.input_of[end] as usize
+        self.input_at(start)..self.input_at(end)
     }
 }
 
 /// `Normal::read` into the given buffers.
-fn read_into(input: &str, text: &mut String, chars: &mut Vec<TextChar>, input_of: &mut Vec<u32>) {
+fn read_into(input: &str, text: &mut String, chars: &mut Vec<TextChar>) {
     text.clear();
     chars.clear();
-    input_of.clear();
     // At their final size at once: the pushes below never grow them.
     text.reserve(input.len());
     chars.reserve(input.len());
-    input_of.reserve(input.len() + 1);
     let bytes = input.as_bytes();
     let mut i = 0;
     let mut depth = 0u32;
@@ -1219,10 +1220,9 @@ fn read_into(input: &str, text: &mut String, chars: &mut Vec<TextChar>, input_of
             while let Some(c) = cjk_at(&bytes[i..]) {
                 chars.push(TextChar {
                     at: out + (i - run),
+                    input_at: i as u32,
                     c,
                 });
-                let at = i as u32;
-                input_of.extend_from_slice(&[at, at, at]);
                 i += 3;
             }
         }
@@ -1234,14 +1234,13 @@ fn read_into(input: &str, text: &mut String, chars: &mut Vec<TextChar>, input_of
         if let Some(kept) = normal_char(c, &mut depth, !chars.is_empty()) {
             chars.push(TextChar {
                 at: text.len(),
+                input_at: i as u32,
                 c: kept,
             });
             text.push(kept);
-            input_of.resize(text.len(), i as u32);
         }
         i += c.len_utf8();
     }
-    input_of.push(input.len() as u32);
     // Lead words start with one of these: most texts are spared the
     // compares.
     if !chars
@@ -1265,7 +1264,6 @@ fn read_into(input: &str, text: &mut String, chars: &mut Vec<TextChar>, input_of
         if text.starts_with(lead) {
             let n = lead.len();
             text.drain(..n);
-            input_of.drain(..n);
             let k = chars.partition_point(|t| t.at < n);
             chars.drain(..k);
             for t in chars.iter_mut() {
@@ -1756,7 +1754,7 @@ impl Resolver {
                     probes.push((key, tag(slot, at)));
                 }
             };
-            for (k, &TextChar { at, c: c1 }) in chars.iter().enumerate() {
+            for (k, &TextChar { at, c: c1, .. }) in chars.iter().enumerate() {
                 if let Some(&TextChar { c: c2, .. }) = chars.get(k + 1) {
                     probe(local_key(district, c1, c2), at);
                 }
@@ -2280,7 +2278,7 @@ mod tests {
             let mut slow = Vec::new();
             normal_chars(&s, false, |i, c| slow.push((i, c)));
             let fast: Vec<(usize, char)> =
-                chars.iter().map(|t| (n.input_of[t.at] as usize, t.c)).collect();
+                chars.iter().map(|t| (t.input_at as usize, t.c)).collect();
             proptest::prop_assert_eq!(fast, slow.clone());
             proptest::prop_assert_eq!(out, &slow.iter().map(|e| e.1).collect::<String>());
         }
