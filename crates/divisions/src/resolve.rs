@@ -767,12 +767,16 @@ const COMMUNITY_SUFFIXES: [&str; 12] = [
     "社区",
     "村",
 ];
-/// Words that may follow a core in text, longest first, with each one's
-/// first char (3 bytes, all are CJK) as a number, so that a lookup
-/// compares numbers before any text, and what each says (`Written`).
+/// Words that may follow a core in text, longest first, each with its
+/// first bytes as a number (a lookup compares numbers, not text) and what
+/// it says (`Written`).
 struct SuffixWords<const N: usize> {
     words: [&'static str; N],
-    heads: [u32; N],
+    /// Each word's first eight bytes (zeros after a shorter word's end),
+    /// and a mask of them: a word of eight bytes or fewer is found by one
+    /// compare of numbers.
+    heads: [u64; N],
+    masks: [u64; N],
     written: [Written; N],
 }
 
@@ -801,11 +805,17 @@ impl<const N: usize> SuffixWords<N> {
             village: false,
         };
         let mut heads = [0; N];
+        let mut masks = [0; N];
         let mut written = [no; N];
         let mut i = 0;
         while i < N {
             let b = words[i].as_bytes();
-            heads[i] = u32::from_be_bytes([0, b[0], b[1], b[2]]);
+            let mut k = 0;
+            while k < b.len() && k < 8 {
+                heads[i] |= (b[k] as u64) << (8 * k);
+                masks[i] |= 0xFF << (8 * k);
+                k += 1;
+            }
             let mut rest = 0;
             let mut k = 0;
             while k < names.len() {
@@ -835,6 +845,7 @@ impl<const N: usize> SuffixWords<N> {
         SuffixWords {
             words,
             heads,
+            masks,
             written,
         }
     }
@@ -843,9 +854,18 @@ impl<const N: usize> SuffixWords<N> {
     #[inline]
     fn at(&self, rest: &str) -> Option<Written> {
         let text = rest.as_bytes();
-        let head = head3(text)?;
+        // Words hold no zero byte: a head that equals the text's first
+        // bytes under its mask is a word the text starts with, if it is no
+        // longer than eight bytes.
+        let w = word(text);
         (0..N)
-            .find(|&i| self.heads[i] == head && has_prefix(text, self.words[i].as_bytes()))
+            .find(|&i| {
+                w & self.masks[i] == self.heads[i]
+                    && self.words[i]
+                        .as_bytes()
+                        .get(8..)
+                        .is_none_or(|more| has_prefix(text.get(8..).unwrap_or_default(), more))
+            })
             .map(|i| self.written[i])
     }
 }
@@ -1271,15 +1291,6 @@ fn read_into(input: &str, text: &mut String, chars: &mut Vec<TextChar>) {
             }
             break;
         }
-    }
-}
-
-/// The first three bytes (one CJK char) as a number: compared in one step.
-#[inline]
-fn head3(text: &[u8]) -> Option<u32> {
-    match text {
-        [a, b, c, ..] => Some(u32::from_be_bytes([0, *a, *b, *c])),
-        _ => None,
     }
 }
 
