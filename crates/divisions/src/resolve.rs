@@ -72,6 +72,10 @@ impl Spans {
         }
     }
 
+    fn clear(&mut self) {
+        self.len = 0;
+    }
+
     fn pop(&mut self) {
         self.len = self.len.saturating_sub(1);
     }
@@ -85,6 +89,12 @@ impl Spans {
             }
         }
         self.len = n;
+    }
+}
+
+impl Default for Spans {
+    fn default() -> Spans {
+        Spans::new()
     }
 }
 
@@ -1409,6 +1419,8 @@ fn is_village(name: &str) -> bool {
 #[derive(Default)]
 struct Scratch {
     normal: Normal,
+    /// The spans of the resolution in hand.
+    spans: Spans,
     hyp: Vec<Place>,
     candidates: Vec<DivisionId>,
     /// What was known before the last short-form match.
@@ -1427,7 +1439,6 @@ struct Head {
     hyp_level: Option<DivisionLevel>,
     /// Where the text after them starts.
     pos: usize,
-    spans: Spans,
     strong_all: bool,
     /// Where the last short-form name began (see `Scratch::prev_hyp`).
     weak_start: Option<usize>,
@@ -1674,7 +1685,10 @@ impl Resolver {
         hyp.clear();
         let mut hyp_level: Option<DivisionLevel> = None;
         let mut pos = 0;
-        let mut spans = Spans::new();
+        // Kept in the scratch, not moved about with the head: a list of
+        // spans is most of its bytes.
+        let spans = &mut s.spans;
+        spans.clear();
         let mut strong_all = true;
         // Where the last short-form match began, with what was known before
         // it in `prev_hyp` (饶阳|店镇: the short form may be the start of a
@@ -1751,7 +1765,6 @@ impl Resolver {
         Some(Head {
             hyp_level,
             pos,
-            spans,
             strong_all,
             weak_start,
         })
@@ -1793,10 +1806,10 @@ impl Resolver {
         let Head {
             hyp_level,
             pos: _,
-            mut spans,
             mut strong_all,
             weak_start,
         } = head;
+        let spans = &mut s.spans;
         let normal = &s.normal;
         let text = normal.text.as_str();
         let hyp = &mut s.hyp;
@@ -1863,7 +1876,7 @@ impl Resolver {
                 _ => self.div(c).level(),
             };
             spans.retain(|s| s.level <= level);
-            res.spans = spans;
+            res.spans = spans.clone();
             res.confidence = if res.ambiguous_at.is_some() {
                 0.5
             } else if strong_all {
