@@ -1220,6 +1220,9 @@ impl Normal {
     /// input's end for the text's). Mostly a text of ideographs, three
     /// bytes each, before it: a char found at once, else by a search.
     fn input_at(&self, b: usize) -> usize {
+        if b >= self.text.len() {
+            return self.input_len;
+        }
         let chars = &self.chars;
         let k = match chars.get(b / 3) {
             Some(t) if t.at == b => b / 3,
