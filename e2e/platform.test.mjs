@@ -1,6 +1,7 @@
 // The platform's page flows in headless Chromium: sign in, language,
 // divisions browser, zones, organisation onboarding and approval, reveal,
-// audit, sign out; and sign-in, divisions and organisations at 360 px.
+// audit, sign out; sign-in, divisions and organisations at 360 px; and the
+// address box (an address → its street and community).
 // One demo server for this file (before/after), one browser context per test.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -167,6 +168,41 @@ describe('platform', { timeout: 180_000 }, () => {
       await page.locator('table#orgs tbody tr a[href^="/orgs/"]').first().waitFor();
       assert.ok(await page.locator('table#orgs tbody tr').count() > 0, 'the organisations list has rows');
       await assertFits('the organisations list');
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  test('address box: an address as written finds its village, an ambiguous one says so', { skip: skip ?? false }, async () => {
+    const { ctx, page } = await newPage(browser, { viewport: { width: 360, height: 780 } });
+    const url = server.url;
+    try {
+      await signIn(page, url, 'operator');
+      await page.click('nav.main a[href="/divisions"]');
+      await page.waitForURL(`${url}/divisions/6101`);
+      // Live, as it is typed: the field report's village, with the lead
+      // words and the note a caller gives.
+      await page.fill('#address', '住址：西安市鄠邑区涝店镇龙窝村委会（近公交站）');
+      const village = page.locator('#resolved ol.crumbs a[href="/divisions/610118011226"]');
+      await village.waitFor();
+      assert.match(await village.innerText(), /龙窝/);
+      assert.equal(await page.locator('#resolved ol.crumbs li').count(), 5, 'province down to the village');
+      assert.match(await page.locator('#resolved-answer').innerText(), /可信度 1\.0/);
+      await village.click();
+      await page.waitForURL(`${url}/divisions/610118011226`);
+      assert.match(await page.locator('#division-name').innerText(), /龙窝/);
+      // Submitted as a form, an ambiguous district name gives no answer
+      // and says where it became ambiguous; the address stays out of the URL.
+      await page.fill('#address', '新城区');
+      await page.press('#address', 'Enter');
+      await page.waitForURL(`${url}/divisions/resolve`);
+      const notice = page.locator('#resolved-answer p.notice');
+      await notice.waitFor();
+      assert.match(await notice.innerText(), /省级/);
+      assert.equal(await page.locator('#resolved-answer ol.crumbs').count(), 0, 'no division claimed');
+      assert.equal(await page.inputValue('#address'), '新城区');
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(width <= 360, `the address box fits 360 px (scrollWidth ${width})`);
     } finally {
       await ctx.close();
     }

@@ -4,7 +4,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use divisions::{Division, DivisionLevel, Tree};
+use divisions::{Division, DivisionLevel, Resolver, Tree};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -17,6 +17,7 @@ use crate::web::error::{AppError, ErrorBody};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/divisions", get(search))
+        .route("/api/divisions/resolve", post(resolve))
         .route("/api/divisions/{code}", get(detail))
         .route("/api/zones", get(list_zones).post(mark_zone))
         .route("/api/zones/{id}/lift", post(lift_zone))
@@ -93,6 +94,96 @@ pub async fn search(
             })
             .collect(),
     ))
+}
+
+/// An address to resolve: sent in the body, not the URL, so that it stays
+/// out of access logs, history and referrers (addresses are personal data).
+#[derive(Deserialize, ToSchema)]
+pub struct ResolveRequest {
+    /// A free-text address as people write it, e.g. 西安市鄠邑区涝店镇龙窝村委会
+    /// (at most 500 chars).
+    #[serde(default)]
+    pub address: String,
+}
+
+/// A piece of the address that named a division.
+#[derive(Serialize, ToSchema)]
+pub struct AddressSpan {
+    /// province, city, district, street or community.
+    pub level: String,
+    /// The address from where the name starts to the next char the
+    /// resolver read (punctuation and notes it passed over included): a
+    /// piece at the end runs to the address's end.
+    pub text: String,
+}
+
+/// The division a free-text address lies in, as far as its text determines.
+#[derive(Serialize, ToSchema)]
+pub struct AddressResolution {
+    /// The deepest division the text determines; none when it names none.
+    pub division: Option<DivisionView>,
+    /// From the province down to that division.
+    pub path: Vec<DivisionView>,
+    /// The pieces of the text that named them.
+    pub spans: Vec<AddressSpan>,
+    /// 1 when every level was written with its suffix, 0.8 when some
+    /// were not, 0.5 when the text is ambiguous below the answer.
+    pub confidence: f32,
+    /// Set when the text goes deeper but fits several divisions at this
+    /// level (two 新村 in one street): the answer stops above it.
+    pub ambiguous_at: Option<String>,
+}
+
+/// The longest an address to resolve may be, in chars.
+pub const ADDRESS_MAX_CHARS: usize = 500;
+
+/// Resolve `address` (checked: not empty, not too long), off the async
+/// threads: the first call in a process builds the matcher (~150 ms).
+pub async fn resolve_address(address: &str) -> Result<AddressResolution, AppError> {
+    let address = address.trim();
+    if address.is_empty() {
+        return Err(AppError::invalid("address", "err-required"));
+    }
+    if address.chars().count() > ADDRESS_MAX_CHARS {
+        return Err(AppError::invalid("address", "err-too-long"));
+    }
+    let address = address.to_owned();
+    let resolved = tokio::task::spawn_blocking(move || {
+        let tree = Tree::china();
+        let r = Resolver::china().resolve(&address);
+        let division = r.division.map(|id| tree.division(id));
+        AddressResolution {
+            division: division.as_ref().map(DivisionView::of),
+            path: division
+                .map(|d| d.path().iter().map(DivisionView::of).collect())
+                .unwrap_or_default(),
+            spans: r
+                .spans
+                .iter()
+                .map(|s| AddressSpan {
+                    level: s.level.as_str().to_owned(),
+                    text: address.get(s.range.clone()).unwrap_or_default().to_owned(),
+                })
+                .collect(),
+            confidence: r.confidence,
+            ambiguous_at: r.ambiguous_at.map(|l| l.as_str().to_owned()),
+        }
+    })
+    .await
+    .map_err(anyhow::Error::from)?;
+    Ok(resolved)
+}
+
+/// Which street and community an address belongs to: the resolver's
+/// answer, never a guess (an ambiguous text stops at the level it is sure
+/// of and says where it became ambiguous).
+#[utoipa::path(post, path = "/api/divisions/resolve", tag = "divisions", request_body = ResolveRequest,
+    responses((status = 200, body = AddressResolution), (status = 422, body = ErrorBody)))]
+pub async fn resolve(
+    _scope: Scope,
+    Json(r): Json<ResolveRequest>,
+) -> Result<Json<AddressResolution>, AppError> {
+    Ok(Json(resolve_address(&r.address).await?))
 }
 
 /// A division with its path, children, counts below it, and zones.

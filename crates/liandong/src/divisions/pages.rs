@@ -2,13 +2,14 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use divisions::{DivisionLevel, Tree};
 use serde::Deserialize;
 
-use super::api::counts_below;
+use super::api::{ADDRESS_MAX_CHARS, AddressResolution, counts_below, resolve_address};
 use super::model::{NewZone, Zone, ZoneLevel};
 use super::store;
 use crate::access::model::Scope;
@@ -19,6 +20,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/divisions", get(browse_root))
         .route("/divisions/search", get(search_partial))
+        .route("/divisions/resolve", post(resolve_form))
         .route("/divisions/{code}", get(browse))
         .route("/divisions/{code}/zones", post(mark))
         .route("/zones/{id}/lift", post(lift))
@@ -39,12 +41,86 @@ pub struct Current {
     pub counts: Vec<(&'static str, usize)>,
 }
 
+/// What an address was resolved to, for the page.
+pub struct Resolved {
+    /// (code, name) from the province down.
+    pub path: Vec<(String, String)>,
+    pub code: String,
+    pub level_key: String,
+    pub confidence: String,
+    /// The level the text was ambiguous at ("" when it was not).
+    pub ambiguous_key: String,
+    /// (level key, text) of the pieces that named the divisions.
+    pub spans: Vec<(String, String)>,
+}
+
+impl Resolved {
+    fn of(r: &AddressResolution) -> Resolved {
+        Resolved {
+            path: r
+                .path
+                .iter()
+                .map(|d| (d.code.clone(), d.name.clone()))
+                .collect(),
+            code: r
+                .division
+                .as_ref()
+                .map(|d| d.code.clone())
+                .unwrap_or_default(),
+            level_key: r
+                .division
+                .as_ref()
+                .map(|d| format!("level-{}", d.level))
+                .unwrap_or_default(),
+            confidence: format!("{:.1}", r.confidence),
+            ambiguous_key: r
+                .ambiguous_at
+                .as_ref()
+                .map(|l| format!("level-{l}"))
+                .unwrap_or_default(),
+            spans: r
+                .spans
+                .iter()
+                .map(|s| (format!("level-{}", s.level), s.text.clone()))
+                .collect(),
+        }
+    }
+}
+
+/// The address box's state: what was asked, the answer, or the key of
+/// what was wrong with it.
+#[derive(Default)]
+pub struct AddressBox {
+    pub address: String,
+    pub resolved: Option<Resolved>,
+    pub error: &'static str,
+}
+
+impl AddressBox {
+    async fn of(address: String) -> Result<AddressBox, AppError> {
+        let mut b = AddressBox {
+            address,
+            ..AddressBox::default()
+        };
+        if b.address.trim().is_empty() {
+            return Ok(b);
+        }
+        if b.address.trim().chars().count() > ADDRESS_MAX_CHARS {
+            b.error = "err-too-long";
+            return Ok(b);
+        }
+        b.resolved = Some(Resolved::of(&resolve_address(&b.address).await?));
+        Ok(b)
+    }
+}
+
 #[derive(Template)]
 #[template(path = "divisions.html")]
 struct DivisionsPage {
     c: Chrome,
     q: String,
     hits: Vec<Hit>,
+    found: AddressBox,
     crumbs: Vec<(String, String)>,
     current: Option<Current>,
     children: Vec<(String, String)>,
@@ -67,12 +143,26 @@ struct HitsPartial {
     hits: Vec<Hit>,
 }
 
+#[derive(Template)]
+#[template(path = "division_resolved.html")]
+struct ResolvedPartial {
+    c: Chrome,
+    found: AddressBox,
+}
+
 #[derive(Deserialize, Default)]
 struct SearchQuery {
     #[serde(default)]
     q: String,
     #[serde(default)]
     notice: String,
+}
+
+/// The address box, posted (addresses stay out of URLs).
+#[derive(Deserialize)]
+struct AddressForm {
+    #[serde(default)]
+    address: String,
 }
 
 fn level_count_key(l: DivisionLevel) -> &'static str {
@@ -109,16 +199,21 @@ async fn browse_root(
     if sq.q.trim().is_empty() && !scope.jurisdiction().is_empty() {
         return Ok(Redirect::to(&format!("/divisions/{}", scope.jurisdiction())).into_response());
     }
-    let children = Tree::china()
-        .roots()
-        .map(|d| (d.code(), d.name().to_owned()))
-        .collect();
-    let page = DivisionsPage {
-        hits: hits(&sq.q),
-        q: sq.q,
+    Ok(render(&root_page(c, sq.q))?.into_response())
+}
+
+/// The whole country's page, with the search hits for `q`.
+fn root_page(c: Chrome, q: String) -> DivisionsPage {
+    DivisionsPage {
+        hits: hits(&q),
+        found: AddressBox::default(),
+        q,
         crumbs: Vec::new(),
         current: None,
-        children,
+        children: Tree::china()
+            .roots()
+            .map(|d| (d.code(), d.name().to_owned()))
+            .collect(),
         zones: Vec::new(),
         can_mark: false,
         levels: Vec::new(),
@@ -129,8 +224,7 @@ async fn browse_root(
         errors: Invalid::default(),
         notice: String::new(),
         c,
-    };
-    Ok(render(&page)?.into_response())
+    }
 }
 
 async fn search_partial(
@@ -144,6 +238,25 @@ async fn search_partial(
         c,
     })?
     .into_response())
+}
+
+/// The address box: its answer alone for htmx, else the divisions page
+/// around it (a browser without JavaScript).
+async fn resolve_form(
+    _scope: Scope,
+    c: Chrome,
+    headers: HeaderMap,
+    Form(form): Form<AddressForm>,
+) -> Result<Response, AppError> {
+    let found = AddressBox::of(form.address).await?;
+    if headers.contains_key("hx-request") {
+        return Ok(render(&ResolvedPartial { found, c })?.into_response());
+    }
+    let page = DivisionsPage {
+        found,
+        ..root_page(c, String::new())
+    };
+    Ok(render(&page)?.into_response())
 }
 
 struct ZoneForm {
@@ -175,6 +288,7 @@ async fn page_for(
     Ok(DivisionsPage {
         q: String::new(),
         hits: Vec::new(),
+        found: AddressBox::default(),
         crumbs,
         current: Some(Current {
             code: d.code(),

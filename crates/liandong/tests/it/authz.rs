@@ -201,6 +201,15 @@ fn cases() -> Vec<Case> {
             list: true,
         },
         Case {
+            name: "resolve address",
+            method: Method::POST,
+            path: |_| "/api/divisions/resolve".into(),
+            body: |_| Some(json!({"address": "西安市鄠邑区涝店镇龙窝村委会"})),
+            allowed: ALL,
+            ok: 200,
+            list: true,
+        },
+        Case {
             name: "coalitions",
             method: Method::GET,
             path: |_| "/api/coalitions".into(),

@@ -140,3 +140,95 @@ both!(bad_zone_input_names_every_field_and_writes_nothing, |app| {
     .1;
     assert_eq!(before, after);
 });
+
+both!(addresses_resolve_to_their_street_and_community, |app| {
+    let c = app.signed_in("operator").await;
+    let resolve = |address: &str| {
+        let body = serde_json::json!({ "address": address });
+        let (app, c) = (&app, &c);
+        async move { app.post(c, "/api/divisions/resolve", &body).await }
+    };
+    // The field report's village, written as a hotline operator would get it.
+    let (status, r) = resolve("住址：西安市鄠邑区涝店镇龙窝村委会（近公交站）").await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["division"]["code"], "610118011226");
+    assert_eq!(r["division"]["level"], "community");
+    let path: Vec<&str> = r["path"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(path, ["61", "6101", "610118", "610118011", "610118011226"]);
+    assert_eq!(r["path"][2]["name"], "鄠邑区");
+    let spans: Vec<(&str, &str)> = r["spans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["level"].as_str().unwrap(), s["text"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        spans,
+        [
+            ("city", "西安市"),
+            ("district", "鄠邑区"),
+            ("street", "涝店镇"),
+            // The last piece runs to the end: the note the resolver read
+            // past goes with it.
+            ("community", "龙窝村委会（近公交站）")
+        ]
+    );
+    assert_eq!(r["confidence"], 1.0);
+    assert!(r["ambiguous_at"].is_null());
+    // A former name still finds today's village.
+    let (_, r) = resolve("户县龙窝村").await;
+    assert_eq!(r["division"]["code"], "610118011226");
+    // 新城区 is in several provinces: no guess, and it says so.
+    let (status, r) = resolve("新城区").await;
+    assert_eq!(status, 200);
+    assert!(r["division"].is_null(), "{r}");
+    assert_eq!(r["ambiguous_at"], "province", "{r}");
+    // Nothing to read: an answer without a division.
+    let (status, r) = resolve("！！！").await;
+    assert_eq!((status, r["division"].is_null()), (200, true), "{r}");
+    // Nothing at all, or too much: a clear message naming the field.
+    for (bad, message) in [
+        (" ".to_owned(), "此项为必填项"),
+        ("龙".repeat(501), "内容过长"),
+    ] {
+        let (status, body) = resolve(&bad).await;
+        assert_eq!(
+            (status, body["fields"][0]["field"].as_str()),
+            (422, Some("address")),
+            "{body}"
+        );
+        assert_eq!(body["fields"][0]["message"], message);
+    }
+
+    // The page's address box: its answer alone for htmx, the whole page
+    // for a browser without JavaScript; the address never in a URL.
+    let post = |htmx: bool| {
+        let mut req = c
+            .post(app.at("/divisions/resolve"))
+            .form(&[("address", "长安区西韦村")]);
+        if htmx {
+            req = req.header("hx-request", "true");
+        }
+        async move { req.send().await.unwrap().text().await.unwrap() }
+    };
+    let partial = post(true).await;
+    assert!(
+        partial.contains(r#"href="/divisions/610116001201""#),
+        "{partial}"
+    );
+    assert!(partial.contains("西韦村"), "{partial}");
+    assert!(!partial.contains("<html"), "{partial}");
+    let page = post(false).await;
+    assert!(page.contains("<html"));
+    assert!(page.contains(r#"id="resolved-answer""#), "{page}");
+    assert!(page.contains(r#"href="/divisions/610116001201""#));
+    assert!(
+        page.contains(r#"value="长安区西韦村""#),
+        "the box keeps the address"
+    );
+});
