@@ -248,7 +248,7 @@ struct KeyIndex<E> {
     /// Entries of bucket `b` are from its start to the next bucket's,
     /// sorted by key.
     entries: Vec<(u64, E)>,
-    /// Two bits per key in one word of 64 (`BLOOM_WORDS` words, 512 KiB):
+    /// Two bits per key in one word of 64 (2^`BLOOM_BITS` words, 512 KiB):
     /// small enough to stay near the core, it answers most lookups that
     /// find nothing before the slots (2 MiB, further away) are read.
     bloom: Vec<u64>,
@@ -1464,7 +1464,7 @@ struct Choice {
 }
 
 /// What a group of addresses is resolved in: a scratch per address, and
-/// the group's district lookups.
+/// the group's district and national lookups.
 #[derive(Default)]
 struct GroupScratch {
     slots: Vec<Scratch>,
@@ -1774,7 +1774,8 @@ impl Resolver {
     }
 
     /// Lookups of the cores of `s`'s districts at every char from `from`
-    /// into `probes`, tagged with `slot` and the char's offset.
+    /// into `probes` (those the Bloom filter lets through), tagged with
+    /// `slot` and the char's offset.
     fn district_probes(&self, s: &Scratch, from: usize, slot: usize, probes: &mut Vec<(u64, u64)>) {
         let chars = &s.normal.chars;
         let chars = &chars[chars.partition_point(|t| t.at < from)..];
