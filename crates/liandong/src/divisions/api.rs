@@ -12,7 +12,7 @@ use super::model::{LiftZone, NewZone, Zone};
 use super::store;
 use crate::access::model::Scope;
 use crate::web::AppState;
-use crate::web::error::{AppError, ErrorBody};
+use crate::web::error::{AppError, ErrorBody, Invalid};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -135,19 +135,15 @@ pub struct AddressResolution {
 }
 
 /// The longest an address to resolve may be, in chars.
-pub const ADDRESS_MAX_CHARS: usize = 500;
+const ADDRESS_MAX_CHARS: usize = 500;
 
 /// Resolve `address` (checked: not empty, not too long), off the async
 /// threads: the first call in a process builds the matcher (~150 ms).
 pub async fn resolve_address(address: &str) -> Result<AddressResolution, AppError> {
-    let address = address.trim();
-    if address.is_empty() {
-        return Err(AppError::invalid("address", "err-required"));
-    }
-    if address.chars().count() > ADDRESS_MAX_CHARS {
-        return Err(AppError::invalid("address", "err-too-long"));
-    }
-    let address = address.to_owned();
+    let mut invalid = Invalid::default();
+    invalid.text("address", address, ADDRESS_MAX_CHARS);
+    invalid.into_result()?;
+    let address = address.trim().to_owned();
     let resolved = tokio::task::spawn_blocking(move || {
         let tree = Tree::china();
         let r = Resolver::china().resolve(&address);

@@ -9,7 +9,7 @@ use axum::{Form, Router};
 use divisions::{DivisionLevel, Tree};
 use serde::Deserialize;
 
-use super::api::{ADDRESS_MAX_CHARS, AddressResolution, counts_below, resolve_address};
+use super::api::{AddressResolution, counts_below, resolve_address};
 use super::model::{NewZone, Zone, ZoneLevel};
 use super::store;
 use crate::access::model::Scope;
@@ -87,13 +87,13 @@ impl Resolved {
     }
 }
 
-/// The address box's state: what was asked, the answer, or the key of
-/// what was wrong with it.
+/// The address box's state: what was asked, and the answer or what was
+/// wrong with it.
 #[derive(Default)]
 pub struct AddressBox {
     pub address: String,
     pub resolved: Option<Resolved>,
-    pub error: &'static str,
+    pub errors: Invalid,
 }
 
 impl AddressBox {
@@ -102,14 +102,15 @@ impl AddressBox {
             address,
             ..AddressBox::default()
         };
+        // A box emptied while typing is no mistake: it just shows nothing.
         if b.address.trim().is_empty() {
             return Ok(b);
         }
-        if b.address.trim().chars().count() > ADDRESS_MAX_CHARS {
-            b.error = "err-too-long";
-            return Ok(b);
+        match resolve_address(&b.address).await {
+            Ok(r) => b.resolved = Some(Resolved::of(&r)),
+            Err(AppError::Invalid(errors)) => b.errors = errors,
+            Err(e) => return Err(e),
         }
-        b.resolved = Some(Resolved::of(&resolve_address(&b.address).await?));
         Ok(b)
     }
 }

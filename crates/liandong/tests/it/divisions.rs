@@ -231,4 +231,18 @@ both!(addresses_resolve_to_their_street_and_community, |app| {
         page.contains(r#"value="长安区西韦村""#),
         "the box keeps the address"
     );
+    // Too long: the message next to the box, no answer.
+    let too_long = c
+        .post(app.at("/divisions/resolve"))
+        .header("hx-request", "true")
+        .form(&[("address", "龙".repeat(501))])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(too_long.contains(r#"id="address-error""#), "{too_long}");
+    assert!(too_long.contains("内容过长"), "{too_long}");
+    assert!(!too_long.contains(r#"id="resolved-answer""#));
 });
