@@ -267,6 +267,11 @@ fn bloom_of(key: u64) -> (usize, u64) {
 
 const BUCKET_BITS: u32 = 18;
 
+/// The bucket of a key in a `KeyIndex`.
+fn bucket(key: u64) -> usize {
+    (key >> (64 - BUCKET_BITS)) as usize
+}
+
 /// A bijection on u64 that spreads every input bit over the output:
 /// equal keys stay equal, and the top and low bits are good indexes.
 fn mix(x: u64) -> u64 {
@@ -279,12 +284,16 @@ impl<E: Copy> KeyIndex<E> {
     /// Index `items` (keys already mixed); entries of one key keep the
     /// order they came in.
     fn build(items: &[(u64, E)]) -> KeyIndex<E> {
-        let bucket = |k: u64| (k >> (64 - BUCKET_BITS)) as usize;
+        let (starts, entries) = Self::sorted(items);
+        KeyIndex::assemble(starts, entries)
+    }
+
+    /// `items` by bucket, each bucket's sorted by key (stably), and where
+    /// each bucket starts (one more: the end).
+    fn sorted(items: &[(u64, E)]) -> (Vec<u32>, Vec<(u64, E)>) {
         let mut starts = vec![0u32; (1 << BUCKET_BITS) + 1];
-        let mut filters = vec![0u32; 1 << BUCKET_BITS];
         for (k, _) in items {
             starts[bucket(*k) + 1] += 1;
-            filters[bucket(*k)] |= 1 << (k & 31);
         }
         for i in 1..starts.len() {
             starts[i] += starts[i - 1];
@@ -301,16 +310,24 @@ impl<E: Copy> KeyIndex<E> {
             // Buckets hold a few entries: a stable insertion sort by key.
             entries[b[0] as usize..b[1] as usize].sort_by_key(|e| e.0);
         }
+        (starts, entries)
+    }
+
+    /// The index of `entries` sorted by `sorted`, with their buckets'
+    /// `starts`.
+    fn assemble(starts: Vec<u32>, entries: Vec<(u64, E)>) -> KeyIndex<E> {
+        let mut filters = vec![0u32; 1 << BUCKET_BITS];
+        let mut bloom = vec![0u64; 1 << BLOOM_BITS];
+        for (k, _) in &entries {
+            filters[bucket(*k)] |= 1 << (k & 31);
+            let (w, bits) = bloom_of(*k);
+            bloom[w] |= bits;
+        }
         let slots = starts
             .iter()
             .zip(filters.iter().chain([&0]))
             .map(|(&start, &filter)| (u64::from(start) << 32) | u64::from(filter))
             .collect();
-        let mut bloom = vec![0u64; 1 << BLOOM_BITS];
-        for (k, _) in items {
-            let (w, bits) = bloom_of(*k);
-            bloom[w] |= bits;
-        }
         KeyIndex {
             slots,
             entries,
@@ -342,7 +359,7 @@ impl<E: Copy> KeyIndex<E> {
         // loop of loads and nothing else, so that they all go out at once.
         ranges.clear();
         ranges.extend(probes.iter().map(|(key, _)| {
-            let b = (key >> (64 - BUCKET_BITS)) as usize;
+            let b = bucket(*key);
             let (slot, next) = (self.slots[b], self.slots[b + 1]);
             // The filter's verdict rides in the low bit of the end.
             let pass = ((slot >> (key & 31)) & 1) as u32;
@@ -371,14 +388,68 @@ impl<E: Copy> KeyIndex<E> {
         });
         std::hint::black_box(touched);
         for (&(key, tag), &(a, b)) in probes.iter().zip(ranges.iter()) {
-            let bucket = &self.entries[a as usize..b as usize];
-            let first = bucket.partition_point(|e| e.0 < key);
-            let n = bucket[first..].iter().take_while(|e| e.0 == key).count();
-            if n > 0 {
-                let start = a + first as u32;
-                found.push((tag, start, start + n as u32));
+            let entries = &self.entries[a as usize..b as usize];
+            let first = entries.partition_point(|e| e.0 < key);
+            let end = first + entries[first..].partition_point(|e| e.0 == key);
+            if end > first {
+                found.push((tag, a + first as u32, a + end as u32));
             }
         }
+    }
+}
+
+/// The cores of the national index: a key finds its run of terms, which
+/// share one core text and are in tree order. (A key with its run, not an
+/// entry per term: a common core such as 新村 has hundreds, and finding
+/// both ends of them among entries was a binary search of cache misses.)
+struct NationalIndex {
+    runs: KeyIndex<Run>,
+    terms: Vec<Term>,
+}
+
+/// The terms of one core in `NationalIndex::terms`, and the core's text
+/// in the pool (as `LocalCore::at`).
+#[derive(Clone, Copy, Debug)]
+struct Run {
+    start: u32,
+    end: u32,
+    at: u32,
+}
+
+impl NationalIndex {
+    fn build(items: &[(u64, LocalCore)]) -> NationalIndex {
+        let (starts, entries) = KeyIndex::sorted(items);
+        let mut terms = Vec::with_capacity(entries.len());
+        let mut runs = Vec::with_capacity(entries.len());
+        let mut run_starts = Vec::with_capacity(starts.len());
+        run_starts.push(0);
+        for b in starts.windows(2) {
+            // A bucket's entries are sorted by key: a key's are together.
+            for group in entries[b[0] as usize..b[1] as usize].chunk_by(|x, y| x.0 == y.0) {
+                let start = terms.len() as u32;
+                terms.extend(group.iter().map(|e| e.1.term));
+                let end = terms.len() as u32;
+                runs.push((
+                    group[0].0,
+                    Run {
+                        start,
+                        end,
+                        at: group[0].1.at,
+                    },
+                ));
+            }
+            run_starts.push(runs.len() as u32);
+        }
+        NationalIndex {
+            runs: KeyIndex::assemble(run_starts, runs),
+            terms,
+        }
+    }
+
+    /// The core text of `run` in `pool`.
+    fn core<'a>(&self, pool: &'a str, run: Run) -> &'a [u8] {
+        let start = (run.at >> 8) as usize;
+        &pool.as_bytes()[start..start + (run.at & 0xFF) as usize]
     }
 }
 
@@ -750,7 +821,7 @@ pub struct Resolver {
     short_cores: FxHashSet<DivisionId>,
     /// Every street and community under the hash of its core: the
     /// national lookup for texts with no district.
-    national: KeyIndex<LocalCore>,
+    national: NationalIndex,
     /// Chars in the longest core: how far back from a suffix word the
     /// national lookup reaches (a shorter reach finds 新城 inside
     /// 鸿基花苑金世纪新城 and claims the wrong place).
@@ -1194,18 +1265,19 @@ struct Normal {
     input_len: usize,
 }
 
-/// The code point of the CJK ideograph (U+4E00–U+9FFF: three bytes led by
-/// E4–E9) that `bytes` start with, if they start with one.
+/// Whether three UTF-8 bytes are a CJK ideograph (U+4E00–U+9FFF: led by
+/// E4 B8–E9 BF). Valid UTF-8 is given: a lead byte E4–E9 has its two
+/// continuation bytes.
 #[inline]
-fn cjk_at(bytes: &[u8]) -> Option<char> {
-    match *bytes {
-        [b @ 0xE4..=0xE9, b1, b2, ..] => {
-            let c =
-                (u32::from(b & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F);
-            char::from_u32(c).filter(|c| is_cjk(*c))
-        }
-        _ => None,
-    }
+fn is_cjk3(b: &[u8; 3]) -> bool {
+    matches!(b[0], 0xE5..=0xE9) || (b[0] == 0xE4 && b[1] >= 0xB8)
+}
+
+/// The char of three UTF-8 bytes (a CJK ideograph, by `is_cjk3`).
+#[inline]
+fn decode3(b: &[u8; 3]) -> char {
+    let c = (u32::from(b[0] & 0x0F) << 12) | (u32::from(b[1] & 0x3F) << 6) | u32::from(b[2] & 0x3F);
+    char::from_u32(c).unwrap_or(char::REPLACEMENT_CHARACTER)
 }
 
 impl Normal {
@@ -1251,20 +1323,23 @@ fn read_into(input: &str, text: &mut String, chars: &mut Vec<TextChar>) {
     let mut depth = 0u32;
     while i < bytes.len() {
         // Fast path for the common case, a run of CJK ideographs outside
-        // brackets: kept as they are, the run's text copied at once.
-        let (run, out) = (i, text.len());
-        if depth == 0 {
-            while let Some(c) = cjk_at(&bytes[i..]) {
-                chars.push(TextChar {
-                    at: out + (i - run),
-                    input_at: i as u32,
-                    c,
-                });
-                i += 3;
-            }
-        }
-        if i > run {
-            text.push_str(&input[run..i]);
+        // brackets: kept as they are, the run's chars and text added at
+        // once (an extend of known length: no capacity check a char).
+        let (triples, _) = bytes[i..].as_chunks::<3>();
+        let run = if depth == 0 {
+            &triples[..triples.iter().take_while(|b| is_cjk3(b)).count()]
+        } else {
+            &[]
+        };
+        if !run.is_empty() {
+            let (out, n) = (text.len(), 3 * run.len());
+            chars.extend(run.iter().enumerate().map(|(k, b)| TextChar {
+                at: out + 3 * k,
+                input_at: (i + 3 * k) as u32,
+                c: decode3(b),
+            }));
+            text.push_str(&input[i..i + n]);
+            i += n;
             continue;
         }
         let c = input[i..].chars().next().unwrap_or_default();
@@ -1571,7 +1646,7 @@ impl Resolver {
         }
         let (local, national) = both(
             || KeyIndex::build(&cores.local),
-            || KeyIndex::build(&cores.national),
+            || NationalIndex::build(&cores.national),
         );
         Resolver {
             tree,
@@ -1892,10 +1967,6 @@ impl Resolver {
         res
     }
 
-    fn core_text(&self, core: &LocalCore) -> &[u8] {
-        &self.pool.as_bytes()[core.start()..core.start() + core.len()]
-    }
-
     /// A hit for `core` if the text at `start` writes it.
     fn local_hit(&self, text: &str, start: usize, core: &LocalCore, hits: &mut Vec<Hit>) {
         // The key matched the first two chars, `next` holds three bytes
@@ -1969,7 +2040,7 @@ impl Resolver {
             let mut h = 0;
             for (len, t) in chars[..k].iter().rev().take(self.longest_core).enumerate() {
                 h = core_hash_step(h, t.c);
-                if len >= 1 && self.national.may_hold(mix(h)) {
+                if len >= 1 && self.national.runs.may_hold(mix(h)) {
                     l.probes.push((mix(h), l.spots.len() as u64));
                     l.spots.push((slot, t.at, at));
                 }
@@ -1977,14 +2048,18 @@ impl Resolver {
         }
     }
 
-    /// Look up `l`'s probes; the pool text that guards each run found is
+    /// Look up `l`'s probes; the pool text that guards each run found,
+    /// and the middle of its terms (where a search of them starts), are
     /// touched at once, so that those cache misses overlap too.
     fn national_get(&self, l: &mut NationalLookups) {
-        self.national
+        let national = &self.national;
+        national
+            .runs
             .get_many(&mut l.probes, &mut l.ranges, &mut l.found);
-        let touched = l.found.iter().fold(0u8, |acc, &(_, a, _)| {
-            let core = &self.national.entries[a as usize].1;
-            acc ^ self.pool.as_bytes()[core.start()]
+        let touched = l.found.iter().fold(0u32, |acc, &(_, a, _)| {
+            let run = national.runs.entries[a as usize].1;
+            let middle = national.terms[(run.start + (run.end - run.start) / 2) as usize];
+            acc ^ u32::from(national.core(&self.pool, run)[0]) ^ middle.id.0
         });
         std::hint::black_box(touched);
     }
@@ -2001,13 +2076,13 @@ impl Resolver {
     ) {
         hits.clear();
         // Guards against a 64-bit hash collision: the core's text must be
-        // the one written (entries of one hash share their core, so the
-        // first stands for all). The suffixes after a lookup's core are
-        // read once for all its entries too.
-        for &(spot, a, b) in found {
-            let entries = &self.national.entries[a as usize..b as usize];
+        // the one written. The suffixes after a lookup's core are read
+        // once for all its terms too.
+        for &(spot, a, _) in found {
+            let run = self.national.runs.entries[a as usize].1;
+            let terms = &self.national.terms[run.start as usize..run.end as usize];
             let (_, start, at) = spots[spot as usize];
-            if *self.core_text(&entries[0].1) != text.as_bytes()[start..at] {
+            if *self.national.core(&self.pool, run) != text.as_bytes()[start..at] {
                 continue;
             }
             let street = street_suffix_at(&text[at..]);
@@ -2036,18 +2111,18 @@ impl Resolver {
                 }
             };
             if hyp.is_empty() {
-                entries.iter().for_each(|e| hit(e.1.term));
+                terms.iter().for_each(|&t| hit(t));
                 continue;
             }
-            // Entries of a key are in tree order, and the places known
-            // are apart from each other: only their own stretches are read
-            // (a common core such as 新村 has hundreds across the country).
+            // Terms of a core are in tree order, and the places known are
+            // apart from each other: only their own stretches are read (a
+            // common core such as 新村 has hundreds across the country).
             for h in hyp {
-                let inside = &entries[entries.partition_point(|e| e.1.term.id < h.id)..];
+                let inside = &terms[terms.partition_point(|t| t.id < h.id)..];
                 inside
                     .iter()
-                    .take_while(|e| h.holds(e.1.term.id))
-                    .for_each(|e| hit(e.1.term));
+                    .take_while(|t| h.holds(t.id))
+                    .for_each(|&t| hit(t));
             }
         }
     }
