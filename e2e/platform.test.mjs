@@ -173,7 +173,7 @@ describe('platform', { timeout: 180_000 }, () => {
     }
   });
 
-  test('address box: an address as written finds its village, an ambiguous one says so', { skip: skip ?? false }, async () => {
+  test('address box: an address as written finds its village, an ambiguous one says so, the jurisdiction chooses among places far apart', { skip: skip ?? false }, async () => {
     const { ctx, page } = await newPage(browser, { viewport: { width: 360, height: 780 } });
     const url = server.url;
     try {
@@ -191,16 +191,25 @@ describe('platform', { timeout: 180_000 }, () => {
       await village.click();
       await page.waitForURL(`${url}/divisions/610118011226`);
       assert.match(await page.locator('#division-name').innerText(), /龙窝/);
-      // Submitted as a form, an ambiguous district name gives no answer
-      // and says where it became ambiguous; the address stays out of the URL.
-      await page.fill('#address', '新城区');
+      // Submitted as a form, a district name found far apart (朝阳区: Beijing
+      // and Changchun, neither near Xi'an) gives no answer and says where it
+      // became ambiguous; the address stays out of the URL.
+      await page.fill('#address', '朝阳区');
       await page.press('#address', 'Enter');
       await page.waitForURL(`${url}/divisions/resolve`);
       const notice = page.locator('#resolved-answer p.notice');
       await notice.waitFor();
       assert.match(await notice.innerText(), /省级/);
       assert.equal(await page.locator('#resolved-answer ol.crumbs').count(), 0, 'no division claimed');
-      assert.equal(await page.inputValue('#address'), '新城区');
+      assert.equal(await page.inputValue('#address'), '朝阳区');
+      // 新城区 is in Xi'an and in Hohhot: for a Xi'an operator it is Xi'an's,
+      // and the box says her jurisdiction chose it.
+      await page.fill('#address', '新城区');
+      const chosen = page.locator('#address-by-jurisdiction');
+      await chosen.waitFor();
+      assert.match(await chosen.innerText(), /辖区/);
+      await page.locator('#resolved ol.crumbs a[href="/divisions/610102"]').waitFor();
+      assert.match(await page.locator('#resolved-answer').innerText(), /可信度 0\.7/);
       const width = await page.evaluate(() => document.documentElement.scrollWidth);
       assert.ok(width <= 360, `the address box fits 360 px (scrollWidth ${width})`);
     } finally {

@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 
 mod resolve;
 mod search;
-pub use resolve::{Resolution, Resolver, Span, community_core, street_core};
+pub use resolve::{NEAR_CONFIDENCE, Near, Resolution, Resolver, Span, community_core, street_core};
 pub use search::SearchHit;
 
 /// The embedded national tree, one line per division (format in data/build.py).

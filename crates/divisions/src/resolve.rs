@@ -17,6 +17,8 @@
 //!    is consulted before suffix words.
 //! 4. Where several divisions remain (two 新村 in one district, a 新城区 with
 //!    no city), the answer is their deepest common ancestor: never a guess.
+//!    Read near a jurisdiction (`Resolver::near`), those nearest it are
+//!    kept if they are fewer, and the resolution says so.
 //!
 //! Speed: one address touches a few cache lines of each index and allocates
 //! nothing (buffers are per thread, spans inline); lookups go in passes so
@@ -139,7 +141,15 @@ pub struct Resolution {
     /// Set when the text goes deeper but is ambiguous at this level (e.g. a
     /// community name found in two streets): the answer stops above it.
     pub ambiguous_at: Option<DivisionLevel>,
+    /// The text fits divisions far apart (新城区 is in Xi'an and in
+    /// Hohhot) and the reader's jurisdiction chose among them: the ones
+    /// nearest it were taken (see `Resolver::near`). Confidence is then at
+    /// most `NEAR_CONFIDENCE`.
+    pub by_jurisdiction: bool,
 }
+
+/// The confidence of an answer the reader's jurisdiction chose.
+pub const NEAR_CONFIDENCE: f32 = 0.7;
 
 impl Resolution {
     fn none() -> Resolution {
@@ -148,6 +158,7 @@ impl Resolution {
             spans: Spans::new(),
             confidence: 0.0,
             ambiguous_at: None,
+            by_jurisdiction: false,
         }
     }
 
@@ -1501,6 +1512,8 @@ struct Scratch {
     spans: Spans,
     hyp: Vec<Place>,
     candidates: Vec<DivisionId>,
+    /// The candidates nearest the reader's jurisdiction.
+    nearest: Vec<DivisionId>,
     /// What was known before the last short-form match.
     prev_hyp: Vec<Place>,
     fits: Vec<Alias>,
@@ -1677,8 +1690,25 @@ impl Resolver {
 
     /// Resolve one address.
     pub fn resolve(&self, input: &str) -> Resolution {
+        self.resolve_one(input, None)
+    }
+
+    /// Read addresses as someone working in `jurisdiction` would: where a
+    /// text fits several divisions far apart (新城区 in Xi'an and in
+    /// Hohhot) and some lie nearer the jurisdiction than others, the
+    /// nearest are taken and the resolution says so
+    /// (`Resolution::by_jurisdiction`). A text that fits one place is read
+    /// as without it: the jurisdiction never overrides what is written.
+    pub fn near(&self, jurisdiction: DivisionId) -> Near<'_> {
+        Near {
+            resolver: self,
+            place: Place::of(&self.div(jurisdiction)),
+        }
+    }
+
+    fn resolve_one(&self, input: &str, near: Option<Place>) -> Resolution {
         let mut one = None;
-        GROUP_SCRATCH.with_borrow_mut(|g| self.resolve_group(&[input], g, |r| one = Some(r)));
+        GROUP_SCRATCH.with_borrow_mut(|g| self.resolve_group(&[input], near, g, |r| one = Some(r)));
         one.unwrap_or_else(Resolution::none)
     }
 
@@ -1686,11 +1716,19 @@ impl Resolver {
     /// `resolve` each, but in groups whose district lookups go out
     /// together, so that their waits for memory overlap.
     pub fn resolve_many<S: AsRef<str>>(&self, inputs: &[S]) -> Vec<Resolution> {
+        self.resolve_many_near(inputs, None)
+    }
+
+    fn resolve_many_near<S: AsRef<str>>(
+        &self,
+        inputs: &[S],
+        near: Option<Place>,
+    ) -> Vec<Resolution> {
         const GROUP: usize = 16;
         let mut out = Vec::with_capacity(inputs.len());
         GROUP_SCRATCH.with_borrow_mut(|g| {
             for group in inputs.chunks(GROUP) {
-                self.resolve_group(group, g, |r| out.push(r));
+                self.resolve_group(group, near, g, |r| out.push(r));
             }
         });
         out
@@ -1702,6 +1740,7 @@ impl Resolver {
     fn resolve_group<S: AsRef<str>>(
         &self,
         group: &[S],
+        near: Option<Place>,
         g: &mut GroupScratch,
         mut emit: impl FnMut(Resolution),
     ) {
@@ -1743,7 +1782,7 @@ impl Resolver {
             let (mine_national, rest) = national.split_at(n);
             national = rest;
             emit(match head {
-                Some(head) => self.finish(s, head, mine, (mine_national, spots)),
+                Some(head) => self.finish(s, head, mine, (mine_national, spots), near),
                 None => Resolution::none(),
             });
         }
@@ -1881,6 +1920,7 @@ impl Resolver {
         head: Head,
         local: &[Found],
         national: (&[Found], &[Spot]),
+        near: Option<Place>,
     ) -> Resolution {
         let Head {
             hyp_level,
@@ -1926,13 +1966,20 @@ impl Resolver {
             }
         }
         let mut res = Resolution::none();
-        let (candidates, level): (&[DivisionId], _) = if below.ids.is_empty() {
+        let (mut candidates, level): (&[DivisionId], _) = if below.ids.is_empty() {
             s.candidates.clear();
             s.candidates.extend(hyp.iter().map(|p| p.id));
             (&s.candidates, hyp_level)
         } else {
             (&below.ids, below.level)
         };
+        if let Some(near) = near
+            && candidates.len() > 1
+            && self.nearest(candidates, near, &mut s.nearest)
+        {
+            candidates = &s.nearest;
+            res.by_jurisdiction = true;
+        }
         strong_all &= below.strong;
         for span in below.spans.iter().flatten() {
             spans.push(span.clone());
@@ -1958,6 +2005,8 @@ impl Resolver {
             res.spans = spans.clone();
             res.confidence = if res.ambiguous_at.is_some() {
                 0.5
+            } else if res.by_jurisdiction {
+                NEAR_CONFIDENCE
             } else if strong_all {
                 1.0
             } else {
@@ -2255,6 +2304,28 @@ impl Resolver {
         c.ids.dedup();
     }
 
+    /// The candidates nearest `near` into `out`, if that is fewer than all:
+    /// those that share `near`'s own division with it (one lies inside the
+    /// other), else its parent's, and so on up to its province. Candidates
+    /// are rarely several, so the tree is read here.
+    fn nearest(&self, candidates: &[DivisionId], near: Place, out: &mut Vec<DivisionId>) -> bool {
+        let overlap = |a: Place, b: Place| a.holds(b.id) || b.holds(a.id);
+        for around in self.div(near.id).path().iter().rev() {
+            let around = Place::of(around);
+            out.clear();
+            out.extend(
+                candidates
+                    .iter()
+                    .copied()
+                    .filter(|&c| overlap(around, Place::of(&self.div(c)))),
+            );
+            if !out.is_empty() {
+                return out.len() < candidates.len();
+            }
+        }
+        false
+    }
+
     fn common_ancestor(&self, ids: &[DivisionId]) -> Option<DivisionId> {
         if let [one] = ids {
             return Some(*one);
@@ -2269,6 +2340,14 @@ impl Resolver {
 
     /// Resolve many addresses on all cores, results in input order.
     pub fn resolve_batch<S: AsRef<str> + Sync>(&self, inputs: &[S]) -> Vec<Resolution> {
+        self.resolve_batch_near(inputs, None)
+    }
+
+    fn resolve_batch_near<S: AsRef<str> + Sync>(
+        &self,
+        inputs: &[S],
+        near: Option<Place>,
+    ) -> Vec<Resolution> {
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(inputs.len().max(1));
@@ -2276,13 +2355,35 @@ impl Resolver {
         std::thread::scope(|scope| {
             let handles: Vec<_> = inputs
                 .chunks(chunk)
-                .map(|part| scope.spawn(move || self.resolve_many(part)))
+                .map(|part| scope.spawn(move || self.resolve_many_near(part, near)))
                 .collect();
             handles
                 .into_iter()
                 .flat_map(|h| h.join().expect("resolver thread"))
                 .collect()
         })
+    }
+}
+
+/// A resolver reading as someone working in a jurisdiction does (see
+/// `Resolver::near`).
+#[derive(Clone, Copy)]
+pub struct Near<'a> {
+    resolver: &'a Resolver,
+    place: Place,
+}
+
+impl Near<'_> {
+    pub fn resolve(&self, input: &str) -> Resolution {
+        self.resolver.resolve_one(input, Some(self.place))
+    }
+
+    pub fn resolve_many<S: AsRef<str>>(&self, inputs: &[S]) -> Vec<Resolution> {
+        self.resolver.resolve_many_near(inputs, Some(self.place))
+    }
+
+    pub fn resolve_batch<S: AsRef<str> + Sync>(&self, inputs: &[S]) -> Vec<Resolution> {
+        self.resolver.resolve_batch_near(inputs, Some(self.place))
     }
 }
 
@@ -2333,6 +2434,40 @@ mod tests {
         assert_eq!(code("西安市鄠邑区【涝店街道龙窝村】"), "610118");
         assert_eq!(code(""), "");
         assert_eq!(code("！！！"), "");
+    }
+
+    #[test]
+    fn a_jurisdiction_chooses_only_among_places_the_text_fits() {
+        let tree = Tree::china();
+        let r = Resolver::china();
+        let id = |code: &str| tree.find(code).expect(code).id();
+        let code_of = |res: &Resolution| res.division.map(|d| tree.division(d).code());
+        // 新城区 is in Xi'an and in Hohhot: alone it is ambiguous.
+        let alone = r.resolve("新城区");
+        assert_eq!(alone.division, None);
+        assert_eq!(alone.ambiguous_at, Some(DivisionLevel::Province));
+        assert!(!alone.by_jurisdiction);
+        // Read in Xi'an, or in one of its districts or streets, it is
+        // Xi'an's, and says why.
+        for near in ["6101", "610113", "610113001", "61"] {
+            let res = r.near(id(near)).resolve("新城区");
+            assert_eq!(code_of(&res).as_deref(), Some("610102"), "near {near}");
+            assert!(res.by_jurisdiction && res.ambiguous_at.is_none());
+            assert_eq!(res.confidence, NEAR_CONFIDENCE);
+        }
+        // Read far from both, it stays ambiguous.
+        let beijing = r.near(id("11")).resolve("新城区");
+        assert_eq!(beijing, alone);
+        // A text that fits one place is read as written, wherever read.
+        for text in ["鄠邑区龙窝村", "呼和浩特市新城区", "西安市新城区未央路"]
+        {
+            assert_eq!(r.near(id("15")).resolve(text), r.resolve(text), "{text}");
+        }
+        // The batch calls read the same way.
+        let texts = ["新城区", "鄠邑区龙窝村"];
+        let near = r.near(id("6101"));
+        assert_eq!(near.resolve_many(&texts), near.resolve_batch(&texts));
+        assert_eq!(near.resolve_many(&texts)[0], near.resolve("新城区"));
     }
 
     #[test]

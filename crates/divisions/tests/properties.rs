@@ -75,6 +75,29 @@ proptest! {
         prop_assert_eq!(&r.resolve_batch(&addresses), &one);
     }
 
+    /// A jurisdiction only chooses among the places an ambiguous text fits:
+    /// an answer the text determines is never changed, and a chosen one
+    /// lies inside what the text alone determined.
+    #[test]
+    fn a_jurisdiction_only_narrows_an_ambiguous_answer(
+        s in "[省市区县街道镇乡村社区居委会路号0-9新城朝阳长安西安呼和浩特北京长春鼓楼和平城关东西南北中]{0,16}",
+        i in 0usize..665_276,
+    ) {
+        let (tree, r) = (Tree::china(), Resolver::china());
+        let jurisdiction = tree.by_index(i).unwrap();
+        let plain = r.resolve(&s);
+        let near = r.near(jurisdiction.id()).resolve(&s);
+        if !near.by_jurisdiction {
+            prop_assert_eq!(&near, &plain);
+        } else {
+            prop_assert!(plain.ambiguous_at.is_some(), "{} was not ambiguous", s);
+            let chosen = tree.division(near.division.unwrap());
+            if let Some(common) = plain.division {
+                prop_assert!(tree.division(common).contains(&chosen), "{}", s);
+            }
+        }
+    }
+
     #[test]
     fn official_full_name_resolves_to_its_division(i in 0usize..665_276) {
         let tree = Tree::china();

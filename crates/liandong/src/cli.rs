@@ -111,6 +111,11 @@ enum DivisionsCommand {
         /// Resolve this column of a CSV or xlsx FILE and append the results.
         #[arg(long)]
         column: Option<String>,
+        /// Read the addresses as an office of this division (a code, e.g.
+        /// 610113) would: a name that fits places far apart (新城区) is
+        /// taken as the one nearest it, and the row says so.
+        #[arg(long, value_name = "CODE")]
+        near: Option<String>,
     },
     /// Find divisions by name, former name or code prefix.
     Search {
@@ -226,8 +231,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Divisions {
-            command: DivisionsCommand::Resolve { file, column },
-        } => crate::divisions::resolve::run(file.as_deref(), column.as_deref()),
+            command: DivisionsCommand::Resolve { file, column, near },
+        } => crate::divisions::resolve::run(file.as_deref(), column.as_deref(), near.as_deref()),
         Command::Divisions {
             command: DivisionsCommand::Search { text, limit },
         } => {

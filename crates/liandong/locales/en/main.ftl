@@ -36,6 +36,7 @@ address-resolve = Find
 address-lies-in = This address lies in:
 address-none = No division could be read from this address
 address-ambiguous = This address fits several divisions, so the answer stops above where it became ambiguous. Ambiguous level:
+address-by-jurisdiction = This name exists in several places; the one nearest your jurisdiction was taken. Please check it.
 address-read-from = Read from:
 confidence = Confidence
 compound-hint = Leave empty for the whole division

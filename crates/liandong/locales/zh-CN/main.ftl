@@ -36,6 +36,7 @@ address-resolve = 查辖区
 address-lies-in = 这条地址属于：
 address-none = 这条地址里没有读出任何行政区划
 address-ambiguous = 这条地址对应多个区划，只能确定到有歧义之前的一级。有歧义的一级：
+address-by-jurisdiction = 这个名称在多地都有，已按您的辖区取最近的一处；请核对。
 address-read-from = 识别依据：
 confidence = 可信度
 compound-hint = 留空表示整个区划

@@ -132,21 +132,35 @@ pub struct AddressResolution {
     /// Set when the text goes deeper but fits several divisions at this
     /// level (two 新村 in one street): the answer stops above it.
     pub ambiguous_at: Option<String>,
+    /// The text fits divisions far apart (新城区 is in Xi'an and in
+    /// Hohhot) and the caller's jurisdiction chose the nearest: confidence
+    /// is then 0.7. A text that fits one place is read as written.
+    pub by_jurisdiction: bool,
 }
 
 /// The longest an address to resolve may be, in chars.
 const ADDRESS_MAX_CHARS: usize = 500;
 
-/// Resolve `address` (checked: not empty, not too long), off the async
-/// threads: the first call in a process builds the matcher (~150 ms).
-pub async fn resolve_address(address: &str) -> Result<AddressResolution, AppError> {
+/// Resolve `address` (checked: not empty, not too long) as read by
+/// someone working in `jurisdiction` (a division code; "" for the whole
+/// country), off the async threads: the first call in a process builds the
+/// matcher (~150 ms).
+pub async fn resolve_address(
+    address: &str,
+    jurisdiction: &str,
+) -> Result<AddressResolution, AppError> {
     let mut invalid = Invalid::default();
     invalid.text("address", address, ADDRESS_MAX_CHARS);
     invalid.into_result()?;
     let address = address.trim().to_owned();
+    let jurisdiction = jurisdiction.to_owned();
     let resolved = tokio::task::spawn_blocking(move || {
         let tree = Tree::china();
-        let r = Resolver::china().resolve(&address);
+        let resolver = Resolver::china();
+        let r = match tree.find(&jurisdiction) {
+            Some(j) if !jurisdiction.is_empty() => resolver.near(j.id()).resolve(&address),
+            _ => resolver.resolve(&address),
+        };
         let division = r.division.map(|id| tree.division(id));
         AddressResolution {
             division: division.as_ref().map(DivisionView::of),
@@ -163,6 +177,7 @@ pub async fn resolve_address(address: &str) -> Result<AddressResolution, AppErro
                 .collect(),
             confidence: r.confidence,
             ambiguous_at: r.ambiguous_at.map(|l| l.as_str().to_owned()),
+            by_jurisdiction: r.by_jurisdiction,
         }
     })
     .await
@@ -171,15 +186,19 @@ pub async fn resolve_address(address: &str) -> Result<AddressResolution, AppErro
 }
 
 /// Which street and community an address belongs to: the resolver's
-/// answer, never a guess (an ambiguous text stops at the level it is sure
-/// of and says where it became ambiguous).
+/// answer, never a blind guess (an ambiguous text stops at the level it is
+/// sure of and says where it became ambiguous, unless the caller's
+/// jurisdiction lies nearer some of the places it fits: then those, marked
+/// `by_jurisdiction`).
 #[utoipa::path(post, path = "/api/divisions/resolve", tag = "divisions", request_body = ResolveRequest,
     responses((status = 200, body = AddressResolution), (status = 422, body = ErrorBody)))]
 pub async fn resolve(
-    _scope: Scope,
+    scope: Scope,
     Json(r): Json<ResolveRequest>,
 ) -> Result<Json<AddressResolution>, AppError> {
-    Ok(Json(resolve_address(&r.address).await?))
+    Ok(Json(
+        resolve_address(&r.address, scope.jurisdiction()).await?,
+    ))
 }
 
 /// A division with its path, children, counts below it, and zones.

@@ -52,6 +52,8 @@ pub struct Resolved {
     pub ambiguous_key: String,
     /// (level key, text) of the pieces that named the divisions.
     pub spans: Vec<(String, String)>,
+    /// The reader's jurisdiction chose among places far apart.
+    pub by_jurisdiction: bool,
 }
 
 impl Resolved {
@@ -83,6 +85,7 @@ impl Resolved {
                 .iter()
                 .map(|s| (format!("level-{}", s.level), s.text.clone()))
                 .collect(),
+            by_jurisdiction: r.by_jurisdiction,
         }
     }
 }
@@ -97,7 +100,7 @@ pub struct AddressBox {
 }
 
 impl AddressBox {
-    async fn of(address: String) -> Result<AddressBox, AppError> {
+    async fn of(address: String, jurisdiction: &str) -> Result<AddressBox, AppError> {
         let mut b = AddressBox {
             address,
             ..AddressBox::default()
@@ -106,7 +109,7 @@ impl AddressBox {
         if b.address.trim().is_empty() {
             return Ok(b);
         }
-        match resolve_address(&b.address).await {
+        match resolve_address(&b.address, jurisdiction).await {
             Ok(r) => b.resolved = Some(Resolved::of(&r)),
             Err(AppError::Invalid(errors)) => b.errors = errors,
             Err(e) => return Err(e),
@@ -244,12 +247,12 @@ async fn search_partial(
 /// The address box: its answer alone for htmx, else the divisions page
 /// around it (a browser without JavaScript).
 async fn resolve_form(
-    _scope: Scope,
+    scope: Scope,
     c: Chrome,
     headers: HeaderMap,
     Form(form): Form<AddressForm>,
 ) -> Result<Response, AppError> {
-    let found = AddressBox::of(form.address).await?;
+    let found = AddressBox::of(form.address, scope.jurisdiction()).await?;
     if headers.contains_key("hx-request") {
         return Ok(render(&ResolvedPartial { found, c })?.into_response());
     }

@@ -6,10 +6,10 @@ use std::io::{BufWriter, IsTerminal, Read};
 use std::path::Path;
 
 use anyhow::{Context, bail};
-use divisions::{Resolution, Resolver, Tree};
+use divisions::{DivisionId, Resolution, Resolver, Tree};
 
 /// Result columns appended after the input.
-const RESULT_COLUMNS: [&str; 8] = [
+const RESULT_COLUMNS: [&str; 9] = [
     "code",
     "level",
     "province",
@@ -18,6 +18,7 @@ const RESULT_COLUMNS: [&str; 8] = [
     "street",
     "community",
     "confidence",
+    "by_jurisdiction",
 ];
 /// Addresses resolved per batch (each batch on all cores).
 const BATCH: usize = 65_536;
@@ -56,6 +57,7 @@ fn result_cells(tree: &Tree, r: &Resolution) -> Vec<String> {
     let mut out = vec![code, level.to_owned()];
     out.extend(names.iter().map(|n| n.to_string()));
     out.push(format!("{:.2}", r.confidence));
+    out.push(if r.by_jurisdiction { "yes" } else { "" }.to_owned());
     out
 }
 
@@ -72,15 +74,21 @@ fn progress(total: usize) -> indicatif::ProgressBar {
     bar
 }
 
-/// Resolve `values` in order, in batches, calling `emit` per result.
+/// Resolve `values` in order, in batches, as read near `near` if given,
+/// calling `emit` per result.
 fn resolve_all(
     values: &[String],
+    near: Option<DivisionId>,
     mut emit: impl FnMut(usize, &Resolution) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let resolver = Resolver::china();
     let bar = progress(values.len());
     for (n, chunk) in values.chunks(BATCH).enumerate() {
-        for (i, r) in resolver.resolve_batch(chunk).iter().enumerate() {
+        let resolved = match near {
+            Some(near) => resolver.near(near).resolve_batch(chunk),
+            None => resolver.resolve_batch(chunk),
+        };
+        for (i, r) in resolved.iter().enumerate() {
             emit(n * BATCH + i, r)?;
         }
         bar.inc(chunk.len() as u64);
@@ -90,8 +98,15 @@ fn resolve_all(
 }
 
 /// One address per line (stdin when no file); CSV to stdout.
-pub fn run(file: Option<&Path>, column: Option<&str>) -> anyhow::Result<()> {
+pub fn run(file: Option<&Path>, column: Option<&str>, near: Option<&str>) -> anyhow::Result<()> {
     let tree = Tree::china();
+    let near = match near {
+        Some(code) => match tree.find(code.trim()) {
+            Some(d) => Some(d.id()),
+            None => bail!("--near {code}: no division has this code"),
+        },
+        None => None,
+    };
     let stdout = std::io::stdout();
     let mut w = csv::Writer::from_writer(BufWriter::with_capacity(1 << 20, stdout.lock()));
     match column {
@@ -114,7 +129,7 @@ pub fn run(file: Option<&Path>, column: Option<&str>) -> anyhow::Result<()> {
                 .map(|l| l.trim_end_matches('\r').to_owned())
                 .collect();
             w.write_record(std::iter::once("address").chain(RESULT_COLUMNS))?;
-            resolve_all(&lines, |i, r| {
+            resolve_all(&lines, near, |i, r| {
                 w.write_record(std::iter::once(cell(&lines[i])).chain(result_cells(tree, r)))?;
                 Ok(())
             })?;
@@ -136,7 +151,7 @@ pub fn run(file: Option<&Path>, column: Option<&str>) -> anyhow::Result<()> {
                 .map(|r| r.get(col).cloned().unwrap_or_default())
                 .collect();
             w.write_record(headers.iter().map(String::as_str).chain(RESULT_COLUMNS))?;
-            resolve_all(&values, |i, r| {
+            resolve_all(&values, near, |i, r| {
                 w.write_record(rows[i].iter().map(|c| cell(c)).chain(result_cells(tree, r)))?;
                 Ok(())
             })?;

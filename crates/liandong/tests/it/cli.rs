@@ -42,6 +42,38 @@ fn lines_from_stdin_keep_their_order() {
 }
 
 #[test]
+fn near_reads_a_name_found_far_apart_as_the_nearest() {
+    let input = "新城区\n呼和浩特市新城区\n鄠邑区龙窝村\n";
+    let rows = |args: &[&str]| {
+        let (ok, out, err) = liandong(args, input.as_bytes());
+        assert!(ok, "{err}");
+        out.lines()
+            .skip(1)
+            .map(|l| {
+                let r: Vec<&str> = l.split(',').collect();
+                (r[1].to_owned(), r[r.len() - 1].to_owned())
+            })
+            .collect::<Vec<_>>()
+    };
+    let own = |v: &[(&str, &str)]| {
+        v.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        rows(&["divisions", "resolve"]),
+        own(&[("", ""), ("150102", ""), ("610118011226", "")])
+    );
+    // An office in 雁塔区 means Xi'an's 新城区; what is written stands.
+    assert_eq!(
+        rows(&["divisions", "resolve", "--near", "610113"]),
+        own(&[("610102", "yes"), ("150102", ""), ("610118011226", "")])
+    );
+    let (ok, _, err) = liandong(&["divisions", "resolve", "--near", "999999"], b"x\n");
+    assert!(!ok && err.contains("--near 999999"), "{err}");
+}
+
+#[test]
 fn a_column_of_a_gb18030_csv_gets_result_columns() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("list.csv");

@@ -183,11 +183,42 @@ both!(addresses_resolve_to_their_street_and_community, |app| {
     // A former name still finds today's village.
     let (_, r) = resolve("户县龙窝村").await;
     assert_eq!(r["division"]["code"], "610118011226");
-    // 新城区 is in several provinces: no guess, and it says so.
+    assert_eq!(r["by_jurisdiction"], false);
+    // 新城区 is in Xi'an and in Hohhot. The operator works in Xi'an: hers,
+    // and the answer says her jurisdiction chose it.
     let (status, r) = resolve("新城区").await;
+    assert_eq!(status, 200);
+    assert_eq!(r["division"]["code"], "610102", "{r}");
+    assert_eq!(
+        (r["by_jurisdiction"].as_bool(), r["confidence"].as_f64()),
+        (Some(true), Some(0.7)),
+        "{r}"
+    );
+    assert!(r["ambiguous_at"].is_null(), "{r}");
+    // What is written stands: Hohhot's is Hohhot's, for her too.
+    let (_, r) = resolve("呼和浩特市新城区").await;
+    assert_eq!(
+        (
+            r["division"]["code"].as_str(),
+            r["by_jurisdiction"].as_bool()
+        ),
+        (Some("150102"), Some(false)),
+        "{r}"
+    );
+    // For the whole country (the administrator) it stays ambiguous: no
+    // guess, and it says so.
+    let admin = app.signed_in("admin").await;
+    let (status, r) = app
+        .post(
+            &admin,
+            "/api/divisions/resolve",
+            &serde_json::json!({ "address": "新城区" }),
+        )
+        .await;
     assert_eq!(status, 200);
     assert!(r["division"].is_null(), "{r}");
     assert_eq!(r["ambiguous_at"], "province", "{r}");
+    assert_eq!(r["by_jurisdiction"], false);
     // Nothing to read: an answer without a division.
     let (status, r) = resolve("！！！").await;
     assert_eq!((status, r["division"].is_null()), (200, true), "{r}");
@@ -207,23 +238,23 @@ both!(addresses_resolve_to_their_street_and_community, |app| {
 
     // The page's address box: its answer alone for htmx, the whole page
     // for a browser without JavaScript; the address never in a URL.
-    let post = |htmx: bool| {
+    let ask = |address: String, htmx: bool| {
         let mut req = c
             .post(app.at("/divisions/resolve"))
-            .form(&[("address", "长安区西韦村")]);
+            .form(&[("address", address)]);
         if htmx {
             req = req.header("hx-request", "true");
         }
         async move { req.send().await.unwrap().text().await.unwrap() }
     };
-    let partial = post(true).await;
+    let partial = ask("长安区西韦村".into(), true).await;
     assert!(
         partial.contains(r#"href="/divisions/610116001201""#),
         "{partial}"
     );
     assert!(partial.contains("西韦村"), "{partial}");
     assert!(!partial.contains("<html"), "{partial}");
-    let page = post(false).await;
+    let page = ask("长安区西韦村".into(), false).await;
     assert!(page.contains("<html"));
     assert!(page.contains(r#"id="resolved-answer""#), "{page}");
     assert!(page.contains(r#"href="/divisions/610116001201""#));
@@ -232,17 +263,12 @@ both!(addresses_resolve_to_their_street_and_community, |app| {
         "the box keeps the address"
     );
     // Too long: the message next to the box, no answer.
-    let too_long = c
-        .post(app.at("/divisions/resolve"))
-        .header("hx-request", "true")
-        .form(&[("address", "龙".repeat(501))])
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let too_long = ask("龙".repeat(501), true).await;
     assert!(too_long.contains(r#"id="address-error""#), "{too_long}");
     assert!(too_long.contains("内容过长"), "{too_long}");
     assert!(!too_long.contains(r#"id="resolved-answer""#));
+    // The box says when the operator's jurisdiction chose.
+    let near = ask("新城区".into(), true).await;
+    assert!(near.contains(r#"id="address-by-jurisdiction""#), "{near}");
+    assert!(near.contains(r#"href="/divisions/610102""#), "{near}");
 });
