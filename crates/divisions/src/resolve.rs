@@ -1257,13 +1257,22 @@ fn normal_char(c: char, depth: &mut u32, kept: bool) -> Option<char> {
     None
 }
 
-/// A char of normalised text, where it is in the text and where it came
-/// from in the input (in what would be padding: 16 bytes all the same).
+/// A char of normalised text, where it is in the text and the input
+/// bytes it came from (a full-width Ａ is three of them, read as A). Text
+/// and input offsets fit 32 bits: 16 bytes a char.
 #[derive(Clone, Copy, Debug)]
 struct TextChar {
-    at: usize,
+    at: u32,
     input_at: u32,
+    input_end: u32,
     c: char,
+}
+
+impl TextChar {
+    /// Where it is in the text.
+    fn at(&self) -> usize {
+        self.at as usize
+    }
 }
 
 /// A normalised text: the chars matching reads, decoded once for every
@@ -1295,30 +1304,41 @@ impl Normal {
     /// Normalise `input` for matching: full-width ASCII to half-width, no
     /// spaces or punctuation, no leading 住址/家住, no bracketed notes.
     fn read(&mut self, input: &str) {
+        // Offsets are 32-bit: an address is read to 4 GiB at most.
+        let input = &input[..input.floor_char_boundary(u32::MAX as usize)];
         self.input_len = input.len();
         read_into(input, &mut self.text, &mut self.chars);
     }
 
-    /// Where the char at byte `b` of the text came from in the input (the
-    /// input's end for the text's). Mostly a text of ideographs, three
-    /// bytes each, before it: a char found at once, else by a search.
-    fn input_at(&self, b: usize) -> usize {
-        if b >= self.text.len() {
-            return self.input_len;
+    /// The index of the char at byte `b` of the text (the count of chars
+    /// for the text's end). Mostly a text of ideographs, three bytes each,
+    /// before it: a char found at once, else by a search.
+    fn index_of(&self, b: usize) -> usize {
+        match self.chars.get(b / 3) {
+            Some(t) if t.at() == b => b / 3,
+            _ => self.chars.partition_point(|t| t.at() < b),
         }
-        let chars = &self.chars;
-        let k = match chars.get(b / 3) {
-            Some(t) if t.at == b => b / 3,
-            _ => chars.partition_point(|t| t.at < b),
-        };
-        chars.get(k).map_or(self.input_len, |t| t.input_at as usize)
     }
 
-    /// The input bytes from the char at `start` up to the char at `end`
-    /// (whatever was dropped between them included), or to the input's
-    /// end.
+    /// The input bytes of the text's chars from byte `start` up to `end`:
+    /// from the first one's start to the last one's end (what was dropped
+    /// between them included; a note after the last is not).
     fn input_range(&self, start: usize, end: usize) -> Range<usize> {
-        self.input_at(start)..self.input_at(end)
+        let from = self
+            .chars
+            .get(self.index_of(start))
+            .map_or(self.input_len, |t| t.input_at as usize);
+        // Up to the text's end (where most spans end) without a search.
+        let after = if end >= self.text.len() {
+            self.chars.len()
+        } else {
+            self.index_of(end)
+        };
+        let to = match after.checked_sub(1) {
+            Some(last) => self.chars[last].input_end as usize,
+            None => from,
+        };
+        from..to.max(from)
     }
 }
 
@@ -1344,10 +1364,16 @@ fn read_into(input: &str, text: &mut String, chars: &mut Vec<TextChar>) {
         };
         if !run.is_empty() {
             let (out, n) = (text.len(), 3 * run.len());
-            chars.extend(run.iter().enumerate().map(|(k, b)| TextChar {
-                at: out + 3 * k,
-                input_at: (i + 3 * k) as u32,
-                c: decode3(b),
+            let (mut at, mut input_at) = (out as u32, i as u32);
+            chars.extend(run.iter().map(|b| {
+                let t = TextChar {
+                    at,
+                    input_at,
+                    input_end: input_at + 3,
+                    c: decode3(b),
+                };
+                (at, input_at) = (at + 3, input_at + 3);
+                t
             }));
             text.push_str(&input[i..i + n]);
             i += n;
@@ -1356,8 +1382,9 @@ fn read_into(input: &str, text: &mut String, chars: &mut Vec<TextChar>) {
         let c = input[i..].chars().next().unwrap_or_default();
         if let Some(kept) = normal_char(c, &mut depth, !chars.is_empty()) {
             chars.push(TextChar {
-                at: text.len(),
+                at: text.len() as u32,
                 input_at: i as u32,
+                input_end: (i + c.len_utf8()) as u32,
                 c: kept,
             });
             text.push(kept);
@@ -1387,10 +1414,10 @@ fn read_into(input: &str, text: &mut String, chars: &mut Vec<TextChar>) {
         if text.starts_with(lead) {
             let n = lead.len();
             text.drain(..n);
-            let k = chars.partition_point(|t| t.at < n);
+            let k = chars.partition_point(|t| t.at() < n);
             chars.drain(..k);
             for t in chars.iter_mut() {
-                t.at -= n;
+                t.at -= n as u32;
             }
             break;
         }
@@ -1812,17 +1839,15 @@ impl Resolver {
         // street's name).
         let mut weak_start: Option<usize> = None;
         let mut j = 0;
-        while let Some(&TextChar {
-            at: start, c: c1, ..
-        }) = chars.get(j)
-        {
+        while let Some(t) = chars.get(j) {
+            let (start, c1) = (t.at(), t.c);
             let c2 = chars.get(j + 1).map(|t| t.c);
             let Some((pattern, end)) = self.top.longest_at(text, start, c1, c2) else {
                 j += 1;
                 continue;
             };
             // A name is used up whether it is taken or not.
-            while chars.get(j).is_some_and(|t| t.at < end) {
+            while chars.get(j).is_some_and(|t| t.at() < end) {
                 j += 1;
             }
             let aliases = self.top.aliases(pattern);
@@ -1892,7 +1917,7 @@ impl Resolver {
     /// `slot` and the char's offset.
     fn district_probes(&self, s: &Scratch, from: usize, slot: usize, probes: &mut Vec<(u64, u64)>) {
         let chars = &s.normal.chars;
-        let chars = &chars[chars.partition_point(|t| t.at < from)..];
+        let chars = &chars[chars.partition_point(|t| t.at() < from)..];
         for district in s.hyp.iter().map(|p| p.id) {
             let short = self.short_cores.contains(&district);
             let mut probe = |key: u64, at| {
@@ -1900,7 +1925,8 @@ impl Resolver {
                     probes.push((key, tag(slot, at)));
                 }
             };
-            for (k, &TextChar { at, c: c1, .. }) in chars.iter().enumerate() {
+            for (k, t) in chars.iter().enumerate() {
+                let (at, c1) = (t.at(), t.c);
                 if let Some(&TextChar { c: c2, .. }) = chars.get(k + 1) {
                     probe(local_key(district, c1, c2), at);
                 }
@@ -2070,12 +2096,12 @@ impl Resolver {
         l: &mut NationalLookups,
     ) {
         let text = normal.text.as_str();
-        let chars = &normal.chars[normal.chars.partition_point(|t| t.at < from)..];
+        let chars = &normal.chars[normal.chars.partition_point(|t| t.at() < from)..];
         // Each char boundary from `from` on, and the text's end.
         for k in 0..=chars.len() {
             let (at, c) = chars
                 .get(k)
-                .map_or((text.len(), None), |t| (t.at, Some(t.c)));
+                .map_or((text.len(), None), |t| (t.at(), Some(t.c)));
             let tail = &text[at..];
             let suffix = c
                 .is_some_and(starts_a_suffix)
@@ -2091,7 +2117,7 @@ impl Resolver {
                 h = core_hash_step(h, t.c);
                 if len >= 1 && self.national.runs.may_hold(mix(h)) {
                     l.probes.push((mix(h), l.spots.len() as u64));
-                    l.spots.push((slot, t.at, at));
+                    l.spots.push((slot, t.at(), at));
                 }
             }
         }
@@ -2434,6 +2460,41 @@ mod tests {
         assert_eq!(code("西安市鄠邑区【涝店街道龙窝村】"), "610118");
         assert_eq!(code(""), "");
         assert_eq!(code("！！！"), "");
+    }
+
+    #[test]
+    fn spans_are_the_names_as_written_without_what_follows() {
+        fn texts(address: &str) -> Vec<(DivisionLevel, &str)> {
+            let r = Resolver::china().resolve(address);
+            r.spans
+                .iter()
+                .map(|s| (s.level, &address[s.range.clone()]))
+                .collect()
+        }
+        use DivisionLevel::*;
+        assert_eq!(
+            texts("住址：西安市鄠邑区涝店镇龙窝村委会（近公交站）"),
+            [
+                (City, "西安市"),
+                (District, "鄠邑区"),
+                (Street, "涝店镇"),
+                (Community, "龙窝村委会")
+            ]
+        );
+        // A note between two names stays out of both, and what follows the
+        // last out of it; spaces inside a name stay in it.
+        assert_eq!(
+            texts("雁塔区（南门外）小寨路街道, 兴善社区 ３号楼"),
+            [
+                (District, "雁塔区"),
+                (Street, "小寨路街道"),
+                (Community, "兴善社区")
+            ]
+        );
+        assert_eq!(
+            texts("鄠邑区 龙 窝 村！"),
+            [(District, "鄠邑区"), (Community, "龙 窝 村")]
+        );
     }
 
     #[test]

@@ -111,9 +111,8 @@ pub struct ResolveRequest {
 pub struct AddressSpan {
     /// province, city, district, street or community.
     pub level: String,
-    /// The address from where the name starts to the next char the
-    /// resolver read (punctuation and notes it passed over included): a
-    /// piece at the end runs to the address's end.
+    /// The name as written in the address, from its first char to its
+    /// last (spaces or a note inside it included, a note after it not).
     pub text: String,
 }
 

@@ -173,9 +173,8 @@ both!(addresses_resolve_to_their_street_and_community, |app| {
             ("city", "西安市"),
             ("district", "鄠邑区"),
             ("street", "涝店镇"),
-            // The last piece runs to the end: the note the resolver read
-            // past goes with it.
-            ("community", "龙窝村委会（近公交站）")
+            // The name as written: the note after it is not part of it.
+            ("community", "龙窝村委会")
         ]
     );
     assert_eq!(r["confidence"], 1.0);
