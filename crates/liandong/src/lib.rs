@@ -9,6 +9,7 @@ pub mod cli;
 pub mod db;
 pub mod demo;
 pub mod divisions;
+pub mod needs;
 pub mod orgs;
 pub mod serve;
 pub mod web;

@@ -56,6 +56,21 @@ impl Role {
         self == Role::Admin
     }
 
+    /// Take needs down (the hotline's work, and those who run it).
+    pub fn takes_needs(self) -> bool {
+        matches!(self, Role::Admin | Role::Coordinator | Role::Operator)
+    }
+
+    /// See the needs held in the jurisdiction (masked): those who take,
+    /// follow or watch them. Screeners and volunteers work from their own
+    /// lists and tasks.
+    pub fn sees_needs(self) -> bool {
+        matches!(
+            self,
+            Role::Admin | Role::Coordinator | Role::Operator | Role::Caseworker | Role::Viewer
+        )
+    }
+
     /// Roles whose work needs contact phones in the clear (after an audited
     /// reveal): the others never see more than the masked form.
     pub fn may_reveal_contacts(self) -> bool {

@@ -31,6 +31,48 @@ pub async fn record(tx: &mut Tx, e: NewEvent) -> sqlx::Result<()> {
     Ok(())
 }
 
+/// A personal field of a record, asked for in the clear.
+pub struct Reveal<'a> {
+    pub entity: &'static str,
+    pub id: i64,
+    /// The record's division (whose the event is).
+    pub division_code: &'a str,
+    pub field: &'a str,
+    /// The field's value; `None` when the record has no such field.
+    pub value: Option<String>,
+}
+
+/// Show a personal field in the clear: only to roles whose work needs
+/// contacts, only with a reason, and only with a `field.reveal` event that
+/// keeps the field and the reason (never the value). Commits `tx`.
+pub async fn reveal(
+    mut tx: Tx,
+    scope: &Scope,
+    r: Reveal<'_>,
+    reason: &str,
+) -> Result<String, AppError> {
+    if !scope.role().may_reveal_contacts() {
+        return Err(AppError::Forbidden);
+    }
+    let mut errors = Invalid::default();
+    if r.value.is_none() {
+        errors.push(FieldError::new("field", "err-field"));
+    }
+    errors.text("reason", reason, 200);
+    errors.into_result()?;
+    record(
+        &mut tx,
+        NewEvent::by(scope, "field.reveal", r.entity, r.id, r.division_code).reason(&format!(
+            "{}: {}",
+            r.field,
+            reason.trim()
+        )),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(r.value.unwrap_or_default())
+}
+
 fn parse_day(
     field: &'static str,
     v: &Option<String>,

@@ -3,9 +3,9 @@
 use super::model::{Coalition, NewOrg, Org, OrgBrief, OrgRow, OrgStatus, WorkingGroup};
 use crate::access::model::Scope;
 use crate::audit::model::NewEvent;
-use crate::audit::store::record;
+use crate::audit::store::{Reveal, record};
 use crate::db::{Db, Tx, now};
-use crate::web::error::{AppError, FieldError, Invalid};
+use crate::web::error::AppError;
 use crate::{execute, fetch_all, fetch_optional, fetch_scalar};
 
 const ORG_COLUMNS: &str = "id, name, kind, tier, jurisdiction_code, contact_name, contact_phone, description, status, created_at, updated_at";
@@ -154,23 +154,14 @@ pub async fn reveal(
 ) -> Result<String, AppError> {
     let mut tx = db.write().await?;
     let org = row(&mut tx, scope, id).await?;
-    if !scope.role().may_reveal_contacts() {
-        return Err(AppError::Forbidden);
-    }
-    let mut errors = Invalid::default();
-    if field != "contact_phone" {
-        errors.push(FieldError::new("field", "err-field"));
-    }
-    errors.text("reason", reason, 200);
-    errors.into_result()?;
-    record(
-        &mut tx,
-        NewEvent::by(scope, "field.reveal", "org", id, &org.jurisdiction_code)
-            .reason(&format!("contact_phone: {}", reason.trim())),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(org.contact_phone)
+    let r = Reveal {
+        entity: "org",
+        id,
+        division_code: &org.jurisdiction_code,
+        field,
+        value: (field == "contact_phone").then_some(org.contact_phone),
+    };
+    crate::audit::store::reveal(tx, scope, r, reason).await
 }
 
 #[derive(sqlx::FromRow)]

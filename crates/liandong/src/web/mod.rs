@@ -57,6 +57,8 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::divisions::pages::routes())
         .merge(crate::orgs::api::routes())
         .merge(crate::orgs::pages::routes())
+        .merge(crate::needs::api::routes())
+        .merge(crate::needs::pages::routes())
         .merge(crate::audit::api::routes())
         .merge(crate::audit::pages::routes())
         .route("/api/openapi.json", get(openapi::document))
@@ -349,6 +351,10 @@ impl Chrome {
 
     pub fn can_coordinate(&self) -> bool {
         self.me.as_ref().is_some_and(|m| m.role().coordinates())
+    }
+
+    pub fn can_see_needs(&self) -> bool {
+        self.me.as_ref().is_some_and(|m| m.role().sees_needs())
     }
 
     pub fn can_administer(&self) -> bool {

@@ -6,6 +6,7 @@ use utoipa::OpenApi;
 use crate::access::api as access;
 use crate::audit::api as audit;
 use crate::divisions::api as divisions;
+use crate::needs::api as needs;
 use crate::orgs::api as orgs;
 
 #[derive(OpenApi)]
@@ -15,12 +16,14 @@ use crate::orgs::api as orgs;
         access::sign_in, access::sign_out, access::me, access::change_password, access::list_accounts, access::create_account,
         divisions::search, divisions::resolve, divisions::detail, divisions::list_zones, divisions::mark_zone, divisions::lift_zone,
         orgs::list, orgs::create, orgs::detail, orgs::approve, orgs::reject, orgs::reveal, orgs::coalitions, orgs::admit, orgs::set_leads,
+        needs::list, needs::create, needs::detail, needs::reveal,
         audit::list, audit::export,
     ),
     tags(
         (name = "access", description = "Sign-in, accounts and roles"),
         (name = "divisions", description = "Administrative divisions and zones"),
         (name = "orgs", description = "Organisations, onboarding and the coalition"),
+        (name = "needs", description = "Help requests, with the community read from the address"),
         (name = "audit", description = "Who changed or revealed what"),
     )
 )]

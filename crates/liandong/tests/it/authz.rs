@@ -36,6 +36,7 @@ const OUTSIDE: &str = "420102";
 struct Target {
     org_id: i64,
     zone_id: i64,
+    need_id: i64,
     division: String,
     /// A string only this record's body contains (must not leak outside).
     secret: String,
@@ -56,12 +57,28 @@ async fn make_target(app: &TestApp, admin: &reqwest::Client, code: &str, n: usiz
         )
         .await;
     assert_eq!(status, 201, "{zone}");
+    let (status, need) = app
+        .post(
+            admin,
+            "/api/needs",
+            &need_in(code, &format!("{name}的需求"), n),
+        )
+        .await;
+    assert_eq!(status, 201, "{need}");
     Target {
         org_id: org["id"].as_i64().unwrap(),
         zone_id: zone["id"].as_i64().unwrap(),
+        need_id: need["id"].as_i64().unwrap(),
         division: code.to_owned(),
         secret: name,
     }
+}
+
+/// A need whose address is the full name of the division `code`.
+fn need_in(code: &str, story: &str, n: impl std::fmt::Display) -> Value {
+    let address = divisions::Tree::china().find(code).unwrap().full_name();
+    json!({"kind": "food", "people": 2, "description": story, "contact_name": "矩阵",
+        "contact_phone": "13900000000", "address": address, "idempotency_key": format!("matrix-need-{n}")})
 }
 
 struct Case {
@@ -86,6 +103,8 @@ const ALL: &[&str] = &[
     "viewer",
 ];
 const COORD: &[&str] = &["admin", "coordinator"];
+const SEE_NEEDS: &[&str] = &["admin", "coordinator", "operator", "caseworker", "viewer"];
+const TAKE_NEEDS: &[&str] = &["admin", "coordinator", "operator"];
 const ADMIN: &[&str] = &["admin"];
 
 fn cases() -> Vec<Case> {
@@ -157,6 +176,48 @@ fn cases() -> Vec<Case> {
             path: |t| format!("/api/orgs/{}/reveal", t.org_id),
             body: |_| Some(json!({"field": "contact_phone", "reason": "核实"})),
             allowed: &["admin", "coordinator", "operator"],
+            ok: 200,
+            list: false,
+        },
+        Case {
+            name: "list needs",
+            method: Method::GET,
+            path: |_| "/api/needs".into(),
+            body: none,
+            allowed: ALL,
+            ok: 200,
+            list: true,
+        },
+        Case {
+            name: "get need",
+            method: Method::GET,
+            path: |t| format!("/api/needs/{}", t.need_id),
+            body: none,
+            allowed: SEE_NEEDS,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            name: "take need",
+            method: Method::POST,
+            path: |_| "/api/needs".into(),
+            body: |t| {
+                Some(need_in(
+                    &t.division,
+                    &t.secret,
+                    format!("case-{}", t.need_id),
+                ))
+            },
+            allowed: TAKE_NEEDS,
+            ok: 201,
+            list: false,
+        },
+        Case {
+            name: "reveal need",
+            method: Method::POST,
+            path: |t| format!("/api/needs/{}/reveal", t.need_id),
+            body: |_| Some(json!({"field": "address", "reason": "核实"})),
+            allowed: TAKE_NEEDS,
             ok: 200,
             list: false,
         },

@@ -13,5 +13,6 @@ mod authz;
 mod cli;
 mod divisions;
 mod harness;
+mod needs;
 mod orgs;
 mod platform;

@@ -1,0 +1,93 @@
+//! JSON API: needs.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::model::{Need, NeedReveal, NewNeed};
+use super::store;
+use crate::access::model::Scope;
+use crate::orgs::model::Revealed;
+use crate::web::AppState;
+use crate::web::error::{AppError, ErrorBody};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/needs", get(list).post(create))
+        .route("/api/needs/{id}", get(detail))
+        .route("/api/needs/{id}/reveal", post(reveal))
+}
+
+/// The need a submission came to: made now (201), or made by an earlier
+/// submission with the same idempotency key (200).
+#[derive(Serialize, ToSchema)]
+pub struct TakenNeed {
+    pub id: i64,
+    /// The need as it is held: the community read from the address.
+    pub need: Need,
+}
+
+/// Needs held in the caller's jurisdiction, most urgent first, then
+/// newest (at most 500; empty for roles whose work is not needs).
+#[utoipa::path(get, path = "/api/needs", tag = "needs", responses((status = 200, body = Vec<Need>)))]
+pub async fn list(
+    State(state): State<AppState>,
+    scope: Scope,
+) -> Result<Json<Vec<Need>>, AppError> {
+    let mut tx = state.db.read().await?;
+    Ok(Json(store::list(&mut tx, &scope).await?))
+}
+
+/// Take a need down. The resolver reads the address as the caller's
+/// office would and fills the community; an address outside the caller's
+/// jurisdiction is refused (403). A retry with the same idempotency key
+/// returns the first need (200) and adds nothing.
+#[utoipa::path(post, path = "/api/needs", tag = "needs", request_body = NewNeed,
+    responses((status = 201, body = TakenNeed), (status = 200, body = TakenNeed),
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    scope: Scope,
+    Json(n): Json<NewNeed>,
+) -> Result<(StatusCode, Json<TakenNeed>), AppError> {
+    let taken = store::create(&state.db, &scope, &n).await?;
+    let mut tx = state.db.read().await?;
+    let need = store::get(&mut tx, &scope, taken.id).await?;
+    let status = if taken.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(TakenNeed { id: taken.id, need })))
+}
+
+#[utoipa::path(get, path = "/api/needs/{id}", tag = "needs", params(("id" = i64, Path)),
+    responses((status = 200, body = Need), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn detail(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path(id): Path<i64>,
+) -> Result<Json<Need>, AppError> {
+    let mut tx = state.db.read().await?;
+    Ok(Json(store::get(&mut tx, &scope, id).await?))
+}
+
+/// Show the contact phone or the address in the clear; the reveal is
+/// written to the audit log with the reason.
+#[utoipa::path(post, path = "/api/needs/{id}/reveal", tag = "needs", params(("id" = i64, Path)), request_body = NeedReveal,
+    responses((status = 200, body = Revealed), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn reveal(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path(id): Path<i64>,
+    Json(r): Json<NeedReveal>,
+) -> Result<Json<Revealed>, AppError> {
+    let value = store::reveal(&state.db, &scope, id, r.field.trim(), &r.reason).await?;
+    Ok(Json(Revealed {
+        field: r.field.trim().to_owned(),
+        value,
+    }))
+}

@@ -1,0 +1,402 @@
+//! Needs: kinds, urgency, what a new one must carry, and how one is shown
+//! (contact phone and address masked). No IO.
+
+use serde::{Deserialize, Deserializer, Serialize};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+
+use crate::access::model::{mask_phone, normalize_phone};
+use crate::orgs::model::division_name;
+use crate::web::error::{FieldError, Invalid};
+
+/// What is needed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NeedKind {
+    Food,
+    Medicine,
+    Medical,
+    Ppe,
+    Care,
+    Transport,
+    Other,
+}
+
+impl NeedKind {
+    pub const ALL: [NeedKind; 7] = [
+        NeedKind::Food,
+        NeedKind::Medicine,
+        NeedKind::Medical,
+        NeedKind::Ppe,
+        NeedKind::Care,
+        NeedKind::Transport,
+        NeedKind::Other,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NeedKind::Food => "food",
+            NeedKind::Medicine => "medicine",
+            NeedKind::Medical => "medical",
+            NeedKind::Ppe => "ppe",
+            NeedKind::Care => "care",
+            NeedKind::Transport => "transport",
+            NeedKind::Other => "other",
+        }
+    }
+    pub fn parse(s: &str) -> Option<NeedKind> {
+        NeedKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// How soon: critical is life or health at stake now (a birth, no
+/// insulin), urgent is today (no food left), normal is within days.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Urgency {
+    Normal,
+    Urgent,
+    Critical,
+}
+
+impl Urgency {
+    pub const ALL: [Urgency; 3] = [Urgency::Normal, Urgency::Urgent, Urgency::Critical];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Urgency::Normal => "normal",
+            Urgency::Urgent => "urgent",
+            Urgency::Critical => "critical",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Urgency> {
+        Urgency::ALL.into_iter().find(|u| u.as_str() == s)
+    }
+}
+
+/// Where a need is in its life. Verification, matching and delivery come
+/// with their own capabilities; a need starts `new`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NeedStatus {
+    New,
+}
+
+impl NeedStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NeedStatus::New => "new",
+        }
+    }
+}
+
+/// How a need came in. The public form and imports are to come.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Hotline,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Hotline => "hotline",
+        }
+    }
+}
+
+/// A need as a hotline operator takes it down.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct NewNeed {
+    #[schema(value_type = NeedKind)]
+    pub kind: String,
+    /// normal (the default), urgent or critical.
+    #[serde(default)]
+    #[schema(value_type = Option<Urgency>)]
+    pub urgency: String,
+    /// How many people it serves (1–100,000): a number, or its text from
+    /// a form.
+    #[serde(default, deserialize_with = "number_or_text")]
+    #[schema(value_type = u32)]
+    pub people: String,
+    /// The story, as the caller tells it (at most 2,000 chars).
+    pub description: String,
+    pub contact_name: String,
+    /// A mainland mobile or landline number.
+    pub contact_phone: String,
+    /// As the caller says it (at most 500 chars): the community is read
+    /// from it.
+    pub address: String,
+    /// Made by the client once per need (8–64 letters, digits, - or _): a
+    /// retried submission with the same key finds the first and adds
+    /// nothing.
+    pub idempotency_key: String,
+}
+
+/// A JSON number or a form's text, as text.
+fn number_or_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Number(u64),
+        Text(String),
+    }
+    Ok(match Either::deserialize(d)? {
+        Either::Number(n) => n.to_string(),
+        Either::Text(s) => s,
+    })
+}
+
+/// A new need's fields, checked and normalised.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckedNeed {
+    pub kind: NeedKind,
+    pub urgency: Urgency,
+    pub people: i64,
+    pub description: String,
+    pub contact_name: String,
+    pub contact_phone: String,
+    pub address: String,
+    pub idempotency_key: String,
+}
+
+impl NewNeed {
+    /// Every field checked; all that is wrong is named at once.
+    pub fn validate(&self) -> Result<CheckedNeed, Invalid> {
+        let mut errors = Invalid::default();
+        let kind = NeedKind::parse(self.kind.trim());
+        if kind.is_none() {
+            errors.push(FieldError::new("kind", "err-need-kind"));
+        }
+        let urgency = match self.urgency.trim() {
+            "" => Some(Urgency::Normal),
+            u => Urgency::parse(u),
+        };
+        if urgency.is_none() {
+            errors.push(FieldError::new("urgency", "err-urgency"));
+        }
+        let people = self
+            .people
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=100_000).contains(n));
+        if people.is_none() {
+            errors.push(FieldError::new("people", "err-people"));
+        }
+        errors.text("description", &self.description, 2000);
+        errors.text("contact_name", &self.contact_name, 20);
+        let phone = normalize_phone(&self.contact_phone);
+        if phone.is_none() {
+            errors.push(FieldError::new("contact_phone", "err-phone"));
+        }
+        errors.text("address", &self.address, 500);
+        let key = self.idempotency_key.trim();
+        if !(8..=64).contains(&key.len())
+            || !key
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            errors.push(FieldError::new("idempotency_key", "err-idempotency-key"));
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(CheckedNeed {
+            kind: kind.unwrap_or(NeedKind::Other),
+            urgency: urgency.unwrap_or(Urgency::Normal),
+            people: people.unwrap_or(1),
+            description: self.description.trim().to_owned(),
+            contact_name: self.contact_name.trim().to_owned(),
+            contact_phone: phone.unwrap_or_default(),
+            address: self.address.trim().to_owned(),
+            idempotency_key: key.to_owned(),
+        })
+    }
+}
+
+/// Who holds a need whose address was read as `division` ("" for
+/// nothing), taken by someone working in `jurisdiction`: the division
+/// read if it lies inside the jurisdiction; the jurisdiction if the
+/// address said less than that (陕西省… to a Xi'an office: it stays
+/// there, nothing is dropped); `None` if the address lies elsewhere.
+pub fn holder(division: &str, jurisdiction: &str) -> Option<String> {
+    if divisions::code_within(division, jurisdiction) {
+        Some(division.to_owned())
+    } else if divisions::code_within(jurisdiction, division) {
+        Some(jurisdiction.to_owned())
+    } else {
+        None
+    }
+}
+
+/// The address as the board shows it before a reveal: the division it
+/// was read as (public knowledge), the rest hidden.
+pub fn mask_address(address: &str, division_code: &str) -> String {
+    if address.is_empty() {
+        return String::new();
+    }
+    if division_code.is_empty() {
+        return "****".to_owned();
+    }
+    format!("{} ****", division_name(division_code))
+}
+
+/// A need as stored. Contact phone and address are personal data: they
+/// leave the store only masked ([`NeedRow::masked`]) unless revealed.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct NeedRow {
+    pub id: i64,
+    pub channel: String,
+    pub kind: String,
+    pub urgency: String,
+    pub people: i64,
+    pub description: String,
+    pub contact_name: String,
+    pub contact_phone: String,
+    pub address: String,
+    pub division_code: String,
+    pub by_jurisdiction: bool,
+    pub jurisdiction_code: String,
+    pub status: String,
+    pub created_at: OffsetDateTime,
+}
+
+/// A need as the API and pages show it: phone and address masked.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Need {
+    pub id: i64,
+    #[schema(value_type = Channel)]
+    pub channel: String,
+    #[schema(value_type = NeedKind)]
+    pub kind: String,
+    #[schema(value_type = Urgency)]
+    pub urgency: String,
+    pub people: i64,
+    pub description: String,
+    pub contact_name: String,
+    /// Masked, e.g. 138****8000; reveal with POST /api/needs/{id}/reveal.
+    pub contact_phone: String,
+    /// Masked: the division it was read as, the rest hidden.
+    pub address: String,
+    /// The division read from the address ("" when it named none).
+    pub division_code: String,
+    /// Its full name, e.g. 陕西省西安市鄠邑区涝店街道龙窝村委会.
+    pub division_name: String,
+    /// The name fits places far apart and the recorder's jurisdiction
+    /// chose the nearest: worth a check on the phone.
+    pub by_jurisdiction: bool,
+    /// Who holds the need: the division read, or the recorder's
+    /// jurisdiction when the address said less.
+    pub jurisdiction_code: String,
+    #[schema(value_type = NeedStatus)]
+    pub status: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+}
+
+impl NeedRow {
+    pub fn masked(self) -> Need {
+        Need {
+            id: self.id,
+            contact_phone: mask_phone(&self.contact_phone),
+            address: mask_address(&self.address, &self.division_code),
+            division_name: if self.division_code.is_empty() {
+                String::new()
+            } else {
+                division_name(&self.division_code)
+            },
+            channel: self.channel,
+            kind: self.kind,
+            urgency: self.urgency,
+            people: self.people,
+            description: self.description,
+            contact_name: self.contact_name,
+            division_code: self.division_code,
+            by_jurisdiction: self.by_jurisdiction,
+            jurisdiction_code: self.jurisdiction_code,
+            status: self.status,
+            created_at: self.created_at,
+        }
+    }
+}
+
+/// A personal field of a need to show in the clear, and why.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct NeedReveal {
+    /// contact_phone or address.
+    pub field: String,
+    pub reason: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_bad_field_is_named() {
+        let e = NewNeed::default().validate().unwrap_err();
+        let fields: Vec<_> = e.0.iter().map(|f| f.field).collect();
+        assert_eq!(
+            fields,
+            [
+                "kind",
+                "people",
+                "description",
+                "contact_name",
+                "contact_phone",
+                "address",
+                "idempotency_key"
+            ]
+        );
+        let ok = NewNeed {
+            kind: "food".into(),
+            urgency: String::new(),
+            people: " 3 ".into(),
+            description: "家中三口人，米面已断两天".into(),
+            contact_name: "张师傅".into(),
+            contact_phone: "138 0000 8000".into(),
+            address: "鄠邑区龙窝村".into(),
+            idempotency_key: "hotline-0001".into(),
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(
+            (ok.urgency, ok.people, ok.contact_phone.as_str()),
+            (Urgency::Normal, 3, "13800008000")
+        );
+        for (people, fine) in [("0", false), ("100001", false), ("abc", false), ("1", true)] {
+            let n = NewNeed {
+                people: people.into(),
+                ..NewNeed::default()
+            };
+            let bad = n.validate().unwrap_err();
+            assert_eq!(bad.0.iter().any(|f| f.field == "people"), !fine, "{people}");
+        }
+    }
+
+    #[test]
+    fn a_need_is_held_where_its_address_lies() {
+        // Inside the jurisdiction: the division read.
+        assert_eq!(
+            holder("610118011226", "6101").as_deref(),
+            Some("610118011226")
+        );
+        // Less than the jurisdiction (陕西省…, or nothing): the office keeps it.
+        assert_eq!(holder("61", "6101").as_deref(), Some("6101"));
+        assert_eq!(holder("", "6101").as_deref(), Some("6101"));
+        // Elsewhere: not this office's to take.
+        assert_eq!(holder("420102", "6101"), None);
+        // The whole country holds everything.
+        assert_eq!(holder("420102", "").as_deref(), Some("420102"));
+        assert_eq!(holder("", "").as_deref(), Some(""));
+    }
+
+    #[test]
+    fn the_address_is_masked_to_its_division() {
+        assert_eq!(
+            mask_address("鄠邑区龙窝村3组12号", "610118011226"),
+            "陕西省西安市鄠邑区涝店街道龙窝村委会 ****"
+        );
+        assert_eq!(mask_address("说不清", ""), "****");
+    }
+}

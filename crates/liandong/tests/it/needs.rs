@@ -1,0 +1,297 @@
+//! Needs taken down by the hotline: the community read from the address,
+//! held by the right office, masked, revealed with a reason, never twice.
+
+use serde_json::{Value, json};
+
+use crate::both;
+
+fn new_need(address: &str, key: &str) -> Value {
+    json!({
+        "kind": "food", "urgency": "urgent", "people": 3,
+        "description": "家中三口人，米面已断两天，老人有高血压",
+        "contact_name": "张师傅", "contact_phone": "138 0000 8000",
+        "address": address, "idempotency_key": key,
+    })
+}
+
+both!(a_hotline_need_gets_its_community_and_is_taken_once, |app| {
+    let op = app.signed_in("operator").await;
+    // The field report's village, as a caller gives it.
+    let address = "住址：西安市鄠邑区涝店镇龙窝村委会3组12号（近公交站）";
+    let (status, r) = app
+        .post(&op, "/api/needs", &new_need(address, "call-20211223-1751"))
+        .await;
+    assert_eq!(status, 201, "{r}");
+    let id = r["id"].as_i64().unwrap();
+    let need = &r["need"];
+    assert_eq!(need["division_code"], "610118011226");
+    assert_eq!(need["jurisdiction_code"], "610118011226");
+    assert_eq!(
+        need["division_name"],
+        "陕西省西安市鄠邑区涝店街道龙窝村委会"
+    );
+    assert_eq!(need["by_jurisdiction"], false);
+    assert_eq!(
+        (
+            need["kind"].as_str(),
+            need["urgency"].as_str(),
+            need["people"].as_i64()
+        ),
+        (Some("food"), Some("urgent"), Some(3))
+    );
+    assert_eq!(need["status"], "new");
+    assert_eq!(need["channel"], "hotline");
+    // Phone and address leave the store masked.
+    assert_eq!(need["contact_phone"], "138****8000");
+    assert_eq!(need["address"], "陕西省西安市鄠邑区涝店街道龙窝村委会 ****");
+    assert!(!r.to_string().contains("12号"), "{r}");
+    // A retry (a double click, a lost answer) finds the first and adds nothing.
+    let (status, again) = app
+        .post(&op, "/api/needs", &new_need(address, "call-20211223-1751"))
+        .await;
+    assert_eq!((status, again["id"].as_i64()), (200, Some(id)), "{again}");
+    let (_, list) = app.get(&op, "/api/needs").await;
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    // The event says what happened, not who or where exactly.
+    let admin = app.signed_in("admin").await;
+    let (_, events) = app.get(&admin, "/api/audit?action=need.create").await;
+    let text = events.to_string();
+    assert!(
+        text.contains("need.create") && text.contains("610118011226"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("13800008000") && !text.contains("龙窝村委会3组"),
+        "{text}"
+    );
+
+    // 新城区 to a Xi'an operator is Xi'an's, and the need says the
+    // jurisdiction chose it.
+    let (status, r) = app
+        .post(
+            &op,
+            "/api/needs",
+            &new_need("新城区解放路", "call-20211223-1810"),
+        )
+        .await;
+    assert_eq!(status, 201, "{r}");
+    assert_eq!(r["need"]["division_code"], "610102", "{r}");
+    assert_eq!(r["need"]["by_jurisdiction"], true);
+    // An address that says less than the office's area stays with it:
+    // nothing acknowledged is dropped.
+    let (status, r) = app
+        .post(
+            &op,
+            "/api/needs",
+            &new_need("说不清，在高速路口附近", "call-20211223-1830"),
+        )
+        .await;
+    assert_eq!(status, 201, "{r}");
+    assert_eq!(
+        (
+            r["need"]["division_code"].as_str(),
+            r["need"]["jurisdiction_code"].as_str()
+        ),
+        (Some(""), Some("6101")),
+        "{r}"
+    );
+    // An address in another city is not this office's: refused.
+    let (status, r) = app
+        .post(
+            &op,
+            "/api/needs",
+            &new_need("湖北省武汉市江岸区", "call-20211223-1900"),
+        )
+        .await;
+    assert_eq!(status, 403, "{r}");
+    // Urgent first on the board.
+    let (_, list) = app.get(&op, "/api/needs").await;
+    assert_eq!(list.as_array().unwrap().len(), 3, "{list}");
+});
+
+both!(bad_needs_name_every_field_and_write_nothing, |app| {
+    let op = app.signed_in("operator").await;
+    let (status, r) = app
+        .post(&op, "/api/needs", &json!({"kind": "cake", "people": 0, "description": "", "contact_name": "", "contact_phone": "123", "address": "", "idempotency_key": "x"}))
+        .await;
+    assert_eq!(status, 422, "{r}");
+    let fields: Vec<&str> = r["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "kind",
+            "people",
+            "description",
+            "contact_name",
+            "contact_phone",
+            "address",
+            "idempotency_key"
+        ]
+    );
+    assert_eq!(r["fields"][1]["message"], "请输入 1 到 100000 之间的人数");
+    let (_, list) = app.get(&op, "/api/needs").await;
+    assert_eq!(list, json!([]));
+});
+
+both!(
+    needs_are_revealed_with_a_reason_and_only_by_those_who_call,
+    |app| {
+        let op = app.signed_in("operator").await;
+        let (_, r) = app
+            .post(
+                &op,
+                "/api/needs",
+                &new_need("雁塔区小寨路街道兴善社区", "call-reveal-0001"),
+            )
+            .await;
+        let id = r["id"].as_i64().unwrap();
+        let path = format!("/api/needs/{id}/reveal");
+        let (status, r) = app
+            .post(
+                &op,
+                &path,
+                &json!({"field": "contact_phone", "reason": "电话核实需求"}),
+            )
+            .await;
+        assert_eq!(
+            (status, r["value"].as_str()),
+            (200, Some("13800008000")),
+            "{r}"
+        );
+        let (status, r) = app
+            .post(
+                &op,
+                &path,
+                &json!({"field": "address", "reason": "安排配送"}),
+            )
+            .await;
+        assert_eq!(
+            (status, r["value"].as_str()),
+            (200, Some("雁塔区小寨路街道兴善社区")),
+            "{r}"
+        );
+        let (status, r) = app
+            .post(&op, &path, &json!({"field": "address", "reason": ""}))
+            .await;
+        assert_eq!(
+            (status, r["fields"][0]["field"].as_str()),
+            (422, Some("reason")),
+            "{r}"
+        );
+        // A caseworker in 雁塔区 sees the need, masked, but may not reveal.
+        let cw = app.signed_in("caseworker").await;
+        let (status, need) = app.get(&cw, &format!("/api/needs/{id}")).await;
+        assert_eq!(
+            (status, need["contact_phone"].as_str()),
+            (200, Some("138****8000"))
+        );
+        let (status, _) = app
+            .post(
+                &cw,
+                &path,
+                &json!({"field": "contact_phone", "reason": "x"}),
+            )
+            .await;
+        assert_eq!(status, 403);
+        // Volunteers work from tasks, not the needs board.
+        let vol = app.signed_in("volunteer").await;
+        assert_eq!(app.get(&vol, &format!("/api/needs/{id}")).await.0, 403);
+        assert_eq!(app.get(&vol, "/api/needs").await.1, json!([]));
+        // Each reveal is in the audit log with its reason.
+        let admin = app.signed_in("admin").await;
+        let (_, events) = app.get(&admin, "/api/audit?action=field.reveal").await;
+        let text = events.to_string();
+        assert!(
+            text.contains("contact_phone: 电话核实需求") && text.contains("address: 安排配送"),
+            "{text}"
+        );
+    }
+);
+
+both!(the_hotline_form_reads_the_address_and_submits_once, |app| {
+    let op = app.signed_in("operator").await;
+    let form = op
+        .get(app.at("/needs/new"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let key = form
+        .split(r#"name="idempotency_key" value=""#)
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned();
+    assert_eq!(key.len(), 32, "{form}");
+    let fields = [
+        ("idempotency_key", key.as_str()),
+        ("address", "长安区西韦村"),
+        ("kind", "medicine"),
+        ("urgency", "critical"),
+        ("people", "1"),
+        ("description", "独居老人，胰岛素只剩一天"),
+        ("contact_name", "西韦村委会"),
+        ("contact_phone", "029-8555 1234"),
+    ];
+    let submit = || async {
+        op.post(app.at("/needs/new"))
+            .form(&fields)
+            .send()
+            .await
+            .unwrap()
+    };
+    let res = submit().await;
+    assert_eq!(res.status(), 303);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        location.starts_with("/needs/") && location.ends_with("?notice=created"),
+        "{location}"
+    );
+    // The same form sent again (a double click): the same need.
+    let res = submit().await;
+    assert_eq!(res.headers()["location"].to_str().unwrap(), location);
+    let page = op
+        .get(app.at(&location))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(r#"href="/divisions/610116001201""#), "{page}");
+    assert!(page.contains("029****1234"), "{page}");
+    let board = op
+        .get(app.at("/needs"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        board.contains("陕西省西安市长安区") && board.contains("危急"),
+        "{board}"
+    );
+    // An address elsewhere: the message next to the address field, the
+    // form kept.
+    let mut elsewhere = fields;
+    elsewhere[0].1 = "another-key-0002";
+    elsewhere[1].1 = "湖北省武汉市江岸区";
+    let res = op
+        .post(app.at("/needs/new"))
+        .form(&elsewhere)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("这个地址不在您的辖区内"), "{page}");
+    assert!(page.contains("独居老人，胰岛素只剩一天"), "{page}");
+});
