@@ -12,4 +12,5 @@ pub mod divisions;
 pub mod needs;
 pub mod orgs;
 pub mod serve;
+pub mod tables;
 pub mod web;

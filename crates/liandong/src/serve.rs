@@ -13,6 +13,9 @@ use crate::web::{AppState, router};
 
 /// Sign-in attempts allowed per client address per minute.
 const SIGN_INS_PER_MINUTE: u32 = 20;
+/// Public help requests from one address in ten minutes: room for a
+/// village behind one mobile gateway, not for a flood.
+const HELP_REQUESTS_PER_10_MINUTES: u32 = 30;
 
 /// A running server.
 pub struct Running {
@@ -53,6 +56,10 @@ pub async fn start(listen: &str, db: Db) -> anyhow::Result<Running> {
         db: db.clone(),
         metrics: metrics_handle(),
         login_limiter: Arc::new(Limiter::new(SIGN_INS_PER_MINUTE, Duration::from_secs(60))),
+        help_limiter: Arc::new(Limiter::new(
+            HELP_REQUESTS_PER_10_MINUTES,
+            Duration::from_secs(600),
+        )),
     };
     let metrics = state.metrics.clone();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();

@@ -8,6 +8,8 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use divisions::{DivisionId, Resolution, Resolver, Tree};
 
+use crate::tables::{self, cell, decode};
+
 /// Result columns appended after the input.
 const RESULT_COLUMNS: [&str; 9] = [
     "code",
@@ -22,25 +24,6 @@ const RESULT_COLUMNS: [&str; 9] = [
 ];
 /// Addresses resolved per batch (each batch on all cores).
 const BATCH: usize = 65_536;
-
-/// Decode bytes as UTF-8 (a BOM is dropped), else as GB18030, which is
-/// what Chinese Excel writes.
-fn decode(bytes: &[u8]) -> String {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_owned(),
-        Err(_) => encoding_rs::GB18030.decode(bytes).0.into_owned(),
-    }
-}
-
-/// Keep a spreadsheet from running a cell as a formula.
-fn cell(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_owned()
-    }
-}
 
 fn result_cells(tree: &Tree, r: &Resolution) -> Vec<String> {
     let mut names = [""; 5];
@@ -161,64 +144,15 @@ pub fn run(file: Option<&Path>, column: Option<&str>, near: Option<&str>) -> any
     Ok(())
 }
 
-/// The header row and the data rows of a CSV or the first sheet of an
-/// Excel workbook, as text.
+/// The header row and data rows of the CSV or spreadsheet at `path`.
 fn read_table(path: &Path) -> anyhow::Result<(Vec<String>, Vec<Vec<String>>)> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let mut rows: Vec<Vec<String>> = if matches!(ext.as_str(), "xlsx" | "xlsm" | "xls" | "ods") {
-        use calamine::Reader;
-        // A zip bomb would expand in memory: refuse workbooks whose
-        // uncompressed parts exceed a sane size before opening them.
-        let size = std::fs::metadata(path)
-            .with_context(|| format!("cannot read {}", path.display()))?
-            .len();
-        if size > 200 * 1024 * 1024 {
-            bail!("{} is larger than 200 MB", path.display());
-        }
-        let mut book = calamine::open_workbook_auto(path)
-            .with_context(|| format!("cannot open {}", path.display()))?;
-        let range = book
-            .worksheet_range_at(0)
-            .with_context(|| format!("{} has no sheet", path.display()))?
-            .with_context(|| format!("cannot read the first sheet of {}", path.display()))?;
-        range
-            .rows()
-            .map(|r| r.iter().map(|c| c.to_string()).collect())
-            .collect()
-    } else {
-        let bytes =
-            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        let text = decode(&bytes);
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(text.as_bytes());
-        reader
-            .records()
-            .map(|r| r.map(|rec| rec.iter().map(str::to_owned).collect()))
-            .collect::<Result<_, _>>()
-            .with_context(|| format!("{} is not valid CSV", path.display()))?
-    };
-    if rows.is_empty() {
-        bail!("{} is empty", path.display());
+    // A zip bomb would expand in memory: refuse files past a sane size.
+    let size = std::fs::metadata(path)
+        .with_context(|| format!("cannot read {}", path.display()))?
+        .len();
+    if size > 200 * 1024 * 1024 {
+        bail!("{} is larger than 200 MB", path.display());
     }
-    let headers = rows.remove(0);
-    Ok((headers, rows))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn gb18030_and_bom_are_decoded() {
-        let (gbk, _, _) = encoding_rs::GB18030.encode("鄠邑区龙窝村");
-        assert_eq!(decode(&gbk), "鄠邑区龙窝村");
-        assert_eq!(decode("\u{feff}西安".as_bytes()), "西安");
-        assert_eq!(cell("=1+1"), "'=1+1");
-    }
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    tables::read_table(&path.display().to_string(), bytes)
 }

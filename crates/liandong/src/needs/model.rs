@@ -88,23 +88,63 @@ impl NeedStatus {
     }
 }
 
-/// How a need came in. The public form and imports are to come.
+/// How a need came in: taken down by the hotline, sent by the person
+/// asking through the public form, or in a list an office imported.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     Hotline,
+    Public,
+    Import,
 }
 
 impl Channel {
     pub fn as_str(self) -> &'static str {
         match self {
             Channel::Hotline => "hotline",
+            Channel::Public => "public",
+            Channel::Import => "import",
         }
     }
 }
 
-/// A need as a hotline operator takes it down.
+/// The alphabet of references: Crockford's base 32, which has no I, L, O
+/// or U, so that one read out on a bad line is written down right (an O
+/// written for 0, or an I or L for 1, is read as meant).
+const REFERENCE_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// A new reference: ten chars of 32 (50 bits, unguessable; a collision
+/// among a million needs is a one-in-two-thousand chance, and is retried).
+pub fn new_reference() -> String {
+    let mut bits = rand::random::<u64>();
+    (0..10)
+        .map(|_| {
+            let c = REFERENCE_ALPHABET[(bits & 31) as usize];
+            bits >>= 5;
+            char::from(c)
+        })
+        .collect()
+}
+
+/// A reference as people write it back: case, spaces and dashes do not
+/// matter. `None` when it cannot be one.
+pub fn parse_reference(s: &str) -> Option<String> {
+    let r: String = s
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| match c.to_ascii_uppercase() {
+            'O' => '0',
+            'I' | 'L' => '1',
+            c => c,
+        })
+        .collect();
+    (r.len() == 10 && r.bytes().all(|b| REFERENCE_ALPHABET.contains(&b))).then_some(r)
+}
+
+/// A need as a hotline operator takes it down. A field left out is an
+/// empty one: the check names it, in the caller's language.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(default)]
 pub struct NewNeed {
     #[schema(value_type = NeedKind)]
     pub kind: String,
@@ -245,6 +285,7 @@ pub fn mask_address(address: &str, division_code: &str) -> String {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct NeedRow {
     pub id: i64,
+    pub reference: Option<String>,
     pub channel: String,
     pub kind: String,
     pub urgency: String,
@@ -264,6 +305,9 @@ pub struct NeedRow {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Need {
     pub id: i64,
+    /// What the person who asked holds to follow the need ("" for needs
+    /// from before references).
+    pub reference: String,
     #[schema(value_type = Channel)]
     pub channel: String,
     #[schema(value_type = NeedKind)]
@@ -298,6 +342,7 @@ impl NeedRow {
     pub fn masked(self) -> Need {
         Need {
             id: self.id,
+            reference: self.reference.unwrap_or_default(),
             contact_phone: mask_phone(&self.contact_phone),
             address: mask_address(&self.address, &self.division_code),
             division_name: if self.division_code.is_empty() {
@@ -316,6 +361,28 @@ impl NeedRow {
             jurisdiction_code: self.jurisdiction_code,
             status: self.status,
             created_at: self.created_at,
+        }
+    }
+}
+
+/// What the person who asked sees of their need by its reference: where
+/// it stands, never a personal field.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PublicNeed {
+    pub reference: String,
+    pub kind: String,
+    pub status: String,
+    pub division_code: String,
+    pub created_at: OffsetDateTime,
+}
+
+impl PublicNeed {
+    /// The division the need is with ("" when the address named none).
+    pub fn division_name(&self) -> String {
+        if self.division_code.is_empty() {
+            String::new()
+        } else {
+            division_name(&self.division_code)
         }
     }
 }
@@ -372,6 +439,21 @@ mod tests {
             let bad = n.validate().unwrap_err();
             assert_eq!(bad.0.iter().any(|f| f.field == "people"), !fine, "{people}");
         }
+    }
+
+    #[test]
+    fn references_are_read_back_as_written() {
+        let r = new_reference();
+        assert_eq!(r.len(), 10);
+        assert_eq!(parse_reference(&r).as_deref(), Some(r.as_str()));
+        let spoken = format!(" {}-{} ", &r[..5], &r[5..]).to_lowercase();
+        assert_eq!(parse_reference(&spoken).as_deref(), Some(r.as_str()));
+        assert_eq!(
+            parse_reference("OOOOO-IIIII").as_deref(),
+            Some("0000011111")
+        );
+        assert_eq!(parse_reference("UUUUUUUUUU"), None);
+        assert_eq!(parse_reference("ABC"), None);
     }
 
     #[test]

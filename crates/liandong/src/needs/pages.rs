@@ -1,27 +1,34 @@
 //! Pages: the needs board, the hotline form (the address read live into
-//! its community), a need with audited reveals.
+//! its community), a need with audited reveals; and for residents, without
+//! an account, the help form and the page that follows a need by its
+//! reference (both work without JavaScript).
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
-use super::model::{Need, NeedKind, NewNeed, Urgency};
-use super::store;
+use super::import::{MAX_ROWS, Rejected, needs_of};
+use super::model::{Need, NeedKind, NewNeed, PublicNeed, Urgency, parse_reference};
+use super::store::{self, Imported};
 use crate::access::model::Scope;
 use crate::divisions::pages::AddressBox;
 use crate::web::error::{AppError, FieldError, Invalid};
-use crate::web::{AppState, Chrome, render};
+use crate::web::{AppState, Chrome, ClientIp, render};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/needs", get(board))
         .route("/needs/new", get(new_form).post(create))
+        .route("/needs/import", get(import_form).post(import))
         .route("/needs/{id}", get(detail))
         .route("/needs/{id}/reveal", post(reveal))
+        .route("/help", get(help_form).post(help_submit))
+        .route("/help/follow", get(follow))
+        .route("/help/{reference}", get(help_status))
 }
 
 #[derive(Template)]
@@ -63,6 +70,8 @@ struct NewNeedPage {
     urgencies: Vec<&'static str>,
     /// The address box's reading of the address, under the field.
     found: AddressBox,
+    /// The operator's words, not a resident's (`need_fields.html`).
+    public: bool,
 }
 
 fn new_page(c: Chrome, form: NewNeed, errors: Invalid) -> NewNeedPage {
@@ -73,6 +82,7 @@ fn new_page(c: Chrome, form: NewNeed, errors: Invalid) -> NewNeedPage {
         kinds: NeedKind::ALL.iter().map(|k| k.as_str()).collect(),
         urgencies: Urgency::ALL.iter().map(|u| u.as_str()).collect(),
         found: AddressBox::default(),
+        public: false,
     }
 }
 
@@ -208,4 +218,207 @@ async fn reveal(
         }
         Err(e) => Err(e),
     }
+}
+
+#[derive(Template)]
+#[template(path = "help.html")]
+struct HelpPage {
+    c: Chrome,
+    form: NewNeed,
+    errors: Invalid,
+    kinds: Vec<&'static str>,
+    urgencies: Vec<&'static str>,
+    /// The reference typed into the follow box, and what was wrong with it.
+    reference: String,
+    reference_error: bool,
+    /// A resident's words (`need_fields.html`).
+    public: bool,
+}
+
+fn help_page(c: Chrome, form: NewNeed, errors: Invalid) -> HelpPage {
+    HelpPage {
+        c,
+        form,
+        errors,
+        kinds: NeedKind::ALL.iter().map(|k| k.as_str()).collect(),
+        urgencies: Urgency::ALL.iter().map(|u| u.as_str()).collect(),
+        reference: String::new(),
+        reference_error: false,
+        public: true,
+    }
+}
+
+fn fresh_form() -> NewNeed {
+    NewNeed {
+        urgency: Urgency::Normal.as_str().to_owned(),
+        people: "1".to_owned(),
+        idempotency_key: fresh_key(),
+        ..NewNeed::default()
+    }
+}
+
+async fn help_form(c: Chrome) -> Result<Response, AppError> {
+    Ok(render(&help_page(c, fresh_form(), Invalid::default()))?.into_response())
+}
+
+/// A resident's request: counted against the sender's address (a form
+/// anyone can post to), then stored once; the answer is the page of its
+/// reference.
+async fn help_submit(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    c: Chrome,
+    Form(form): Form<NewNeed>,
+) -> Result<Response, AppError> {
+    if !state.help_limiter.allow(&ip) {
+        return Err(AppError::TooMany("err-rate-limited"));
+    }
+    match store::submit_public(&state.db, &form, &ip).await {
+        Ok(taken) => Ok(Redirect::to(&format!("/help/{}?sent=1", taken.reference)).into_response()),
+        Err(AppError::Invalid(errors)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            render(&help_page(c, form, errors))?,
+        )
+            .into_response()),
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct FollowQuery {
+    #[serde(default)]
+    reference: String,
+}
+
+/// The follow box: a reference as written (dashes, spaces, lower case)
+/// to its page, or the help page with the box marked.
+async fn follow(c: Chrome, Query(q): Query<FollowQuery>) -> Result<Response, AppError> {
+    match parse_reference(&q.reference) {
+        Some(r) => Ok(Redirect::to(&format!("/help/{r}")).into_response()),
+        None => {
+            let mut page = help_page(c, fresh_form(), Invalid::default());
+            page.reference = q.reference;
+            page.reference_error = true;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "help_status.html")]
+struct HelpStatusPage {
+    c: Chrome,
+    need: PublicNeed,
+    division_name: String,
+    /// Just sent: the page says so and asks to keep the reference.
+    sent: bool,
+}
+
+#[derive(Deserialize, Default)]
+struct SentQuery {
+    #[serde(default)]
+    sent: String,
+}
+
+async fn help_status(
+    State(state): State<AppState>,
+    c: Chrome,
+    Path(reference): Path<String>,
+    Query(q): Query<SentQuery>,
+) -> Result<Response, AppError> {
+    let reference = parse_reference(&reference).ok_or(AppError::NotFound)?;
+    let mut tx = state.db.read().await?;
+    let need = store::by_reference(&mut tx, &reference).await?;
+    Ok(render(&HelpStatusPage {
+        division_name: need.division_name(),
+        need,
+        sent: !q.sent.is_empty(),
+        c,
+    })?
+    .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "need_import.html")]
+struct ImportPage {
+    c: Chrome,
+    /// The file's name, once one was sent.
+    file: String,
+    done: Option<Imported>,
+    rejected: Rejected,
+    /// The file could not be read as a table (the message says why).
+    unreadable: bool,
+    max_rows: usize,
+}
+
+fn import_page(c: Chrome) -> ImportPage {
+    ImportPage {
+        c,
+        file: String::new(),
+        done: None,
+        rejected: Rejected::default(),
+        unreadable: false,
+        max_rows: MAX_ROWS,
+    }
+}
+
+async fn import_form(scope: Scope, c: Chrome) -> Result<Response, AppError> {
+    if !scope.role().takes_needs() {
+        return Err(AppError::Forbidden);
+    }
+    Ok(render(&import_page(c))?.into_response())
+}
+
+/// A list uploaded: all its needs taken, or none and every reason shown.
+async fn import(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    mut multipart: Multipart,
+) -> Result<Response, AppError> {
+    if !scope.role().takes_needs() {
+        return Err(AppError::Forbidden);
+    }
+    let mut page = import_page(c);
+    let mut upload = None;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|_| AppError::invalid("file", "err-upload"))?
+    {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or("list.csv").to_owned();
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|_| AppError::invalid("file", "err-upload"))?;
+            upload = Some((name, bytes.to_vec()));
+        }
+    }
+    let Some((name, bytes)) = upload.filter(|(_, b)| !b.is_empty()) else {
+        return Err(AppError::invalid("file", "err-upload"));
+    };
+    page.file = name.clone();
+    let outcome = match crate::tables::read_table(&name, bytes) {
+        Err(_) => {
+            page.unreadable = true;
+            None
+        }
+        Ok((headers, rows)) => match needs_of(&headers, &rows) {
+            Err(rejected) => Some(Err(rejected)),
+            Ok(needs) => Some(store::import(&state.db, &scope, needs).await?),
+        },
+    };
+    let status = match outcome {
+        Some(Ok(done)) => {
+            page.done = Some(done);
+            StatusCode::OK
+        }
+        Some(Err(rejected)) => {
+            page.rejected = rejected;
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        None => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    Ok((status, render(&page)?).into_response())
 }

@@ -1,24 +1,39 @@
 //! SQL for needs.
 
-use super::model::{Channel, Need, NeedRow, NeedStatus, NewNeed, holder};
+use super::import::{Rejected, problem};
+use super::model::{
+    Channel, CheckedNeed, Need, NeedRow, NeedStatus, NewNeed, PublicNeed, holder, new_reference,
+};
 use crate::access::model::Scope;
 use crate::audit::model::NewEvent;
 use crate::audit::store::{Reveal, record};
 use crate::db::{Db, Tx, now};
 use crate::divisions::api::resolve_address;
-use crate::web::error::AppError;
+use crate::web::error::{AppError, FieldError};
 use crate::{fetch_all, fetch_optional, fetch_scalar};
 
-const NEED_COLUMNS: &str = "id, channel, kind, urgency, people, description, contact_name, contact_phone, address, division_code, by_jurisdiction, jurisdiction_code, status, created_at";
+const NEED_COLUMNS: &str = "id, reference, channel, kind, urgency, people, description, contact_name, contact_phone, address, division_code, by_jurisdiction, jurisdiction_code, status, created_at";
 /// Needs held inside the caller's jurisdiction ($1).
 const VISIBLE: &str = "jurisdiction_code LIKE $1 || '%'";
 
-/// What a new need came to: its id, and whether this call made it (a
-/// retried submission finds the first).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a new need came to: its id and reference, and whether this call
+/// made it (a retried submission finds the first).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Taken {
     pub id: i64,
+    pub reference: String,
     pub created: bool,
+}
+
+/// A checked need with where its address was read and who holds it.
+struct Intake {
+    need: CheckedNeed,
+    channel: Channel,
+    /// The division read from the address ("" for none).
+    division: String,
+    by_jurisdiction: bool,
+    held: String,
+    created_by: Option<i64>,
 }
 
 /// Take a need down from the hotline. The address is read by the
@@ -32,27 +47,88 @@ pub async fn create(db: &Db, scope: &Scope, n: &NewNeed) -> Result<Taken, AppErr
     }
     let need = n.validate().map_err(AppError::Invalid)?;
     let read = resolve_address(&need.address, scope.jurisdiction()).await?;
-    let division = read
-        .division
-        .as_ref()
-        .map(|d| d.code.clone())
-        .unwrap_or_default();
+    let division = read.division.map(|d| d.code).unwrap_or_default();
     let held = holder(&division, scope.jurisdiction()).ok_or(AppError::Forbidden)?;
+    let intake = Intake {
+        need,
+        channel: Channel::Hotline,
+        division,
+        by_jurisdiction: read.by_jurisdiction,
+        held,
+        created_by: Some(scope.account_id()),
+    };
+    insert(db, intake, |id, held| {
+        NewEvent::by(scope, "need.create", "need", id, held)
+    })
+    .await
+}
+
+/// A need sent by the person asking, without an account (the public
+/// form). Nothing is refused for its place: the need is held by the
+/// deepest division its address names ("" for none: then by those who
+/// see the whole country), so that no request is lost.
+pub async fn submit_public(db: &Db, n: &NewNeed, ip: &str) -> Result<Taken, AppError> {
+    let need = n.validate().map_err(AppError::Invalid)?;
+    let read = resolve_address(&need.address, "").await?;
+    let division = read.division.map(|d| d.code).unwrap_or_default();
+    let intake = Intake {
+        need,
+        channel: Channel::Public,
+        held: division.clone(),
+        division,
+        by_jurisdiction: false,
+        created_by: None,
+    };
+    insert(db, intake, |id, held| {
+        NewEvent::new(None, "public", ip, "need.create", "need", id, held)
+    })
+    .await
+}
+
+/// Store `intake` once under its idempotency key, with a fresh reference
+/// and its `need.create` event (`event` of the id and the holder).
+async fn insert(
+    db: &Db,
+    intake: Intake,
+    event: impl FnOnce(i64, &str) -> NewEvent,
+) -> Result<Taken, AppError> {
     let mut tx = db.write().await?;
-    if let Some(id) = existing(&mut tx, &need.idempotency_key).await? {
-        return Ok(Taken { id, created: false });
+    let taken = insert_in(&mut tx, intake, event).await?;
+    if taken.created {
+        tx.commit().await?;
     }
+    Ok(taken)
+}
+
+/// `insert` inside `tx`, which the caller commits.
+async fn insert_in(
+    tx: &mut Tx,
+    intake: Intake,
+    event: impl FnOnce(i64, &str) -> NewEvent,
+) -> Result<Taken, AppError> {
+    let Intake {
+        need,
+        channel,
+        division,
+        by_jurisdiction,
+        held,
+        created_by,
+    } = intake;
+    if let Some(first) = existing(tx, &need.idempotency_key).await? {
+        return Ok(first);
+    }
+    let reference = fresh_reference(tx).await?;
     let t = now();
     // Two submissions racing with one key: the second inserts nothing and
     // finds the first below.
     let id = fetch_optional!(
-        &mut tx,
+        tx,
         (i64,),
-        "INSERT INTO needs (idempotency_key, channel, kind, urgency, people, description, contact_name, contact_phone, address, division_code, by_jurisdiction, jurisdiction_code, status, created_by, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)
+        "INSERT INTO needs (idempotency_key, channel, kind, urgency, people, description, contact_name, contact_phone, address, division_code, by_jurisdiction, jurisdiction_code, status, created_by, created_at, updated_at, reference)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16)
          ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
         &need.idempotency_key,
-        Channel::Hotline.as_str(),
+        channel.as_str(),
         need.kind.as_str(),
         need.urgency.as_str(),
         need.people,
@@ -61,46 +137,161 @@ pub async fn create(db: &Db, scope: &Scope, n: &NewNeed) -> Result<Taken, AppErr
         &need.contact_phone,
         &need.address,
         &division,
-        read.by_jurisdiction,
+        by_jurisdiction,
         &held,
         NeedStatus::New.as_str(),
-        scope.account_id(),
+        created_by,
         t,
+        &reference,
     )?;
     let Some((id,)) = id else {
-        let id = existing(&mut tx, &need.idempotency_key)
+        return existing(tx, &need.idempotency_key)
             .await?
-            .ok_or(AppError::Conflict("err-need-retry"))?;
-        return Ok(Taken { id, created: false });
+            .ok_or(AppError::Conflict("err-need-retry"));
     };
     // The event keeps what the need is, never who or where exactly:
     // events hold no personal data.
     let after = serde_json::json!({
-        "channel": Channel::Hotline.as_str(),
+        "channel": channel.as_str(),
         "kind": need.kind.as_str(),
         "urgency": need.urgency.as_str(),
         "people": need.people,
         "division_code": division,
-        "by_jurisdiction": read.by_jurisdiction,
+        "by_jurisdiction": by_jurisdiction,
         "status": NeedStatus::New.as_str(),
     });
-    record(
-        &mut tx,
-        NewEvent::by(scope, "need.create", "need", id, &held).after(after),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Taken { id, created: true })
+    record(tx, event(id, &held).after(after)).await?;
+    Ok(Taken {
+        id,
+        reference,
+        created: true,
+    })
 }
 
-async fn existing(tx: &mut Tx, key: &str) -> Result<Option<i64>, AppError> {
+/// What an import came to: the needs it made, and those an earlier
+/// upload of the same rows had made.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Imported {
+    pub created: usize,
+    pub existing: usize,
+}
+
+/// Take the needs of a list, all or none: every row is checked and its
+/// address read (as the importer's office would) before anything is
+/// written, and any row that cannot be taken (a field wrong, an address
+/// outside the jurisdiction) rejects the list with every such row named.
+/// Rows taken before (the same content) are not taken again.
+pub async fn import(
+    db: &Db,
+    scope: &Scope,
+    rows: Vec<(usize, NewNeed)>,
+) -> Result<Result<Imported, Rejected>, AppError> {
+    if !scope.role().takes_needs() {
+        return Err(AppError::Forbidden);
+    }
+    // All addresses read at once, on all cores, off the async threads.
+    let addresses: Vec<String> = rows
+        .iter()
+        .map(|(_, n)| n.address.trim().to_owned())
+        .collect();
+    let jurisdiction = scope.jurisdiction().to_owned();
+    let read = tokio::task::spawn_blocking(move || read_all(&addresses, &jurisdiction))
+        .await
+        .map_err(anyhow::Error::from)?;
+    let mut rejected = Rejected::default();
+    let mut intakes = Vec::with_capacity(rows.len());
+    for ((line, n), (division, by_jurisdiction)) in rows.iter().zip(read) {
+        let held = holder(&division, scope.jurisdiction());
+        match (n.validate(), held) {
+            (Ok(need), Some(held)) => intakes.push(Intake {
+                need,
+                channel: Channel::Import,
+                division,
+                by_jurisdiction,
+                held,
+                created_by: Some(scope.account_id()),
+            }),
+            // Every problem of the row at once: its fields, and its place.
+            (checked, held) => {
+                let mut errors = checked.err().unwrap_or_default();
+                if held.is_none() {
+                    errors.push(FieldError::new("address", "err-need-outside"));
+                }
+                rejected.problems.push(problem(*line, errors));
+            }
+        }
+    }
+    if !rejected.problems.is_empty() {
+        return Ok(Err(rejected));
+    }
+    let mut tx = db.write().await?;
+    let mut done = Imported::default();
+    for intake in intakes {
+        let taken = insert_in(&mut tx, intake, |id, held| {
+            NewEvent::by(scope, "need.create", "need", id, held)
+        })
+        .await?;
+        if taken.created {
+            done.created += 1;
+        } else {
+            done.existing += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok(Ok(done))
+}
+
+/// Each address's division code ("" for none) and whether the
+/// jurisdiction chose it, read as an office of `jurisdiction` reads.
+fn read_all(addresses: &[String], jurisdiction: &str) -> Vec<(String, bool)> {
+    let tree = divisions::Tree::china();
+    let resolver = divisions::Resolver::china();
+    let resolved = match tree.find(jurisdiction).filter(|_| !jurisdiction.is_empty()) {
+        Some(j) => resolver.near(j.id()).resolve_batch(addresses),
+        None => resolver.resolve_batch(addresses),
+    };
+    resolved
+        .into_iter()
+        .map(|r| {
+            let code = r
+                .division
+                .map(|d| tree.division(d).code())
+                .unwrap_or_default();
+            (code, r.by_jurisdiction)
+        })
+        .collect()
+}
+
+/// A reference no need has yet (a clash is a one-in-a-quadrillion draw
+/// per need; a few draws make it certain).
+async fn fresh_reference(tx: &mut Tx) -> Result<String, AppError> {
+    for _ in 0..5 {
+        let r = new_reference();
+        let taken = fetch_scalar!(
+            tx,
+            i64,
+            "SELECT COUNT(*) FROM needs WHERE reference = $1",
+            &r
+        )?;
+        if taken == 0 {
+            return Ok(r);
+        }
+    }
+    Err(AppError::Conflict("err-need-retry"))
+}
+
+async fn existing(tx: &mut Tx, key: &str) -> Result<Option<Taken>, AppError> {
     Ok(fetch_optional!(
         tx,
-        (i64,),
-        "SELECT id FROM needs WHERE idempotency_key = $1",
+        (i64, Option<String>),
+        "SELECT id, reference FROM needs WHERE idempotency_key = $1",
         key
     )?
-    .map(|(id,)| id))
+    .map(|(id, reference)| Taken {
+        id,
+        reference: reference.unwrap_or_default(),
+        created: false,
+    }))
 }
 
 async fn row(tx: &mut Tx, scope: &Scope, id: i64) -> Result<NeedRow, AppError> {
@@ -180,4 +371,16 @@ pub async fn reveal(
         value,
     };
     crate::audit::store::reveal(tx, scope, r, reason).await
+}
+
+/// What the person who asked may see of their need, by its reference:
+/// where it stands, never who or where exactly.
+pub async fn by_reference(tx: &mut Tx, reference: &str) -> Result<PublicNeed, AppError> {
+    fetch_optional!(
+        tx,
+        PublicNeed,
+        "SELECT reference, kind, status, division_code, created_at FROM needs WHERE reference = $1",
+        reference
+    )?
+    .ok_or(AppError::NotFound)
 }

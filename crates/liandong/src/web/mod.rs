@@ -39,6 +39,8 @@ pub struct AppState {
     pub db: Db,
     pub metrics: Option<PrometheusHandle>,
     pub login_limiter: Arc<crate::access::limiter::Limiter>,
+    /// Requests through the public help form, per sender address.
+    pub help_limiter: Arc<crate::access::limiter::Limiter>,
 }
 
 /// The whole application: pages, API, assets, health and metrics.

@@ -4,6 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::both;
+use crate::harness::TestApp;
 
 fn new_need(address: &str, key: &str) -> Value {
     json!({
@@ -12,6 +13,15 @@ fn new_need(address: &str, key: &str) -> Value {
         "contact_name": "张师傅", "contact_phone": "138 0000 8000",
         "address": address, "idempotency_key": key,
     })
+}
+
+/// The idempotency key a form page carries.
+fn form_key(page: &str) -> String {
+    page.split(r#"name="idempotency_key" value=""#)
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned()
 }
 
 both!(a_hotline_need_gets_its_community_and_is_taken_once, |app| {
@@ -223,12 +233,7 @@ both!(the_hotline_form_reads_the_address_and_submits_once, |app| {
         .text()
         .await
         .unwrap();
-    let key = form
-        .split(r#"name="idempotency_key" value=""#)
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .unwrap()
-        .to_owned();
+    let key = form_key(&form);
     assert_eq!(key.len(), 32, "{form}");
     let fields = [
         ("idempotency_key", key.as_str()),
@@ -295,3 +300,265 @@ both!(the_hotline_form_reads_the_address_and_submits_once, |app| {
     assert!(page.contains("这个地址不在您的辖区内"), "{page}");
     assert!(page.contains("独居老人，胰岛素只剩一天"), "{page}");
 });
+
+both!(
+    a_resident_asks_for_help_without_an_account_and_follows_it,
+    |app| {
+        let anon = app.client();
+        let form = anon
+            .get(app.at("/help"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let key = form_key(&form);
+        let fields = [
+            ("idempotency_key", key.as_str()),
+            ("address", "长安区西韦村3组"),
+            ("kind", "food"),
+            ("urgency", "urgent"),
+            ("people", "5"),
+            ("description", "一家五口，面粉吃完了"),
+            ("contact_name", "李大姐"),
+            ("contact_phone", "13912345678"),
+        ];
+        let send = || async {
+            anon.post(app.at("/help"))
+                .form(&fields)
+                .send()
+                .await
+                .unwrap()
+        };
+        let res = send().await;
+        assert_eq!(res.status(), 303);
+        let location = res.headers()["location"].to_str().unwrap().to_owned();
+        let reference = location
+            .strip_prefix("/help/")
+            .and_then(|l| l.strip_suffix("?sent=1"))
+            .unwrap()
+            .to_owned();
+        assert_eq!(reference.len(), 10, "{location}");
+        // Sent twice on a bad connection: one request.
+        let res = send().await;
+        assert_eq!(res.headers()["location"].to_str().unwrap(), location);
+        // The follow page: where it stands, nothing personal.
+        let page = anon
+            .get(app.at(&location))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains(r#"id="help-sent""#), "{page}");
+        assert!(
+            page.contains(&format!("{}-{}", &reference[..5], &reference[5..])),
+            "{page}"
+        );
+        assert!(page.contains("西韦村") && page.contains("新登记"), "{page}");
+        assert!(
+            !page.contains("李大姐") && !page.contains("1391234") && !page.contains("3组"),
+            "{page}"
+        );
+        // A reference as written back: lower case, with a dash.
+        let typed = format!("{}-{}", &reference[..5], &reference[5..]).to_lowercase();
+        let res = anon
+            .get(app.at(&format!("/help/follow?reference={typed}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.headers()["location"].to_str().unwrap(),
+            format!("/help/{reference}")
+        );
+        let res = anon
+            .get(app.at("/help/follow?reference=abc"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422);
+        assert!(
+            res.text()
+                .await
+                .unwrap()
+                .contains("编号应为 10 位字母或数字")
+        );
+        assert_eq!(
+            anon.get(app.at("/help/ZZZZZZZZZZ"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            404
+        );
+        // The Xi'an hotline sees it on its board, held by the village.
+        let op = app.signed_in("operator").await;
+        let (_, list) = app.get(&op, "/api/needs").await;
+        let need = &list[0];
+        assert_eq!(
+            (need["channel"].as_str(), need["reference"].as_str()),
+            (Some("public"), Some(reference.as_str())),
+            "{list}"
+        );
+        assert_eq!(need["division_code"], "610116001201");
+        assert_eq!(need["contact_phone"], "139****5678");
+        // The event names no person: the sender was the public.
+        let admin = app.signed_in("admin").await;
+        let (_, events) = app.get(&admin, "/api/audit?action=need.create").await;
+        assert_eq!(events[0]["actor_name"], "public", "{events}");
+        assert!(!events.to_string().contains("13912345678"));
+    }
+);
+
+both!(
+    the_help_form_names_what_is_missing_and_limits_a_flood,
+    |app| {
+        let anon = app.client();
+        let res = anon
+            .post(app.at("/help"))
+            .form(&[
+                ("idempotency_key", "flood-key-0001"),
+                ("kind", "food"),
+                ("people", "2"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422);
+        let page = res.text().await.unwrap();
+        assert!(
+            page.contains(r#"id="address-error">此项为必填项"#),
+            "{page}"
+        );
+        assert!(
+            page.contains(r#"id="contact_phone-error">请输入有效的手机号"#),
+            "{page}"
+        );
+        // The form keeps what was chosen.
+        assert!(page.contains(r#"<option value="food" selected>"#), "{page}");
+        // One sender, many posts: refused after the limit, with a message.
+        let mut last = 0;
+        for _ in 0..30 {
+            last = anon
+                .post(app.at("/help"))
+                .form(&[("kind", "food")])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16();
+        }
+        assert_eq!(last, 429);
+    }
+);
+
+/// Upload a list to the import page; the status and the page.
+async fn upload(app: &TestApp, c: &reqwest::Client, name: &str, bytes: Vec<u8>) -> (u16, String) {
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+    );
+    let res = c
+        .post(app.at("/needs/import"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
+both!(
+    a_list_of_needs_is_taken_whole_or_not_at_all_and_once,
+    |app| {
+        let op = app.signed_in("operator").await;
+        let list = "序号,姓名,联系电话,住址,类别,人数,情况说明,紧急程度\n\
+        1,张三,13800008000,鄠邑区龙窝村,生活物资,3,断粮两天,紧急\n\
+        2,李四,13900001111,长安区西韦村,药品,,降压药吃完了,\n\
+        3,王五,029-85551234,新城区解放路,Medical Care,1,透析中断,危急\n";
+        // One wrong row (a phone, a kind) and one elsewhere: nothing taken,
+        // each line named.
+        let bad = format!(
+            "{list}4,赵六,123,雁塔区小寨路街道,蛋糕,1,想吃蛋糕,\n5,钱七,13700000000,湖北省武汉市江岸区,生活物资,1,缺粮,\n"
+        );
+        let (status, page) = upload(&app, &op, "名单.csv", bad.into_bytes()).await;
+        assert_eq!(status, 422, "{page}");
+        assert!(page.contains(r#"id="import-problems""#), "{page}");
+        assert!(
+            page.contains("<td>5</td>") && page.contains("<td>6</td>"),
+            "{page}"
+        );
+        assert!(
+            page.contains("请输入有效的手机号") && page.contains("请选择需求类别"),
+            "{page}"
+        );
+        assert!(page.contains("这个地址不在您的辖区内"), "{page}");
+        assert_eq!(app.get(&op, "/api/needs").await.1, serde_json::json!([]));
+        // The list as it should be: all three, the communities read, GB18030
+        // as Excel writes it.
+        let (gbk, _, _) = encoding_rs::GB18030.encode(list);
+        let (status, page) = upload(&app, &op, "名单.csv", gbk.to_vec()).await;
+        assert_eq!(status, 200, "{page}");
+        assert!(
+            page.contains(r#"id="import-done""#) && page.contains("已导入新需求 3"),
+            "{page}"
+        );
+        let (_, needs) = app.get(&op, "/api/needs").await;
+        let mut got: Vec<(String, String, String)> = needs
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| {
+                let s = |k: &str| n[k].as_str().unwrap().to_owned();
+                (s("division_code"), s("kind"), s("channel"))
+            })
+            .collect();
+        got.sort();
+        assert_eq!(
+            got,
+            [
+                ("610102".into(), "medical".into(), "import".into()),
+                ("610116001201".into(), "medicine".into(), "import".into()),
+                ("610118011226".into(), "food".into(), "import".into()),
+            ]
+        );
+        // Uploaded again: nothing new.
+        let (status, page) = upload(&app, &op, "名单.csv", list.as_bytes().to_vec()).await;
+        assert_eq!(status, 200);
+        assert!(
+            page.contains("已导入新需求 0") && page.contains("此前已导入 3"),
+            "{page}"
+        );
+        // The same list as a workbook, one row changed: one new need.
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        let changed = list.replace("断粮两天", "断粮三天");
+        for (r, line) in changed.lines().enumerate() {
+            for (c, v) in line.split(',').enumerate() {
+                sheet.write_string(r as u32, c as u16, v).unwrap();
+            }
+        }
+        let (status, page) = upload(&app, &op, "名单.xlsx", book.save_to_buffer().unwrap()).await;
+        assert_eq!(status, 200, "{page}");
+        assert!(
+            page.contains("已导入新需求 1") && page.contains("此前已导入 2"),
+            "{page}"
+        );
+        // A list without its columns, and a file that is no table.
+        let (status, page) =
+            upload(&app, &op, "a.csv", "姓名,电话\n张三,13800008000\n".into()).await;
+        assert_eq!(status, 422);
+        assert!(
+            page.contains(r#"id="import-missing""#) && page.contains("情况"),
+            "{page}"
+        );
+        let (status, page) = upload(&app, &op, "a.xlsx", b"not a workbook".to_vec()).await;
+        assert_eq!(status, 422);
+        assert!(page.contains(r#"id="import-unreadable""#), "{page}");
+        // Roles that do not take needs cannot import.
+        let cw = app.signed_in("caseworker").await;
+        let (status, _) = upload(&app, &cw, "名单.csv", list.as_bytes().to_vec()).await;
+        assert_eq!(status, 403);
+    }
+);

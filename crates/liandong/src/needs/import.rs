@@ -1,0 +1,257 @@
+//! Needs from a list (CSV or spreadsheet), as offices and organisations
+//! pass them on: a row a need, its columns found by their headers in
+//! Chinese or English, its kind and urgency as written in either language.
+//! Each row's idempotency key is made from its content, so that a list
+//! uploaded twice adds nothing the second time.
+
+use sha2::{Digest, Sha256};
+
+use super::model::{NeedKind, NewNeed, Urgency};
+use crate::web::error::Invalid;
+use crate::web::i18n::Lang;
+
+/// The most rows one list may hold.
+pub const MAX_ROWS: usize = 5000;
+
+/// A need's field, the headers that name its column, and whether a list
+/// must have it (people defaults to 1, urgency to normal).
+const COLUMNS: [(&str, &[&str], bool); 7] = [
+    (
+        "address",
+        &["地址", "住址", "详细地址", "现住址", "address"],
+        true,
+    ),
+    ("kind", &["类别", "需求类别", "类型", "kind"], true),
+    ("people", &["人数", "涉及人数", "people"], false),
+    (
+        "description",
+        &["情况", "情况说明", "需求", "需求内容", "description"],
+        true,
+    ),
+    (
+        "contact_name",
+        &["联系人", "姓名", "称呼", "contact_name", "name"],
+        true,
+    ),
+    (
+        "contact_phone",
+        &[
+            "电话",
+            "联系电话",
+            "手机",
+            "手机号",
+            "contact_phone",
+            "phone",
+        ],
+        true,
+    ),
+    ("urgency", &["紧急程度", "urgency"], false),
+];
+
+/// A row of the list that cannot be taken, by its line in the file (the
+/// header is line 1), and what is wrong with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowProblem {
+    pub line: usize,
+    pub errors: Invalid,
+}
+
+/// Why a list was not taken: columns it lacks (by field), rows that are
+/// wrong, or too many rows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rejected {
+    pub missing: Vec<&'static str>,
+    pub problems: Vec<RowProblem>,
+    pub too_many: bool,
+}
+
+/// A value as a list writes it, for the codes it may stand for: the code
+/// itself, or its label in either language (食品 and Food are not
+/// labels; 生活物资 and "Food and daily supplies" are).
+fn code_of<'a>(value: &str, codes: impl IntoIterator<Item = &'a str>, key: &str) -> String {
+    let v = value.trim();
+    codes
+        .into_iter()
+        .find(|code| {
+            let label = format!("{key}-{code}");
+            v.eq_ignore_ascii_case(code)
+                || [Lang::Zh, Lang::En]
+                    .iter()
+                    .any(|l| v.eq_ignore_ascii_case(&l.t(&label)))
+        })
+        .map(str::to_owned)
+        // Unknown: kept as written, for the check to name it.
+        .unwrap_or_else(|| v.to_owned())
+}
+
+/// The key of a row: its content, so that the same row uploaded again is
+/// recognised, and a changed one is a new need.
+fn row_key(n: &NewNeed) -> String {
+    let mut h = Sha256::new();
+    for part in [
+        &n.address,
+        &n.kind,
+        &n.people,
+        &n.description,
+        &n.contact_name,
+        &n.contact_phone,
+    ] {
+        h.update(part.trim().as_bytes());
+        h.update([0]);
+    }
+    let digest = h.finalize();
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("import-{hex}")
+}
+
+/// The needs of a list's rows (blank rows skipped), each with its line,
+/// or why the list cannot be taken.
+pub fn needs_of(
+    headers: &[String],
+    rows: &[Vec<String>],
+) -> Result<Vec<(usize, NewNeed)>, Rejected> {
+    let find = |names: &[&str]| {
+        headers
+            .iter()
+            .position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)))
+    };
+    let mut rejected = Rejected::default();
+    let columns: Vec<Option<usize>> = COLUMNS
+        .iter()
+        .map(|(field, names, required)| {
+            let col = find(names);
+            if col.is_none() && *required {
+                rejected.missing.push(*field);
+            }
+            col
+        })
+        .collect();
+    if !rejected.missing.is_empty() {
+        return Err(rejected);
+    }
+    let lines: Vec<(usize, &Vec<String>)> = rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.iter().any(|c| !c.trim().is_empty()))
+        .map(|(i, r)| (i + 2, r))
+        .collect();
+    if lines.len() > MAX_ROWS {
+        rejected.too_many = true;
+        return Err(rejected);
+    }
+    let needs = lines
+        .into_iter()
+        .map(|(line, r)| {
+            let get = |k: usize| {
+                columns[k]
+                    .and_then(|c| r.get(c))
+                    .map(|v| v.trim().to_owned())
+                    .unwrap_or_default()
+            };
+            let people = get(2);
+            let mut n = NewNeed {
+                address: get(0),
+                kind: code_of(&get(1), NeedKind::ALL.map(NeedKind::as_str), "need-kind"),
+                people: if people.is_empty() {
+                    "1".into()
+                } else {
+                    people
+                },
+                description: get(3),
+                contact_name: get(4),
+                contact_phone: get(5),
+                urgency: code_of(&get(6), Urgency::ALL.map(Urgency::as_str), "urgency"),
+                idempotency_key: String::new(),
+            };
+            n.idempotency_key = row_key(&n);
+            (line, n)
+        })
+        .collect();
+    Ok(needs)
+}
+
+/// A row's problems as the import reports them.
+pub fn problem(line: usize, errors: Invalid) -> RowProblem {
+    RowProblem { line, errors }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(rows: &[&[&str]]) -> (Vec<String>, Vec<Vec<String>>) {
+        let mut all: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect();
+        let h = all.remove(0);
+        (h, all)
+    }
+
+    #[test]
+    fn columns_are_found_by_their_headers_and_labels_read_in_either_language() {
+        let (h, rows) = table(&[
+            &[
+                "序号",
+                "姓名",
+                "联系电话",
+                "住址",
+                "类别",
+                "人数",
+                "情况说明",
+                "紧急程度",
+            ],
+            &[
+                "1",
+                "张三",
+                "13800008000",
+                "鄠邑区龙窝村",
+                "生活物资",
+                "3",
+                "断粮",
+                "紧急",
+            ],
+            &["", "", "", "", "", "", "", ""],
+            &[
+                "2",
+                "李四",
+                "13900001111",
+                "长安区西韦村",
+                "Medicine",
+                "",
+                "缺药",
+                "",
+            ],
+        ]);
+        let needs = needs_of(&h, &rows).unwrap();
+        assert_eq!(needs.len(), 2);
+        let (line, a) = &needs[0];
+        assert_eq!(*line, 2);
+        assert_eq!(
+            (a.kind.as_str(), a.urgency.as_str(), a.people.as_str()),
+            ("food", "urgent", "3")
+        );
+        assert_eq!(a.address, "鄠邑区龙窝村");
+        let (line, b) = &needs[1];
+        // The blank line is skipped; lines keep the file's numbers.
+        assert_eq!(*line, 4);
+        assert_eq!(
+            (b.kind.as_str(), b.urgency.as_str(), b.people.as_str()),
+            ("medicine", "", "1")
+        );
+        // The same row, the same key; another row, another.
+        assert_eq!(
+            needs_of(&h, &rows).unwrap()[0].1.idempotency_key,
+            a.idempotency_key
+        );
+        assert_ne!(a.idempotency_key, b.idempotency_key);
+        assert!(a.idempotency_key.starts_with("import-") && a.idempotency_key.len() == 39);
+    }
+
+    #[test]
+    fn a_list_without_its_columns_says_which() {
+        let (h, rows) = table(&[&["姓名", "电话"], &["张三", "13800008000"]]);
+        let r = needs_of(&h, &rows).unwrap_err();
+        assert_eq!(r.missing, ["address", "kind", "description"]);
+    }
+}
