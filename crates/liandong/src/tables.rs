@@ -64,6 +64,76 @@ pub fn read_table(name: &str, bytes: Vec<u8>) -> anyhow::Result<(Vec<String>, Ve
     Ok((headers, rows))
 }
 
+/// The header row and at most `max_rows` data rows (one more, if the
+/// table has more, so that the caller can tell), each of at most
+/// `max_cols` cells, of an uploaded CSV or xlsx file. Bounded as it reads:
+/// a sheet's own claim of its size is not trusted (a few KB of xlsx can
+/// claim a billion cells), and other spreadsheet formats, which cannot be
+/// read cell by cell, are refused.
+pub fn read_upload(
+    name: &str,
+    bytes: Vec<u8>,
+    max_rows: usize,
+    max_cols: usize,
+) -> anyhow::Result<(Vec<String>, Vec<Vec<String>>)> {
+    let keep = max_rows + 2;
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    match ext.as_deref() {
+        Some("xlsx" | "xlsm") => {
+            use calamine::Reader;
+            let mut book = calamine::Xlsx::new(Cursor::new(bytes))
+                .with_context(|| format!("cannot open {name}"))?;
+            let first = book
+                .sheet_names()
+                .into_iter()
+                .next()
+                .with_context(|| format!("{name} has no sheet"))?;
+            let mut cells = book
+                .worksheet_cells_reader(&first)
+                .with_context(|| format!("cannot read the first sheet of {name}"))?;
+            while let Some(c) = cells
+                .next_cell()
+                .with_context(|| format!("cannot read the first sheet of {name}"))?
+            {
+                let (r, col) = c.get_position();
+                let (r, col) = (r as usize, col as usize);
+                if r >= keep {
+                    break;
+                }
+                if col >= max_cols {
+                    continue;
+                }
+                if rows.len() <= r {
+                    rows.resize_with(r + 1, Vec::new);
+                }
+                let row = &mut rows[r];
+                if row.len() <= col {
+                    row.resize(col + 1, String::new());
+                }
+                row[col] = calamine::Data::from(c.get_value().clone()).to_string();
+            }
+        }
+        Some("xls" | "ods" | "xlsb") => bail!("{name}: save it as xlsx or CSV"),
+        _ => {
+            let text = decode(&bytes);
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(text.as_bytes());
+            for record in reader.records().take(keep) {
+                let record = record.with_context(|| format!("{name} is not valid CSV"))?;
+                rows.push(record.iter().take(max_cols).map(str::to_owned).collect());
+            }
+        }
+    }
+    if rows.is_empty() {
+        bail!("{name} is empty");
+    }
+    let headers = rows.remove(0);
+    Ok((headers, rows))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,5 +154,25 @@ mod tests {
         assert_eq!(rows, [vec!["张三", "长安区西韦村"], vec!["李四"]]);
         assert!(read_table("空.csv", Vec::new()).is_err());
         assert!(read_table("坏.xlsx", b"not a workbook".to_vec()).is_err());
+    }
+
+    #[test]
+    fn an_upload_is_read_within_its_bounds() {
+        let csv = "a,b,c\n1,2,3\n4,5,6\n7,8,9\n".as_bytes().to_vec();
+        let (h, rows) = read_upload("x.csv", csv, 2, 2).unwrap();
+        assert_eq!(h, ["a", "b"]);
+        // Two rows and one more, to tell the caller there are more.
+        assert_eq!(rows, [vec!["1", "2"], vec!["4", "5"], vec!["7", "8"]]);
+        // A sheet that claims cells far away is read only to its bounds.
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write_string(0, 0, "地址").unwrap();
+        sheet.write_string(1, 0, "鄠邑区龙窝村").unwrap();
+        sheet.write_string(1_048_575, 16_383, "far").unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        let (h, rows) = read_upload("x.xlsx", bytes, 10, 64).unwrap();
+        assert_eq!(h, ["地址"]);
+        assert_eq!(rows, [vec!["鄠邑区龙窝村"]]);
+        assert!(read_upload("x.ods", b"whatever".to_vec(), 10, 10).is_err());
     }
 }

@@ -239,3 +239,6 @@ err-import-too-many = has more rows than allowed:
 err-import-missing = these columns are missing:
 err-import-rows = these lines are wrong, and nothing was imported. Correct them and upload again.
 err-upload = Choose a file to upload
+need-existing = This need was recorded before; sending it again recorded nothing new
+err-need-key-reused = This form was already sent with other content. If this is a new need, send it once more
+channel-import = List import

@@ -239,3 +239,6 @@ err-import-too-many = 行数超过上限
 err-import-missing = 缺少这些列：
 err-import-rows = 以下各行有问题，整份名单未导入。请修改后重新上传。
 err-upload = 请选择要上传的文件
+need-existing = 这条需求此前已登记，重复提交没有重复登记
+err-need-key-reused = 这张表单已经提交过另一条内容。如果这是一条新的需求，请再点一次提交
+channel-import = 名单导入

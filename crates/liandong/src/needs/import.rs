@@ -6,12 +6,14 @@
 
 use sha2::{Digest, Sha256};
 
-use super::model::{NeedKind, NewNeed, Urgency};
+use super::model::{CheckedNeed, NeedKind, NewNeed, Urgency};
 use crate::web::error::Invalid;
 use crate::web::i18n::Lang;
 
 /// The most rows one list may hold.
 pub const MAX_ROWS: usize = 5000;
+/// The columns of a list read (those past them are ignored).
+pub const MAX_COLUMNS: usize = 64;
 
 /// A need's field, the headers that name its column, and whether a list
 /// must have it (people defaults to 1, urgency to normal).
@@ -84,19 +86,22 @@ fn code_of<'a>(value: &str, codes: impl IntoIterator<Item = &'a str>, key: &str)
         .unwrap_or_else(|| v.to_owned())
 }
 
-/// The key of a row: its content, so that the same row uploaded again is
-/// recognised, and a changed one is a new need.
-fn row_key(n: &NewNeed) -> String {
+/// The idempotency key of an imported need: its checked content, so
+/// that the same need uploaded again is recognised (however its phone was
+/// spaced), and a changed one (another story, a raised urgency) is new.
+pub fn content_key(n: &CheckedNeed) -> String {
     let mut h = Sha256::new();
+    let people = n.people.to_string();
     for part in [
-        &n.address,
-        &n.kind,
-        &n.people,
+        n.address.as_str(),
+        n.kind.as_str(),
+        n.urgency.as_str(),
+        &people,
         &n.description,
         &n.contact_name,
         &n.contact_phone,
     ] {
-        h.update(part.trim().as_bytes());
+        h.update(part.as_bytes());
         h.update([0]);
     }
     let digest = h.finalize();
@@ -149,7 +154,7 @@ pub fn needs_of(
                     .unwrap_or_default()
             };
             let people = get(2);
-            let mut n = NewNeed {
+            let n = NewNeed {
                 address: get(0),
                 kind: code_of(&get(1), NeedKind::ALL.map(NeedKind::as_str), "need-kind"),
                 people: if people.is_empty() {
@@ -161,9 +166,9 @@ pub fn needs_of(
                 contact_name: get(4),
                 contact_phone: get(5),
                 urgency: code_of(&get(6), Urgency::ALL.map(Urgency::as_str), "urgency"),
+                // Made from the checked content (`content_key`).
                 idempotency_key: String::new(),
             };
-            n.idempotency_key = row_key(&n);
             (line, n)
         })
         .collect();
@@ -239,13 +244,20 @@ mod tests {
             (b.kind.as_str(), b.urgency.as_str(), b.people.as_str()),
             ("medicine", "", "1")
         );
-        // The same row, the same key; another row, another.
-        assert_eq!(
-            needs_of(&h, &rows).unwrap()[0].1.idempotency_key,
-            a.idempotency_key
-        );
-        assert_ne!(a.idempotency_key, b.idempotency_key);
-        assert!(a.idempotency_key.starts_with("import-") && a.idempotency_key.len() == 39);
+        // The same content, however its phone is spaced, the same key;
+        // a raised urgency, another.
+        let key = content_key(&a.check_fields().unwrap());
+        let spaced = NewNeed {
+            contact_phone: "138 0000 8000".into(),
+            ..a.clone()
+        };
+        assert_eq!(content_key(&spaced.check_fields().unwrap()), key);
+        let raised = NewNeed {
+            urgency: "critical".into(),
+            ..a.clone()
+        };
+        assert_ne!(content_key(&raised.check_fields().unwrap()), key);
+        assert!(key.starts_with("import-") && key.len() == 39);
     }
 
     #[test]

@@ -173,15 +173,20 @@ pub struct NewNeed {
 
 /// A JSON number or a form's text, as text.
 fn number_or_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    // Any number or none: the check, not the parser, says what is wrong.
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Either {
-        Number(u64),
+        Whole(i64),
+        Number(f64),
         Text(String),
+        Nothing(()),
     }
     Ok(match Either::deserialize(d)? {
+        Either::Whole(n) => n.to_string(),
         Either::Number(n) => n.to_string(),
         Either::Text(s) => s,
+        Either::Nothing(()) => String::new(),
     })
 }
 
@@ -201,6 +206,28 @@ pub struct CheckedNeed {
 impl NewNeed {
     /// Every field checked; all that is wrong is named at once.
     pub fn validate(&self) -> Result<CheckedNeed, Invalid> {
+        let key = self.idempotency_key.trim();
+        let key_ok = (8..=64).contains(&key.len())
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        let checked = self.check_fields();
+        let mut errors = checked.as_ref().err().cloned().unwrap_or_default();
+        if !key_ok {
+            errors.push(FieldError::new("idempotency_key", "err-idempotency-key"));
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        checked.map(|c| CheckedNeed {
+            idempotency_key: key.to_owned(),
+            ..c
+        })
+    }
+
+    /// The need's own fields checked (not its idempotency key, which an
+    /// import makes from them).
+    pub fn check_fields(&self) -> Result<CheckedNeed, Invalid> {
         let mut errors = Invalid::default();
         let kind = NeedKind::parse(self.kind.trim());
         if kind.is_none() {
@@ -229,14 +256,6 @@ impl NewNeed {
             errors.push(FieldError::new("contact_phone", "err-phone"));
         }
         errors.text("address", &self.address, 500);
-        let key = self.idempotency_key.trim();
-        if !(8..=64).contains(&key.len())
-            || !key
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        {
-            errors.push(FieldError::new("idempotency_key", "err-idempotency-key"));
-        }
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -248,7 +267,7 @@ impl NewNeed {
             contact_name: self.contact_name.trim().to_owned(),
             contact_phone: phone.unwrap_or_default(),
             address: self.address.trim().to_owned(),
-            idempotency_key: key.to_owned(),
+            idempotency_key: String::new(),
         })
     }
 }
@@ -431,6 +450,16 @@ mod tests {
             (ok.urgency, ok.people, ok.contact_phone.as_str()),
             (Urgency::Normal, 3, "13800008000")
         );
+        // Any JSON number or none: a field error, not a parser's.
+        for json in [
+            r#"{"people": -1}"#,
+            r#"{"people": 2.5}"#,
+            r#"{"people": null}"#,
+        ] {
+            let n: NewNeed = serde_json::from_str(json).unwrap();
+            let bad = n.validate().unwrap_err();
+            assert!(bad.0.iter().any(|f| f.field == "people"), "{json}");
+        }
         for (people, fine) in [("0", false), ("100001", false), ("abc", false), ("1", true)] {
             let n = NewNeed {
                 people: people.into(),
@@ -438,6 +467,29 @@ mod tests {
             };
             let bad = n.validate().unwrap_err();
             assert_eq!(bad.0.iter().any(|f| f.field == "people"), !fine, "{people}");
+        }
+    }
+
+    #[test]
+    fn every_value_has_its_words_in_both_languages() {
+        use crate::web::i18n::Lang;
+        let keys = NeedKind::ALL
+            .iter()
+            .map(|k| format!("need-kind-{}", k.as_str()))
+            .chain(
+                Urgency::ALL
+                    .iter()
+                    .map(|u| format!("urgency-{}", u.as_str())),
+            )
+            .chain(
+                [Channel::Hotline, Channel::Public, Channel::Import]
+                    .map(|c| format!("channel-{}", c.as_str())),
+            )
+            .chain([format!("need-status-{}", NeedStatus::New.as_str())]);
+        for key in keys {
+            for lang in [Lang::Zh, Lang::En] {
+                assert_ne!(lang.t(&key), key, "{key} in {}", lang.code());
+            }
         }
     }
 

@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
-use super::import::{MAX_ROWS, Rejected, needs_of};
+use super::import::{MAX_COLUMNS, MAX_ROWS, Rejected, needs_of};
 use super::model::{Need, NeedKind, NewNeed, PublicNeed, Urgency, parse_reference};
 use super::store::{self, Imported};
 use crate::access::model::Scope;
@@ -111,22 +111,36 @@ async fn create(
     c: Chrome,
     Form(form): Form<NewNeed>,
 ) -> Result<Response, AppError> {
+    let mut form = form;
     let errors = match store::create(&state.db, &scope, &form).await {
         Ok(taken) => {
-            return Ok(Redirect::to(&format!("/needs/{}?notice=created", taken.id)).into_response());
+            let notice = if taken.created { "created" } else { "existing" };
+            return Ok(
+                Redirect::to(&format!("/needs/{}?notice={notice}", taken.id)).into_response(),
+            );
         }
         Err(AppError::Invalid(errors)) => errors,
         // The one refusal a need-taker meets: the address lies elsewhere.
         Err(AppError::Forbidden) if scope.role().takes_needs() => {
             Invalid(vec![FieldError::new("address", "err-need-outside")])
         }
+        Err(AppError::Conflict(key)) => Invalid(vec![FieldError::new("idempotency_key", key)]),
         Err(e) => return Err(e),
     };
+    renew_key(&mut form, &errors);
     Ok((
         StatusCode::UNPROCESSABLE_ENTITY,
         render(&new_page(c, form, errors))?,
     )
         .into_response())
+}
+
+/// A form sent back with its key refused (sent before with other
+/// content, or malformed) gets a fresh one: sent again, it is a new need.
+fn renew_key(form: &mut NewNeed, errors: &Invalid) {
+    if errors.0.iter().any(|e| e.field == "idempotency_key") {
+        form.idempotency_key = fresh_key();
+    }
 }
 
 #[derive(Template)]
@@ -176,6 +190,7 @@ async fn detail(
 ) -> Result<Response, AppError> {
     let notice = match nq.notice.as_str() {
         "created" => c.t("need-created"),
+        "existing" => c.t("need-existing"),
         _ => String::new(),
     };
     let mut page = need_page(&state, &scope, c, id).await?;
@@ -273,15 +288,21 @@ async fn help_submit(
     if !state.help_limiter.allow(&ip) {
         return Err(AppError::TooMany("err-rate-limited"));
     }
-    match store::submit_public(&state.db, &form, &ip).await {
-        Ok(taken) => Ok(Redirect::to(&format!("/help/{}?sent=1", taken.reference)).into_response()),
-        Err(AppError::Invalid(errors)) => Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            render(&help_page(c, form, errors))?,
-        )
-            .into_response()),
-        Err(e) => Err(e),
-    }
+    let mut form = form;
+    let errors = match store::submit_public(&state.db, &form, &ip).await {
+        Ok(taken) => {
+            return Ok(Redirect::to(&format!("/help/{}?sent=1", taken.reference)).into_response());
+        }
+        Err(AppError::Invalid(errors)) => errors,
+        Err(AppError::Conflict(key)) => Invalid(vec![FieldError::new("idempotency_key", key)]),
+        Err(e) => return Err(e),
+    };
+    renew_key(&mut form, &errors);
+    Ok((
+        StatusCode::UNPROCESSABLE_ENTITY,
+        render(&help_page(c, form, errors))?,
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]
@@ -399,7 +420,14 @@ async fn import(
         return Err(AppError::invalid("file", "err-upload"));
     };
     page.file = name.clone();
-    let outcome = match crate::tables::read_table(&name, bytes) {
+    // Read off the async threads, and within bounds (a list is at most
+    // MAX_ROWS rows of a few dozen columns, whatever the file claims).
+    let table = tokio::task::spawn_blocking(move || {
+        crate::tables::read_upload(&name, bytes, MAX_ROWS, MAX_COLUMNS)
+    })
+    .await
+    .map_err(anyhow::Error::from)?;
+    let outcome = match table {
         Err(_) => {
             page.unreadable = true;
             None

@@ -1,6 +1,6 @@
 //! SQL for needs.
 
-use super::import::{Rejected, problem};
+use super::import::{Rejected, content_key, problem};
 use super::model::{
     Channel, CheckedNeed, Need, NeedRow, NeedStatus, NewNeed, PublicNeed, holder, new_reference,
 };
@@ -106,6 +106,9 @@ async fn insert_in(
     intake: Intake,
     event: impl FnOnce(i64, &str) -> NewEvent,
 ) -> Result<Taken, AppError> {
+    if let Some(first) = existing(tx, &intake).await? {
+        return Ok(first);
+    }
     let Intake {
         need,
         channel,
@@ -114,9 +117,6 @@ async fn insert_in(
         held,
         created_by,
     } = intake;
-    if let Some(first) = existing(tx, &need.idempotency_key).await? {
-        return Ok(first);
-    }
     let reference = fresh_reference(tx).await?;
     let t = now();
     // Two submissions racing with one key: the second inserts nothing and
@@ -145,9 +145,8 @@ async fn insert_in(
         &reference,
     )?;
     let Some((id,)) = id else {
-        return existing(tx, &need.idempotency_key)
-            .await?
-            .ok_or(AppError::Conflict("err-need-retry"));
+        // Another submission with this key went in meanwhile.
+        return Err(AppError::Conflict("err-need-retry"));
     };
     // The event keeps what the need is, never who or where exactly:
     // events hold no personal data.
@@ -202,9 +201,12 @@ pub async fn import(
     let mut intakes = Vec::with_capacity(rows.len());
     for ((line, n), (division, by_jurisdiction)) in rows.iter().zip(read) {
         let held = holder(&division, scope.jurisdiction());
-        match (n.validate(), held) {
-            (Ok(need), Some(held)) => intakes.push(Intake {
-                need,
+        match (n.check_fields(), held) {
+            (Ok(mut need), Some(held)) => intakes.push(Intake {
+                need: {
+                    need.idempotency_key = content_key(&need);
+                    need
+                },
                 channel: Channel::Import,
                 division,
                 by_jurisdiction,
@@ -224,6 +226,9 @@ pub async fn import(
     if !rejected.problems.is_empty() {
         return Ok(Err(rejected));
     }
+    // In key order: two imports sharing rows take their locks in one
+    // order (PostgreSQL would otherwise deadlock one of them).
+    intakes.sort_by(|a, b| a.need.idempotency_key.cmp(&b.need.idempotency_key));
     let mut tx = db.write().await?;
     let mut done = Imported::default();
     for intake in intakes {
@@ -262,8 +267,8 @@ fn read_all(addresses: &[String], jurisdiction: &str) -> Vec<(String, bool)> {
         .collect()
 }
 
-/// A reference no need has yet (a clash is a one-in-a-quadrillion draw
-/// per need; a few draws make it certain).
+/// A reference no need has yet (a draw clashes with one of n needs at n
+/// in 10^15; a few draws make it certain).
 async fn fresh_reference(tx: &mut Tx) -> Result<String, AppError> {
     for _ in 0..5 {
         let r = new_reference();
@@ -280,16 +285,54 @@ async fn fresh_reference(tx: &mut Tx) -> Result<String, AppError> {
     Err(AppError::Conflict("err-need-retry"))
 }
 
-async fn existing(tx: &mut Tx, key: &str) -> Result<Option<Taken>, AppError> {
-    Ok(fetch_optional!(
+/// A need as stored, to tell a retry from a reused key.
+#[derive(sqlx::FromRow)]
+struct Stored {
+    id: i64,
+    reference: Option<String>,
+    channel: String,
+    created_by: Option<i64>,
+    kind: String,
+    urgency: String,
+    people: i64,
+    description: String,
+    contact_name: String,
+    contact_phone: String,
+    address: String,
+}
+
+/// The need stored under `intake`'s key, if any. A retry (the same
+/// content, channel and sender) finds it; anything else under the same
+/// key (a form sent back after Back, another caller's key) is refused:
+/// the first need would be shown for a second, which would be lost, and
+/// its reference would reach someone else.
+async fn existing(tx: &mut Tx, intake: &Intake) -> Result<Option<Taken>, AppError> {
+    let n = &intake.need;
+    let Some(s) = fetch_optional!(
         tx,
-        (i64, Option<String>),
-        "SELECT id, reference FROM needs WHERE idempotency_key = $1",
-        key
+        Stored,
+        "SELECT id, reference, channel, created_by, kind, urgency, people, description, contact_name, contact_phone, address
+         FROM needs WHERE idempotency_key = $1",
+        &n.idempotency_key
     )?
-    .map(|(id, reference)| Taken {
-        id,
-        reference: reference.unwrap_or_default(),
+    else {
+        return Ok(None);
+    };
+    let same = s.channel == intake.channel.as_str()
+        && s.created_by == intake.created_by
+        && s.kind == n.kind.as_str()
+        && s.urgency == n.urgency.as_str()
+        && s.people == n.people
+        && s.description == n.description
+        && s.contact_name == n.contact_name
+        && s.contact_phone == n.contact_phone
+        && s.address == n.address;
+    if !same {
+        return Err(AppError::Conflict("err-need-key-reused"));
+    }
+    Ok(Some(Taken {
+        id: s.id,
+        reference: s.reference.unwrap_or_default(),
         created: false,
     }))
 }
@@ -314,8 +357,8 @@ pub async fn get(tx: &mut Tx, scope: &Scope, id: i64) -> Result<Need, AppError> 
     Ok(row(tx, scope, id).await?.masked())
 }
 
-/// The needs held inside the caller's jurisdiction, newest first, most
-/// urgent first among them; none for roles whose work is not needs.
+/// The needs held inside the caller's jurisdiction, most urgent first,
+/// then newest; none for roles whose work is not needs.
 pub async fn list(tx: &mut Tx, scope: &Scope) -> sqlx::Result<Vec<Need>> {
     if !scope.role().sees_needs() {
         return Ok(Vec::new());

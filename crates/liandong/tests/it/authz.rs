@@ -205,7 +205,7 @@ fn cases() -> Vec<Case> {
                 Some(need_in(
                     &t.division,
                     &t.secret,
-                    format!("case-{}", t.need_id),
+                    format!("take-{:08}", t.need_id),
                 ))
             },
             allowed: TAKE_NEEDS,

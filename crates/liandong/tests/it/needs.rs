@@ -15,6 +15,27 @@ fn new_need(address: &str, key: &str) -> Value {
     })
 }
 
+/// A page's text.
+async fn get_page(c: &reqwest::Client, app: &TestApp, path: &str) -> String {
+    c.get(app.at(path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// A form posted; the response.
+async fn post_form<T: serde::Serialize + ?Sized>(
+    c: &reqwest::Client,
+    app: &TestApp,
+    path: &str,
+    form: &T,
+) -> reqwest::Response {
+    c.post(app.at(path)).form(form).send().await.unwrap()
+}
+
 /// The idempotency key a form page carries.
 fn form_key(page: &str) -> String {
     page.split(r#"name="idempotency_key" value=""#)
@@ -225,14 +246,7 @@ both!(
 
 both!(the_hotline_form_reads_the_address_and_submits_once, |app| {
     let op = app.signed_in("operator").await;
-    let form = op
-        .get(app.at("/needs/new"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let form = get_page(&op, &app, "/needs/new").await;
     let key = form_key(&form);
     assert_eq!(key.len(), 32, "{form}");
     let fields = [
@@ -245,13 +259,7 @@ both!(the_hotline_form_reads_the_address_and_submits_once, |app| {
         ("contact_name", "西韦村委会"),
         ("contact_phone", "029-8555 1234"),
     ];
-    let submit = || async {
-        op.post(app.at("/needs/new"))
-            .form(&fields)
-            .send()
-            .await
-            .unwrap()
-    };
+    let submit = || async { post_form(&op, &app, "/needs/new", &fields).await };
     let res = submit().await;
     assert_eq!(res.status(), 303);
     let location = res.headers()["location"].to_str().unwrap().to_owned();
@@ -259,27 +267,34 @@ both!(the_hotline_form_reads_the_address_and_submits_once, |app| {
         location.starts_with("/needs/") && location.ends_with("?notice=created"),
         "{location}"
     );
-    // The same form sent again (a double click): the same need.
+    // The same form sent again (a double click): the same need, and the
+    // page says nothing new was recorded.
     let res = submit().await;
-    assert_eq!(res.headers()["location"].to_str().unwrap(), location);
-    let page = op
-        .get(app.at(&location))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let again = res.headers()["location"].to_str().unwrap();
+    assert_eq!(again, location.replace("notice=created", "notice=existing"));
+    let page = get_page(&op, &app, again).await;
+    assert!(page.contains("此前已登记"), "{page}");
+    // Back to the form, another caller's need typed over it with the
+    // same key: refused, not lost, and the form gets a fresh key.
+    let mut other = fields;
+    other[1].1 = "鄠邑区龙窝村";
+    let res = post_form(&op, &app, "/needs/new", &other).await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains(r#"id="key-error""#) && page.contains("请再点一次提交"),
+        "{page}"
+    );
+    let fresh = form_key(&page);
+    assert_ne!(fresh, key);
+    other[0].1 = fresh.as_str();
+    let res = post_form(&op, &app, "/needs/new", &other).await;
+    assert_eq!(res.status(), 303);
+    assert_ne!(res.headers()["location"].to_str().unwrap(), location);
+    let page = get_page(&op, &app, &location).await;
     assert!(page.contains(r#"href="/divisions/610116001201""#), "{page}");
     assert!(page.contains("029****1234"), "{page}");
-    let board = op
-        .get(app.at("/needs"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let board = get_page(&op, &app, "/needs").await;
     assert!(
         board.contains("陕西省西安市长安区") && board.contains("危急"),
         "{board}"
@@ -289,12 +304,7 @@ both!(the_hotline_form_reads_the_address_and_submits_once, |app| {
     let mut elsewhere = fields;
     elsewhere[0].1 = "another-key-0002";
     elsewhere[1].1 = "湖北省武汉市江岸区";
-    let res = op
-        .post(app.at("/needs/new"))
-        .form(&elsewhere)
-        .send()
-        .await
-        .unwrap();
+    let res = post_form(&op, &app, "/needs/new", &elsewhere).await;
     assert_eq!(res.status(), 422);
     let page = res.text().await.unwrap();
     assert!(page.contains("这个地址不在您的辖区内"), "{page}");
@@ -305,14 +315,7 @@ both!(
     a_resident_asks_for_help_without_an_account_and_follows_it,
     |app| {
         let anon = app.client();
-        let form = anon
-            .get(app.at("/help"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let form = get_page(&anon, &app, "/help").await;
         let key = form_key(&form);
         let fields = [
             ("idempotency_key", key.as_str()),
@@ -324,13 +327,7 @@ both!(
             ("contact_name", "李大姐"),
             ("contact_phone", "13912345678"),
         ];
-        let send = || async {
-            anon.post(app.at("/help"))
-                .form(&fields)
-                .send()
-                .await
-                .unwrap()
-        };
+        let send = || async { post_form(&anon, &app, "/help", &fields).await };
         let res = send().await;
         assert_eq!(res.status(), 303);
         let location = res.headers()["location"].to_str().unwrap().to_owned();
@@ -344,14 +341,7 @@ both!(
         let res = send().await;
         assert_eq!(res.headers()["location"].to_str().unwrap(), location);
         // The follow page: where it stands, nothing personal.
-        let page = anon
-            .get(app.at(&location))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = get_page(&anon, &app, &location).await;
         assert!(page.contains(r#"id="help-sent""#), "{page}");
         assert!(
             page.contains(&format!("{}-{}", &reference[..5], &reference[5..])),
@@ -416,16 +406,17 @@ both!(
     the_help_form_names_what_is_missing_and_limits_a_flood,
     |app| {
         let anon = app.client();
-        let res = anon
-            .post(app.at("/help"))
-            .form(&[
+        let res = post_form(
+            &anon,
+            &app,
+            "/help",
+            &[
                 ("idempotency_key", "flood-key-0001"),
                 ("kind", "food"),
                 ("people", "2"),
-            ])
-            .send()
-            .await
-            .unwrap();
+            ],
+        )
+        .await;
         assert_eq!(res.status(), 422);
         let page = res.text().await.unwrap();
         assert!(
@@ -562,3 +553,66 @@ both!(
         assert_eq!(status, 403);
     }
 );
+
+both!(a_reused_key_never_hands_out_another_need, |app| {
+    let op = app.signed_in("operator").await;
+    let (status, first) = app
+        .post(
+            &op,
+            "/api/needs",
+            &new_need("鄠邑区龙窝村", "call-20211223-2000"),
+        )
+        .await;
+    assert_eq!(status, 201, "{first}");
+    // Other content under the same key: refused, the first untouched.
+    let (status, r) = app
+        .post(
+            &op,
+            "/api/needs",
+            &new_need("长安区西韦村", "call-20211223-2000"),
+        )
+        .await;
+    assert_eq!(status, 409, "{r}");
+    assert!(
+        !r.to_string()
+            .contains(first["need"]["reference"].as_str().unwrap())
+    );
+    // The same key from another account, even with the same content: not
+    // the first need.
+    let coord = app.signed_in("coordinator").await;
+    let (status, _) = app
+        .post(
+            &coord,
+            "/api/needs",
+            &new_need("鄠邑区龙窝村", "call-20211223-2000"),
+        )
+        .await;
+    assert_eq!(status, 409);
+    // Nor through the public form, which would show its reference.
+    let anon = app.client();
+    let res = post_form(
+        &anon,
+        &app,
+        "/help",
+        &[
+            ("idempotency_key", "call-20211223-2000"),
+            ("address", "鄠邑区龙窝村"),
+            ("kind", "food"),
+            ("urgency", "urgent"),
+            ("people", "3"),
+            ("description", "家中三口人，米面已断两天，老人有高血压"),
+            ("contact_name", "张师傅"),
+            ("contact_phone", "138 0000 8000"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(
+        !page.contains(first["need"]["reference"].as_str().unwrap()),
+        "{page}"
+    );
+    assert!(page.contains(r#"id="key-error""#), "{page}");
+    let (_, list) = app.get(&op, "/api/needs").await;
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+});
