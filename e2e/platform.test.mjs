@@ -236,7 +236,7 @@ describe('platform', { timeout: 180_000 }, () => {
       await page.selectOption('#urgency', 'urgent');
       await page.fill('#people', '0');
       await page.fill('#description', '全村断粮，需要方便食品');
-      await page.fill('#contact_name', '龙窝村王书记');
+      await page.fill('#contact_name', '龙窝村刘会计');
       await page.fill('#contact_phone', '13800008000');
       await page.click('#need-form button[type="submit"]');
       await page.waitForSelector('#people-error:not(:empty)');
@@ -259,7 +259,7 @@ describe('platform', { timeout: 180_000 }, () => {
       // The board lists it, urgent.
       await page.click('nav.main a[href="/needs"]');
       await page.waitForURL(`${url}/needs`);
-      const row = page.locator('#needs tbody tr', { hasText: '龙窝村委会' });
+      const row = page.locator('#needs tbody tr', { hasText: '龙窝村刘会计' });
       assert.match(await row.innerText(), /紧急/);
     } finally {
       await ctx.close();
@@ -320,7 +320,7 @@ describe('platform', { timeout: 180_000 }, () => {
       assert.match(await page.locator('#import-done').innerText(), /已导入新需求 1/);
       await page.click('text=查看需求列表');
       await page.waitForURL(`${url}/needs`);
-      assert.match(await page.locator('#needs tbody').innerText(), /龙窝村委会/);
+      assert.match(await page.locator('#needs tbody tr', { hasText: '刘大爷' }).innerText(), /龙窝村委会/);
     } finally {
       await ctx.close();
     }

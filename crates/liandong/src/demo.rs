@@ -6,9 +6,12 @@ use std::fmt::Write;
 
 use anyhow::Context;
 
+use crate::access::model::{Role, Scope};
 use crate::access::store::NewAccount;
 use crate::audit::model::NewEvent;
 use crate::db::{Db, now};
+use crate::needs::model::NewNeed;
+use crate::needs::store as needs;
 use crate::orgs::model::NewOrg;
 use crate::orgs::store as orgs;
 use crate::{execute, fetch_scalar};
@@ -356,5 +359,74 @@ async fn insert(db: &Db) -> anyhow::Result<()> {
         .await?;
     }
     tx.commit().await?;
+    // The hotline's first evening (the field report's 17:51 call and the
+    // days around it), taken down by the operator.
+    let operator = Scope::new(
+        account_ids[2],
+        "operator".into(),
+        ACCOUNTS[2].1.into(),
+        Role::Operator,
+        ids[ACCOUNTS[2].3],
+        ACCOUNTS[2].4.into(),
+        String::new(),
+    );
+    for (n, (kind, urgency, people, address, story, contact, phone)) in NEEDS.iter().enumerate() {
+        let need = NewNeed {
+            kind: (*kind).into(),
+            urgency: (*urgency).into(),
+            people: people.to_string(),
+            description: (*story).into(),
+            contact_name: (*contact).into(),
+            contact_phone: (*phone).into(),
+            address: (*address).into(),
+            idempotency_key: format!("demo-need-{n:04}"),
+        };
+        needs::create(db, &operator, &need)
+            .await
+            .map_err(|e| anyhow::anyhow!("need {n}: {e:?}"))?;
+    }
     Ok(())
 }
+
+/// (kind, urgency, people, address, story, contact, phone): needs from
+/// the Shaanxi field report — a village out of instant food at 17:51, a
+/// village short of PPE, a stranded migrant worker, a resident who lives
+/// alone.
+const NEEDS: &[(&str, &str, u32, &str, &str, &str, &str)] = &[
+    (
+        "food",
+        "urgent",
+        300,
+        "西安市鄠邑区涝店镇龙窝村委会",
+        "17:51 来电：全村封控，村民急需方便面、自热米饭、饼干、面包等即食食品。",
+        "龙窝村王书记",
+        "13809185101",
+    ),
+    (
+        "ppe",
+        "urgent",
+        1,
+        "西安市长安区西韦村",
+        "村里防疫物资告急：需要防护服 500 套、面屏 500 个、体温计 5 支、酒精 20 桶。",
+        "西韦村李主任",
+        "13909185102",
+    ),
+    (
+        "food",
+        "normal",
+        1,
+        "西安市雁塔区小寨路街道兴善社区",
+        "外地务工人员滞留，身上钱已用完，两天没有正常吃饭。",
+        "陈师傅",
+        "13709185103",
+    ),
+    (
+        "medicine",
+        "critical",
+        1,
+        "西安市碑林区南院门街道",
+        "独居老人，降压药只剩一天，子女在外地。",
+        "赵阿姨",
+        "02985551104",
+    ),
+];
