@@ -6,7 +6,6 @@ use std::fmt::Write;
 
 use anyhow::Context;
 
-use crate::access::model::{Role, Scope};
 use crate::access::store::NewAccount;
 use crate::audit::model::NewEvent;
 use crate::db::{Db, now};
@@ -361,15 +360,12 @@ async fn insert(db: &Db) -> anyhow::Result<()> {
     tx.commit().await?;
     // The hotline's first evening (the field report's 17:51 call and the
     // days around it), taken down by the operator.
-    let operator = Scope::new(
-        account_ids[2],
-        "operator".into(),
-        ACCOUNTS[2].1.into(),
-        Role::Operator,
-        ids[ACCOUNTS[2].3],
-        ACCOUNTS[2].4.into(),
-        String::new(),
-    );
+    let operator = {
+        let mut tx = db.read().await?;
+        crate::access::store::scope_for(&mut tx, account_ids[2], "")
+            .await?
+            .context("the demo operator's scope")?
+    };
     for (n, (kind, urgency, people, address, story, contact, phone)) in NEEDS.iter().enumerate() {
         let need = NewNeed {
             kind: (*kind).into(),
