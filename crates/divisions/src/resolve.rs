@@ -1726,10 +1726,11 @@ impl Resolver {
     /// nearest are taken and the resolution says so
     /// (`Resolution::by_jurisdiction`). A text that fits one place is read
     /// as without it: the jurisdiction never overrides what is written.
-    pub fn near(&self, jurisdiction: DivisionId) -> Near<'_> {
+    /// No jurisdiction (`None`: the whole country) reads as `resolve`.
+    pub fn near(&self, jurisdiction: impl Into<Option<DivisionId>>) -> Near<'_> {
         Near {
             resolver: self,
-            place: Place::of(&self.div(jurisdiction)),
+            place: jurisdiction.into().map(|j| Place::of(&self.div(j))),
         }
     }
 
@@ -2377,7 +2378,11 @@ impl Resolver {
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(inputs.len().max(1));
-        let chunk = inputs.len().div_ceil(threads.max(1)).max(1);
+        if threads == 1 {
+            // One address, or one core: no thread to start.
+            return self.resolve_many_near(inputs, near);
+        }
+        let chunk = inputs.len().div_ceil(threads).max(1);
         std::thread::scope(|scope| {
             let handles: Vec<_> = inputs
                 .chunks(chunk)
@@ -2396,20 +2401,20 @@ impl Resolver {
 #[derive(Clone, Copy)]
 pub struct Near<'a> {
     resolver: &'a Resolver,
-    place: Place,
+    place: Option<Place>,
 }
 
 impl Near<'_> {
     pub fn resolve(&self, input: &str) -> Resolution {
-        self.resolver.resolve_one(input, Some(self.place))
+        self.resolver.resolve_one(input, self.place)
     }
 
     pub fn resolve_many<S: AsRef<str>>(&self, inputs: &[S]) -> Vec<Resolution> {
-        self.resolver.resolve_many_near(inputs, Some(self.place))
+        self.resolver.resolve_many_near(inputs, self.place)
     }
 
     pub fn resolve_batch<S: AsRef<str> + Sync>(&self, inputs: &[S]) -> Vec<Resolution> {
-        self.resolver.resolve_batch_near(inputs, Some(self.place))
+        self.resolver.resolve_batch_near(inputs, self.place)
     }
 }
 

@@ -33,7 +33,7 @@ fn is_spreadsheet(name: &str) -> bool {
 /// spreadsheet, from its bytes; `name` tells which (by its extension) and
 /// names it in errors.
 pub fn read_table(name: &str, bytes: Vec<u8>) -> anyhow::Result<(Vec<String>, Vec<Vec<String>>)> {
-    let mut rows: Vec<Vec<String>> = if is_spreadsheet(name) {
+    let rows: Vec<Vec<String>> = if is_spreadsheet(name) {
         use calamine::Reader;
         let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
             .with_context(|| format!("cannot open {name}"))?;
@@ -46,17 +46,36 @@ pub fn read_table(name: &str, bytes: Vec<u8>) -> anyhow::Result<(Vec<String>, Ve
             .map(|r| r.iter().map(|c| c.to_string()).collect())
             .collect()
     } else {
-        let text = decode(&bytes);
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(text.as_bytes());
-        reader
-            .records()
-            .map(|r| r.map(|rec| rec.iter().map(str::to_owned).collect()))
-            .collect::<Result<_, _>>()
-            .with_context(|| format!("{name} is not valid CSV"))?
+        csv_rows(name, &bytes, usize::MAX, usize::MAX)?
     };
+    header_and_rows(name, rows)
+}
+
+/// The first `keep` records of a CSV, each of at most `max_cols` cells.
+fn csv_rows(
+    name: &str,
+    bytes: &[u8],
+    keep: usize,
+    max_cols: usize,
+) -> anyhow::Result<Vec<Vec<String>>> {
+    let text = decode(bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    reader
+        .records()
+        .take(keep)
+        .map(|r| r.map(|rec| rec.iter().take(max_cols).map(str::to_owned).collect()))
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("{name} is not valid CSV"))
+}
+
+/// A table's first row apart from the rest; an empty table is an error.
+fn header_and_rows(
+    name: &str,
+    mut rows: Vec<Vec<String>>,
+) -> anyhow::Result<(Vec<String>, Vec<Vec<String>>)> {
     if rows.is_empty() {
         bail!("{name} is empty");
     }
@@ -115,23 +134,9 @@ pub fn read_upload(
             }
         }
         Some("xls" | "ods" | "xlsb") => bail!("{name}: save it as xlsx or CSV"),
-        _ => {
-            let text = decode(&bytes);
-            let mut reader = csv::ReaderBuilder::new()
-                .has_headers(false)
-                .flexible(true)
-                .from_reader(text.as_bytes());
-            for record in reader.records().take(keep) {
-                let record = record.with_context(|| format!("{name} is not valid CSV"))?;
-                rows.push(record.iter().take(max_cols).map(str::to_owned).collect());
-            }
-        }
+        _ => rows = csv_rows(name, &bytes, keep, max_cols)?,
     }
-    if rows.is_empty() {
-        bail!("{name} is empty");
-    }
-    let headers = rows.remove(0);
-    Ok((headers, rows))
+    header_and_rows(name, rows)
 }
 
 #[cfg(test)]

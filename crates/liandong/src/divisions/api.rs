@@ -4,7 +4,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use divisions::{Division, DivisionLevel, Resolver, Tree};
+use divisions::{Division, DivisionId, DivisionLevel, Resolver, Tree};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -140,6 +140,15 @@ pub struct AddressResolution {
 /// The longest an address to resolve may be, in chars.
 const ADDRESS_MAX_CHARS: usize = 500;
 
+/// The division of a jurisdiction code; `None` for the whole country
+/// ("") or a code no division has.
+pub fn jurisdiction_id(code: &str) -> Option<DivisionId> {
+    Tree::china()
+        .find(code)
+        .filter(|_| !code.is_empty())
+        .map(|d| d.id())
+}
+
 /// Resolve `address` (checked: not empty, not too long) as read by
 /// someone working in `jurisdiction` (a division code; "" for the whole
 /// country), off the async threads: the first call in a process builds the
@@ -155,11 +164,9 @@ pub async fn resolve_address(
     let jurisdiction = jurisdiction.to_owned();
     let resolved = tokio::task::spawn_blocking(move || {
         let tree = Tree::china();
-        let resolver = Resolver::china();
-        let r = match tree.find(&jurisdiction) {
-            Some(j) if !jurisdiction.is_empty() => resolver.near(j.id()).resolve(&address),
-            _ => resolver.resolve(&address),
-        };
+        let r = Resolver::china()
+            .near(jurisdiction_id(&jurisdiction))
+            .resolve(&address);
         let division = r.division.map(|id| tree.division(id));
         AddressResolution {
             division: division.as_ref().map(DivisionView::of),

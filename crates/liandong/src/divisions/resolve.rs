@@ -67,10 +67,7 @@ fn resolve_all(
     let resolver = Resolver::china();
     let bar = progress(values.len());
     for (n, chunk) in values.chunks(BATCH).enumerate() {
-        let resolved = match near {
-            Some(near) => resolver.near(near).resolve_batch(chunk),
-            None => resolver.resolve_batch(chunk),
-        };
+        let resolved = resolver.near(near).resolve_batch(chunk);
         for (i, r) in resolved.iter().enumerate() {
             emit(n * BATCH + i, r)?;
         }

@@ -67,23 +67,35 @@ pub struct Rejected {
     pub too_many: bool,
 }
 
-/// A value as a list writes it, for the codes it may stand for: the code
-/// itself, or its label in either language (食品 and Food are not
-/// labels; 生活物资 and "Food and daily supplies" are).
-fn code_of<'a>(value: &str, codes: impl IntoIterator<Item = &'a str>, key: &str) -> String {
-    let v = value.trim();
-    codes
-        .into_iter()
-        .find(|code| {
-            let label = format!("{key}-{code}");
-            v.eq_ignore_ascii_case(code)
-                || [Lang::Zh, Lang::En]
-                    .iter()
-                    .any(|l| v.eq_ignore_ascii_case(&l.t(&label)))
-        })
-        .map(str::to_owned)
-        // Unknown: kept as written, for the check to name it.
-        .unwrap_or_else(|| v.to_owned())
+/// The ways a list may write a value: for each code, the code itself and
+/// its label in either language (生活物资, "Food and daily supplies"), ASCII
+/// case aside. Made once a list, not looked up a cell.
+struct Words(Vec<(String, &'static str)>);
+
+impl Words {
+    fn of(codes: &[&'static str], key: &str) -> Words {
+        Words(
+            codes
+                .iter()
+                .flat_map(|&code| {
+                    let label = format!("{key}-{code}");
+                    [code.to_owned(), Lang::Zh.t(&label), Lang::En.t(&label)]
+                        .map(|w| (w.to_ascii_lowercase(), code))
+                })
+                .collect(),
+        )
+    }
+
+    /// The code `value` stands for; an unknown value is kept as written,
+    /// for the check to name it.
+    fn code(&self, value: &str) -> String {
+        let v = value.trim();
+        let lower = v.to_ascii_lowercase();
+        self.0
+            .iter()
+            .find(|(w, _)| *w == lower)
+            .map_or_else(|| v.to_owned(), |(_, code)| (*code).to_owned())
+    }
 }
 
 /// The idempotency key of an imported need: its checked content, so
@@ -144,6 +156,8 @@ pub fn needs_of(
         rejected.too_many = true;
         return Err(rejected);
     }
+    let kinds = Words::of(&NeedKind::ALL.map(NeedKind::as_str), "need-kind");
+    let urgencies = Words::of(&Urgency::ALL.map(Urgency::as_str), "urgency");
     let needs = lines
         .into_iter()
         .map(|(line, r)| {
@@ -156,7 +170,7 @@ pub fn needs_of(
             let people = get(2);
             let n = NewNeed {
                 address: get(0),
-                kind: code_of(&get(1), NeedKind::ALL.map(NeedKind::as_str), "need-kind"),
+                kind: kinds.code(&get(1)),
                 people: if people.is_empty() {
                     "1".into()
                 } else {
@@ -165,7 +179,7 @@ pub fn needs_of(
                 description: get(3),
                 contact_name: get(4),
                 contact_phone: get(5),
-                urgency: code_of(&get(6), Urgency::ALL.map(Urgency::as_str), "urgency"),
+                urgency: urgencies.code(&get(6)),
                 // Made from the checked content (`content_key`).
                 idempotency_key: String::new(),
             };
@@ -173,11 +187,6 @@ pub fn needs_of(
         })
         .collect();
     Ok(needs)
-}
-
-/// A row's problems as the import reports them.
-pub fn problem(line: usize, errors: Invalid) -> RowProblem {
-    RowProblem { line, errors }
 }
 
 #[cfg(test)]

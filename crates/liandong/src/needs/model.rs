@@ -287,16 +287,23 @@ pub fn holder(division: &str, jurisdiction: &str) -> Option<String> {
     }
 }
 
-/// The address as the board shows it before a reveal: the division it
-/// was read as (public knowledge), the rest hidden.
-pub fn mask_address(address: &str, division_code: &str) -> String {
-    if address.is_empty() {
-        return String::new();
-    }
+/// The full name of the division an address was read as ("" for none).
+pub fn read_as(division_code: &str) -> String {
     if division_code.is_empty() {
-        return "****".to_owned();
+        String::new()
+    } else {
+        division_name(division_code)
     }
-    format!("{} ****", division_name(division_code))
+}
+
+/// The address as the board shows it before a reveal: the name of the
+/// division it was read as (`read_as`: public knowledge), the rest hidden.
+pub fn mask_address(address: &str, read_as: &str) -> String {
+    match (address.is_empty(), read_as.is_empty()) {
+        (true, _) => String::new(),
+        (false, true) => "****".to_owned(),
+        (false, false) => format!("{read_as} ****"),
+    }
 }
 
 /// A need as stored. Contact phone and address are personal data: they
@@ -359,16 +366,13 @@ pub struct Need {
 
 impl NeedRow {
     pub fn masked(self) -> Need {
+        let name = read_as(&self.division_code);
         Need {
             id: self.id,
             reference: self.reference.unwrap_or_default(),
             contact_phone: mask_phone(&self.contact_phone),
-            address: mask_address(&self.address, &self.division_code),
-            division_name: if self.division_code.is_empty() {
-                String::new()
-            } else {
-                division_name(&self.division_code)
-            },
+            address: mask_address(&self.address, &name),
+            division_name: name,
             channel: self.channel,
             kind: self.kind,
             urgency: self.urgency,
@@ -398,11 +402,7 @@ pub struct PublicNeed {
 impl PublicNeed {
     /// The division the need is with ("" when the address named none).
     pub fn division_name(&self) -> String {
-        if self.division_code.is_empty() {
-            String::new()
-        } else {
-            division_name(&self.division_code)
-        }
+        read_as(&self.division_code)
     }
 }
 
@@ -528,9 +528,9 @@ mod tests {
     #[test]
     fn the_address_is_masked_to_its_division() {
         assert_eq!(
-            mask_address("鄠邑区龙窝村3组12号", "610118011226"),
+            mask_address("鄠邑区龙窝村3组12号", &read_as("610118011226")),
             "陕西省西安市鄠邑区涝店街道龙窝村委会 ****"
         );
-        assert_eq!(mask_address("说不清", ""), "****");
+        assert_eq!(mask_address("说不清", &read_as("")), "****");
     }
 }

@@ -17,7 +17,7 @@ use super::store::{self, Imported};
 use crate::access::model::Scope;
 use crate::divisions::pages::AddressBox;
 use crate::web::error::{AppError, FieldError, Invalid};
-use crate::web::{AppState, Chrome, ClientIp, render};
+use crate::web::{AppState, Chrome, ClientIp, NoticeQuery, render, reveal_answer};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -96,13 +96,7 @@ async fn new_form(scope: Scope, c: Chrome) -> Result<Response, AppError> {
     if !scope.role().takes_needs() {
         return Err(AppError::Forbidden);
     }
-    let form = NewNeed {
-        urgency: Urgency::Normal.as_str().to_owned(),
-        people: "1".to_owned(),
-        idempotency_key: fresh_key(),
-        ..NewNeed::default()
-    };
-    Ok(render(&new_page(c, form, Invalid::default()))?.into_response())
+    Ok(render(&new_page(c, fresh_form(), Invalid::default()))?.into_response())
 }
 
 async fn create(
@@ -175,12 +169,6 @@ async fn need_page(
     })
 }
 
-#[derive(Deserialize, Default)]
-struct NoticeQuery {
-    #[serde(default)]
-    notice: String,
-}
-
 async fn detail(
     State(state): State<AppState>,
     scope: Scope,
@@ -206,8 +194,7 @@ struct RevealForm {
     reason: String,
 }
 
-/// Reveal answers with the page itself (never a redirect), so the clear
-/// value is in no URL or browser history.
+/// A reveal: answered with the page itself (see `reveal_answer`).
 async fn reveal(
     State(state): State<AppState>,
     scope: Scope,
@@ -217,22 +204,19 @@ async fn reveal(
 ) -> Result<Response, AppError> {
     let result = store::reveal(&state.db, &scope, id, &f.field, &f.reason).await;
     let mut page = need_page(&state, &scope, c, id).await?;
-    match result {
+    let revealed = match result {
         Ok(value) => {
             page.revealed = (f.field, value);
-            Ok((
-                [(axum::http::header::CACHE_CONTROL, "no-store")],
-                render(&page)?,
-            )
-                .into_response())
+            true
         }
         Err(AppError::Invalid(errors)) => {
             page.errors = errors;
             page.reason = f.reason;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+            false
         }
-        Err(e) => Err(e),
-    }
+        Err(e) => return Err(e),
+    };
+    reveal_answer(&page, revealed)
 }
 
 #[derive(Template)]
@@ -263,6 +247,7 @@ fn help_page(c: Chrome, form: NewNeed, errors: Invalid) -> HelpPage {
     }
 }
 
+/// An empty need form: one person, normal urgency, a fresh key.
 fn fresh_form() -> NewNeed {
     NewNeed {
         urgency: Urgency::Normal.as_str().to_owned(),

@@ -1,6 +1,6 @@
 //! SQL for needs.
 
-use super::import::{Rejected, content_key, problem};
+use super::import::{Rejected, RowProblem, content_key};
 use super::model::{
     Channel, CheckedNeed, Need, NeedRow, NeedStatus, NewNeed, PublicNeed, holder, new_reference,
 };
@@ -8,7 +8,7 @@ use crate::access::model::Scope;
 use crate::audit::model::NewEvent;
 use crate::audit::store::{Reveal, record};
 use crate::db::{Db, Tx, now};
-use crate::divisions::api::resolve_address;
+use crate::divisions::api::jurisdiction_id;
 use crate::web::error::{AppError, FieldError};
 use crate::{fetch_all, fetch_optional, fetch_scalar};
 
@@ -46,14 +46,13 @@ pub async fn create(db: &Db, scope: &Scope, n: &NewNeed) -> Result<Taken, AppErr
         return Err(AppError::Forbidden);
     }
     let need = n.validate().map_err(AppError::Invalid)?;
-    let read = resolve_address(&need.address, scope.jurisdiction()).await?;
-    let division = read.division.map(|d| d.code).unwrap_or_default();
+    let (division, by_jurisdiction) = read_one(&need.address, scope.jurisdiction()).await?;
     let held = holder(&division, scope.jurisdiction()).ok_or(AppError::Forbidden)?;
     let intake = Intake {
         need,
         channel: Channel::Hotline,
         division,
-        by_jurisdiction: read.by_jurisdiction,
+        by_jurisdiction,
         held,
         created_by: Some(scope.account_id()),
     };
@@ -69,8 +68,7 @@ pub async fn create(db: &Db, scope: &Scope, n: &NewNeed) -> Result<Taken, AppErr
 /// see the whole country), so that no request is lost.
 pub async fn submit_public(db: &Db, n: &NewNeed, ip: &str) -> Result<Taken, AppError> {
     let need = n.validate().map_err(AppError::Invalid)?;
-    let read = resolve_address(&need.address, "").await?;
-    let division = read.division.map(|d| d.code).unwrap_or_default();
+    let (division, _) = read_one(&need.address, "").await?;
     let intake = Intake {
         need,
         channel: Channel::Public,
@@ -193,10 +191,7 @@ pub async fn import(
         .iter()
         .map(|(_, n)| n.address.trim().to_owned())
         .collect();
-    let jurisdiction = scope.jurisdiction().to_owned();
-    let read = tokio::task::spawn_blocking(move || read_all(&addresses, &jurisdiction))
-        .await
-        .map_err(anyhow::Error::from)?;
+    let read = read_all(addresses, scope.jurisdiction()).await?;
     let mut rejected = Rejected::default();
     let mut intakes = Vec::with_capacity(rows.len());
     for ((line, n), (division, by_jurisdiction)) in rows.iter().zip(read) {
@@ -219,7 +214,10 @@ pub async fn import(
                 if held.is_none() {
                     errors.push(FieldError::new("address", "err-need-outside"));
                 }
-                rejected.problems.push(problem(*line, errors));
+                rejected.problems.push(RowProblem {
+                    line: *line,
+                    errors,
+                });
             }
         }
     }
@@ -247,24 +245,38 @@ pub async fn import(
 }
 
 /// Each address's division code ("" for none) and whether the
-/// jurisdiction chose it, read as an office of `jurisdiction` reads.
-fn read_all(addresses: &[String], jurisdiction: &str) -> Vec<(String, bool)> {
-    let tree = divisions::Tree::china();
-    let resolver = divisions::Resolver::china();
-    let resolved = match tree.find(jurisdiction).filter(|_| !jurisdiction.is_empty()) {
-        Some(j) => resolver.near(j.id()).resolve_batch(addresses),
-        None => resolver.resolve_batch(addresses),
-    };
-    resolved
-        .into_iter()
-        .map(|r| {
-            let code = r
-                .division
-                .map(|d| tree.division(d).code())
-                .unwrap_or_default();
-            (code, r.by_jurisdiction)
-        })
-        .collect()
+/// jurisdiction chose it, read as an office of `jurisdiction` reads: on
+/// all cores, off the async threads (the first read in a process builds
+/// the matcher).
+async fn read_all(
+    addresses: Vec<String>,
+    jurisdiction: &str,
+) -> Result<Vec<(String, bool)>, AppError> {
+    let near = jurisdiction_id(jurisdiction);
+    let read = tokio::task::spawn_blocking(move || {
+        let tree = divisions::Tree::china();
+        divisions::Resolver::china()
+            .near(near)
+            .resolve_batch(&addresses)
+            .into_iter()
+            .map(|r| {
+                let code = r
+                    .division
+                    .map(|d| tree.division(d).code())
+                    .unwrap_or_default();
+                (code, r.by_jurisdiction)
+            })
+            .collect()
+    })
+    .await
+    .map_err(anyhow::Error::from)?;
+    Ok(read)
+}
+
+/// `read_all` of one address.
+async fn read_one(address: &str, jurisdiction: &str) -> Result<(String, bool), AppError> {
+    let mut read = read_all(vec![address.to_owned()], jurisdiction).await?;
+    Ok(read.pop().unwrap_or_default())
 }
 
 /// A reference no need has yet (a draw clashes with one of n needs at n

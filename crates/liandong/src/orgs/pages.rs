@@ -12,7 +12,7 @@ use super::model::{Coalition, NewOrg, Org, OrgKind, Tier};
 use super::store;
 use crate::access::model::Scope;
 use crate::web::error::{AppError, Invalid};
-use crate::web::{AppState, Chrome, render};
+use crate::web::{AppState, Chrome, NoticeQuery, render, reveal_answer};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -119,12 +119,6 @@ struct OrgPage {
     reason: String,
 }
 
-#[derive(Deserialize, Default)]
-struct NoticeQuery {
-    #[serde(default)]
-    notice: String,
-}
-
 async fn org_page(
     state: &AppState,
     scope: &Scope,
@@ -194,8 +188,7 @@ struct RevealForm {
     reason: String,
 }
 
-/// Reveal answers with the page itself (never a redirect), so the clear
-/// value is not in any URL or browser history.
+/// A reveal: answered with the page itself (see `reveal_answer`).
 async fn reveal(
     State(state): State<AppState>,
     scope: Scope,
@@ -205,22 +198,19 @@ async fn reveal(
 ) -> Result<Response, AppError> {
     let result = store::reveal(&state.db, &scope, id, "contact_phone", &f.reason).await;
     let mut page = org_page(&state, &scope, c, id).await?;
-    match result {
+    let revealed = match result {
         Ok(phone) => {
             page.revealed = phone;
-            Ok((
-                [(axum::http::header::CACHE_CONTROL, "no-store")],
-                render(&page)?,
-            )
-                .into_response())
+            true
         }
         Err(AppError::Invalid(errors)) => {
             page.errors = errors;
             page.reason = f.reason;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+            false
         }
-        Err(e) => Err(e),
-    }
+        Err(e) => return Err(e),
+    };
+    reveal_answer(&page, revealed)
 }
 
 #[derive(Template)]

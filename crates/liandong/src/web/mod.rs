@@ -295,6 +295,25 @@ pub fn render<T: Template>(t: &T) -> Result<Html<String>, AppError> {
         .map_err(|e| AppError::Internal(anyhow::anyhow!("template: {e}")))
 }
 
+/// The answer to a reveal form: the page itself, never a redirect, so
+/// that the clear value is in no URL or history, and never stored
+/// (`no-store`); a page with errors (no reason given) is a 422.
+pub fn reveal_answer<T: Template>(page: &T, revealed: bool) -> Result<Response, AppError> {
+    let html = render(page)?;
+    Ok(if revealed {
+        ([(header::CACHE_CONTROL, "no-store")], html).into_response()
+    } else {
+        (StatusCode::UNPROCESSABLE_ENTITY, html).into_response()
+    })
+}
+
+/// `?notice=…` after a redirect: which message a page shows.
+#[derive(serde::Deserialize, Default)]
+pub struct NoticeQuery {
+    #[serde(default)]
+    pub notice: String,
+}
+
 /// The caller's address as an extractor.
 pub struct ClientIp(pub String);
 
