@@ -55,6 +55,18 @@ enum Command {
         /// Load the Xi'an demo scenario (once) and print its accounts.
         #[arg(long)]
         demo: bool,
+        /// A reverse proxy (address or CIDR block) whose X-Forwarded-For is
+        /// believed; repeat, or comma-separate in the variable.
+        #[arg(
+            long = "trusted-proxy",
+            env = "LIANDONG_TRUSTED_PROXIES",
+            value_delimiter = ','
+        )]
+        trusted_proxies: Vec<String>,
+        /// The address people open (https://… makes the session cookie
+        /// Secure and sends HSTS).
+        #[arg(long, env = "LIANDONG_PUBLIC_URL")]
+        public_url: Option<String>,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -154,10 +166,33 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Proxies as CIDR blocks; a plain address is its own block.
+fn parse_proxies(list: &[String]) -> anyhow::Result<Vec<ipnet::IpNet>> {
+    list.iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<ipnet::IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .with_context(|| format!("--trusted-proxy {s:?} is not an address or CIDR block"))
+        })
+        .collect()
+}
+
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve { listen, demo, db } => {
+        Command::Serve {
+            listen,
+            demo,
+            trusted_proxies,
+            public_url,
+            db,
+        } => {
             let started = std::time::Instant::now();
+            let settings = crate::web::Settings {
+                trusted_proxies: parse_proxies(&trusted_proxies)?,
+                public_url,
+            };
             let db = db.connect().await?;
             if demo {
                 let report = crate::demo::load(&db).await?;
@@ -165,7 +200,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             // Parse the national tree before the first request needs it.
             let tree = divisions::Tree::china();
-            let running = crate::serve::start(&listen, db).await?;
+            let running = crate::serve::start_with(&listen, db, settings).await?;
             println!(
                 "liandong listening on http://{} ({} database, {} divisions, ready in {} ms)",
                 running.addr,

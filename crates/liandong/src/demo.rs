@@ -264,7 +264,7 @@ async fn insert(db: &Db) -> anyhow::Result<()> {
             COALITION,
             "61",
             ids[0],
-            now(),
+            crate::db::Ts::from(now()),
         )?;
         for (pos, (name, desc, _)) in GROUPS.iter().enumerate() {
             execute!(
@@ -346,10 +346,10 @@ async fn insert(db: &Db) -> anyhow::Result<()> {
             code,
             compound,
             level,
-            start,
+            crate::db::Ts::from(start),
             reason,
             coordinator,
-            now(),
+            crate::db::Ts::from(now()),
         )?;
         crate::audit::store::record(
             &mut tx,

@@ -9,13 +9,20 @@ use tokio::net::TcpListener;
 
 use crate::access::limiter::Limiter;
 use crate::db::Db;
-use crate::web::{AppState, router};
+use crate::web::{AppState, Settings, router};
 
-/// Sign-in attempts allowed per client address per minute.
-const SIGN_INS_PER_MINUTE: u32 = 20;
-/// Public help requests from one address in ten minutes: room for a
-/// village behind one mobile gateway, not for a flood.
+/// Failed sign-ins allowed per client address per minute (a correct
+/// password never counts): room for an office behind one gateway.
+const FAILED_SIGN_INS_PER_MINUTE: u32 = 30;
+/// Public help requests taken from one client address in ten minutes:
+/// room for a village behind one mobile gateway, not for a flood.
 const HELP_REQUESTS_PER_10_MINUTES: u32 = 30;
+/// Public help requests taken per phone number, and per address asked
+/// for, in an hour: a family asks a few times, a flood many.
+const HELP_REQUESTS_PER_PHONE_HOUR: u32 = 5;
+const HELP_REQUESTS_PER_ADDRESS_HOUR: u32 = 10;
+/// Looks at reference pages per client address per minute.
+const FOLLOWS_PER_MINUTE: u32 = 60;
 
 /// A running server.
 pub struct Running {
@@ -48,6 +55,14 @@ fn metrics_handle() -> Option<metrics_exporter_prometheus::PrometheusHandle> {
 
 /// Bind `listen` and serve the application on `db` in the background.
 pub async fn start(listen: &str, db: Db) -> anyhow::Result<Running> {
+    start_with(listen, db, Settings::default()).await
+}
+
+/// `start` with how the deployment is reached (proxies, public URL).
+pub async fn start_with(listen: &str, db: Db, settings: Settings) -> anyhow::Result<Running> {
+    // The matcher is built once (~120 ms) off the async threads, before
+    // the first address needs it.
+    tokio::task::spawn_blocking(divisions::Resolver::china);
     let listener = TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
@@ -55,11 +70,24 @@ pub async fn start(listen: &str, db: Db) -> anyhow::Result<Running> {
     let state = AppState {
         db: db.clone(),
         metrics: metrics_handle(),
-        login_limiter: Arc::new(Limiter::new(SIGN_INS_PER_MINUTE, Duration::from_secs(60))),
+        settings: Arc::new(settings),
+        login_limiter: Arc::new(Limiter::new(
+            FAILED_SIGN_INS_PER_MINUTE,
+            Duration::from_secs(60),
+        )),
         help_limiter: Arc::new(Limiter::new(
             HELP_REQUESTS_PER_10_MINUTES,
             Duration::from_secs(600),
         )),
+        help_phone_limiter: Arc::new(Limiter::new(
+            HELP_REQUESTS_PER_PHONE_HOUR,
+            Duration::from_secs(3600),
+        )),
+        help_address_limiter: Arc::new(Limiter::new(
+            HELP_REQUESTS_PER_ADDRESS_HOUR,
+            Duration::from_secs(3600),
+        )),
+        follow_limiter: Arc::new(Limiter::new(FOLLOWS_PER_MINUTE, Duration::from_secs(60))),
     };
     let metrics = state.metrics.clone();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
@@ -80,6 +108,9 @@ pub async fn start(listen: &str, db: Db) -> anyhow::Result<Running> {
             tick.tick().await;
             if let Err(e) = crate::access::session_store::purge_expired(&purge_db).await {
                 tracing::warn!(error = %e, "purging expired sessions");
+            }
+            if let Err(e) = crate::access::store::purge_throttle(&purge_db).await {
+                tracing::warn!(error = %e, "purging old sign-in failures");
             }
         }
     });

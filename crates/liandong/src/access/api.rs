@@ -1,6 +1,6 @@
 //! JSON API: sign in and out, the caller, accounts.
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use super::model::{Role, Scope};
 use super::session_store::ACCOUNT_KEY;
-use super::store::{self, Account, NewAccount};
+use super::store::{self, Account, AccountAction, AccountEdit, NewAccount};
 use crate::web::error::{AppError, ErrorBody};
 use crate::web::{AppState, ClientIp};
 
@@ -20,6 +20,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/me", get(me))
         .route("/api/me/password", post(change_password))
         .route("/api/accounts", get(list_accounts).post(create_account))
+        .route("/api/accounts/{id}", get(account).put(edit_account))
+        .route("/api/accounts/{id}/disable", post(disable_account))
+        .route("/api/accounts/{id}/enable", post(enable_account))
+        .route("/api/accounts/{id}/unlock", post(unlock_account))
+        .route("/api/accounts/{id}/password-reset", post(reset_password))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -63,10 +68,20 @@ pub async fn do_sign_in(
     username: &str,
     password: &str,
 ) -> Result<i64, AppError> {
-    if !state.login_limiter.allow(ip) {
+    // Only failures count: an office behind one gateway signs in freely.
+    let key = crate::web::limit_key(ip);
+    if state.login_limiter.is_over(&key) {
         return Err(AppError::TooMany("err-rate-limited"));
     }
-    let id = store::sign_in(&state.db, username, password, ip).await?;
+    let id = match store::sign_in(&state.db, username, password, ip).await {
+        Ok(id) => id,
+        Err(e) => {
+            if matches!(e, AppError::Invalid(_)) {
+                state.login_limiter.allow(&key);
+            }
+            return Err(e);
+        }
+    };
     // A new id on privilege change: a planted session id is worth nothing.
     session
         .cycle_id()
@@ -121,6 +136,7 @@ pub struct ChangePassword {
 pub async fn change_password(
     State(state): State<AppState>,
     scope: Scope,
+    session: Session,
     Json(body): Json<ChangePassword>,
 ) -> Result<StatusCode, AppError> {
     store::change_password(
@@ -128,6 +144,7 @@ pub async fn change_password(
         &scope,
         &body.current_password,
         &body.new_password,
+        session.id().as_ref(),
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -163,4 +180,82 @@ pub async fn create_account(
     }
     let id = store::create(&state.db, Some(&scope), &body).await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+#[utoipa::path(get, path = "/api/accounts/{id}", tag = "access", params(("id" = i64, Path)),
+    responses((status = 200, body = Account), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn account(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path(id): Path<i64>,
+) -> Result<Json<Account>, AppError> {
+    let mut tx = state.db.read().await?;
+    Ok(Json(store::get(&mut tx, &scope, id).await?))
+}
+
+/// Change an account's display name, role, organisation or jurisdiction.
+/// A new role or jurisdiction ends the account's sessions.
+#[utoipa::path(put, path = "/api/accounts/{id}", tag = "access", params(("id" = i64, Path)), request_body = AccountEdit,
+    responses((status = 200, body = Account), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn edit_account(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path(id): Path<i64>,
+    Json(body): Json<AccountEdit>,
+) -> Result<Json<Account>, AppError> {
+    Ok(Json(store::edit(&state.db, &scope, id, &body).await?))
+}
+
+/// Disable an account: it cannot sign in and every session ends now.
+#[utoipa::path(post, path = "/api/accounts/{id}/disable", tag = "access", params(("id" = i64, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn disable_account(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, AppError> {
+    store::act(&state.db, &scope, id, AccountAction::Disable).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/accounts/{id}/enable", tag = "access", params(("id" = i64, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn enable_account(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, AppError> {
+    store::act(&state.db, &scope, id, AccountAction::Enable).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Forget an account's failed sign-ins from every client.
+#[utoipa::path(post, path = "/api/accounts/{id}/unlock", tag = "access", params(("id" = i64, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn unlock_account(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, AppError> {
+    store::act(&state.db, &scope, id, AccountAction::Unlock).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A first-time password, shown once.
+#[derive(Serialize, ToSchema)]
+pub struct NewPassword {
+    pub password: String,
+}
+
+/// Give an account a new first-time password (shown once, here); every
+/// session of the account ends.
+#[utoipa::path(post, path = "/api/accounts/{id}/password-reset", tag = "access", params(("id" = i64, Path)),
+    responses((status = 200, body = NewPassword), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn reset_password(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path(id): Path<i64>,
+) -> Result<Json<NewPassword>, AppError> {
+    let password = store::reset_password(&state.db, &scope, id).await?;
+    Ok(Json(NewPassword { password }))
 }

@@ -1,7 +1,7 @@
-//! Per-address limit on sign-in attempts (the per-account lock is in the
-//! database). Hand-written: a fixed window keyed by IP is thirty lines,
-//! where a governor layer would apply to whole routes and count successful
-//! sign-ins too.
+//! Fixed-window limits keyed by a client address, a phone or the like.
+//! Hand-written: a window per key is forty lines, where a governor layer
+//! would apply to whole routes and count every request, while these count
+//! only what should be counted (a failed sign-in, a request taken).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -20,6 +20,14 @@ impl Limiter {
             window,
             hits: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Whether `key` has used up its window (nothing is counted).
+    pub fn is_over(&self, key: &str) -> bool {
+        let now = Instant::now();
+        let hits = self.hits.lock().unwrap_or_else(|p| p.into_inner());
+        hits.get(key)
+            .is_some_and(|(start, n)| now.duration_since(*start) < self.window && *n >= self.max)
     }
 
     /// Count an attempt from `key`; false when it is over the limit.
@@ -48,5 +56,6 @@ mod tests {
         assert!(l.allow("a") && l.allow("a"));
         assert!(!l.allow("a"));
         assert!(l.allow("b"));
+        assert!(l.is_over("a") && !l.is_over("b") && !l.is_over("c"));
     }
 }

@@ -148,11 +148,6 @@ impl Scope {
     pub fn overlaps(&self, division_code: &str) -> bool {
         self.covers(division_code) || divisions::code_within(&self.jurisdiction, division_code)
     }
-
-    /// SQL LIKE pattern matching every code inside the jurisdiction.
-    pub fn like_pattern(&self) -> String {
-        format!("{}%", self.jurisdiction)
-    }
 }
 
 /// Mask a phone number for display: 13800138000 → 138****8000.

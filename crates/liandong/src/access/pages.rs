@@ -1,7 +1,7 @@
 //! Pages: sign in and out, language, home, password, accounts.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -12,7 +12,7 @@ use tower_sessions::Session;
 
 use super::api::do_sign_in;
 use super::model::{Role, Scope};
-use super::store::{self, Account, NewAccount};
+use super::store::{self, Account, AccountAction, AccountEdit, NewAccount};
 use crate::orgs::model::OrgBrief;
 use crate::web::error::{AppError, Invalid};
 use crate::web::i18n::Lang;
@@ -30,14 +30,58 @@ pub fn routes() -> Router<AppState> {
             get(password_form).post(change_password),
         )
         .route("/accounts", get(accounts).post(create_account))
+        .route("/accounts/{id}", get(account_page).post(edit_account))
+        .route("/accounts/{id}/{action}", post(account_action))
 }
 
-/// Only same-site paths may be redirect targets after sign-in.
-fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
-        next.to_owned()
-    } else {
-        "/".to_owned()
+/// Only same-site paths may be redirect targets after sign-in or a
+/// language change. The target is parsed as a browser would (which drops
+/// tabs and newlines, so `/\t/host` is `//host`) and kept only if it stays
+/// on this site; anything else, control characters included, is "/".
+pub fn safe_next(next: &str) -> String {
+    const HOST: &str = "liandong.invalid";
+    let plain = next.starts_with('/')
+        && !next.contains('\\')
+        && !next.chars().any(|c| c.is_control() || c.is_whitespace());
+    let base = url::Url::parse("http://liandong.invalid/").expect("a valid base");
+    match base.join(next) {
+        Ok(u)
+            if plain
+                && u.scheme() == "http"
+                && u.host_str() == Some(HOST)
+                && u.port().is_none() =>
+        {
+            match u.query() {
+                Some(q) => format!("{}?{q}", u.path()),
+                None => u.path().to_owned(),
+            }
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_same_site_paths_are_redirect_targets() {
+        assert_eq!(safe_next("/needs?kind=food"), "/needs?kind=food");
+        assert_eq!(safe_next("/needs/../orgs"), "/orgs");
+        for bad in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\\evil.example",
+            "https://evil.example/",
+            "/\n/evil.example",
+            "/a\r\nSet-Cookie: x=1",
+            "/a\0b",
+            "",
+            "needs",
+            "/\u{3000}/evil.example",
+        ] {
+            assert_eq!(safe_next(bad), "/", "{bad:?}");
+        }
     }
 }
 
@@ -62,7 +106,10 @@ async fn home(
         fetch_scalar!(
             &mut tx,
             i64,
-            "SELECT COUNT(*) FROM orgs WHERE status = $1 AND (jurisdiction_code LIKE $2 || '%' OR $2 LIKE jurisdiction_code || '%')",
+            sqlx::AssertSqlSafe(format!(
+                "SELECT COUNT(*) FROM orgs WHERE status = $1 AND {}",
+                crate::db::related("jurisdiction_code", 2)
+            )),
             status,
             scope.jurisdiction(),
         )
@@ -196,10 +243,20 @@ struct PasswordForm {
 async fn change_password(
     State(state): State<AppState>,
     scope: Scope,
+    session: Session,
     c: Chrome,
     Form(f): Form<PasswordForm>,
 ) -> Result<Response, AppError> {
-    match store::change_password(&state.db, &scope, &f.current_password, &f.new_password).await {
+    let keep = session.id();
+    match store::change_password(
+        &state.db,
+        &scope,
+        &f.current_password,
+        &f.new_password,
+        keep.as_ref(),
+    )
+    .await
+    {
         Ok(()) => Ok(render(&PasswordPage {
             c,
             errors: Invalid::default(),
@@ -244,12 +301,7 @@ async fn accounts_page(
     }
     let mut tx = state.db.read().await?;
     let accounts = store::list(&mut tx, scope).await?;
-    let orgs = fetch_all!(
-        &mut tx,
-        OrgBrief,
-        "SELECT id, name, tier FROM orgs WHERE status = 'approved' AND (jurisdiction_code LIKE $1 || '%' OR $1 LIKE jurisdiction_code || '%') ORDER BY id",
-        scope.jurisdiction(),
-    )?;
+    let orgs = orgs_for(&mut tx, scope).await?;
     Ok(AccountsPage {
         c,
         accounts,
@@ -259,6 +311,19 @@ async fn accounts_page(
         errors,
         created,
     })
+}
+
+/// The approved organisations an admin may give an account to.
+async fn orgs_for(tx: &mut crate::db::Tx, scope: &Scope) -> sqlx::Result<Vec<OrgBrief>> {
+    fetch_all!(
+        tx,
+        OrgBrief,
+        sqlx::AssertSqlSafe(format!(
+            "SELECT id, name, tier FROM orgs WHERE status = 'approved' AND {} ORDER BY id",
+            crate::db::related("jurisdiction_code", 1)
+        )),
+        scope.jurisdiction(),
+    )
 }
 
 fn blank_account(scope: &Scope) -> NewAccount {
@@ -309,4 +374,107 @@ async fn create_account(
         }
         Err(e) => Err(e),
     }
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    c: Chrome,
+    account: Account,
+    form: AccountEdit,
+    orgs: Vec<OrgBrief>,
+    roles: Vec<&'static str>,
+    errors: Invalid,
+    notice: String,
+    /// A first-time password just made (shown once).
+    password: String,
+}
+
+async fn account_view(
+    state: &AppState,
+    scope: &Scope,
+    c: Chrome,
+    id: i64,
+    form: Option<AccountEdit>,
+) -> Result<AccountPage, AppError> {
+    let mut tx = state.db.read().await?;
+    let account = store::get(&mut tx, scope, id).await?;
+    let orgs = orgs_for(&mut tx, scope).await?;
+    let form = form.unwrap_or_else(|| AccountEdit {
+        display_name: account.display_name.clone(),
+        role: account.role.clone(),
+        org_id: account.org_id,
+        jurisdiction_code: account.jurisdiction_code.clone(),
+    });
+    Ok(AccountPage {
+        c,
+        account,
+        form,
+        orgs,
+        roles: Role::ALL.iter().map(|r| r.as_str()).collect(),
+        errors: Invalid::default(),
+        notice: String::new(),
+        password: String::new(),
+    })
+}
+
+async fn account_page(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    Path(id): Path<i64>,
+    Query(q): Query<crate::web::NoticeQuery>,
+) -> Result<Response, AppError> {
+    let mut page = account_view(&state, &scope, c, id, None).await?;
+    page.notice = match q.notice.as_str() {
+        "saved" => "account-saved",
+        "disabled" => "account-disabled-notice",
+        "enabled" => "account-enabled-notice",
+        "unlocked" => "account-unlocked-notice",
+        _ => "",
+    }
+    .to_owned();
+    Ok(render(&page)?.into_response())
+}
+
+async fn edit_account(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    Path(id): Path<i64>,
+    Form(form): Form<AccountEdit>,
+) -> Result<Response, AppError> {
+    match store::edit(&state.db, &scope, id, &form).await {
+        Ok(_) => Ok(Redirect::to(&format!("/accounts/{id}?notice=saved")).into_response()),
+        Err(AppError::Invalid(errors)) => {
+            let mut page = account_view(&state, &scope, c, id, Some(form)).await?;
+            page.errors = errors;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Disable, enable, unlock, or reset the password (whose page shows the
+/// new one once, never through a redirect or a URL).
+async fn account_action(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    Path((id, action)): Path<(i64, String)>,
+) -> Result<Response, AppError> {
+    let (action, notice) = match action.as_str() {
+        "disable" => (AccountAction::Disable, "disabled"),
+        "enable" => (AccountAction::Enable, "enabled"),
+        "unlock" => (AccountAction::Unlock, "unlocked"),
+        "password-reset" => {
+            let password = store::reset_password(&state.db, &scope, id).await?;
+            let mut page = account_view(&state, &scope, c, id, None).await?;
+            page.password = password;
+            return Ok(render(&page)?.into_response());
+        }
+        _ => return Err(AppError::NotFound),
+    };
+    store::act(&state.db, &scope, id, action).await?;
+    Ok(Redirect::to(&format!("/accounts/{id}?notice={notice}")).into_response())
 }

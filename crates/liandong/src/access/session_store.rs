@@ -1,29 +1,80 @@
 //! Server-side sessions in the application's own database (the published
 //! sqlx store pins an older sqlx). The account id is kept in its own column
-//! so "sign out everywhere" is one DELETE.
+//! so "sign out everywhere" is one DELETE. A session is stored under a
+//! digest of its id, so a copy of the table opens no session.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use sha2::{Digest, Sha256};
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{Error, Result, SessionStore};
 
-use crate::db::Db;
+use crate::db::{Db, Tx};
 use crate::{execute, fetch_optional};
 
 /// Session key holding the signed-in account's id.
 pub const ACCOUNT_KEY: &str = "account_id";
 
+/// How far a session's expiry may lag behind "now + inactivity" before it
+/// is written again: the inactivity expiry moves on every request, and a
+/// write per request would take the database's write lock per request.
+const EXPIRY_SLACK: time::Duration = time::Duration::minutes(5);
+
+/// A session as last written: a digest of its data, its expiry.
+type Written = ([u8; 32], OffsetDateTime);
+
 #[derive(Clone, Debug)]
 pub struct DbSessionStore {
     db: Db,
+    /// What this process last wrote per session (digest of the data, the
+    /// expiry), to skip writes that would change only a few seconds of the
+    /// expiry. Another process writing the same session only costs a write.
+    written: Arc<Mutex<HashMap<String, Written>>>,
 }
 
 impl DbSessionStore {
     pub fn new(db: Db) -> Self {
-        DbSessionStore { db }
+        DbSessionStore {
+            db,
+            written: Arc::default(),
+        }
     }
+
+    /// Whether `record` differs from what was last written by more than
+    /// a few minutes of expiry; remembers it as written when it does.
+    fn needs_write(&self, key: &str, data: &str, expiry: OffsetDateTime) -> bool {
+        let digest: [u8; 32] = Sha256::digest(data.as_bytes()).into();
+        let mut written = self.written.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((d, e)) = written.get(key)
+            && *d == digest
+            && expiry - *e < EXPIRY_SLACK
+            && expiry >= *e
+        {
+            return false;
+        }
+        if written.len() > 100_000 {
+            written.clear();
+        }
+        written.insert(key.to_owned(), (digest, expiry));
+        true
+    }
+
+    fn forget(&self, key: &str) {
+        let mut written = self.written.lock().unwrap_or_else(|p| p.into_inner());
+        written.remove(key);
+    }
+}
+
+/// The stored key of a session id: its SHA-256, hex.
+fn key_of(id: &Id) -> String {
+    Sha256::digest(id.to_string().as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn backend(e: impl std::fmt::Display) -> Error {
@@ -45,10 +96,10 @@ impl SessionStore for DbSessionStore {
             let n = execute!(
                 &mut tx,
                 "INSERT INTO sessions (id, account_id, data, expires_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING",
-                record.id.to_string(),
+                key_of(&record.id),
                 account_of(record),
                 &data,
-                record.expiry_date,
+                crate::db::Ts::from(record.expiry_date),
             )
             .map_err(backend)?;
             if n == 1 {
@@ -56,20 +107,26 @@ impl SessionStore for DbSessionStore {
             }
             record.id = Id::default();
         }
-        tx.commit().await.map_err(backend)
+        tx.commit().await.map_err(backend)?;
+        self.needs_write(&key_of(&record.id), &data, record.expiry_date);
+        Ok(())
     }
 
     async fn save(&self, record: &Record) -> Result<()> {
         let data = serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))?;
+        let key = key_of(&record.id);
+        if !self.needs_write(&key, &data, record.expiry_date) {
+            return Ok(());
+        }
         let mut tx = self.db.write().await.map_err(backend)?;
         execute!(
             &mut tx,
             "INSERT INTO sessions (id, account_id, data, expires_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (id) DO UPDATE SET account_id = excluded.account_id, data = excluded.data, expires_at = excluded.expires_at",
-            record.id.to_string(),
+            &key,
             account_of(record),
             &data,
-            record.expiry_date,
+            crate::db::Ts::from(record.expiry_date),
         )
         .map_err(backend)?;
         tx.commit().await.map_err(backend)
@@ -86,8 +143,8 @@ impl SessionStore for DbSessionStore {
             &mut tx,
             Row,
             "SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2",
-            id.to_string(),
-            crate::db::now(),
+            key_of(id),
+            crate::db::Ts::from(crate::db::now()),
         )
         .map_err(backend)?;
         let Some(row) = row else { return Ok(None) };
@@ -101,27 +158,25 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn delete(&self, id: &Id) -> Result<()> {
+        let key = key_of(id);
+        self.forget(&key);
         let mut tx = self.db.write().await.map_err(backend)?;
-        execute!(
-            &mut tx,
-            "DELETE FROM sessions WHERE id = $1",
-            id.to_string()
-        )
-        .map_err(backend)?;
+        execute!(&mut tx, "DELETE FROM sessions WHERE id = $1", &key).map_err(backend)?;
         tx.commit().await.map_err(backend)
     }
 }
 
-/// End every session of an account (password change, disabling).
-pub async fn delete_all_for(db: &Db, account_id: i64) -> sqlx::Result<u64> {
-    let mut tx = db.write().await?;
-    let n = execute!(
-        &mut tx,
-        "DELETE FROM sessions WHERE account_id = $1",
-        account_id
-    )?;
-    tx.commit().await?;
-    Ok(n)
+/// End the sessions of an account (password change, disabling, reset)
+/// inside `tx`, but for the session `keep` (the one changing its own
+/// password stays signed in).
+pub async fn end_sessions(tx: &mut Tx, account_id: i64, keep: Option<&Id>) -> sqlx::Result<u64> {
+    let keep = keep.map(key_of).unwrap_or_default();
+    execute!(
+        tx,
+        "DELETE FROM sessions WHERE account_id = $1 AND id <> $2",
+        account_id,
+        keep
+    )
 }
 
 /// Drop expired sessions; run periodically by the server.
@@ -130,7 +185,7 @@ pub async fn purge_expired(db: &Db) -> sqlx::Result<u64> {
     let n = execute!(
         &mut tx,
         "DELETE FROM sessions WHERE expires_at <= $1",
-        crate::db::now()
+        crate::db::Ts::from(crate::db::now())
     )?;
     tx.commit().await?;
     Ok(n)

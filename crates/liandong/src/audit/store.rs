@@ -16,7 +16,7 @@ pub async fn record(tx: &mut Tx, e: NewEvent) -> sqlx::Result<()> {
         tx,
         "INSERT INTO events (at, actor_id, actor_name, action, entity, entity_id, division_code, ip, reason, before, after)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        now(),
+        crate::db::Ts::from(now()),
         e.actor_id,
         e.actor_name,
         e.action,
@@ -58,7 +58,7 @@ pub async fn reveal(
     if r.value.is_none() {
         errors.push(FieldError::new("field", "err-field"));
     }
-    errors.text("reason", reason, 200);
+    errors.reason("reason", reason, 200);
     errors.into_result()?;
     record(
         &mut tx,
@@ -71,6 +71,43 @@ pub async fn reveal(
     .await?;
     tx.commit().await?;
     Ok(r.value.unwrap_or_default())
+}
+
+/// A refused attempt to see a personal field (a record outside the
+/// caller's scope, a role without contacts, no reason given) is an event
+/// too: an office sees who tried. It is the caller's: the record's own
+/// division is not told to someone outside it. `result` passes through.
+pub async fn refusal<T>(
+    db: &crate::db::Db,
+    scope: &Scope,
+    entity: &'static str,
+    id: i64,
+    field: &str,
+    result: Result<T, AppError>,
+) -> Result<T, AppError> {
+    if let Err(e @ (AppError::Forbidden | AppError::NotFound | AppError::Invalid(_))) = &result {
+        let mut tx = db.write().await?;
+        // The field as asked is input: kept only if it looks like a name.
+        let named = field.len() <= 40
+            && field
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        let why = format!("{}: {}", if named { field } else { "?" }, e.code());
+        record(
+            &mut tx,
+            NewEvent::by(
+                scope,
+                "field.reveal_refused",
+                entity,
+                id,
+                scope.jurisdiction(),
+            )
+            .reason(&why),
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    result
 }
 
 fn parse_day(
@@ -102,6 +139,14 @@ pub async fn list(tx: &mut Tx, scope: &Scope, f: &AuditFilter) -> Result<Vec<Eve
     let mut errors = Invalid::default();
     let from = parse_day("from", &f.from, false, &mut errors);
     let to = parse_day("to", &f.to, true, &mut errors);
+    for (field, v) in [
+        ("actor", &f.actor),
+        ("action", &f.action),
+        ("entity", &f.entity),
+        ("entity_id", &f.entity_id),
+    ] {
+        errors.optional(field, v.as_deref().unwrap_or(""), 100);
+    }
     let limit = f.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         errors.push(FieldError::new("limit", "err-limit"));
@@ -115,7 +160,7 @@ pub async fn list(tx: &mut Tx, scope: &Scope, f: &AuditFilter) -> Result<Vec<Eve
         Event,
         "SELECT id, at, actor_id, actor_name, action, entity, entity_id, division_code, ip, reason, before, after
          FROM events
-         WHERE division_code LIKE $1
+         WHERE division_code >= $1 AND division_code < $1 || '~'
            AND ($2 = '' OR actor_name = $2)
            AND ($3 = '' OR action = $3 OR action LIKE $3 || '.%')
            AND ($4 = '' OR entity = $4)
@@ -123,13 +168,13 @@ pub async fn list(tx: &mut Tx, scope: &Scope, f: &AuditFilter) -> Result<Vec<Eve
            AND at >= $6 AND at < $7
          ORDER BY id DESC
          LIMIT $8",
-        scope.like_pattern(),
+        scope.jurisdiction(),
         text(&f.actor),
         text(&f.action),
         text(&f.entity),
         text(&f.entity_id),
-        from,
-        to,
+        crate::db::Ts::from(from),
+        crate::db::Ts::from(to),
         limit,
     )?;
     Ok(rows)

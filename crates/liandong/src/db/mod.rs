@@ -4,6 +4,8 @@
 //! through the macros below, which expand to the same sqlx call for each
 //! native driver. sqlx's `Any` driver is avoided: it has no dates or JSON.
 
+pub mod group;
+
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -16,9 +18,17 @@ use time::OffsetDateTime;
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
-/// The application's database.
+/// The application's database: a pool on either engine, and the writer
+/// that commits concurrent intake in groups.
 #[derive(Clone, Debug)]
-pub enum Db {
+pub struct Db {
+    pool: Pool,
+    group: group::Group,
+}
+
+/// A connection pool on either engine.
+#[derive(Clone, Debug)]
+pub enum Pool {
     Sqlite(SqlitePool),
     Postgres(PgPool),
 }
@@ -49,13 +59,15 @@ impl Db {
     /// Connect (creating the SQLite file and its folder if needed) and apply
     /// pending migrations.
     pub async fn connect(url: &str) -> anyhow::Result<Db> {
-        let db = match engine_of(url)? {
+        let pool = match engine_of(url)? {
             "sqlite" => {
                 let opts = SqliteConnectOptions::from_str(url)
                     .with_context(|| format!("invalid SQLite URL {url:?}"))?
                     .create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Normal)
+                    // An acknowledged write survives power loss: every
+                    // commit is synced (group commit pays for it).
+                    .synchronous(SqliteSynchronous::Full)
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true);
                 if let Some(dir) = opts.get_filename().parent()
@@ -70,7 +82,7 @@ impl Db {
                     .connect_with(opts)
                     .await
                     .with_context(|| format!("cannot open SQLite database {url:?}"))?;
-                Db::Sqlite(pool)
+                Pool::Sqlite(pool)
             }
             _ => {
                 let opts = PgConnectOptions::from_str(url)
@@ -81,33 +93,60 @@ impl Db {
                     .connect_with(opts)
                     .await
                     .with_context(|| format!("cannot connect to PostgreSQL at {url:?}"))?;
-                Db::Postgres(pool)
+                Pool::Postgres(pool)
             }
+        };
+        let db = Db {
+            group: group::Group::start(pool.clone()),
+            pool,
         };
         db.migrate().await?;
         Ok(db)
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        match self {
-            Db::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await,
-            Db::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await,
+        match &self.pool {
+            Pool::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await,
+            Pool::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await,
         }
         .context("applying database migrations")
     }
 
     pub fn engine(&self) -> &'static str {
-        match self {
-            Db::Sqlite(_) => "sqlite",
-            Db::Postgres(_) => "postgres",
+        match &self.pool {
+            Pool::Sqlite(_) => "sqlite",
+            Pool::Postgres(_) => "postgres",
         }
     }
 
     /// A transaction for reading.
     pub async fn read(&self) -> sqlx::Result<Tx> {
+        self.pool.read().await
+    }
+
+    /// A transaction for writing (see [`Pool::write`]).
+    pub async fn write(&self) -> sqlx::Result<Tx> {
+        self.pool.write().await
+    }
+
+    /// The group-commit writer (see [`group`]).
+    pub fn group(&self) -> &group::Group {
+        &self.group
+    }
+
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+impl Pool {
+    pub async fn read(&self) -> sqlx::Result<Tx> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
-            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
 
@@ -116,16 +155,9 @@ impl Db {
     /// instead of failing halfway with SQLITE_BUSY.
     pub async fn write(&self) -> sqlx::Result<Tx> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
-            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
-    }
-
-    pub async fn close(&self) {
-        match self {
-            Db::Sqlite(p) => p.close().await,
-            Db::Postgres(p) => p.close().await,
-        }
     }
 }
 
@@ -136,6 +168,87 @@ impl Tx {
             Tx::Postgres(t) => t.commit().await,
         }
     }
+}
+
+/// SQL for "`column` holds a code inside the division code bound as `$n`"
+/// ('' = the whole country). Codes are digits and hierarchical, so inside
+/// is a range on the code ('~' sorts after every digit): both engines
+/// answer it from the column's index (a `LIKE $n || '%'` is a scan on
+/// SQLite, and on PostgreSQL unless the column is byte-ordered, which
+/// migration 0004 makes it).
+pub fn inside(column: &str, n: u8) -> String {
+    format!("({column} >= ${n} AND {column} < ${n} || '~')")
+}
+
+/// SQL for "`column` is inside the code `$n`, or one of its ancestors"
+/// (what an office sees of organisations and zones: its own and those
+/// that cover it). Codes have 2, 4, 6, 9 or 12 digits, so the ancestors
+/// are the prefixes of those lengths and the whole country ('').
+pub fn related(column: &str, n: u8) -> String {
+    format!(
+        "({} OR {column} IN ('', substr(${n}, 1, 2), substr(${n}, 1, 4), substr(${n}, 1, 6), substr(${n}, 1, 9)))",
+        inside(column, n)
+    )
+}
+
+/// A timestamp as bound into SQL. PostgreSQL keeps `timestamptz`; SQLite
+/// keeps text, and sqlx's own RFC 3339 text varies in length (no fraction
+/// when the microseconds are 0), so '…:00Z' sorted after '…:00.5Z'. Bound
+/// through `Ts`, SQLite text is always `YYYY-MM-DDTHH:MM:SS.ffffffZ` in UTC
+/// (27 characters), so text order is time order and ranges compare right.
+/// Reading back needs nothing: that text is RFC 3339.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Ts(pub OffsetDateTime);
+
+impl From<OffsetDateTime> for Ts {
+    fn from(t: OffsetDateTime) -> Ts {
+        Ts(t)
+    }
+}
+
+/// The stored text of `t` on SQLite.
+pub fn sqlite_text(t: OffsetDateTime) -> String {
+    let f = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
+    );
+    t.to_offset(time::UtcOffset::UTC)
+        .format(f)
+        .unwrap_or_default()
+}
+
+impl sqlx::Type<Sqlite> for Ts {
+    fn type_info() -> sqlx::sqlite::SqliteTypeInfo {
+        <String as sqlx::Type<Sqlite>>::type_info()
+    }
+}
+
+impl sqlx::Encode<'_, Sqlite> for Ts {
+    fn encode_by_ref(
+        &self,
+        buf: &mut <Sqlite as sqlx::Database>::ArgumentBuffer,
+    ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+        <String as sqlx::Encode<Sqlite>>::encode(sqlite_text(self.0), buf)
+    }
+}
+
+impl sqlx::Type<Postgres> for Ts {
+    fn type_info() -> sqlx::postgres::PgTypeInfo {
+        <OffsetDateTime as sqlx::Type<Postgres>>::type_info()
+    }
+}
+
+impl sqlx::Encode<'_, Postgres> for Ts {
+    fn encode_by_ref(
+        &self,
+        buf: &mut <Postgres as sqlx::Database>::ArgumentBuffer,
+    ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+        <OffsetDateTime as sqlx::Encode<Postgres>>::encode_by_ref(&self.0, buf)
+    }
+}
+
+/// Now as bound into SQL (see [`Ts`]).
+pub fn stamp() -> Ts {
+    Ts(now())
 }
 
 /// Now, in UTC, truncated to microseconds (what PostgreSQL keeps), so a

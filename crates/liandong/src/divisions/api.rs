@@ -12,7 +12,7 @@ use super::model::{LiftZone, NewZone, Zone};
 use super::store;
 use crate::access::model::Scope;
 use crate::web::AppState;
-use crate::web::error::{AppError, ErrorBody, Invalid};
+use crate::web::error::{AppError, ErrorBody, FieldError, Invalid};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -82,9 +82,12 @@ pub async fn search(
         None => None,
     };
     let limit = p.limit.unwrap_or(20);
+    let mut errors = Invalid::default();
+    errors.optional("q", &p.q, 100);
     if !(1..=200).contains(&limit) {
-        return Err(AppError::invalid("limit", "err-limit"));
+        errors.push(FieldError::new("limit", "err-limit"));
     }
+    errors.into_result()?;
     Ok(Json(
         tree.search(&p.q, within, limit)
             .into_iter()

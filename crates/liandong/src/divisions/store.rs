@@ -43,9 +43,7 @@ pub async fn mark(db: &Db, scope: &Scope, z: &NewZone) -> Result<Zone, AppError>
         Some(_) => {}
     }
     let compound = z.compound.trim();
-    if compound.chars().count() > 60 {
-        errors.push(FieldError::new("compound", "err-too-long"));
-    }
+    errors.optional("compound", compound, 60);
     let level = ZoneLevel::parse(z.level.trim());
     if level.is_none() {
         errors.push(FieldError::new("level", "err-zone-level"));
@@ -54,9 +52,7 @@ pub async fn mark(db: &Db, scope: &Scope, z: &NewZone) -> Result<Zone, AppError>
     if starts_at.is_none() {
         errors.push(FieldError::new("starts_at", "err-datetime"));
     }
-    if z.reason.chars().count() > 500 {
-        errors.push(FieldError::new("reason", "err-too-long"));
-    }
+    errors.optional("reason", &z.reason, 500);
     errors.into_result()?;
     let (level, starts_at) = (
         level.unwrap_or(ZoneLevel::Sealed),
@@ -83,10 +79,10 @@ pub async fn mark(db: &Db, scope: &Scope, z: &NewZone) -> Result<Zone, AppError>
         code,
         compound,
         level.as_str(),
-        starts_at,
+        crate::db::Ts::from(starts_at),
         z.reason.trim(),
         scope.account_id(),
-        now(),
+        crate::db::Ts::from(now()),
     )?;
     let zone = get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     record(
@@ -110,13 +106,13 @@ pub async fn lift(db: &Db, scope: &Scope, id: i64, reason: &str) -> Result<Zone,
     if before.lifted_at.is_some() {
         return Err(AppError::Conflict("err-zone-lifted"));
     }
-    if reason.chars().count() > 500 {
-        return Err(AppError::invalid("reason", "err-too-long"));
-    }
+    let mut errors = Invalid::default();
+    errors.optional("reason", reason, 500);
+    errors.into_result()?;
     execute!(
         &mut tx,
         "UPDATE zones SET lifted_at = $1, lifted_by = $2 WHERE id = $3",
-        now(),
+        crate::db::Ts::from(now()),
         scope.account_id(),
         id,
     )?;
@@ -155,9 +151,10 @@ pub async fn list(
         Zone,
         sqlx::AssertSqlSafe(format!(
             "SELECT {ZONE_COLUMNS} FROM zones
-             WHERE (division_code LIKE $1 || '%' OR $1 LIKE division_code || '%')
+             WHERE {}
                AND ($2 = FALSE OR lifted_at IS NULL)
-             ORDER BY starts_at DESC, id DESC LIMIT 500"
+             ORDER BY starts_at DESC, id DESC LIMIT 500",
+            crate::db::related("division_code", 1)
         )),
         division_code,
         active_only,

@@ -261,21 +261,43 @@ async fn help_form(c: Chrome) -> Result<Response, AppError> {
     Ok(render(&help_page(c, fresh_form(), Invalid::default()))?.into_response())
 }
 
-/// A resident's request: counted against the sender's address (a form
-/// anyone can post to), then stored once; the answer is the page of its
-/// reference.
+/// A resident's request: limited per client, per phone and per address
+/// asked for (a form anyone can post to; only requests taken count, so a
+/// resident correcting a field is not held back), then stored once; the
+/// answer is the page of its reference. Over a limit, the form comes back
+/// with the field named and what was typed kept.
 async fn help_submit(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     c: Chrome,
     Form(form): Form<NewNeed>,
 ) -> Result<Response, AppError> {
-    if !state.help_limiter.allow(&ip) {
-        return Err(AppError::TooMany("err-rate-limited"));
-    }
     let mut form = form;
+    let client = crate::web::limit_key(&ip);
+    let phone = crate::access::model::normalize_phone(&form.contact_phone).unwrap_or_default();
+    let address: String = form.address.split_whitespace().collect();
+    let over = [
+        (state.help_limiter.is_over(&client), "idempotency_key"),
+        (state.help_phone_limiter.is_over(&phone), "contact_phone"),
+        (state.help_address_limiter.is_over(&address), "address"),
+    ]
+    .into_iter()
+    .find_map(|(over, field)| over.then_some(field));
+    if let Some(field) = over {
+        let errors = Invalid(vec![FieldError::new(field, "err-help-too-many")]);
+        return Ok((
+            StatusCode::TOO_MANY_REQUESTS,
+            render(&help_page(c, form, errors))?,
+        )
+            .into_response());
+    }
     let errors = match store::submit_public(&state.db, &form, &ip).await {
         Ok(taken) => {
+            if taken.created {
+                state.help_limiter.allow(&client);
+                state.help_phone_limiter.allow(&phone);
+                state.help_address_limiter.allow(&address);
+            }
             return Ok(Redirect::to(&format!("/help/{}?sent=1", taken.reference)).into_response());
         }
         Err(AppError::Invalid(errors)) => errors,
@@ -328,10 +350,15 @@ struct SentQuery {
 
 async fn help_status(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     c: Chrome,
     Path(reference): Path<String>,
     Query(q): Query<SentQuery>,
 ) -> Result<Response, AppError> {
+    // References are 10^15 apart, and guessing them is still refused.
+    if !state.follow_limiter.allow(&crate::web::limit_key(&ip)) {
+        return Err(AppError::TooMany("err-rate-limited"));
+    }
     let reference = parse_reference(&reference).ok_or(AppError::NotFound)?;
     let mut tx = state.db.read().await?;
     let need = store::by_reference(&mut tx, &reference).await?;

@@ -7,14 +7,22 @@ use super::model::{
 use crate::access::model::Scope;
 use crate::audit::model::NewEvent;
 use crate::audit::store::{Reveal, record};
-use crate::db::{Db, Tx, now};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use tokio::sync::oneshot;
+
+use crate::db::group::Job;
+use crate::db::{Db, Tx};
 use crate::divisions::api::jurisdiction_id;
 use crate::web::error::{AppError, FieldError};
 use crate::{fetch_all, fetch_optional, fetch_scalar};
 
 const NEED_COLUMNS: &str = "id, reference, channel, kind, urgency, people, description, contact_name, contact_phone, address, division_code, by_jurisdiction, jurisdiction_code, status, created_at";
 /// Needs held inside the caller's jurisdiction ($1).
-const VISIBLE: &str = "jurisdiction_code LIKE $1 || '%'";
+fn visible() -> String {
+    crate::db::inside("jurisdiction_code", 1)
+}
 
 /// What a new need came to: its id and reference, and whether this call
 /// made it (a retried submission finds the first).
@@ -56,9 +64,11 @@ pub async fn create(db: &Db, scope: &Scope, n: &NewNeed) -> Result<Taken, AppErr
         held,
         created_by: Some(scope.account_id()),
     };
-    insert(db, intake, |id, held| {
-        NewEvent::by(scope, "need.create", "need", id, held)
-    })
+    insert(
+        db,
+        intake,
+        NewEvent::by(scope, "need.create", "need", 0, ""),
+    )
     .await
 }
 
@@ -77,36 +87,65 @@ pub async fn submit_public(db: &Db, n: &NewNeed, ip: &str) -> Result<Taken, AppE
         by_jurisdiction: false,
         created_by: None,
     };
-    insert(db, intake, |id, held| {
-        NewEvent::new(None, "public", ip, "need.create", "need", id, held)
-    })
-    .await
+    let event = NewEvent::new(None, "public", ip, "need.create", "need", 0, "");
+    insert(db, intake, event).await
 }
 
 /// Store `intake` once under its idempotency key, with a fresh reference
-/// and its `need.create` event (`event` of the id and the holder).
-async fn insert(
-    db: &Db,
-    intake: Intake,
-    event: impl FnOnce(i64, &str) -> NewEvent,
-) -> Result<Taken, AppError> {
-    let mut tx = db.write().await?;
-    let taken = insert_in(&mut tx, intake, event).await?;
-    if taken.created {
-        tx.commit().await?;
+/// and its `need.create` event (`event`, whose id and division are filled
+/// in), through the group-commit writer: the answer comes once the commit
+/// holding the need is durable.
+async fn insert(db: &Db, intake: Intake, event: NewEvent) -> Result<Taken, AppError> {
+    let (reply, answer) = oneshot::channel();
+    let job = NeedJob {
+        intake,
+        event,
+        result: None,
+        reply,
+    };
+    if !db.group().send(Box::new(job)).await {
+        return Err(anyhow::anyhow!("the intake writer has stopped").into());
     }
-    Ok(taken)
+    answer
+        .await
+        .map_err(|_| anyhow::anyhow!("the intake writer dropped a need"))?
 }
 
-/// `insert` inside `tx`, which the caller commits.
+/// One need in a group commit.
+struct NeedJob {
+    intake: Intake,
+    event: NewEvent,
+    result: Option<Result<Taken, AppError>>,
+    reply: oneshot::Sender<Result<Taken, AppError>>,
+}
+
+#[async_trait::async_trait]
+impl Job for NeedJob {
+    async fn run(&mut self, tx: &mut Tx) -> sqlx::Result<()> {
+        self.result = None;
+        self.result = Some(insert_in(tx, &self.intake, &self.event).await?);
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>, committed: Result<(), Arc<sqlx::Error>>) {
+        let answer = match (committed, self.result) {
+            (Ok(()), Some(result)) => result,
+            (Ok(()), None) => Err(anyhow::anyhow!("a need was not run").into()),
+            (Err(e), _) => Err(anyhow::anyhow!("committing needs: {e}").into()),
+        };
+        // The caller may have gone (a closed connection); the need stays.
+        let _ = self.reply.send(answer);
+    }
+}
+
+/// `intake` written inside `tx`, which the caller commits: `Err` is a
+/// database error, the inner `Err` a refusal of this need that wrote
+/// nothing (its key reused with other content).
 async fn insert_in(
     tx: &mut Tx,
-    intake: Intake,
-    event: impl FnOnce(i64, &str) -> NewEvent,
-) -> Result<Taken, AppError> {
-    if let Some(first) = existing(tx, &intake).await? {
-        return Ok(first);
-    }
+    intake: &Intake,
+    event: &NewEvent,
+) -> sqlx::Result<Result<Taken, AppError>> {
     let Intake {
         need,
         channel,
@@ -115,54 +154,65 @@ async fn insert_in(
         held,
         created_by,
     } = intake;
-    let reference = fresh_reference(tx).await?;
-    let t = now();
-    // Two submissions racing with one key: the second inserts nothing and
-    // finds the first below.
-    let id = fetch_optional!(
-        tx,
-        (i64,),
-        "INSERT INTO needs (idempotency_key, channel, kind, urgency, people, description, contact_name, contact_phone, address, division_code, by_jurisdiction, jurisdiction_code, status, created_by, created_at, updated_at, reference)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16)
-         ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
-        &need.idempotency_key,
-        channel.as_str(),
-        need.kind.as_str(),
-        need.urgency.as_str(),
-        need.people,
-        &need.description,
-        &need.contact_name,
-        &need.contact_phone,
-        &need.address,
-        &division,
-        by_jurisdiction,
-        &held,
-        NeedStatus::New.as_str(),
-        created_by,
-        t,
-        &reference,
-    )?;
-    let Some((id,)) = id else {
-        // Another submission with this key went in meanwhile.
-        return Err(AppError::Conflict("err-need-retry"));
-    };
-    // The event keeps what the need is, never who or where exactly:
-    // events hold no personal data.
-    let after = serde_json::json!({
-        "channel": channel.as_str(),
-        "kind": need.kind.as_str(),
-        "urgency": need.urgency.as_str(),
-        "people": need.people,
-        "division_code": division,
-        "by_jurisdiction": by_jurisdiction,
-        "status": NeedStatus::New.as_str(),
-    });
-    record(tx, event(id, &held).after(after)).await?;
-    Ok(Taken {
-        id,
-        reference,
-        created: true,
-    })
+    // A reference clashes with one of n needs at n in 10^15: a few draws
+    // make a fresh one certain.
+    for _ in 0..5 {
+        let reference = new_reference();
+        // Nothing is inserted when the key is taken: a retry or a reuse,
+        // told apart below. On PostgreSQL a submission racing with ours
+        // under the same key makes this wait for its commit, so the first
+        // need is found, never a second made.
+        let id = fetch_optional!(
+            tx,
+            (i64,),
+            "INSERT INTO needs (idempotency_key, channel, kind, urgency, people, description, contact_name, contact_phone, address, division_code, by_jurisdiction, jurisdiction_code, status, created_by, created_at, updated_at, reference)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16)
+             ON CONFLICT DO NOTHING RETURNING id",
+            &need.idempotency_key,
+            channel.as_str(),
+            need.kind.as_str(),
+            need.urgency.as_str(),
+            need.people,
+            &need.description,
+            &need.contact_name,
+            &need.contact_phone,
+            &need.address,
+            division,
+            *by_jurisdiction,
+            held,
+            NeedStatus::New.as_str(),
+            *created_by,
+            crate::db::stamp(),
+            &reference,
+        )?;
+        let Some((id,)) = id else {
+            match existing(tx, intake).await? {
+                Some(first) => return Ok(first),
+                None => continue,
+            }
+        };
+        // The event keeps what the need is, never who or where exactly:
+        // events hold no personal data.
+        let after = serde_json::json!({
+            "channel": channel.as_str(),
+            "kind": need.kind.as_str(),
+            "urgency": need.urgency.as_str(),
+            "people": need.people,
+            "division_code": division,
+            "by_jurisdiction": by_jurisdiction,
+            "status": NeedStatus::New.as_str(),
+        });
+        let mut e = event.clone().after(after);
+        e.entity_id = id.to_string();
+        e.division_code = held.clone();
+        record(tx, e).await?;
+        return Ok(Ok(Taken {
+            id,
+            reference,
+            created: true,
+        }));
+    }
+    Ok(Err(AppError::Conflict("err-need-retry")))
 }
 
 /// What an import came to: the needs it made, and those an earlier
@@ -229,11 +279,9 @@ pub async fn import(
     intakes.sort_by(|a, b| a.need.idempotency_key.cmp(&b.need.idempotency_key));
     let mut tx = db.write().await?;
     let mut done = Imported::default();
+    let event = NewEvent::by(scope, "need.create", "need", 0, "");
     for intake in intakes {
-        let taken = insert_in(&mut tx, intake, |id, held| {
-            NewEvent::by(scope, "need.create", "need", id, held)
-        })
-        .await?;
+        let taken = insert_in(&mut tx, &intake, &event).await??;
         if taken.created {
             done.created += 1;
         } else {
@@ -254,47 +302,43 @@ async fn read_all(
 ) -> Result<Vec<(String, bool)>, AppError> {
     let near = jurisdiction_id(jurisdiction);
     let read = tokio::task::spawn_blocking(move || {
-        let tree = divisions::Tree::china();
-        divisions::Resolver::china()
-            .near(near)
-            .resolve_batch(&addresses)
-            .into_iter()
-            .map(|r| {
-                let code = r
-                    .division
-                    .map(|d| tree.division(d).code())
-                    .unwrap_or_default();
-                (code, r.by_jurisdiction)
-            })
-            .collect()
+        let read = read_with(&addresses, near);
+        MATCHER_BUILT.store(true, Ordering::Release);
+        read
     })
     .await
     .map_err(anyhow::Error::from)?;
     Ok(read)
 }
 
-/// `read_all` of one address.
-async fn read_one(address: &str, jurisdiction: &str) -> Result<(String, bool), AppError> {
-    let mut read = read_all(vec![address.to_owned()], jurisdiction).await?;
-    Ok(read.pop().unwrap_or_default())
+/// Whether the matcher is built: from then on one address is read in
+/// place (a microsecond), not sent to a blocking thread and back.
+static MATCHER_BUILT: AtomicBool = AtomicBool::new(false);
+
+fn read_with(addresses: &[String], near: Option<divisions::DivisionId>) -> Vec<(String, bool)> {
+    let tree = divisions::Tree::china();
+    divisions::Resolver::china()
+        .near(near)
+        .resolve_batch(addresses)
+        .into_iter()
+        .map(|r| {
+            let code = r
+                .division
+                .map(|d| tree.division(d).code())
+                .unwrap_or_default();
+            (code, r.by_jurisdiction)
+        })
+        .collect()
 }
 
-/// A reference no need has yet (a draw clashes with one of n needs at n
-/// in 10^15; a few draws make it certain).
-async fn fresh_reference(tx: &mut Tx) -> Result<String, AppError> {
-    for _ in 0..5 {
-        let r = new_reference();
-        let taken = fetch_scalar!(
-            tx,
-            i64,
-            "SELECT COUNT(*) FROM needs WHERE reference = $1",
-            &r
-        )?;
-        if taken == 0 {
-            return Ok(r);
-        }
-    }
-    Err(AppError::Conflict("err-need-retry"))
+/// `read_all` of one address.
+async fn read_one(address: &str, jurisdiction: &str) -> Result<(String, bool), AppError> {
+    let mut read = if MATCHER_BUILT.load(Ordering::Acquire) {
+        read_with(&[address.to_owned()], jurisdiction_id(jurisdiction))
+    } else {
+        read_all(vec![address.to_owned()], jurisdiction).await?
+    };
+    Ok(read.pop().unwrap_or_default())
 }
 
 /// A need as stored, to tell a retry from a reused key.
@@ -318,7 +362,7 @@ struct Stored {
 /// key (a form sent back after Back, another caller's key) is refused:
 /// the first need would be shown for a second, which would be lost, and
 /// its reference would reach someone else.
-async fn existing(tx: &mut Tx, intake: &Intake) -> Result<Option<Taken>, AppError> {
+async fn existing(tx: &mut Tx, intake: &Intake) -> sqlx::Result<Option<Result<Taken, AppError>>> {
     let n = &intake.need;
     let Some(s) = fetch_optional!(
         tx,
@@ -340,13 +384,13 @@ async fn existing(tx: &mut Tx, intake: &Intake) -> Result<Option<Taken>, AppErro
         && s.contact_phone == n.contact_phone
         && s.address == n.address;
     if !same {
-        return Err(AppError::Conflict("err-need-key-reused"));
+        return Ok(Some(Err(AppError::Conflict("err-need-key-reused"))));
     }
-    Ok(Some(Taken {
+    Ok(Some(Ok(Taken {
         id: s.id,
         reference: s.reference.unwrap_or_default(),
         created: false,
-    }))
+    })))
 }
 
 async fn row(tx: &mut Tx, scope: &Scope, id: i64) -> Result<NeedRow, AppError> {
@@ -357,7 +401,8 @@ async fn row(tx: &mut Tx, scope: &Scope, id: i64) -> Result<NeedRow, AppError> {
         tx,
         NeedRow,
         sqlx::AssertSqlSafe(format!(
-            "SELECT {NEED_COLUMNS} FROM needs WHERE id = $2 AND {VISIBLE}"
+            "SELECT {NEED_COLUMNS} FROM needs WHERE id = $2 AND {}",
+            visible()
         )),
         scope.jurisdiction(),
         id,
@@ -379,9 +424,10 @@ pub async fn list(tx: &mut Tx, scope: &Scope) -> sqlx::Result<Vec<Need>> {
         tx,
         NeedRow,
         sqlx::AssertSqlSafe(format!(
-            "SELECT {NEED_COLUMNS} FROM needs WHERE {VISIBLE}
+            "SELECT {NEED_COLUMNS} FROM needs WHERE {}
              ORDER BY CASE urgency WHEN 'critical' THEN 0 WHEN 'urgent' THEN 1 ELSE 2 END, id DESC
-             LIMIT 500"
+             LIMIT 500",
+            visible()
         )),
         scope.jurisdiction(),
     )?;
@@ -397,7 +443,7 @@ pub async fn count(tx: &mut Tx, scope: &Scope) -> sqlx::Result<i64> {
     fetch_scalar!(
         tx,
         i64,
-        sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM needs WHERE {VISIBLE}")),
+        sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM needs WHERE {}", visible())),
         scope.jurisdiction(),
     )
 }
@@ -411,21 +457,25 @@ pub async fn reveal(
     field: &str,
     reason: &str,
 ) -> Result<String, AppError> {
-    let mut tx = db.write().await?;
-    let need = row(&mut tx, scope, id).await?;
-    let value = match field {
-        "contact_phone" => Some(need.contact_phone),
-        "address" => Some(need.address),
-        _ => None,
-    };
-    let r = Reveal {
-        entity: "need",
-        id,
-        division_code: &need.jurisdiction_code,
-        field,
-        value,
-    };
-    crate::audit::store::reveal(tx, scope, r, reason).await
+    let shown = async {
+        let mut tx = db.write().await?;
+        let need = row(&mut tx, scope, id).await?;
+        let value = match field {
+            "contact_phone" => Some(need.contact_phone),
+            "address" => Some(need.address),
+            _ => None,
+        };
+        let r = Reveal {
+            entity: "need",
+            id,
+            division_code: &need.jurisdiction_code,
+            field,
+            value,
+        };
+        crate::audit::store::reveal(tx, scope, r, reason).await
+    }
+    .await;
+    crate::audit::store::refusal(db, scope, "need", id, field, shown).await
 }
 
 /// What the person who asked may see of their need, by its reference:

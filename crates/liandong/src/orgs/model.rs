@@ -188,9 +188,7 @@ impl NewOrg {
         if phone.is_none() {
             errors.push(FieldError::new("contact_phone", "err-phone"));
         }
-        if self.description.chars().count() > 2000 {
-            errors.push(FieldError::new("description", "err-too-long"));
-        }
+        errors.optional("description", &self.description, 2000);
         if errors.is_empty() {
             Ok(phone.unwrap_or_default())
         } else {

@@ -5,13 +5,15 @@ use crate::access::model::Scope;
 use crate::audit::model::NewEvent;
 use crate::audit::store::{Reveal, record};
 use crate::db::{Db, Tx, now};
-use crate::web::error::AppError;
+use crate::web::error::{AppError, Invalid};
 use crate::{execute, fetch_all, fetch_optional, fetch_scalar};
 
 const ORG_COLUMNS: &str = "id, name, kind, tier, jurisdiction_code, contact_name, contact_phone, description, status, created_at, updated_at";
 /// Organisations visible to a scope: their jurisdiction overlaps the
 /// caller's ($1 = the caller's jurisdiction code).
-const VISIBLE: &str = "(jurisdiction_code LIKE $1 || '%' OR $1 LIKE jurisdiction_code || '%')";
+fn visible() -> String {
+    crate::db::related("jurisdiction_code", 1)
+}
 
 /// Register an organisation; it starts pending. `actor` is `None` for the
 /// command line and demo loader.
@@ -49,7 +51,7 @@ pub async fn create(db: &Db, actor: Option<&Scope>, o: &NewOrg) -> Result<i64, A
         &phone,
         o.description.trim(),
         OrgStatus::Pending.as_str(),
-        t,
+        crate::db::Ts::from(t),
     )?;
     // The event keeps the record without the phone: logs hold no personal data.
     let after = serde_json::json!({"name": name, "kind": o.kind.trim(), "tier": o.tier.trim(), "jurisdiction_code": code, "status": "pending"});
@@ -64,7 +66,8 @@ async fn row(tx: &mut Tx, scope: &Scope, id: i64) -> Result<OrgRow, AppError> {
         tx,
         OrgRow,
         sqlx::AssertSqlSafe(format!(
-            "SELECT {ORG_COLUMNS} FROM orgs WHERE id = $2 AND {VISIBLE}"
+            "SELECT {ORG_COLUMNS} FROM orgs WHERE id = $2 AND {v}",
+            v = visible()
         )),
         scope.jurisdiction(),
         id,
@@ -83,14 +86,18 @@ pub async fn list(
     scope: &Scope,
     status: Option<&str>,
     q: Option<&str>,
-) -> sqlx::Result<Vec<Org>> {
+) -> Result<Vec<Org>, AppError> {
+    let mut errors = Invalid::default();
+    errors.optional("status", status.unwrap_or(""), 20);
+    errors.optional("q", q.unwrap_or(""), 60);
+    errors.into_result()?;
     let rows = fetch_all!(
         tx,
         OrgRow,
         sqlx::AssertSqlSafe(format!(
-            "SELECT {ORG_COLUMNS} FROM orgs WHERE {VISIBLE} AND ($2 = '' OR status = $2) AND ($3 = '' OR name LIKE '%' || $3 || '%')
+            "SELECT {ORG_COLUMNS} FROM orgs WHERE {v} AND ($2 = '' OR status = $2) AND ($3 = '' OR name LIKE '%' || $3 || '%')
              ORDER BY id"
-        )),
+        , v = visible())),
         scope.jurisdiction(),
         status.unwrap_or("").trim(),
         q.unwrap_or("").trim(),
@@ -114,9 +121,9 @@ pub async fn decide(
     if before.status != OrgStatus::Pending.as_str() {
         return Err(AppError::Conflict("err-org-decided"));
     }
-    if reason.chars().count() > 500 {
-        return Err(AppError::invalid("reason", "err-too-long"));
-    }
+    let mut errors = Invalid::default();
+    errors.optional("reason", reason, 500);
+    errors.into_result()?;
     let status = if approve {
         OrgStatus::Approved
     } else {
@@ -126,7 +133,7 @@ pub async fn decide(
         &mut tx,
         "UPDATE orgs SET status = $1, updated_at = $2 WHERE id = $3",
         status.as_str(),
-        now(),
+        crate::db::Ts::from(now()),
         id,
     )?;
     let action = if approve { "org.approve" } else { "org.reject" };
@@ -152,16 +159,20 @@ pub async fn reveal(
     field: &str,
     reason: &str,
 ) -> Result<String, AppError> {
-    let mut tx = db.write().await?;
-    let org = row(&mut tx, scope, id).await?;
-    let r = Reveal {
-        entity: "org",
-        id,
-        division_code: &org.jurisdiction_code,
-        field,
-        value: (field == "contact_phone").then_some(org.contact_phone),
-    };
-    crate::audit::store::reveal(tx, scope, r, reason).await
+    let shown = async {
+        let mut tx = db.write().await?;
+        let org = row(&mut tx, scope, id).await?;
+        let r = Reveal {
+            entity: "org",
+            id,
+            division_code: &org.jurisdiction_code,
+            field,
+            value: (field == "contact_phone").then_some(org.contact_phone),
+        };
+        crate::audit::store::reveal(tx, scope, r, reason).await
+    }
+    .await;
+    crate::audit::store::refusal(db, scope, "org", id, field, shown).await
 }
 
 #[derive(sqlx::FromRow)]
@@ -192,7 +203,8 @@ pub async fn coalitions(tx: &mut Tx, scope: &Scope) -> sqlx::Result<Vec<Coalitio
         tx,
         CoalitionRow,
         sqlx::AssertSqlSafe(format!(
-            "SELECT id, name, jurisdiction_code FROM coalitions WHERE {VISIBLE} ORDER BY id"
+            "SELECT id, name, jurisdiction_code FROM coalitions WHERE {v} ORDER BY id",
+            v = visible()
         )),
         scope.jurisdiction(),
     )?;
@@ -307,7 +319,7 @@ pub async fn admit(
         "INSERT INTO coalition_members (coalition_id, org_id, joined_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
         coalition_id,
         org_id,
-        now(),
+        crate::db::Ts::from(now()),
     )?;
     if n > 0 {
         let e = NewEvent::by_or_system(scope, "coalition.admit", "coalition", coalition_id, &code);

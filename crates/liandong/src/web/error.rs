@@ -43,13 +43,48 @@ impl Invalid {
     }
     /// Require a non-blank value of at most `max` characters.
     pub fn text(&mut self, field: &'static str, value: &str, max: usize) {
-        let v = value.trim();
-        if v.is_empty() {
+        if value.trim().is_empty() {
             self.push(FieldError::new(field, "err-required"));
-        } else if v.chars().count() > max {
+        } else {
+            self.optional(field, value, max);
+        }
+    }
+    /// A value that may be blank: at most `max` characters, no control
+    /// characters. The one text check every free-text input goes through:
+    /// PostgreSQL cannot store NUL, and no person types the others, so
+    /// both engines answer the same field error.
+    pub fn optional(&mut self, field: &'static str, value: &str, max: usize) {
+        if has_control(value) {
+            self.push(FieldError::new(field, "err-control-chars"));
+        } else if value.trim().chars().count() > max {
             self.push(FieldError::new(field, "err-too-long"));
         }
     }
+    /// A reason for an audited action: a few visible characters once every
+    /// space and invisible format character is set aside (U+200B or "."
+    /// is not a reason), at most `max`.
+    pub fn reason(&mut self, field: &'static str, value: &str, max: usize) {
+        self.optional(field, value, max);
+        if !self.0.iter().any(|e| e.field == field) && visible_chars(value) < MIN_REASON_CHARS {
+            self.push(FieldError::new(field, "err-reason-short"));
+        }
+    }
+}
+
+/// Letters or digits a reason must hold (两个汉字 such as 核实 suffice).
+pub const MIN_REASON_CHARS: usize = 2;
+
+/// Whether `s` holds a control character other than newline, carriage
+/// return and tab (NUL included).
+pub fn has_control(s: &str) -> bool {
+    s.chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+}
+
+/// Letters and digits of `s` (any script): what a reader sees as words,
+/// leaving out spaces, punctuation and format characters (U+200B, U+FEFF…).
+pub fn visible_chars(s: &str) -> usize {
+    s.chars().filter(|c| c.is_alphanumeric()).count()
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -74,6 +109,13 @@ pub enum AppError {
 
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
+        // A text PostgreSQL cannot hold that reached it past the text
+        // check (a lookup key, say) is the caller's input, not a fault.
+        if let sqlx::Error::Database(d) = &e
+            && matches!(d.code().as_deref(), Some("22021" | "22P05"))
+        {
+            return AppError::invalid("input", "err-control-chars");
+        }
         AppError::Internal(e.into())
     }
 }

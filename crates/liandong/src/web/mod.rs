@@ -4,7 +4,7 @@ pub mod error;
 pub mod i18n;
 pub mod openapi;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -38,9 +38,97 @@ use i18n::Lang;
 pub struct AppState {
     pub db: Db,
     pub metrics: Option<PrometheusHandle>,
+    pub settings: Arc<Settings>,
+    /// Failed sign-ins per client address.
     pub login_limiter: Arc<crate::access::limiter::Limiter>,
-    /// Requests through the public help form, per sender address.
+    /// Requests through the public help form, per sender address, per
+    /// phone and per address asked for.
     pub help_limiter: Arc<crate::access::limiter::Limiter>,
+    pub help_phone_limiter: Arc<crate::access::limiter::Limiter>,
+    pub help_address_limiter: Arc<crate::access::limiter::Limiter>,
+    /// Looks at a request's page by its reference, per client.
+    pub follow_limiter: Arc<crate::access::limiter::Limiter>,
+}
+
+/// How this deployment is reached.
+#[derive(Clone, Debug, Default)]
+pub struct Settings {
+    /// Reverse proxies whose `X-Forwarded-For` is believed (CIDR blocks);
+    /// from anyone else the header is ignored.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The address people open, e.g. `https://liandong.example.org`; over
+    /// HTTPS the session cookie is `Secure` and HSTS is sent.
+    pub public_url: Option<String>,
+}
+
+impl Settings {
+    pub fn https(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.to_ascii_lowercase().starts_with("https://"))
+    }
+}
+
+/// The client of a request: the socket peer, or, when the peer is a
+/// trusted proxy, the nearest address in `X-Forwarded-For` that is not
+/// one (read from the right: the left end is whatever the client wrote).
+pub fn client_of(peer: IpAddr, forwarded: &[&str], trusted: &[ipnet::IpNet]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let mut client = peer;
+    for hop in forwarded.iter().rev().flat_map(|h| h.rsplit(',')) {
+        match hop.trim().parse::<IpAddr>() {
+            Ok(ip) => {
+                client = ip;
+                if !is_trusted(&ip) {
+                    break;
+                }
+            }
+            // A hop that is no address: the last one believed stands.
+            Err(_) => break,
+        }
+    }
+    client
+}
+
+/// The key a per-client limit counts under: an IPv4 address, or an IPv6
+/// address's /64 (one subscriber holds a whole /64 and could walk it).
+pub fn limit_key(ip: &str) -> String {
+    match ip.parse::<IpAddr>() {
+        Ok(IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Ok(IpAddr::V6(v6)) => v6
+            .to_ipv4_mapped()
+            .map(|v4| v4.to_string())
+            .unwrap_or_default(),
+        _ => ip.to_owned(),
+    }
+}
+
+/// The request's client address, found once (see [`client_of`]).
+#[derive(Clone, Debug)]
+struct ClientAddr(IpAddr);
+
+async fn find_client(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    if let Some(peer) = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+    {
+        let forwarded: Vec<&str> = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        let client = client_of(peer, &forwarded, &state.settings.trusted_proxies);
+        req.extensions_mut().insert(ClientAddr(client));
+    }
+    next.run(req).await
 }
 
 /// The whole application: pages, API, assets, health and metrics.
@@ -49,9 +137,11 @@ pub fn router(state: AppState) -> Router {
         .with_name("liandong_session")
         .with_same_site(SameSite::Lax)
         .with_http_only(true)
-        // Behind TLS in production; plain HTTP on 127.0.0.1 must still work.
-        .with_secure(false)
+        // Secure when the deployment says it is reached over HTTPS; plain
+        // HTTP on 127.0.0.1 must still work.
+        .with_secure(state.settings.https())
         .with_expiry(Expiry::OnInactivity(time::Duration::hours(12)));
+    let https = state.settings.https();
     let app = Router::new()
         .merge(crate::access::api::routes())
         .merge(crate::access::pages::routes())
@@ -68,10 +158,11 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .route("/assets/{*path}", get(asset))
         .fallback(not_found)
-        .with_state(state)
+        .with_state(state.clone())
         .layer(middleware::from_fn(render_errors))
         .layer(sessions)
         .layer(middleware::from_fn(count_requests))
+        .layer(middleware::from_fn_with_state(state, find_client))
         .layer(CsrfLayer::new())
         .layer(RequestBodyLimitLayer::new(2 * 1024 * 1024))
         .layer(TimeoutLayer::with_status_code(
@@ -79,11 +170,19 @@ pub fn router(state: AppState) -> Router {
             Duration::from_secs(30),
         ))
         .layer(CatchPanicLayer::new());
-    security_headers(app)
+    let app = security_headers(app);
+    if https {
+        app.layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        ))
+    } else {
+        app
+    }
 }
 
 fn security_headers(app: Router) -> Router {
-    let headers: [(&str, &str); 5] = [
+    let headers: [(&str, &str); 6] = [
         (
             "content-security-policy",
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
@@ -96,6 +195,10 @@ fn security_headers(app: Router) -> Router {
             "permissions-policy",
             "camera=(), microphone=(), geolocation=()",
         ),
+        // Pages and answers carry personal data (a revealed phone, a
+        // board of needs): no browser or proxy keeps them. Assets say
+        // otherwise for themselves.
+        ("cache-control", "no-store"),
     ];
     headers.into_iter().fold(app, |app, (name, value)| {
         app.layer(SetResponseHeaderLayer::if_not_present(
@@ -163,13 +266,18 @@ async fn not_found() -> AppError {
     AppError::NotFound
 }
 
-/// The client address: the socket peer (a reverse proxy in front should
-/// be the only peer; see README).
+/// The client address (see [`client_of`]).
 pub fn client_ip(parts: &Parts) -> String {
     parts
         .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
+        .get::<ClientAddr>()
+        .map(|c| c.0.to_string())
+        .or_else(|| {
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip().to_string())
+        })
         .unwrap_or_default()
 }
 
@@ -413,5 +521,57 @@ impl AsUtc for time::OffsetDateTime {
 impl<T: AsUtc + ?Sized> AsUtc for &T {
     fn utc(&self) -> time::OffsetDateTime {
         (**self).utc()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nets(s: &[&str]) -> Vec<ipnet::IpNet> {
+        s.iter().map(|n| n.parse().unwrap()).collect()
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let proxies = nets(&["10.0.0.0/8"]);
+        // Straight from a client: whatever it writes is ignored.
+        assert_eq!(
+            client_of(ip("203.0.113.9"), &["1.2.3.4"], &proxies),
+            ip("203.0.113.9")
+        );
+        // Through the proxy: the nearest untrusted hop, not the left end
+        // (which the client may have forged).
+        assert_eq!(
+            client_of(ip("10.0.0.2"), &["6.6.6.6, 198.51.100.7"], &proxies),
+            ip("198.51.100.7")
+        );
+        assert_eq!(
+            client_of(ip("10.0.0.2"), &["198.51.100.7, 10.0.0.5"], &proxies),
+            ip("198.51.100.7")
+        );
+        assert_eq!(
+            client_of(ip("10.0.0.2"), &["6.6.6.6", "198.51.100.7"], &proxies),
+            ip("198.51.100.7")
+        );
+        // Garbage stops the walk at the last hop believed.
+        assert_eq!(
+            client_of(ip("10.0.0.2"), &["198.51.100.7, bogus"], &proxies),
+            ip("10.0.0.2")
+        );
+        assert_eq!(client_of(ip("10.0.0.2"), &[], &proxies), ip("10.0.0.2"));
+        assert_eq!(client_of(ip("10.0.0.2"), &["1.2.3.4"], &[]), ip("10.0.0.2"));
+    }
+
+    #[test]
+    fn ipv6_clients_are_limited_by_their_64() {
+        assert_eq!(
+            limit_key("2001:db8:1:2:aaaa::1"),
+            limit_key("2001:db8:1:2:ffff::9")
+        );
+        assert_ne!(limit_key("2001:db8:1:2::1"), limit_key("2001:db8:1:3::1"));
+        assert_eq!(limit_key("198.51.100.7"), "198.51.100.7");
+        assert_eq!(limit_key("::ffff:198.51.100.7"), "198.51.100.7");
     }
 }

@@ -13,7 +13,7 @@ use crate::orgs::api as orgs;
 #[openapi(
     info(title = "Liandong 联动", description = "Coordination for community offices, social organisations and volunteers in a lockdown or disaster. Authenticate with POST /api/session (a session cookie); state-changing requests from browsers must be same-origin."),
     paths(
-        access::sign_in, access::sign_out, access::me, access::change_password, access::list_accounts, access::create_account,
+        access::sign_in, access::sign_out, access::me, access::change_password, access::list_accounts, access::create_account, access::account, access::edit_account, access::disable_account, access::enable_account, access::unlock_account, access::reset_password,
         divisions::search, divisions::resolve, divisions::detail, divisions::list_zones, divisions::mark_zone, divisions::lift_zone,
         orgs::list, orgs::create, orgs::detail, orgs::approve, orgs::reject, orgs::reveal, orgs::coalitions, orgs::admit, orgs::set_leads,
         needs::list, needs::create, needs::detail, needs::reveal,

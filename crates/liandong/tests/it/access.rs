@@ -28,40 +28,6 @@ both!(
     }
 );
 
-both!(repeated_failures_lock_the_account, |app| {
-    let c = app.client();
-    let mut last = 0;
-    for _ in 0..5 {
-        last = c
-            .post(app.at("/api/session"))
-            .json(&serde_json::json!({"username": "viewer", "password": "wrong-password"}))
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16();
-    }
-    assert_eq!(last, 429);
-    // Even the right password is refused while locked.
-    let res = c
-        .post(app.at("/api/session"))
-        .json(&serde_json::json!({"username": "viewer", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 429);
-    let admin = app.signed_in("admin").await;
-    let (_, events) = json(
-        admin
-            .get(app.at("/api/audit?action=account.lock"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(events.as_array().unwrap().len(), 1);
-});
-
 both!(sign_out_ends_the_session, |app| {
     let c = app.signed_in("operator").await;
     let (_, me) = app.get(&c, "/api/me").await;

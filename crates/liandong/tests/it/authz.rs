@@ -37,6 +37,7 @@ struct Target {
     org_id: i64,
     zone_id: i64,
     need_id: i64,
+    account_id: i64,
     division: String,
     /// A string only this record's body contains (must not leak outside).
     secret: String,
@@ -65,7 +66,17 @@ async fn make_target(app: &TestApp, admin: &reqwest::Client, code: &str, n: usiz
         )
         .await;
     assert_eq!(status, 201, "{need}");
+    let (status, account) = app
+        .post(
+            admin,
+            "/api/accounts",
+            &json!({"username": format!("target{n}"), "display_name": "矩阵账号", "password": "matrix-target-1",
+                "role": "volunteer", "org_id": org["id"], "jurisdiction_code": code}),
+        )
+        .await;
+    assert_eq!(status, 201, "{account}");
     Target {
+        account_id: account["id"].as_i64().unwrap(),
         org_id: org["id"].as_i64().unwrap(),
         zone_id: zone["id"].as_i64().unwrap(),
         need_id: need["id"].as_i64().unwrap(),
@@ -299,6 +310,64 @@ fn cases() -> Vec<Case> {
             },
             allowed: ADMIN,
             ok: 201,
+            list: false,
+        },
+        Case {
+            name: "account detail",
+            method: Method::GET,
+            path: |t| format!("/api/accounts/{}", t.account_id),
+            body: none,
+            allowed: ADMIN,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            name: "edit account",
+            method: Method::PUT,
+            path: |t| format!("/api/accounts/{}", t.account_id),
+            body: |t| {
+                Some(
+                    json!({"display_name": "改名", "role": "viewer", "org_id": t.org_id, "jurisdiction_code": t.division}),
+                )
+            },
+            allowed: ADMIN,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            name: "disable account",
+            method: Method::POST,
+            path: |t| format!("/api/accounts/{}/disable", t.account_id),
+            body: none,
+            allowed: ADMIN,
+            ok: 204,
+            list: false,
+        },
+        Case {
+            name: "enable account",
+            method: Method::POST,
+            path: |t| format!("/api/accounts/{}/enable", t.account_id),
+            body: none,
+            allowed: ADMIN,
+            ok: 204,
+            list: false,
+        },
+        Case {
+            name: "unlock account",
+            method: Method::POST,
+            path: |t| format!("/api/accounts/{}/unlock", t.account_id),
+            body: none,
+            allowed: ADMIN,
+            ok: 204,
+            list: false,
+        },
+        Case {
+            name: "reset password",
+            method: Method::POST,
+            path: |t| format!("/api/accounts/{}/password-reset", t.account_id),
+            body: none,
+            allowed: ADMIN,
+            ok: 200,
             list: false,
         },
         Case {

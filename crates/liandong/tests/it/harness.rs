@@ -22,12 +22,12 @@ pub struct TestApp {
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
-fn pg_admin_url() -> String {
+pub fn pg_admin_url() -> String {
     std::env::var("LIANDONG_TEST_POSTGRES")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
 }
 
-async fn pg_database() -> Option<(String, String)> {
+pub async fn pg_database() -> Option<(String, String)> {
     use sqlx::Connection;
     let admin = pg_admin_url();
     let mut conn = match sqlx::PgConnection::connect(&admin).await {
@@ -84,7 +84,13 @@ impl TestApp {
         };
         let db = Db::connect(&url).await.expect("connect");
         liandong::demo::load(&db).await.expect("demo");
-        let server = liandong::serve::start("127.0.0.1:0", db.clone())
+        // The tests speak for many clients through X-Forwarded-For, as a
+        // reverse proxy on this machine would.
+        let settings = liandong::web::Settings {
+            trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()],
+            public_url: None,
+        };
+        let server = liandong::serve::start_with("127.0.0.1:0", db.clone(), settings)
             .await
             .expect("start");
         Some(TestApp {

@@ -438,19 +438,43 @@ both!(
         );
         // The form keeps what was chosen.
         assert!(page.contains(r#"<option value="food" selected>"#), "{page}");
-        // One sender, many posts: refused after the limit, with a message.
+        // Posts with mistakes do not count: a resident correcting a field
+        // is never held back.
+        for _ in 0..40 {
+            let res = post_form(&anon, &app, "/help", &[("kind", "food")]).await;
+            assert_eq!(res.status(), 422);
+        }
+        // One sender, many requests taken: held back after the limit, the
+        // form kept, with a message.
         let mut last = 0;
-        for _ in 0..30 {
-            last = anon
-                .post(app.at("/help"))
-                .form(&[("kind", "food")])
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16();
+        let mut page = String::new();
+        for i in 0..31 {
+            let key = format!("flood-key-{i:04}");
+            let phone = format!("1390000{i:04}");
+            let address = format!("鄠邑区涝店街道龙窝村{}号", i + 1);
+            let res = post_form(
+                &anon,
+                &app,
+                "/help",
+                &[
+                    ("idempotency_key", key.as_str()),
+                    ("kind", "food"),
+                    ("people", "2"),
+                    ("description", "需要米面"),
+                    ("contact_name", "赵"),
+                    ("contact_phone", phone.as_str()),
+                    ("address", address.as_str()),
+                ],
+            )
+            .await;
+            last = res.status().as_u16();
+            page = res.text().await.unwrap();
         }
         assert_eq!(last, 429);
+        assert!(
+            page.contains("请稍后再试") && page.contains("需要米面"),
+            "{page}"
+        );
     }
 );
 
