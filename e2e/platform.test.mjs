@@ -325,4 +325,52 @@ describe('platform', { timeout: 180_000 }, () => {
       await ctx.close();
     }
   });
+
+  test('account administration: a lost phone — reset once, the old session ends; disable and enable again', { skip: skip ?? false }, async () => {
+    const admin = await newPage(browser, { viewport: { width: 1280, height: 900 } });
+    const volunteer = await newPage(browser, { viewport: { width: 360, height: 740 }, isMobile: true });
+    const url = server.url;
+    try {
+      // The volunteer is signed in on the phone that was lost.
+      await signIn(volunteer.page, url, 'volunteer');
+      await signIn(admin.page, url, 'admin');
+      await admin.page.goto(`${url}/accounts`);
+      await Promise.all([
+        admin.page.waitForURL(/\/accounts\/\d+$/),
+        admin.page.click('table#accounts a:text-is("volunteer")'),
+      ]);
+      assert.equal((await admin.page.locator('#state').innerText()).trim(), '正常');
+      // A new first-time password, shown once, never in the URL.
+      await admin.page.click('#reset');
+      const shown = (await admin.page.locator('#new-password code').innerText()).trim();
+      assert.match(shown, /^[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}$/);
+      assert.ok(!admin.page.url().includes(shown));
+      // The lost phone's session has ended; the new password works.
+      await volunteer.page.goto(`${url}/`);
+      await volunteer.page.waitForURL(/\/login/);
+      await signIn(volunteer.page, url, 'volunteer', shown);
+      // Disabled: signed out at once, refused at sign-in; enabled again.
+      await Promise.all([
+        admin.page.waitForURL(/notice=disabled/),
+        admin.page.click('#disable'),
+      ]);
+      assert.equal((await admin.page.locator('#state').innerText()).trim(), '已停用');
+      await volunteer.page.goto(`${url}/`);
+      await volunteer.page.waitForURL(/\/login/);
+      await Promise.all([
+        admin.page.waitForURL(/notice=enabled/),
+        admin.page.click('#enable'),
+      ]);
+      assert.equal((await admin.page.locator('#state').innerText()).trim(), '正常');
+      // Every step is in the audit log.
+      await admin.page.goto(`${url}/audit?action=account`);
+      const events = await admin.page.locator('table#events').innerText();
+      for (const action of ['account.password_reset', 'account.disable', 'account.enable']) {
+        assert.ok(events.includes(action), `${action} in ${events}`);
+      }
+    } finally {
+      await admin.ctx.close();
+      await volunteer.ctx.close();
+    }
+  });
 });

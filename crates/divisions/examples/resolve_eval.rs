@@ -40,6 +40,8 @@ struct Tally {
     community_due: usize,
     community_ok: usize,
     wrong: usize,
+    /// Wrong claims made with confidence 0.9 or more.
+    wrong_sure: usize,
 }
 
 fn main() {
@@ -49,7 +51,9 @@ fn main() {
         .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/eval/addresses.tsv").to_owned());
     let runs: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(5);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
-    let rows: Vec<(&str, &str, Option<DivisionLevel>, &str)> = text
+    // address, truth, expected level, kind, and (adversarial set) the
+    // jurisdiction the row is read near ("" for none).
+    let rows: Vec<(&str, &str, Option<DivisionLevel>, &str, &str)> = text
         .lines()
         .skip(1)
         .filter_map(|l| {
@@ -58,6 +62,7 @@ fn main() {
                 f.next()?,
                 f.next()?,
                 level_of(f.next()?),
+                f.next().unwrap_or(""),
                 f.next().unwrap_or(""),
             ))
         })
@@ -135,7 +140,20 @@ fn main() {
     let mut by_kind: BTreeMap<&str, Tally> = BTreeMap::new();
     let mut total = Tally::default();
     let mut wrong_examples = Vec::new();
-    for ((addr, truth, expect, kind), res) in rows.iter().zip(&batch) {
+    // Every wrong claim, to a file, when EVAL_WRONG names one.
+    let mut all_wrong = Vec::new();
+    // Rows read near a jurisdiction are resolved as that office reads them.
+    let batch: Vec<divisions::Resolution> = rows
+        .iter()
+        .zip(batch)
+        .map(
+            |(r, res)| match tree.find(r.4).filter(|_| !r.4.is_empty()) {
+                Some(j) => resolver.near(j.id()).resolve(r.0),
+                None => res,
+            },
+        )
+        .collect();
+    for ((addr, truth, expect, kind, near), res) in rows.iter().zip(&batch) {
         let got = res
             .division
             .map(|d| tree.division(d).code())
@@ -151,9 +169,24 @@ fn main() {
                 t.community_ok += usize::from(got == *truth);
             }
             t.wrong += usize::from(!truth.starts_with(&got));
+            t.wrong_sure += usize::from(!truth.starts_with(&got) && res.confidence >= 0.9);
         }
-        if !truth.starts_with(&got) && wrong_examples.len() < 15 {
-            wrong_examples.push(format!("{addr} → {got} (truth {truth})"));
+        if !truth.starts_with(&got) {
+            all_wrong.push(format!(
+                "{kind}\t{addr}\t{got}\t{:.2}\t{truth}\t{near}",
+                res.confidence
+            ));
+        }
+        if !truth.starts_with(&got) && wrong_examples.len() < 40 {
+            let near = if near.is_empty() {
+                String::new()
+            } else {
+                format!(", near {near}")
+            };
+            wrong_examples.push(format!(
+                "{addr} → {got} at {:.2} (truth {truth}{near})",
+                res.confidence
+            ));
         }
     }
     let pct = |a: usize, b: usize| {
@@ -192,16 +225,20 @@ fn main() {
     );
     println!("| all cores (resolve_batch), median of {runs} | {batch_rate:.0} addresses/s |\n");
     println!(
-        "| kind | rows | street | community | wrong claims |\n| --- | ---: | ---: | ---: | ---: |"
+        "| kind | rows | street | community | wrong claims | wrong at ≥0.9 |\n| --- | ---: | ---: | ---: | ---: | ---: |"
     );
     for (kind, t) in by_kind.iter().chain([(&"all", &total)]) {
         println!(
-            "| {kind} | {} | {} | {} | {} |",
+            "| {kind} | {} | {} | {} | {} | {} |",
             t.rows,
             pct(t.street_ok, t.street_due),
             pct(t.community_ok, t.community_due),
-            pct(t.wrong, t.rows)
+            pct(t.wrong, t.rows),
+            t.wrong_sure
         );
+    }
+    if let Ok(out) = std::env::var("EVAL_WRONG") {
+        std::fs::write(&out, all_wrong.join("\n") + "\n").unwrap_or_else(|e| panic!("{out}: {e}"));
     }
     if !wrong_examples.is_empty() {
         println!("\nwrong claims (first {}):", wrong_examples.len());

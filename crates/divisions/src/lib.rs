@@ -365,9 +365,23 @@ impl<'t> Division<'t> {
 
     /// The official code at its own length ("61", "6101", "610113001" …).
     pub fn code(&self) -> String {
+        let mut out = Vec::with_capacity(12);
+        self.write_code(&mut out);
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    /// Append the code's digits to `out` without making a string (a list
+    /// of a million rows writes a million codes).
+    pub fn write_code(&self, out: &mut Vec<u8>) {
         let n = self.node();
-        let own = n.padded / 10u64.pow((12 - n.level.code_len()) as u32);
-        format!("{own:0width$}", width = n.level.code_len())
+        let width = n.level.code_len();
+        let mut own = n.padded / 10u64.pow((12 - width) as u32);
+        let mut digits = [b'0'; 12];
+        for d in digits[..width].iter_mut().rev() {
+            *d = b'0' + (own % 10) as u8;
+            own /= 10;
+        }
+        out.extend_from_slice(&digits[..width]);
     }
 
     /// A county-level development or functional zone (开发区, 高新区 …).

@@ -217,6 +217,10 @@ struct Term {
 
 const TERM_STREET: u8 = 1;
 const TERM_VILLAGE: u8 = 2;
+/// A street's official name says town (镇, 乡, 苏木)…
+const TERM_TOWN: u8 = 4;
+/// …or urban sub-district (街道, 办事处, 地区); a 农场 or 林场 says neither.
+const TERM_SUBDISTRICT: u8 = 8;
 
 impl Term {
     fn street(self) -> bool {
@@ -225,6 +229,20 @@ impl Term {
 
     fn village(self) -> bool {
         self.flags & TERM_VILLAGE != 0
+    }
+
+    /// Whether `written` (a suffix after the core) says the kind of place
+    /// the official name is: 村 or 社区 for a community, 镇/乡 or 街道 for a
+    /// street (开平镇 and 开平街道 are two places of 开平区). Which spelling
+    /// of that kind (村 or 村委会) is no matter.
+    fn same_kind(self, written: Option<Written>) -> bool {
+        let Some(w) = written else { return false };
+        if self.street() {
+            (w.town && self.flags & TERM_TOWN != 0)
+                || (!w.town && self.flags & TERM_SUBDISTRICT != 0)
+        } else {
+            w.village == self.village()
+        }
     }
 
     /// Whether the core followed by `suffix` is the official name (which
@@ -889,6 +907,8 @@ struct Written {
     /// A community's suffix that says village (村委会), not urban
     /// community (社区居委会): as `is_village` reads a name.
     village: bool,
+    /// A street's suffix that says town (镇, 乡, 苏木), not sub-district.
+    town: bool,
 }
 
 impl<const N: usize> SuffixWords<N> {
@@ -899,6 +919,7 @@ impl<const N: usize> SuffixWords<N> {
             street,
             rest: 0,
             village: false,
+            town: false,
         };
         let mut heads = [0; N];
         let mut masks = [0; N];
@@ -935,6 +956,11 @@ impl<const N: usize> SuffixWords<N> {
                 street,
                 rest,
                 village: village && !street,
+                // 镇 and 乡 (and 苏木, Inner Mongolia's) are towns.
+                town: street
+                    && (contains3(b, [0xE9, 0x95, 0x87])
+                        || contains3(b, [0xE4, 0xB9, 0xA1])
+                        || contains3(b, [0xE8, 0x8B, 0x8F])),
             };
             i += 1;
         }
@@ -964,6 +990,18 @@ impl<const N: usize> SuffixWords<N> {
             })
             .map(|i| self.written[i])
     }
+}
+
+/// Whether UTF-8 `b` holds the 3-byte char `c`, in a `const fn`.
+const fn contains3(b: &[u8], c: [u8; 3]) -> bool {
+    let mut j = 0;
+    while j + 3 <= b.len() {
+        if b[j] == c[0] && b[j + 1] == c[1] && b[j + 2] == c[2] {
+            return true;
+        }
+        j += 3;
+    }
+    false
 }
 
 /// Byte strings equal, in a `const fn`.
@@ -1079,6 +1117,53 @@ fn continues_as_road(rest: &str) -> bool {
         }
         _ => false,
     }
+}
+
+/// Words that end the name of a housing compound or a building (南山|小区,
+/// 雅居|花园, 金茂|大厦): a bare core followed by one names the compound,
+/// not the community or town it shares a core with. Longest first.
+const COMPOUND_WORDS: [&str; 36] = [
+    "家属院",
+    "新天地",
+    "壹号院",
+    "一号院",
+    "小区",
+    "花园",
+    "花苑",
+    "家园",
+    "公寓",
+    "大厦",
+    "公馆",
+    "广场",
+    "国际",
+    "山庄",
+    "别墅",
+    "大院",
+    "宿舍",
+    "雅苑",
+    "名苑",
+    "嘉园",
+    "华庭",
+    "华府",
+    "尚品",
+    "名邸",
+    "名居",
+    "名都",
+    "府邸",
+    "雅居",
+    "丽园",
+    "号院",
+    "苑",
+    "府",
+    "庭",
+    "城",
+    "院",
+    "园",
+];
+
+/// Whether a bare core followed by `rest` is part of a compound's name.
+fn continues_as_compound(rest: &str) -> bool {
+    COMPOUND_WORDS.iter().any(|w| rest.starts_with(w))
 }
 
 /// A bare core (no suffix) that reads as a road: followed by a road word or
@@ -1208,8 +1293,23 @@ fn division_term(d: &Division<'static>, name: &'static str) -> (Cow<'static, str
     let term = Term {
         id: d.id(),
         span: u16::try_from(d.node().end - d.id().0).unwrap_or(0),
-        flags: if street { TERM_STREET } else { 0 }
-            | if is_village(name) { TERM_VILLAGE } else { 0 },
+        flags: if street {
+            TERM_STREET
+                | if name.ends_with(['镇', '乡']) || name.ends_with("苏木") {
+                    TERM_TOWN
+                } else if name.ends_with("街道")
+                    || name.ends_with("办事处")
+                    || name.ends_with("地区")
+                {
+                    TERM_SUBDISTRICT
+                } else {
+                    0
+                }
+        } else if is_village(name) {
+            TERM_VILLAGE
+        } else {
+            0
+        },
         rest: if noted_inside { REST_NEVER } else { rest },
     };
     (core, term)
@@ -1517,9 +1617,8 @@ struct Hit {
     /// The text is the official name, suffix and all (兴善社区居委会), which
     /// tells 新村村委会 from 新村社区 in one street.
     exact: bool,
-    /// A community whose written suffix says the same kind (村 or 社区)
-    /// as its official name. (Streets have no kinds: 镇 after a town's
-    /// core does not outrank a 农场 written whole.)
+    /// The written suffix says the kind of place the official name is
+    /// (`Term::same_kind`).
     same_kind: bool,
 }
 
@@ -1558,8 +1657,10 @@ struct Head {
     /// Where the text after them starts.
     pos: usize,
     strong_all: bool,
-    /// Where the last short-form name began (see `Scratch::prev_hyp`).
-    weak_start: Option<usize>,
+    /// Where the word holding the last short-form name began (the end of
+    /// the name before it), and where the short form did (see
+    /// `Scratch::prev_hyp`).
+    weak_start: Option<(usize, usize)>,
 }
 
 /// What `choose` picked below the district.
@@ -1576,6 +1677,8 @@ struct Choice {
     anywhere: Vec<Hit>,
     /// Street hits other than the best, for a second reading.
     others: Vec<Hit>,
+    /// Where the pick is written in the normalised text.
+    at: Range<usize>,
 }
 
 /// What a group of addresses is resolved in: a scratch per address, and
@@ -1835,10 +1938,12 @@ impl Resolver {
         let spans = &mut s.spans;
         spans.clear();
         let mut strong_all = true;
-        // Where the last short-form match began, with what was known before
-        // it in `prev_hyp` (饶阳|店镇: the short form may be the start of a
-        // street's name).
-        let mut weak_start: Option<usize> = None;
+        // Where the word holding the last short-form match began and where
+        // the match did, with what was known before it in `prev_hyp` (饶阳|店镇:
+        // the short form may be the start of a street's name; 江林|新城北社区:
+        // it may lie inside a community's name, and a fit inside a longer
+        // word is no fit).
+        let mut weak_start: Option<(usize, usize)> = None;
         let mut j = 0;
         while let Some(t) = chars.get(j) {
             let (start, c1) = (t.at(), t.c);
@@ -1854,6 +1959,15 @@ impl Resolver {
             let aliases = self.top.aliases(pattern);
             let weak_only = aliases.iter().all(|a| !a.strong);
             if weak_only && continues_as_road(&text[end..]) {
+                continue;
+            }
+            // Addresses go from large to small: a province, city or district
+            // name after a town, village or house number read since the last
+            // name (乐亭镇…花苑|东区) is part of a smaller place's name.
+            if text[pos..start]
+                .chars()
+                .any(|c| c.is_ascii_digit() || matches!(c, '镇' | '乡' | '村' | '社' | '街' | '号'))
+            {
                 continue;
             }
             let fits_here = |a: &Alias| {
@@ -1881,10 +1995,17 @@ impl Resolver {
                 .min()
                 .unwrap_or(DivisionLevel::Province);
             let strong = fits.iter().any(|a| a.strong);
-            weak_start = (!strong).then(|| {
+            // A name right before a street's or community's suffix may be
+            // that place's name (古县|镇, 东城区|居委会): read it so if the
+            // name alone finds nothing below it.
+            let named_place = {
+                let rest = &text[end..];
+                street_suffix_at(rest).is_some() || community_suffix_at(rest).is_some()
+            };
+            weak_start = (!strong || named_place).then(|| {
                 s.prev_hyp.clear();
                 s.prev_hyp.extend_from_slice(hyp);
-                start
+                (pos, start)
             });
             hyp.clear();
             hyp.extend(fits.iter().filter(|a| a.level == level).map(|a| a.place));
@@ -1974,19 +2095,22 @@ impl Resolver {
         }
         self.choose(hits, normal, &mut s.choice);
         let mut below = &s.choice;
-        if below.ids.is_empty()
-            && let Some(start) = weak_start
+        if let Some((word, start)) = weak_start
+            && (below.ids.is_empty() || word < start)
         {
-            // Nothing below a short-form match: read it as the start of a
-            // street or community name instead, if that finds one written
-            // with its suffix.
+            // Nothing below a short-form match, or the match inside a longer
+            // word (小|雁塔社区, 紫郡|长安社区): read the word as a street or
+            // community name instead, if that finds one written with its
+            // suffix (and, when something was found below, one that holds
+            // the short form: the longer word is the name).
             let l = &mut s.national;
             l.clear();
-            self.national_probes(normal, start, s.prev_hyp.is_empty(), 0, l);
+            self.national_probes(normal, word, s.prev_hyp.is_empty(), 0, l);
             self.national_get(l);
             self.national_hits(text, &l.found, &l.spots, &s.prev_hyp, hits);
             self.choose(hits, normal, &mut s.retry);
-            if !s.retry.ids.is_empty() && s.retry.strong {
+            let holds_it = s.retry.at.start < start && s.retry.at.end > start;
+            if !s.retry.ids.is_empty() && s.retry.strong && (below.ids.is_empty() || holds_it) {
                 spans.pop();
                 below = &s.retry;
                 std::mem::swap(hyp, &mut s.prev_hyp);
@@ -2069,8 +2193,12 @@ impl Resolver {
             community_suffix_at(rest)
         };
         let exact = t.is_named_with(suffix);
-        // A bare core followed by 路, 街 … is part of a road name.
-        if suffix.is_none() && !exact && bare_is_road(name, rest, !t.street()) {
+        // A bare core followed by 路, 街 … is part of a road name; by 小区,
+        // 花园 … part of a compound's.
+        if suffix.is_none()
+            && !exact
+            && (bare_is_road(name, rest, !t.street()) || continues_as_compound(rest))
+        {
             return;
         }
         hits.push(Hit {
@@ -2081,7 +2209,7 @@ impl Resolver {
             end: end + suffix.map_or(0, |w| usize::from(w.len)),
             strong: suffix.is_some() || exact,
             exact,
-            same_kind: !t.street() && suffix.is_some_and(|w| w.village == t.village()),
+            same_kind: t.same_kind(suffix),
         });
     }
 
@@ -2181,8 +2309,7 @@ impl Resolver {
                         end,
                         strong: suffix.is_some(),
                         exact: t.is_named_with(written),
-                        same_kind: !t.street()
-                            && community.is_some_and(|w| w.village == t.village()),
+                        same_kind: t.same_kind(if t.street() { street } else { community }),
                     });
                 }
             };
@@ -2207,7 +2334,8 @@ impl Resolver {
     /// any), starting after the street's span `after` (or an official name
     /// that repeats it: 店塔镇石拉沟社区居民委员会, or one that begins with
     /// what was read as the street's suffix: 临海农场|镇北居委会); strong before weak,
-    /// then longer, exact, same kind; of those, the ones starting first.
+    /// then longer, then of the kind written; of those, the ones starting
+    /// first.
     fn best(
         &self,
         hits: &[Hit],
@@ -2217,7 +2345,14 @@ impl Resolver {
         out: &mut Vec<Hit>,
     ) {
         out.clear();
-        let rank = |h: &Hit| (h.strong, h.end - h.start, h.exact, h.same_kind);
+        // Whether the official name is spelt with the suffix written
+        // (龙窝村 against 龙窝村委会) decides nothing: a written name fits
+        // every division whose name reads the same once its suffix is
+        // dropped or lengthened, and where several fit the answer is what
+        // they share. The kind a suffix says (村 or 社区) is what the text
+        // tells, and tells a village from a community of one core; a bare
+        // core (尚村镇尚村) tells neither.
+        let rank = |h: &Hit| (h.strong, h.end - h.start, h.same_kind);
         let follows = |h: &Hit| match after {
             None => true,
             Some(s) => {
@@ -2320,6 +2455,7 @@ impl Resolver {
         };
         c.level = pick.first().map(|h| h.level);
         if let Some(h) = pick.first() {
+            c.at = h.start..h.end;
             c.strong = h.strong;
             c.spans[1] = Some(Span {
                 level: h.level,

@@ -7,9 +7,10 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-use crate::access::limiter::Limiter;
+use crate::app::router;
 use crate::db::Db;
-use crate::web::{AppState, Settings, router};
+use crate::web::limiter::Limiter;
+use crate::web::{AppState, Settings};
 
 /// Failed sign-ins allowed per client address per minute (a correct
 /// password never counts): room for an office behind one gateway.

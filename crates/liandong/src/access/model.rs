@@ -6,7 +6,21 @@ use utoipa::ToSchema;
 use crate::web::error::{FieldError, Invalid};
 
 /// What an account may do. Stored by its `as_str` name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[strum(serialize_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Admin,
@@ -18,33 +32,9 @@ pub enum Role {
     Viewer,
 }
 
+crate::named!(Role);
+
 impl Role {
-    pub const ALL: [Role; 7] = [
-        Role::Admin,
-        Role::Coordinator,
-        Role::Operator,
-        Role::Caseworker,
-        Role::Screener,
-        Role::Volunteer,
-        Role::Viewer,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Coordinator => "coordinator",
-            Role::Operator => "operator",
-            Role::Caseworker => "caseworker",
-            Role::Screener => "screener",
-            Role::Volunteer => "volunteer",
-            Role::Viewer => "viewer",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-
     /// Mark and lift zones, register and approve organisations, run the
     /// coalition.
     pub fn coordinates(self) -> bool {
@@ -150,45 +140,6 @@ impl Scope {
     }
 }
 
-/// Mask a phone number for display: 13800138000 → 138****8000.
-pub fn mask_phone(phone: &str) -> String {
-    let digits: Vec<char> = phone.chars().collect();
-    if digits.len() < 7 {
-        return "*".repeat(digits.len());
-    }
-    let head: String = digits[..3].iter().collect();
-    let tail: String = digits[digits.len() - 4..].iter().collect();
-    format!("{head}****{tail}")
-}
-
-/// Normalise a mainland phone number (mobile or landline with area code):
-/// full-width digits, spaces, dashes and a +86/0086 prefix are accepted.
-pub fn normalize_phone(input: &str) -> Option<String> {
-    let mut s: String = input
-        .chars()
-        .filter_map(|c| match c {
-            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32),
-            '0'..='9' | '+' => Some(c),
-            ' ' | '-' | '　' | '(' | ')' | '（' | '）' => None,
-            _ => Some('x'),
-        })
-        .collect();
-    if s.contains('x') {
-        return None;
-    }
-    for prefix in ["+86", "0086"] {
-        if let Some(rest) = s.strip_prefix(prefix) {
-            s = rest.to_owned();
-        }
-    }
-    if s.len() == 13 && s.starts_with("86") && s.as_bytes()[2] == b'1' {
-        s.drain(..2);
-    }
-    let mobile = s.len() == 11 && s.starts_with('1') && (b'3'..=b'9').contains(&s.as_bytes()[1]);
-    let landline = s.starts_with('0') && (10..=12).contains(&s.len());
-    (!s.contains('+') && (mobile || landline)).then_some(s)
-}
-
 /// Username rules: 3–32 ASCII letters, digits, `.`, `_`, `-`.
 pub fn check_username(username: &str, errors: &mut Invalid) {
     let ok = (3..=32).contains(&username.len())
@@ -210,29 +161,6 @@ pub fn check_password(field: &'static str, password: &str, errors: &mut Invalid)
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn phones_normalise_and_mask() {
-        assert_eq!(
-            normalize_phone("138 0013 8000").as_deref(),
-            Some("13800138000")
-        );
-        assert_eq!(
-            normalize_phone("+86-13800138000").as_deref(),
-            Some("13800138000")
-        );
-        assert_eq!(
-            normalize_phone("１３８００１３８０００").as_deref(),
-            Some("13800138000")
-        );
-        assert_eq!(
-            normalize_phone("029-85551234").as_deref(),
-            Some("02985551234")
-        );
-        assert_eq!(normalize_phone("12345"), None);
-        assert_eq!(normalize_phone("1380013800a"), None);
-        assert_eq!(mask_phone("13800138000"), "138****8000");
-    }
 
     #[test]
     fn scope_covers_its_subtree_only() {

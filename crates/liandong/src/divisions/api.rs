@@ -4,7 +4,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use divisions::{Division, DivisionId, DivisionLevel, Resolver, Tree};
+use divisions::{Division, DivisionLevel, Resolver, Tree};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -143,15 +143,6 @@ pub struct AddressResolution {
 /// The longest an address to resolve may be, in chars.
 const ADDRESS_MAX_CHARS: usize = 500;
 
-/// The division of a jurisdiction code; `None` for the whole country
-/// ("") or a code no division has.
-pub fn jurisdiction_id(code: &str) -> Option<DivisionId> {
-    Tree::china()
-        .find(code)
-        .filter(|_| !code.is_empty())
-        .map(|d| d.id())
-}
-
 /// Resolve `address` (checked: not empty, not too long) as read by
 /// someone working in `jurisdiction` (a division code; "" for the whole
 /// country), off the async threads: the first call in a process builds the
@@ -168,7 +159,7 @@ pub async fn resolve_address(
     let resolved = tokio::task::spawn_blocking(move || {
         let tree = Tree::china();
         let r = Resolver::china()
-            .near(jurisdiction_id(&jurisdiction))
+            .near(super::model::jurisdiction_id(&jurisdiction))
             .resolve(&address);
         let division = r.division.map(|id| tree.division(id));
         AddressResolution {

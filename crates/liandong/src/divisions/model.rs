@@ -1,10 +1,24 @@
-//! Zones (封控区/管控区/防范区) on divisions or named compounds. No IO.
+//! Zones (封控区/管控区/防范区) on divisions or named compounds, and
+//! jurisdictions as divisions. No IO.
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[strum(serialize_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum ZoneLevel {
     /// 封控区
@@ -15,25 +29,7 @@ pub enum ZoneLevel {
     Precaution,
 }
 
-impl ZoneLevel {
-    pub const ALL: [ZoneLevel; 3] = [
-        ZoneLevel::Sealed,
-        ZoneLevel::Controlled,
-        ZoneLevel::Precaution,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ZoneLevel::Sealed => "sealed",
-            ZoneLevel::Controlled => "controlled",
-            ZoneLevel::Precaution => "precaution",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<ZoneLevel> {
-        ZoneLevel::ALL.into_iter().find(|z| z.as_str() == s)
-    }
-}
+crate::named!(ZoneLevel);
 
 /// A zone as stored; `lifted_at` set once it is lifted (history is kept).
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
@@ -81,4 +77,13 @@ pub struct NewZone {
 pub struct LiftZone {
     #[serde(default)]
     pub reason: String,
+}
+
+/// The division of a jurisdiction code; `None` for the whole country
+/// ("") or a code no division has.
+pub fn jurisdiction_id(code: &str) -> Option<divisions::DivisionId> {
+    divisions::Tree::china()
+        .find(code)
+        .filter(|_| !code.is_empty())
+        .map(|d| d.id())
 }

@@ -2,13 +2,13 @@
 //! Reading and writing files lives here; the matching is the divisions
 //! crate's `Resolver`.
 
-use std::io::{BufWriter, IsTerminal, Read};
+use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
 
 use anyhow::{Context, bail};
 use divisions::{DivisionId, Resolution, Resolver, Tree};
 
-use crate::tables::{self, cell, decode};
+use crate::tables::{self, decode};
 
 /// Result columns appended after the input.
 const RESULT_COLUMNS: [&str; 9] = [
@@ -25,23 +25,71 @@ const RESULT_COLUMNS: [&str; 9] = [
 /// Addresses resolved per batch (each batch on all cores).
 const BATCH: usize = 65_536;
 
-fn result_cells(tree: &Tree, r: &Resolution) -> Vec<String> {
-    let mut names = [""; 5];
-    let (code, level) = match r.division {
+/// A CSV field into `out`, quoted when it must be (as the csv crate's
+/// writer does); `guard`: a leading = + - @ is kept from running as a
+/// spreadsheet formula (see `tables::cell`).
+fn write_field(out: &mut Vec<u8>, field: &str, guard: bool) {
+    let formula = guard && field.starts_with(['=', '+', '-', '@']);
+    if field
+        .bytes()
+        .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+    {
+        out.push(b'"');
+        if formula {
+            out.push(b'\'');
+        }
+        for b in field.bytes() {
+            if b == b'"' {
+                out.push(b'"');
+            }
+            out.push(b);
+        }
+        out.push(b'"');
+    } else {
+        if formula {
+            out.push(b'\'');
+        }
+        out.extend_from_slice(field.as_bytes());
+    }
+}
+
+/// The result columns of one row, written straight into `out` with a
+/// comma before each: no string per cell, which at a million rows was
+/// most of the command's time.
+fn write_result(out: &mut Vec<u8>, tree: &Tree, r: &Resolution) {
+    out.push(b',');
+    match r.division {
         Some(id) => {
             let d = tree.division(id);
-            for p in d.path() {
+            d.write_code(out);
+            out.push(b',');
+            out.extend_from_slice(d.level().as_str().as_bytes());
+            let mut names = [""; 5];
+            let mut at = Some(d);
+            while let Some(p) = at {
                 names[p.level() as usize - 1] = p.name();
+                at = p.parent();
             }
-            (d.code(), d.level().as_str())
+            for n in names {
+                out.push(b',');
+                write_field(out, n, false);
+            }
         }
-        None => (String::new(), "none"),
-    };
-    let mut out = vec![code, level.to_owned()];
-    out.extend(names.iter().map(|n| n.to_string()));
-    out.push(format!("{:.2}", r.confidence));
-    out.push(if r.by_jurisdiction { "yes" } else { "" }.to_owned());
-    out
+        None => out.extend_from_slice(b",none,,,,,"),
+    }
+    // Two decimals, as `{:.2}` writes them (confidences are in 0..=1).
+    let hundredths = (r.confidence.clamp(0.0, 1.0) * 100.0).round() as u32;
+    out.extend_from_slice(&[
+        b',',
+        b'0' + (hundredths / 100) as u8,
+        b'.',
+        b'0' + (hundredths / 10 % 10) as u8,
+        b'0' + (hundredths % 10) as u8,
+        b',',
+    ]);
+    if r.by_jurisdiction {
+        out.extend_from_slice(b"yes");
+    }
 }
 
 fn progress(total: usize) -> indicatif::ProgressBar {
@@ -59,8 +107,8 @@ fn progress(total: usize) -> indicatif::ProgressBar {
 
 /// Resolve `values` in order, in batches, as read near `near` if given,
 /// calling `emit` per result.
-fn resolve_all(
-    values: &[String],
+fn resolve_all<S: AsRef<str> + Sync>(
+    values: &[S],
     near: Option<DivisionId>,
     mut emit: impl FnMut(usize, &Resolution) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
@@ -87,8 +135,23 @@ pub fn run(file: Option<&Path>, column: Option<&str>, near: Option<&str>) -> any
         },
         None => None,
     };
-    let stdout = std::io::stdout();
-    let mut w = csv::Writer::from_writer(BufWriter::with_capacity(1 << 20, stdout.lock()));
+    // The matcher is built while the input is read.
+    let warm = std::thread::spawn(Resolver::china);
+    let mut stdout = std::io::stdout().lock();
+    let mut out: Vec<u8> = Vec::with_capacity(1 << 22);
+    let header = |out: &mut Vec<u8>, first: &mut dyn Iterator<Item = &str>| {
+        for (i, h) in first.enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            write_field(out, h, true);
+        }
+        for c in RESULT_COLUMNS {
+            out.push(b',');
+            out.extend_from_slice(c.as_bytes());
+        }
+        out.push(b'\n');
+    };
     match column {
         None => {
             let mut bytes = Vec::new();
@@ -103,15 +166,19 @@ pub fn run(file: Option<&Path>, column: Option<&str>, near: Option<&str>) -> any
                         .context("reading standard input")?;
                 }
             }
-            let text = decode(&bytes);
-            let lines: Vec<String> = text
-                .lines()
-                .map(|l| l.trim_end_matches('\r').to_owned())
-                .collect();
-            w.write_record(std::iter::once("address").chain(RESULT_COLUMNS))?;
+            let source = file.map_or("standard input".to_owned(), |p| p.display().to_string());
+            let text = decode(&bytes).map_err(|line| {
+                anyhow::anyhow!("{source}: line {line} is neither UTF-8 nor GB18030")
+            })?;
+            drop(bytes);
+            let lines: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).collect();
+            header(&mut out, &mut std::iter::once("address"));
+            let _ = warm.join();
             resolve_all(&lines, near, |i, r| {
-                w.write_record(std::iter::once(cell(&lines[i])).chain(result_cells(tree, r)))?;
-                Ok(())
+                write_field(&mut out, lines[i], true);
+                write_result(&mut out, tree, r);
+                out.push(b'\n');
+                flush_some(&mut stdout, &mut out)
             })?;
         }
         Some(name) => {
@@ -130,14 +197,32 @@ pub fn run(file: Option<&Path>, column: Option<&str>, near: Option<&str>) -> any
                 .iter()
                 .map(|r| r.get(col).cloned().unwrap_or_default())
                 .collect();
-            w.write_record(headers.iter().map(String::as_str).chain(RESULT_COLUMNS))?;
+            header(&mut out, &mut headers.iter().map(String::as_str));
+            let _ = warm.join();
             resolve_all(&values, near, |i, r| {
-                w.write_record(rows[i].iter().map(|c| cell(c)).chain(result_cells(tree, r)))?;
-                Ok(())
+                for (k, c) in rows[i].iter().enumerate() {
+                    if k > 0 {
+                        out.push(b',');
+                    }
+                    write_field(&mut out, c, true);
+                }
+                write_result(&mut out, tree, r);
+                out.push(b'\n');
+                flush_some(&mut stdout, &mut out)
             })?;
         }
     }
-    w.flush()?;
+    stdout.write_all(&out)?;
+    stdout.flush()?;
+    Ok(())
+}
+
+/// Write `out` once it holds a few MB (one big write, not one a row).
+fn flush_some(w: &mut impl Write, out: &mut Vec<u8>) -> anyhow::Result<()> {
+    if out.len() >= 1 << 22 {
+        w.write_all(out)?;
+        out.clear();
+    }
     Ok(())
 }
 

@@ -125,7 +125,7 @@ pub fn content_key(n: &CheckedNeed) -> String {
 /// or why the list cannot be taken.
 pub fn needs_of(
     headers: &[String],
-    rows: &[Vec<String>],
+    rows: &[(usize, Vec<String>)],
 ) -> Result<Vec<(usize, NewNeed)>, Rejected> {
     let find = |names: &[&str]| {
         headers
@@ -148,16 +148,19 @@ pub fn needs_of(
     }
     let lines: Vec<(usize, &Vec<String>)> = rows
         .iter()
-        .enumerate()
         .filter(|(_, r)| r.iter().any(|c| !c.trim().is_empty()))
-        .map(|(i, r)| (i + 2, r))
+        .map(|(line, r)| (*line, r))
         .collect();
     if lines.len() > MAX_ROWS {
         rejected.too_many = true;
         return Err(rejected);
     }
-    let kinds = Words::of(&NeedKind::ALL.map(NeedKind::as_str), "need-kind");
-    let urgencies = Words::of(&Urgency::ALL.map(Urgency::as_str), "urgency");
+    let kinds: Vec<_> = NeedKind::ALL.iter().map(|k| k.as_str()).collect();
+    let urgencies: Vec<_> = Urgency::ALL.iter().map(|u| u.as_str()).collect();
+    let (kinds, urgencies) = (
+        Words::of(&kinds, "need-kind"),
+        Words::of(&urgencies, "urgency"),
+    );
     let needs = lines
         .into_iter()
         .map(|(line, r)| {
@@ -193,12 +196,14 @@ pub fn needs_of(
 mod tests {
     use super::*;
 
-    fn table(rows: &[&[&str]]) -> (Vec<String>, Vec<Vec<String>>) {
-        let mut all: Vec<Vec<String>> = rows
+    /// A header and rows numbered as a spreadsheet numbers them.
+    fn table(rows: &[&[&str]]) -> (Vec<String>, Vec<(usize, Vec<String>)>) {
+        let mut all: Vec<(usize, Vec<String>)> = rows
             .iter()
-            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .enumerate()
+            .map(|(i, r)| (i + 1, r.iter().map(|c| c.to_string()).collect()))
             .collect();
-        let h = all.remove(0);
+        let h = all.remove(0).1;
         (h, all)
     }
 

@@ -5,12 +5,24 @@ use serde::{Deserialize, Deserializer, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
-use crate::access::model::{mask_phone, normalize_phone};
 use crate::orgs::model::division_name;
 use crate::web::error::{FieldError, Invalid};
 
 /// What is needed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[strum(serialize_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum NeedKind {
     Food,
@@ -22,35 +34,24 @@ pub enum NeedKind {
     Other,
 }
 
-impl NeedKind {
-    pub const ALL: [NeedKind; 7] = [
-        NeedKind::Food,
-        NeedKind::Medicine,
-        NeedKind::Medical,
-        NeedKind::Ppe,
-        NeedKind::Care,
-        NeedKind::Transport,
-        NeedKind::Other,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NeedKind::Food => "food",
-            NeedKind::Medicine => "medicine",
-            NeedKind::Medical => "medical",
-            NeedKind::Ppe => "ppe",
-            NeedKind::Care => "care",
-            NeedKind::Transport => "transport",
-            NeedKind::Other => "other",
-        }
-    }
-    pub fn parse(s: &str) -> Option<NeedKind> {
-        NeedKind::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-}
+crate::named!(NeedKind);
 
 /// How soon: critical is life or health at stake now (a birth, no
 /// insulin), urgent is today (no food left), normal is within days.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[strum(serialize_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum Urgency {
     Normal,
@@ -58,39 +59,47 @@ pub enum Urgency {
     Critical,
 }
 
-impl Urgency {
-    pub const ALL: [Urgency; 3] = [Urgency::Normal, Urgency::Urgent, Urgency::Critical];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Urgency::Normal => "normal",
-            Urgency::Urgent => "urgent",
-            Urgency::Critical => "critical",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Urgency> {
-        Urgency::ALL.into_iter().find(|u| u.as_str() == s)
-    }
-}
+crate::named!(Urgency);
 
 /// Where a need is in its life. Verification, matching and delivery come
 /// with their own capabilities; a need starts `new`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[strum(serialize_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum NeedStatus {
     New,
 }
 
-impl NeedStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NeedStatus::New => "new",
-        }
-    }
-}
+crate::named!(NeedStatus);
 
 /// How a need came in: taken down by the hotline, sent by the person
 /// asking through the public form, or in a list an office imported.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[strum(serialize_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     Hotline,
@@ -98,15 +107,7 @@ pub enum Channel {
     Import,
 }
 
-impl Channel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Hotline => "hotline",
-            Channel::Public => "public",
-            Channel::Import => "import",
-        }
-    }
-}
+crate::named!(Channel);
 
 /// The alphabet of references: Crockford's base 32, which has no I, L, O
 /// or U, so that one read out on a bad line is written down right (an O
@@ -251,7 +252,7 @@ impl NewNeed {
         }
         errors.text("description", &self.description, 2000);
         errors.text("contact_name", &self.contact_name, 20);
-        let phone = normalize_phone(&self.contact_phone);
+        let phone = crate::phone::normalize(&self.contact_phone);
         if phone.is_none() {
             errors.push(FieldError::new("contact_phone", "err-phone"));
         }
@@ -370,7 +371,7 @@ impl NeedRow {
         Need {
             id: self.id,
             reference: self.reference.unwrap_or_default(),
-            contact_phone: mask_phone(&self.contact_phone),
+            contact_phone: crate::phone::mask(&self.contact_phone),
             address: mask_address(&self.address, &name),
             division_name: name,
             channel: self.channel,

@@ -274,7 +274,7 @@ async fn help_submit(
 ) -> Result<Response, AppError> {
     let mut form = form;
     let client = crate::web::limit_key(&ip);
-    let phone = crate::access::model::normalize_phone(&form.contact_phone).unwrap_or_default();
+    let phone = crate::phone::normalize(&form.contact_phone).unwrap_or_default();
     let address: String = form.address.split_whitespace().collect();
     let over = [
         (state.help_limiter.is_over(&client), "idempotency_key"),
@@ -379,8 +379,10 @@ struct ImportPage {
     file: String,
     done: Option<Imported>,
     rejected: Rejected,
-    /// The file could not be read as a table (the message says why).
-    unreadable: bool,
+    /// Why the file could not be read as a table ("" when it could).
+    unreadable: String,
+    /// Blank rows skipped.
+    blank: usize,
     max_rows: usize,
 }
 
@@ -390,7 +392,8 @@ fn import_page(c: Chrome) -> ImportPage {
         file: String::new(),
         done: None,
         rejected: Rejected::default(),
-        unreadable: false,
+        unreadable: String::new(),
+        blank: 0,
         max_rows: MAX_ROWS,
     }
 }
@@ -433,21 +436,32 @@ async fn import(
     };
     page.file = name.clone();
     // Read off the async threads, and within bounds (a list is at most
-    // MAX_ROWS rows of a few dozen columns, whatever the file claims).
-    let table = tokio::task::spawn_blocking(move || {
-        crate::tables::read_upload(&name, bytes, MAX_ROWS, MAX_COLUMNS)
-    })
-    .await
-    .map_err(anyhow::Error::from)?;
+    // MAX_ROWS rows of a few dozen columns, whatever the file claims);
+    // when this request ends (the sender gave up, the timeout), reading
+    // stops too.
+    let bounds = crate::tables::Bounds {
+        max_rows: MAX_ROWS,
+        max_cols: MAX_COLUMNS,
+        cancelled: Default::default(),
+        time: std::time::Duration::from_secs(20),
+    };
+    let _stop = StopOnDrop(bounds.cancelled.clone());
+    let table =
+        tokio::task::spawn_blocking(move || crate::tables::read_upload(&name, bytes, &bounds))
+            .await
+            .map_err(anyhow::Error::from)?;
     let outcome = match table {
-        Err(_) => {
-            page.unreadable = true;
+        Err(e) => {
+            page.unreadable = e.message(page.c.lang);
             None
         }
-        Ok((headers, rows)) => match needs_of(&headers, &rows) {
-            Err(rejected) => Some(Err(rejected)),
-            Ok(needs) => Some(store::import(&state.db, &scope, needs).await?),
-        },
+        Ok(up) => {
+            page.blank = up.blank;
+            match needs_of(&up.headers, &up.rows) {
+                Err(rejected) => Some(Err(rejected)),
+                Ok(needs) => Some(store::import(&state.db, &scope, needs).await?),
+            }
+        }
     };
     let status = match outcome {
         Some(Ok(done)) => {
@@ -461,4 +475,14 @@ async fn import(
         None => StatusCode::UNPROCESSABLE_ENTITY,
     };
     Ok((status, render(&page)?).into_response())
+}
+
+/// Sets its flag when dropped: a blocking read learns that its request
+/// has ended.
+struct StopOnDrop(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
 }

@@ -14,7 +14,7 @@ use tokio::sync::oneshot;
 
 use crate::db::group::Job;
 use crate::db::{Db, Tx};
-use crate::divisions::api::jurisdiction_id;
+use crate::divisions::model::jurisdiction_id;
 use crate::web::error::{AppError, FieldError};
 use crate::{fetch_all, fetch_optional, fetch_scalar};
 

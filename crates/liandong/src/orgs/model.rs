@@ -4,10 +4,22 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
-use crate::access::model::{mask_phone, normalize_phone};
 use crate::web::error::{FieldError, Invalid};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[strum(serialize_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum OrgKind {
     Association,
@@ -18,32 +30,23 @@ pub enum OrgKind {
     VolunteerGroup,
 }
 
-impl OrgKind {
-    pub const ALL: [OrgKind; 6] = [
-        OrgKind::Association,
-        OrgKind::Foundation,
-        OrgKind::ServiceAgency,
-        OrgKind::Company,
-        OrgKind::Office,
-        OrgKind::VolunteerGroup,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrgKind::Association => "association",
-            OrgKind::Foundation => "foundation",
-            OrgKind::ServiceAgency => "service_agency",
-            OrgKind::Company => "company",
-            OrgKind::Office => "office",
-            OrgKind::VolunteerGroup => "volunteer_group",
-        }
-    }
-    pub fn parse(s: &str) -> Option<OrgKind> {
-        OrgKind::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-}
+crate::named!(OrgKind);
 
 /// The coalition's three tiers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[strum(serialize_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum Tier {
     Province,
@@ -51,21 +54,22 @@ pub enum Tier {
     County,
 }
 
-impl Tier {
-    pub const ALL: [Tier; 3] = [Tier::Province, Tier::City, Tier::County];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Tier::Province => "province",
-            Tier::City => "city",
-            Tier::County => "county",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Tier> {
-        Tier::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-}
+crate::named!(Tier);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[strum(serialize_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum OrgStatus {
     Pending,
@@ -73,15 +77,7 @@ pub enum OrgStatus {
     Rejected,
 }
 
-impl OrgStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrgStatus::Pending => "pending",
-            OrgStatus::Approved => "approved",
-            OrgStatus::Rejected => "rejected",
-        }
-    }
-}
+crate::named!(OrgStatus);
 
 /// An organisation as stored. `contact_phone` is personal data: it leaves
 /// the store only as [`Org::masked`] unless revealed.
@@ -138,7 +134,7 @@ impl OrgRow {
         Org {
             id: self.id,
             jurisdiction_name: division_name(&self.jurisdiction_code),
-            contact_phone: mask_phone(&self.contact_phone),
+            contact_phone: crate::phone::mask(&self.contact_phone),
             name: self.name,
             kind: self.kind,
             tier: self.tier,
@@ -184,7 +180,7 @@ impl NewOrg {
             errors.push(FieldError::new("jurisdiction_code", "err-division"));
         }
         errors.text("contact_name", &self.contact_name, 20);
-        let phone = normalize_phone(&self.contact_phone);
+        let phone = crate::phone::normalize(&self.contact_phone);
         if phone.is_none() {
             errors.push(FieldError::new("contact_phone", "err-phone"));
         }

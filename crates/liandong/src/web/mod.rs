@@ -1,34 +1,26 @@
-//! Router, layers, the request's `Scope`, error rendering, assets.
+//! What every capability's handlers share, below them: the request state,
+//! the request's `Scope` and client, error rendering, i18n, the page
+//! chrome. The router that assembles the capabilities is above them, in
+//! `app`.
 
 pub mod error;
 pub mod i18n;
-pub mod openapi;
+pub mod limiter;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::time::Duration;
 
 use askama::Template;
+use axum::Json;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
-use axum::http::header::{self, HeaderName, HeaderValue};
+use axum::http::StatusCode;
+use axum::http::header;
 use axum::http::request::Parts;
-use axum::http::{StatusCode, Uri};
-use axum::middleware::{self, Next};
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 use metrics_exporter_prometheus::PrometheusHandle;
-use rust_embed::RustEmbed;
-use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::csrf::CsrfLayer;
-use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::timeout::TimeoutLayer;
-use tower_sessions::cookie::SameSite;
-use tower_sessions::{Expiry, Session, SessionManagerLayer};
 
 use crate::access::model::Scope;
-use crate::access::session_store::{ACCOUNT_KEY, DbSessionStore};
 use crate::db::Db;
 use error::{AppError, ErrorBody, FieldMessage};
 use i18n::Lang;
@@ -40,14 +32,14 @@ pub struct AppState {
     pub metrics: Option<PrometheusHandle>,
     pub settings: Arc<Settings>,
     /// Failed sign-ins per client address.
-    pub login_limiter: Arc<crate::access::limiter::Limiter>,
+    pub login_limiter: Arc<limiter::Limiter>,
     /// Requests through the public help form, per sender address, per
     /// phone and per address asked for.
-    pub help_limiter: Arc<crate::access::limiter::Limiter>,
-    pub help_phone_limiter: Arc<crate::access::limiter::Limiter>,
-    pub help_address_limiter: Arc<crate::access::limiter::Limiter>,
+    pub help_limiter: Arc<limiter::Limiter>,
+    pub help_phone_limiter: Arc<limiter::Limiter>,
+    pub help_address_limiter: Arc<limiter::Limiter>,
     /// Looks at a request's page by its reference, per client.
-    pub follow_limiter: Arc<crate::access::limiter::Limiter>,
+    pub follow_limiter: Arc<limiter::Limiter>,
 }
 
 /// How this deployment is reached.
@@ -113,7 +105,7 @@ pub fn limit_key(ip: &str) -> String {
 #[derive(Clone, Debug)]
 struct ClientAddr(IpAddr);
 
-async fn find_client(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn find_client(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     if let Some(peer) = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -131,141 +123,6 @@ async fn find_client(State(state): State<AppState>, mut req: Request, next: Next
     next.run(req).await
 }
 
-/// The whole application: pages, API, assets, health and metrics.
-pub fn router(state: AppState) -> Router {
-    let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
-        .with_name("liandong_session")
-        .with_same_site(SameSite::Lax)
-        .with_http_only(true)
-        // Secure when the deployment says it is reached over HTTPS; plain
-        // HTTP on 127.0.0.1 must still work.
-        .with_secure(state.settings.https())
-        .with_expiry(Expiry::OnInactivity(time::Duration::hours(12)));
-    let https = state.settings.https();
-    let app = Router::new()
-        .merge(crate::access::api::routes())
-        .merge(crate::access::pages::routes())
-        .merge(crate::divisions::api::routes())
-        .merge(crate::divisions::pages::routes())
-        .merge(crate::orgs::api::routes())
-        .merge(crate::orgs::pages::routes())
-        .merge(crate::needs::api::routes())
-        .merge(crate::needs::pages::routes())
-        .merge(crate::audit::api::routes())
-        .merge(crate::audit::pages::routes())
-        .route("/api/openapi.json", get(openapi::document))
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
-        .route("/assets/{*path}", get(asset))
-        .fallback(not_found)
-        .with_state(state.clone())
-        .layer(middleware::from_fn(render_errors))
-        .layer(sessions)
-        .layer(middleware::from_fn(count_requests))
-        .layer(middleware::from_fn_with_state(state, find_client))
-        .layer(CsrfLayer::new())
-        .layer(RequestBodyLimitLayer::new(2 * 1024 * 1024))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
-        ))
-        .layer(CatchPanicLayer::new());
-    let app = security_headers(app);
-    if https {
-        app.layer(SetResponseHeaderLayer::if_not_present(
-            header::STRICT_TRANSPORT_SECURITY,
-            HeaderValue::from_static("max-age=31536000"),
-        ))
-    } else {
-        app
-    }
-}
-
-fn security_headers(app: Router) -> Router {
-    let headers: [(&str, &str); 6] = [
-        (
-            "content-security-policy",
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-             connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
-        ),
-        ("x-content-type-options", "nosniff"),
-        ("x-frame-options", "DENY"),
-        ("referrer-policy", "same-origin"),
-        (
-            "permissions-policy",
-            "camera=(), microphone=(), geolocation=()",
-        ),
-        // Pages and answers carry personal data (a revealed phone, a
-        // board of needs): no browser or proxy keeps them. Assets say
-        // otherwise for themselves.
-        ("cache-control", "no-store"),
-    ];
-    headers.into_iter().fold(app, |app, (name, value)| {
-        app.layer(SetResponseHeaderLayer::if_not_present(
-            HeaderName::from_static(name),
-            HeaderValue::from_static(value),
-        ))
-    })
-}
-
-async fn healthz(State(state): State<AppState>) -> Result<&'static str, AppError> {
-    let mut tx = state.db.read().await?;
-    crate::fetch_scalar!(&mut tx, i32, "SELECT 1")?;
-    Ok("ok")
-}
-
-async fn metrics(State(state): State<AppState>) -> Response {
-    match &state.metrics {
-        Some(h) => (
-            [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-            h.render(),
-        )
-            .into_response(),
-        None => StatusCode::NOT_FOUND.into_response(),
-    }
-}
-
-async fn count_requests(req: Request, next: Next) -> Response {
-    let method = req.method().to_string();
-    let started = std::time::Instant::now();
-    let res = next.run(req).await;
-    let status = res.status().as_u16().to_string();
-    metrics::counter!("http_requests_total", "method" => method, "status" => status).increment(1);
-    metrics::histogram!("http_request_duration_seconds").record(started.elapsed().as_secs_f64());
-    res
-}
-
-#[derive(RustEmbed)]
-#[folder = "assets/"]
-struct Assets;
-
-async fn asset(uri: Uri) -> Response {
-    let path = uri.path().trim_start_matches("/assets/");
-    match Assets::get(path) {
-        Some(file) => {
-            let mime = match path.rsplit('.').next() {
-                Some("css") => "text/css; charset=utf-8",
-                Some("js") => "text/javascript; charset=utf-8",
-                Some("svg") => "image/svg+xml",
-                _ => "application/octet-stream",
-            };
-            (
-                [
-                    (header::CONTENT_TYPE, mime),
-                    (header::CACHE_CONTROL, "public, max-age=3600"),
-                ],
-                file.data,
-            )
-                .into_response()
-        }
-        None => AppError::NotFound.into_response(),
-    }
-}
-
-async fn not_found() -> AppError {
-    AppError::NotFound
-}
-
 /// The client address (see [`client_of`]).
 pub fn client_ip(parts: &Parts) -> String {
     parts
@@ -279,30 +136,6 @@ pub fn client_ip(parts: &Parts) -> String {
                 .map(|c| c.0.ip().to_string())
         })
         .unwrap_or_default()
-}
-
-impl FromRequestParts<AppState> for Scope {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Scope, AppError> {
-        if let Some(scope) = parts.extensions.get::<Scope>() {
-            return Ok(scope.clone());
-        }
-        let session = Session::from_request_parts(parts, state)
-            .await
-            .map_err(|(_, msg)| AppError::Internal(anyhow::anyhow!(msg)))?;
-        let id: Option<i64> = session
-            .get(ACCOUNT_KEY)
-            .await
-            .map_err(|e| AppError::Internal(e.into()))?;
-        let id = id.ok_or(AppError::Unauthorized)?;
-        let mut tx = state.db.read().await?;
-        let scope = crate::access::store::scope_for(&mut tx, id, &client_ip(parts))
-            .await?
-            .ok_or(AppError::Unauthorized)?;
-        parts.extensions.insert(scope.clone());
-        Ok(scope)
-    }
 }
 
 /// What an error response carries until [`render_errors`] writes its body
@@ -343,7 +176,7 @@ struct ErrorPage {
 
 /// Give error responses their body: JSON under /api, a page elsewhere, a
 /// redirect to sign-in for pages that need a session.
-async fn render_errors(req: Request, next: Next) -> Response {
+pub async fn render_errors(req: Request, next: Next) -> Response {
     let lang = Lang::from_headers(req.headers());
     let path = req.uri().path().to_owned();
     let query = req

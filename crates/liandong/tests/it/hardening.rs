@@ -511,3 +511,59 @@ both!(
         }
     }
 );
+
+async fn upload(app: &TestApp, c: &Client, name: &str, bytes: Vec<u8>) -> (u16, String) {
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+    );
+    let res = c
+        .post(app.at("/needs/import"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
+both!(lists_count_real_rows_and_name_bad_bytes_and_bombs, |app| {
+    let op = app.signed_in("operator").await;
+    // 3,000 blank records between 3,000 needs: all 3,000 taken, the
+    // blanks skipped and said so.
+    let mut csv = String::from("地址,类别,情况,联系人,电话\n");
+    for i in 0..3000 {
+        csv.push_str(",,,,\n");
+        csv.push_str(&format!(
+            "鄠邑区涝店街道龙窝村{}号,生活物资,断粮,张,1380000{:04}\n",
+            i + 1,
+            i
+        ));
+    }
+    let (status, page) = upload(&app, &op, "名单.csv", csv.into_bytes()).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("3000"), "{page}");
+    assert!(page.contains("空行已跳过 3000"), "{page}");
+    // A byte that is text in no encoding: the line is named.
+    let mut bad = "地址,类别,情况,联系人,电话\n鄠邑区龙窝村,生活物资,断粮,张,13800000001\n"
+        .as_bytes()
+        .to_vec();
+    bad.extend_from_slice(b"\xff\xfe,x,y,z,w\n");
+    let (status, page) = upload(&app, &op, "坏.csv", bad).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("第 3 行"), "{page}");
+    // A zip that inflates past the limit, refused by it, quickly.
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("xl/sharedStrings.xml", opts).unwrap();
+    let chunk = vec![b'a'; 1 << 20];
+    for _ in 0..=liandong::tables::MAX_UNZIPPED_MIB {
+        std::io::Write::write_all(&mut zip, &chunk).unwrap();
+    }
+    let bomb = zip.finish().unwrap().into_inner();
+    let started = std::time::Instant::now();
+    let (status, page) = upload(&app, &op, "bomb.xlsx", bomb).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("解压后超过 64 MB"), "{page}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+});

@@ -1,0 +1,162 @@
+//! The whole application, assembled above the capabilities: their routes,
+//! the layers around them (sessions, CSRF, limits, security headers), the
+//! OpenAPI document, assets, health and metrics.
+
+pub mod openapi;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::header::{self, HeaderName, HeaderValue};
+use axum::http::{StatusCode, Uri};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use rust_embed::RustEmbed;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::csrf::CsrfLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+use crate::access::session_store::DbSessionStore;
+use crate::web::error::AppError;
+use crate::web::{AppState, find_client, render_errors};
+
+/// The whole application: pages, API, assets, health and metrics.
+pub fn router(state: AppState) -> Router {
+    let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
+        .with_name("liandong_session")
+        .with_same_site(SameSite::Lax)
+        .with_http_only(true)
+        // Secure when the deployment says it is reached over HTTPS; plain
+        // HTTP on 127.0.0.1 must still work.
+        .with_secure(state.settings.https())
+        .with_expiry(Expiry::OnInactivity(time::Duration::hours(12)));
+    let https = state.settings.https();
+    let app = Router::new()
+        .merge(crate::access::api::routes())
+        .merge(crate::access::pages::routes())
+        .merge(crate::divisions::api::routes())
+        .merge(crate::divisions::pages::routes())
+        .merge(crate::orgs::api::routes())
+        .merge(crate::orgs::pages::routes())
+        .merge(crate::needs::api::routes())
+        .merge(crate::needs::pages::routes())
+        .merge(crate::audit::api::routes())
+        .merge(crate::audit::pages::routes())
+        .route("/api/openapi.json", get(openapi::document))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/assets/{*path}", get(asset))
+        .fallback(not_found)
+        .with_state(state.clone())
+        .layer(middleware::from_fn(render_errors))
+        .layer(sessions)
+        .layer(middleware::from_fn(count_requests))
+        .layer(middleware::from_fn_with_state(state, find_client))
+        .layer(CsrfLayer::new())
+        .layer(RequestBodyLimitLayer::new(2 * 1024 * 1024))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(CatchPanicLayer::new());
+    let app = security_headers(app);
+    if https {
+        app.layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        ))
+    } else {
+        app
+    }
+}
+
+fn security_headers(app: Router) -> Router {
+    let headers: [(&str, &str); 6] = [
+        (
+            "content-security-policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
+        ),
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "same-origin"),
+        (
+            "permissions-policy",
+            "camera=(), microphone=(), geolocation=()",
+        ),
+        // Pages and answers carry personal data (a revealed phone, a
+        // board of needs): no browser or proxy keeps them. Assets say
+        // otherwise for themselves.
+        ("cache-control", "no-store"),
+    ];
+    headers.into_iter().fold(app, |app, (name, value)| {
+        app.layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        ))
+    })
+}
+
+async fn healthz(State(state): State<AppState>) -> Result<&'static str, AppError> {
+    let mut tx = state.db.read().await?;
+    crate::fetch_scalar!(&mut tx, i32, "SELECT 1")?;
+    Ok("ok")
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    match &state.metrics {
+        Some(h) => (
+            [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+            h.render(),
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn count_requests(req: Request, next: Next) -> Response {
+    let method = req.method().to_string();
+    let started = std::time::Instant::now();
+    let res = next.run(req).await;
+    let status = res.status().as_u16().to_string();
+    metrics::counter!("http_requests_total", "method" => method, "status" => status).increment(1);
+    metrics::histogram!("http_request_duration_seconds").record(started.elapsed().as_secs_f64());
+    res
+}
+
+#[derive(RustEmbed)]
+#[folder = "assets/"]
+struct Assets;
+
+async fn asset(uri: Uri) -> Response {
+    let path = uri.path().trim_start_matches("/assets/");
+    match Assets::get(path) {
+        Some(file) => {
+            let mime = match path.rsplit('.').next() {
+                Some("css") => "text/css; charset=utf-8",
+                Some("js") => "text/javascript; charset=utf-8",
+                Some("svg") => "image/svg+xml",
+                _ => "application/octet-stream",
+            };
+            (
+                [
+                    (header::CONTENT_TYPE, mime),
+                    (header::CACHE_CONTROL, "public, max-age=3600"),
+                ],
+                file.data,
+            )
+                .into_response()
+        }
+        None => AppError::NotFound.into_response(),
+    }
+}
+
+async fn not_found() -> AppError {
+    AppError::NotFound
+}
