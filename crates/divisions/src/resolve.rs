@@ -1162,8 +1162,15 @@ const COMPOUND_WORDS: [&str; 36] = [
 ];
 
 /// Whether a bare core followed by `rest` is part of a compound's name.
+/// (Most text after a core starts with none of the words' first chars:
+/// one match on it settles those, as local hits are many.)
 fn continues_as_compound(rest: &str) -> bool {
-    COMPOUND_WORDS.iter().any(|w| rest.starts_with(w))
+    matches!(
+        rest.chars().next(),
+        Some('家' | '新' | '壹' | '一' | '小' | '花' | '公' | '大' | '广' | '国' | '山' | '别'
+            | '宿' | '雅' | '名' | '嘉' | '华' | '尚' | '府' | '丽' | '号' | '苑' | '庭' | '城'
+            | '院' | '园')
+    ) && COMPOUND_WORDS.iter().any(|w| rest.starts_with(w))
 }
 
 /// A bare core (no suffix) that reads as a road: followed by a road word or

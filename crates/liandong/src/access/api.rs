@@ -1,9 +1,11 @@
 //! JSON API: sign in and out, the caller, accounts.
 
-use axum::extract::{Path, State};
+use crate::web::extract::Json;
+use crate::web::extract::Path;
+use axum::Router;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 use utoipa::ToSchema;

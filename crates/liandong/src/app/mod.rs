@@ -64,7 +64,8 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
         ))
-        .layer(CatchPanicLayer::new());
+        .layer(CatchPanicLayer::new())
+        .layer(middleware::from_fn(api_errors_as_json));
     let app = security_headers(app);
     if https {
         app.layer(SetResponseHeaderLayer::if_not_present(
@@ -159,4 +160,50 @@ async fn asset(uri: Uri) -> Response {
 
 async fn not_found() -> AppError {
     AppError::NotFound
+}
+
+/// Answers that layers outside the handlers make (405 for a method a path
+/// does not take, the CSRF check's 403, the body limit's 413, the
+/// timeout's 408, a caught panic's 500) carry the project's JSON error
+/// body under /api like every other refusal.
+async fn api_errors_as_json(req: Request, next: Next) -> Response {
+    let is_api = req.uri().path().starts_with("/api/");
+    let lang = crate::web::i18n::Lang::from_headers(req.headers());
+    let res = next.run(req).await;
+    let status = res.status();
+    if !is_api || !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let is_json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json {
+        return res;
+    }
+    let (error, key) = match status.as_u16() {
+        400 => ("bad_request", "err-body-json"),
+        403 => ("forbidden", "err-forbidden"),
+        404 => ("not_found", "err-not-found"),
+        405 => ("method_not_allowed", "err-method"),
+        408 => ("timeout", "err-timeout"),
+        413 => ("payload_too_large", "err-too-large"),
+        415 => ("unsupported_media_type", "err-media-type"),
+        429 => ("too_many_requests", "err-rate-limited"),
+        s if s >= 500 => ("internal", "err-internal"),
+        _ => ("bad_request", "err-invalid"),
+    };
+    let body = crate::web::error::ErrorBody {
+        error,
+        message: lang.t(key),
+        fields: Vec::new(),
+    };
+    let mut out = (status, axum::Json(body)).into_response();
+    for name in [header::ALLOW, header::RETRY_AFTER] {
+        if let Some(v) = res.headers().get(&name) {
+            out.headers_mut().insert(name, v.clone());
+        }
+    }
+    out
 }

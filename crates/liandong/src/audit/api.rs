@@ -1,10 +1,12 @@
 //! JSON API: the audit log and its CSV export.
 
-use axum::extract::{Query, State};
+use crate::web::extract::Json;
+use crate::web::extract::Query;
+use axum::Router;
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
 
 use super::model::{AuditFilter, Event};
 use super::{events_csv, store};

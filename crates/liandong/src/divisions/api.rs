@@ -1,9 +1,11 @@
 //! JSON API: divisions and zones.
 
-use axum::extract::{Path, Query, State};
+use crate::web::extract::Json;
+use crate::web::extract::{Path, Query};
+use axum::Router;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use divisions::{Division, DivisionLevel, Resolver, Tree};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};

@@ -53,15 +53,27 @@ fn write_field(out: &mut Vec<u8>, field: &str, guard: bool) {
     }
 }
 
-/// The result columns of one row, written straight into `out` with a
-/// comma before each: no string per cell, which at a million rows was
-/// most of the command's time.
-fn write_result(out: &mut Vec<u8>, tree: &Tree, r: &Resolution) {
-    out.push(b',');
-    match r.division {
-        Some(id) => {
+/// A division's columns (code, level, the five names) as CSV, made once a
+/// division: a list names the same few thousand places over and over.
+struct Rendered<'t> {
+    tree: &'t Tree,
+    cells: Vec<Option<Box<[u8]>>>,
+}
+
+impl<'t> Rendered<'t> {
+    fn new(tree: &'t Tree) -> Rendered<'t> {
+        Rendered {
+            tree,
+            cells: vec![None; tree.len()],
+        }
+    }
+
+    fn of(&mut self, id: DivisionId) -> &[u8] {
+        let tree = self.tree;
+        self.cells[id.index()].get_or_insert_with(|| {
+            let mut out = Vec::with_capacity(96);
             let d = tree.division(id);
-            d.write_code(out);
+            d.write_code(&mut out);
             out.push(b',');
             out.extend_from_slice(d.level().as_str().as_bytes());
             let mut names = [""; 5];
@@ -72,9 +84,20 @@ fn write_result(out: &mut Vec<u8>, tree: &Tree, r: &Resolution) {
             }
             for n in names {
                 out.push(b',');
-                write_field(out, n, false);
+                write_field(&mut out, n, false);
             }
-        }
+            out.into_boxed_slice()
+        })
+    }
+}
+
+/// The result columns of one row, written straight into `out` with a
+/// comma before each: no string per cell, which at a million rows was
+/// most of the command's time.
+fn write_result(out: &mut Vec<u8>, rendered: &mut Rendered, r: &Resolution) {
+    out.push(b',');
+    match r.division {
+        Some(id) => out.extend_from_slice(rendered.of(id)),
         None => out.extend_from_slice(b",none,,,,,"),
     }
     // Two decimals, as `{:.2}` writes them (confidences are in 0..=1).
@@ -139,6 +162,7 @@ pub fn run(file: Option<&Path>, column: Option<&str>, near: Option<&str>) -> any
     let warm = std::thread::spawn(Resolver::china);
     let mut stdout = std::io::stdout().lock();
     let mut out: Vec<u8> = Vec::with_capacity(1 << 22);
+    let mut rendered = Rendered::new(tree);
     let header = |out: &mut Vec<u8>, first: &mut dyn Iterator<Item = &str>| {
         for (i, h) in first.enumerate() {
             if i > 0 {
@@ -176,7 +200,7 @@ pub fn run(file: Option<&Path>, column: Option<&str>, near: Option<&str>) -> any
             let _ = warm.join();
             resolve_all(&lines, near, |i, r| {
                 write_field(&mut out, lines[i], true);
-                write_result(&mut out, tree, r);
+                write_result(&mut out, &mut rendered, r);
                 out.push(b'\n');
                 flush_some(&mut stdout, &mut out)
             })?;
@@ -206,7 +230,7 @@ pub fn run(file: Option<&Path>, column: Option<&str>, near: Option<&str>) -> any
                     }
                     write_field(&mut out, c, true);
                 }
-                write_result(&mut out, tree, r);
+                write_result(&mut out, &mut rendered, r);
                 out.push(b'\n');
                 flush_some(&mut stdout, &mut out)
             })?;

@@ -1,9 +1,11 @@
 //! JSON API: needs.
 
-use axum::extract::{Path, State};
+use crate::web::extract::Json;
+use crate::web::extract::Path;
+use axum::Router;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::Serialize;
 use utoipa::ToSchema;
 

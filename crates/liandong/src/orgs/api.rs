@@ -1,9 +1,11 @@
 //! JSON API: organisations and the coalition.
 
-use axum::extract::{Path, Query, State};
+use crate::web::extract::Json;
+use crate::web::extract::{Path, Query};
+use axum::Router;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
-use axum::{Json, Router};
 use serde::Deserialize;
 use utoipa::IntoParams;
 

@@ -103,6 +103,12 @@ pub enum AppError {
     /// Too many attempts; the key explains it.
     #[error("too many requests")]
     TooMany(&'static str),
+    /// A request that cannot be read at all (JSON that does not parse).
+    #[error("bad request")]
+    BadRequest(&'static str),
+    /// A body that is not JSON where JSON is taken.
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -133,6 +139,8 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -146,6 +154,8 @@ impl AppError {
             AppError::Conflict(_) => "conflict",
             AppError::Invalid(_) => "invalid",
             AppError::TooMany(_) => "too_many_requests",
+            AppError::BadRequest(_) => "bad_request",
+            AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::Internal(_) => "internal",
         }
     }
@@ -156,7 +166,8 @@ impl AppError {
             AppError::Unauthorized => "err-unauthorized",
             AppError::Forbidden => "err-forbidden",
             AppError::NotFound => "err-not-found",
-            AppError::Conflict(k) | AppError::TooMany(k) => k,
+            AppError::Conflict(k) | AppError::TooMany(k) | AppError::BadRequest(k) => k,
+            AppError::UnsupportedMediaType => "err-media-type",
             AppError::Invalid(_) => "err-invalid",
             AppError::Internal(_) => "err-internal",
         }
@@ -166,7 +177,9 @@ impl AppError {
 /// The JSON body of every API error.
 #[derive(Serialize, ToSchema)]
 pub struct ErrorBody {
-    /// Stable code: unauthorized, forbidden, not_found, conflict, invalid, too_many_requests, internal.
+    /// Stable code: bad_request, unauthorized, forbidden, not_found,
+    /// method_not_allowed, conflict, payload_too_large, unsupported_media_type,
+    /// invalid, too_many_requests, internal.
     pub error: &'static str,
     /// Human message in the caller's language.
     pub message: String,

@@ -4,6 +4,7 @@
 //! `app`.
 
 pub mod error;
+pub mod extract;
 pub mod i18n;
 pub mod limiter;
 

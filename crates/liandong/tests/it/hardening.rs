@@ -567,3 +567,74 @@ both!(lists_count_real_rows_and_name_bad_bytes_and_bombs, |app| {
     assert!(page.contains("解压后超过 64 MB"), "{page}");
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
 });
+
+both!(every_api_refusal_is_the_json_error_body, |app| {
+    let op = app.signed_in("operator").await;
+    let check = |res: reqwest::Response, status: u16, code: &'static str| async move {
+        assert_eq!(res.status().as_u16(), status);
+        let allow = res.headers().get("allow").cloned();
+        let body: Value = res.json().await.expect("a JSON body");
+        assert_eq!(body["error"], code, "{body}");
+        assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
+        allow
+    };
+    let url = app.at("/api/needs");
+    let res = op
+        .post(&url)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    check(res, 400, "bad_request").await;
+    let res = op.post(&url).body("{}").send().await.unwrap();
+    check(res, 415, "unsupported_media_type").await;
+    let res = op
+        .post(&url)
+        .header("content-type", "application/json")
+        .body("0")
+        .send()
+        .await
+        .unwrap();
+    check(res, 422, "invalid").await;
+    let res = op.get(app.at("/api/needs/abc")).send().await.unwrap();
+    check(res, 404, "not_found").await;
+    let res = op
+        .get(app.at("/api/audit?limit=many"))
+        .send()
+        .await
+        .unwrap();
+    check(res, 422, "invalid").await;
+    let res = op.delete(&url).send().await.unwrap();
+    let allow = check(res, 405, "method_not_allowed").await;
+    assert!(allow.is_some());
+    let res = op
+        .post(&url)
+        .header("content-type", "application/json")
+        .body(vec![b' '; 3 << 20])
+        .send()
+        .await
+        .unwrap();
+    check(res, 413, "payload_too_large").await;
+});
+
+both!(the_api_document_lists_every_refusal_and_unique_ids, |app| {
+    let (_, doc) = app.get(&app.client(), "/api/openapi.json").await;
+    let mut ids = std::collections::BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap().to_owned();
+            assert!(ids.insert(id.clone()), "{id} twice");
+            let responses = op["responses"].as_object().unwrap();
+            if !(path == "/api/session" && method == "post") {
+                assert!(responses.contains_key("401"), "{method} {path}");
+            }
+            if op.get("requestBody").is_some() {
+                for s in ["400", "415", "422"] {
+                    assert!(responses.contains_key(s), "{method} {path} {s}");
+                }
+            }
+        }
+    }
+    assert!(doc["components"]["securitySchemes"]["session"].is_object());
+});
