@@ -1163,15 +1163,16 @@ const COMPOUND_WORDS: [&str; 36] = [
 
 /// Whether a bare core followed by `rest` is part of a compound's name.
 /// (Most text after a core starts with none of the words' first chars:
-/// one match on it settles those, as local hits are many.)
+/// looking it up settles those, as local hits are many.)
 fn continues_as_compound(rest: &str) -> bool {
-    matches!(
-        rest.chars().next(),
-        Some('家' | '新' | '壹' | '一' | '小' | '花' | '公' | '大' | '广' | '国' | '山' | '别'
-            | '宿' | '雅' | '名' | '嘉' | '华' | '尚' | '府' | '丽' | '号' | '苑' | '庭' | '城'
-            | '院' | '园')
-    ) && COMPOUND_WORDS.iter().any(|w| rest.starts_with(w))
+    rest.chars()
+        .next()
+        .is_some_and(|c| COMPOUND_FIRSTS.contains(c))
+        && COMPOUND_WORDS.iter().any(|w| rest.starts_with(w))
 }
+
+/// The first chars of `COMPOUND_WORDS`.
+const COMPOUND_FIRSTS: &str = "家新壹一小花公大广国山别宿雅名嘉华尚府丽号苑庭城院园";
 
 /// A bare core (no suffix) that reads as a road: followed by a road word or
 /// a house number (大街258号), or itself ending in one (东大街), or, for a
