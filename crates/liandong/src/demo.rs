@@ -8,7 +8,7 @@ use anyhow::Context;
 
 use crate::access::store::NewAccount;
 use crate::audit::model::NewEvent;
-use crate::db::{Db, now};
+use crate::db::Db;
 use crate::needs::model::NewNeed;
 use crate::needs::store as needs;
 use crate::orgs::model::NewOrg;
@@ -264,7 +264,7 @@ async fn insert(db: &Db) -> anyhow::Result<()> {
             COALITION,
             "61",
             ids[0],
-            crate::db::Ts::from(now()),
+            crate::db::stamp(),
         )?;
         for (pos, (name, desc, _)) in GROUPS.iter().enumerate() {
             execute!(
@@ -349,7 +349,7 @@ async fn insert(db: &Db) -> anyhow::Result<()> {
             crate::db::Ts::from(start),
             reason,
             coordinator,
-            crate::db::Ts::from(now()),
+            crate::db::stamp(),
         )?;
         crate::audit::store::record(
             &mut tx,

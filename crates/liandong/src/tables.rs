@@ -223,8 +223,7 @@ impl Collector<'_> {
     }
 
     fn push(&mut self, line: usize, mut row: Vec<String>) -> Result<(), UploadError> {
-        if let Some(long) = row.iter().find(|c| c.chars().count() > MAX_CELL_CHARS) {
-            let _ = long;
+        if row.iter().any(|c| c.chars().count() > MAX_CELL_CHARS) {
             return Err(UploadError::CellTooLong {
                 line,
                 chars: MAX_CELL_CHARS,
@@ -347,12 +346,6 @@ fn read_xlsx(bytes: Vec<u8>, c: &mut Collector) -> Result<(), UploadError> {
             continue;
         }
         let value = calamine::Data::from(cell.get_value().clone()).to_string();
-        if value.chars().count() > MAX_CELL_CHARS {
-            return Err(UploadError::CellTooLong {
-                line: r + 1,
-                chars: MAX_CELL_CHARS,
-            });
-        }
         let row = &mut current.get_or_insert_with(|| (r, Vec::new())).1;
         if row.len() <= col {
             row.resize(col + 1, String::new());

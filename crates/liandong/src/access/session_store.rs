@@ -144,7 +144,7 @@ impl SessionStore for DbSessionStore {
             Row,
             "SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2",
             key_of(id),
-            crate::db::Ts::from(crate::db::now()),
+            crate::db::stamp(),
         )
         .map_err(backend)?;
         let Some(row) = row else { return Ok(None) };
@@ -185,7 +185,7 @@ pub async fn purge_expired(db: &Db) -> sqlx::Result<u64> {
     let n = execute!(
         &mut tx,
         "DELETE FROM sessions WHERE expires_at <= $1",
-        crate::db::Ts::from(crate::db::now())
+        crate::db::stamp()
     )?;
     tx.commit().await?;
     Ok(n)

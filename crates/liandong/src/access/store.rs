@@ -143,7 +143,9 @@ pub async fn sign_in(
         _ => password::DUMMY_HASH.to_owned(),
     };
     let matches = password::verify(password_input.to_owned(), hash).await;
-    let account = creds.filter(|c| matches && !waiting && !c.disabled);
+    let signed_in = creds
+        .as_ref()
+        .is_some_and(|c| matches && !waiting && !c.disabled);
     let event = |c: &Credentials, action| {
         NewEvent::new(
             Some(c.id),
@@ -155,7 +157,7 @@ pub async fn sign_in(
             &c.jurisdiction_code,
         )
     };
-    if let Some(c) = account {
+    if let Some(c) = creds.as_ref().filter(|_| signed_in) {
         let mut tx = db.write().await?;
         execute!(
             &mut tx,
@@ -163,7 +165,7 @@ pub async fn sign_in(
             username,
             ip,
         )?;
-        record(&mut tx, event(&c, "account.sign_in")).await?;
+        record(&mut tx, event(c, "account.sign_in")).await?;
         tx.commit().await?;
         return Ok(c.id);
     }
@@ -190,19 +192,14 @@ pub async fn sign_in(
                 ip,
             )?;
         }
-        let known = fetch_optional!(
-            &mut tx,
-            Credentials,
-            "SELECT id, username, password_hash, disabled, jurisdiction_code FROM accounts WHERE username = $1",
-            username,
-        )?;
-        if let Some(c) = known {
+        // The account read before the check: the event names it.
+        if let Some(c) = &creds {
             let action = if wait.is_some() {
                 "account.sign_in_throttled"
             } else {
                 "account.sign_in_failed"
             };
-            record(&mut tx, event(&c, action)).await?;
+            record(&mut tx, event(c, action)).await?;
         }
         tx.commit().await?;
     }
@@ -273,7 +270,7 @@ pub async fn change_password(
         &mut tx,
         "UPDATE accounts SET password_hash = $1, password_changed_at = $2 WHERE id = $3",
         hash,
-        crate::db::Ts::from(now()),
+        crate::db::stamp(),
         scope.account_id(),
     )?;
     record(

@@ -5,7 +5,7 @@ use time::{Date, OffsetDateTime, Time};
 
 use super::model::{AuditFilter, Event, NewEvent};
 use crate::access::model::Scope;
-use crate::db::{Tx, now};
+use crate::db::Tx;
 use crate::web::error::{AppError, FieldError, Invalid};
 use crate::{execute, fetch_all};
 
@@ -16,7 +16,7 @@ pub async fn record(tx: &mut Tx, e: NewEvent) -> sqlx::Result<()> {
         tx,
         "INSERT INTO events (at, actor_id, actor_name, action, entity, entity_id, division_code, ip, reason, before, after)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        crate::db::Ts::from(now()),
+        crate::db::stamp(),
         e.actor_id,
         e.actor_name,
         e.action,

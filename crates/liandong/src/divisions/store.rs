@@ -82,7 +82,7 @@ pub async fn mark(db: &Db, scope: &Scope, z: &NewZone) -> Result<Zone, AppError>
         crate::db::Ts::from(starts_at),
         z.reason.trim(),
         scope.account_id(),
-        crate::db::Ts::from(now()),
+        crate::db::stamp(),
     )?;
     let zone = get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     record(
@@ -112,7 +112,7 @@ pub async fn lift(db: &Db, scope: &Scope, id: i64, reason: &str) -> Result<Zone,
     execute!(
         &mut tx,
         "UPDATE zones SET lifted_at = $1, lifted_by = $2 WHERE id = $3",
-        crate::db::Ts::from(now()),
+        crate::db::stamp(),
         scope.account_id(),
         id,
     )?;

@@ -133,7 +133,7 @@ pub async fn decide(
         &mut tx,
         "UPDATE orgs SET status = $1, updated_at = $2 WHERE id = $3",
         status.as_str(),
-        crate::db::Ts::from(now()),
+        crate::db::stamp(),
         id,
     )?;
     let action = if approve { "org.approve" } else { "org.reject" };
@@ -319,7 +319,7 @@ pub async fn admit(
         "INSERT INTO coalition_members (coalition_id, org_id, joined_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
         coalition_id,
         org_id,
-        crate::db::Ts::from(now()),
+        crate::db::stamp(),
     )?;
     if n > 0 {
         let e = NewEvent::by_or_system(scope, "coalition.admit", "coalition", coalition_id, &code);
