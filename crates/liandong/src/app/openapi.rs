@@ -11,7 +11,7 @@ use crate::orgs::api as orgs;
 
 #[derive(OpenApi)]
 #[openapi(
-    modifiers(&Common),
+    modifiers(&Common, &Constraints),
     info(title = "Liandong 联动", description = "Coordination for community offices, social organisations and volunteers in a lockdown or disaster. Authenticate with POST /api/session (a session cookie); state-changing requests from browsers must be same-origin."),
     paths(
         access::sign_in, access::sign_out, access::me, access::change_password, access::list_accounts, access::create_account, access::account, access::edit_account, access::disable_account, access::enable_account, access::unlock_account, access::reset_password,
@@ -106,6 +106,224 @@ impl utoipa::Modify for Common {
                         .or_insert_with(|| error("A field is wrong; `fields` names it"));
                 }
             }
+        }
+    }
+}
+
+/// Control characters the text check refuses: every one but tab, newline
+/// and carriage return (`web::error::has_control`).
+const CONTROL: &str = r"\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F";
+/// What `str::trim` takes away: Unicode White_Space, written out because
+/// `\s` means different things to different regex engines.
+const SPACE: &str = r"\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
+
+/// A rule the server checks, as the document states it.
+#[derive(Clone, Copy)]
+enum Rule {
+    /// Free text: no control characters, at most this many chars.
+    Text(usize),
+    /// Text that must not be blank once trimmed; required.
+    Required(usize),
+    /// Exactly one of these words.
+    OneOf(&'static [&'static str]),
+    /// An ASCII token of these chars (a regex class body), `min..=max`
+    /// long, spaces around it trimmed; required.
+    Token(&'static str, usize, usize),
+    /// At least 10 chars, not all digits (`access::model::check_password`).
+    Password,
+    /// A whole number in `min..=max`, as a JSON number or its text (forms
+    /// send text); required.
+    Count(usize, usize),
+    /// A page size in `min..=max`.
+    Limit(usize, usize),
+    /// A day on the calendar as YYYY-MM-DD, or blank.
+    Day,
+}
+
+/// The days of the Gregorian calendar as YYYY-MM-DD, 29 February in leap
+/// years only: what `time::Date::parse` takes, so that a schema-valid day
+/// is never refused.
+const DAY: &str = concat!(
+    "(?:[0-9]{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])",
+    "|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))",
+    "|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)-02-29)"
+);
+
+/// Request bodies' rules by schema and property. A reason is text here:
+/// "two letters or digits in any script" has no regex every engine reads
+/// alike, so it stays in the server's answer (422).
+const BODY_RULES: &[(&str, &str, Rule)] = &[
+    ("NewAccount", "username", Rule::Token("A-Za-z0-9._-", 3, 32)),
+    ("NewAccount", "display_name", Rule::Required(40)),
+    ("NewAccount", "password", Rule::Password),
+    ("AccountEdit", "display_name", Rule::Required(40)),
+    ("ChangePassword", "new_password", Rule::Password),
+    ("NewNeed", "people", Rule::Count(1, 100_000)),
+    ("NewNeed", "description", Rule::Required(2000)),
+    ("NewNeed", "contact_name", Rule::Required(20)),
+    ("NewNeed", "address", Rule::Required(500)),
+    (
+        "NewNeed",
+        "idempotency_key",
+        Rule::Token("A-Za-z0-9_-", 8, 64),
+    ),
+    (
+        "NeedReveal",
+        "field",
+        Rule::OneOf(&["contact_phone", "address"]),
+    ),
+    ("NeedReveal", "reason", Rule::Text(200)),
+    ("RevealRequest", "field", Rule::OneOf(&["contact_phone"])),
+    ("RevealRequest", "reason", Rule::Text(200)),
+    ("NewOrg", "name", Rule::Required(60)),
+    ("NewOrg", "contact_name", Rule::Required(20)),
+    ("NewOrg", "description", Rule::Text(2000)),
+    ("Decision", "reason", Rule::Text(500)),
+    ("NewZone", "compound", Rule::Text(60)),
+    ("NewZone", "reason", Rule::Text(500)),
+    ("LiftZone", "reason", Rule::Text(500)),
+    ("ResolveRequest", "address", Rule::Required(500)),
+];
+
+/// Query parameters' rules by path and name.
+const QUERY_RULES: &[(&str, &str, Rule)] = &[
+    ("/api/divisions", "q", Rule::Text(100)),
+    ("/api/divisions", "limit", Rule::Limit(1, 200)),
+    ("/api/orgs", "q", Rule::Text(60)),
+    ("/api/orgs", "status", Rule::Text(20)),
+    ("/api/audit", "actor", Rule::Text(100)),
+    ("/api/audit", "action", Rule::Text(100)),
+    ("/api/audit", "entity", Rule::Text(100)),
+    ("/api/audit", "entity_id", Rule::Text(100)),
+    ("/api/audit", "from", Rule::Day),
+    ("/api/audit", "to", Rule::Day),
+    ("/api/audit", "limit", Rule::Limit(1, 1000)),
+    ("/api/audit.csv", "actor", Rule::Text(100)),
+    ("/api/audit.csv", "action", Rule::Text(100)),
+    ("/api/audit.csv", "entity", Rule::Text(100)),
+    ("/api/audit.csv", "entity_id", Rule::Text(100)),
+    ("/api/audit.csv", "from", Rule::Day),
+    ("/api/audit.csv", "to", Rule::Day),
+    ("/api/audit.csv", "limit", Rule::Limit(1, 1000)),
+];
+
+impl Rule {
+    /// The property's schema under this rule, keeping its description.
+    fn schema(self, description: Option<String>) -> utoipa::openapi::Schema {
+        use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+        let text = |max: usize| {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(max))
+                .description(description.clone())
+        };
+        let schema =
+            match self {
+                Rule::Text(max) => text(max).pattern(Some(format!("^[^{CONTROL}]*$"))),
+                Rule::Required(max) => text(max).pattern(Some(format!(
+                    "^[^{CONTROL}]*[^{SPACE}{CONTROL}][^{CONTROL}]*$"
+                ))),
+                Rule::OneOf(words) => ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some(words.iter().copied()))
+                    .description(description.clone()),
+                Rule::Token(chars, min, max) => ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some(format!(
+                        "^[{SPACE}]*[{chars}]{{{min},{max}}}[{SPACE}]*$"
+                    )))
+                    .description(description.clone()),
+                Rule::Password => ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .min_length(Some(10))
+                    .pattern(Some("[^0-9]".to_owned()))
+                    .description(description.clone()),
+                Rule::Day => ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some(format!("^[{SPACE}]*{DAY}?[{SPACE}]*$")))
+                    .description(description.clone()),
+                Rule::Limit(min, max) => ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .minimum(Some(min))
+                    .maximum(Some(max))
+                    .description(description.clone()),
+                Rule::Count(min, max) => {
+                    // Text of min..=max: the digits of 1..=100000, leading
+                    // zeros and a plus sign allowed as the parse allows them.
+                    assert_eq!(
+                        (min, max),
+                        (1, 100_000),
+                        "the text pattern below is for 1..=100000"
+                    );
+                    return OneOfBuilder::new()
+                        .item(
+                            ObjectBuilder::new()
+                                .schema_type(Type::Integer)
+                                .minimum(Some(min))
+                                .maximum(Some(max)),
+                        )
+                        .item(ObjectBuilder::new().schema_type(Type::String).pattern(Some(
+                            format!("^[{SPACE}]*\\+?0*([1-9][0-9]{{0,4}}|100000)[{SPACE}]*$"),
+                        )))
+                        .description(description)
+                        .into();
+                }
+            };
+        schema.into()
+    }
+
+    /// Whether a body must carry the property.
+    fn required(self) -> bool {
+        matches!(
+            self,
+            Rule::Required(_) | Rule::Token(..) | Rule::Password | Rule::Count(..) | Rule::OneOf(_)
+        )
+    }
+}
+
+/// The server's input rules written into the document (lengths, patterns,
+/// words, ranges), so that a client, or a fuzzer, knows what is taken.
+/// Whether a record named by id or code exists, or a phone number is one
+/// a carrier gives out, no schema can say: those stay the server's 422.
+struct Constraints;
+
+impl utoipa::Modify for Constraints {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{RefOr, Schema};
+        let schemas = &mut doc.components.get_or_insert_with(Default::default).schemas;
+        for &(name, property, rule) in BODY_RULES {
+            let Some(RefOr::T(Schema::Object(object))) = schemas.get_mut(name) else {
+                panic!("OpenAPI: no request schema {name}");
+            };
+            let Some(old) = object.properties.get_mut(property) else {
+                panic!("OpenAPI: {name} has no property {property}");
+            };
+            let description = match old {
+                RefOr::T(Schema::Object(o)) => o.description.clone(),
+                _ => None,
+            };
+            *old = RefOr::T(rule.schema(description));
+            if rule.required() && !object.required.iter().any(|r| r == property) {
+                object.required.push(property.to_owned());
+            }
+        }
+        for &(path, name, rule) in QUERY_RULES {
+            let parameter = doc
+                .paths
+                .paths
+                .get_mut(path)
+                .and_then(|item| item.get.as_mut())
+                .and_then(|op| op.parameters.as_mut())
+                .and_then(|ps| {
+                    ps.iter_mut().find_map(|p| match p {
+                        RefOr::T(p) if p.name == name => Some(p),
+                        _ => None,
+                    })
+                });
+            let Some(parameter) = parameter else {
+                panic!("OpenAPI: GET {path} has no parameter {name}");
+            };
+            parameter.schema = Some(RefOr::T(rule.schema(None)));
         }
     }
 }

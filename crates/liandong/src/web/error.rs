@@ -56,7 +56,7 @@ impl Invalid {
     pub fn optional(&mut self, field: &'static str, value: &str, max: usize) {
         if has_control(value) {
             self.push(FieldError::new(field, "err-control-chars"));
-        } else if value.trim().chars().count() > max {
+        } else if value.chars().count() > max {
             self.push(FieldError::new(field, "err-too-long"));
         }
     }
