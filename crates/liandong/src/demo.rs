@@ -377,9 +377,28 @@ async fn insert(db: &Db) -> anyhow::Result<()> {
             address: (*address).into(),
             idempotency_key: format!("demo-need-{n:04}"),
         };
-        needs::create(db, &operator, &need)
+        let taken = needs::create(db, &operator, &need)
             .await
             .map_err(|e| anyhow::anyhow!("need {n}: {e:?}"))?;
+        // Where the report leaves them that night: the village verified
+        // by phone, the PPE call being made, the pensioner escalated.
+        let steps: &[&str] = match n {
+            0 => &["verifying", "verified"],
+            1 => &["verifying"],
+            _ => &[],
+        };
+        let failed = |e| anyhow::anyhow!("need {n}: {e:?}");
+        for to in steps {
+            needs::set_status(db, &operator, taken.id, to, "")
+                .await
+                .map_err(failed)?;
+        }
+        if n == 3 {
+            let why = "独居老人断药，一小时内送达";
+            needs::set_escalated(db, &operator, taken.id, true, why)
+                .await
+                .map_err(failed)?;
+        }
     }
     Ok(())
 }

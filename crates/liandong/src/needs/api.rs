@@ -9,7 +9,7 @@ use axum::routing::{get, post};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::model::{Need, NeedReveal, NewNeed};
+use super::model::{Need, NeedEscalation, NeedReveal, NeedTransition, NewNeed, TimelineEntry};
 use super::store;
 use crate::access::model::Scope;
 use crate::orgs::model::Revealed;
@@ -21,6 +21,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/needs", get(list).post(create))
         .route("/api/needs/{id}", get(detail))
         .route("/api/needs/{id}/reveal", post(reveal))
+        .route("/api/needs/{id}/status", post(set_status))
+        .route("/api/needs/{id}/escalation", post(set_escalation))
+        .route("/api/needs/{id}/timeline", get(timeline))
 }
 
 /// The need a submission came to: made now (201), or made by an earlier
@@ -92,4 +95,51 @@ pub async fn reveal(
         field: r.field.trim().to_owned(),
         value,
     }))
+}
+
+/// Move a need to one of its current state's next states (new →
+/// verifying → verified → matched → in_progress → delivered → closed;
+/// rejected and cancelled with a reason). A move the state does not allow
+/// is a 409 whose message names the state the need is in.
+#[utoipa::path(post, path = "/api/needs/{id}/status", tag = "needs", params(("id" = i64, Path)), request_body = NeedTransition,
+    responses((status = 200, body = Need), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_status(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path(id): Path<i64>,
+    Json(t): Json<NeedTransition>,
+) -> Result<Json<Need>, AppError> {
+    Ok(Json(
+        store::set_status(&state.db, &scope, id, &t.to, &t.reason).await?,
+    ))
+}
+
+/// Raise (with a reason) or lower a need's escalation flag; only an open
+/// need carries it.
+#[utoipa::path(post, path = "/api/needs/{id}/escalation", tag = "needs", params(("id" = i64, Path)), request_body = NeedEscalation,
+    responses((status = 200, body = Need), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_escalation(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path(id): Path<i64>,
+    Json(e): Json<NeedEscalation>,
+) -> Result<Json<Need>, AppError> {
+    Ok(Json(
+        store::set_escalated(&state.db, &scope, id, e.escalated, &e.reason).await?,
+    ))
+}
+
+/// Everything that happened to a need, oldest first: each step, reveal
+/// and escalation with its time, actor and reason.
+#[utoipa::path(get, path = "/api/needs/{id}/timeline", tag = "needs", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<TimelineEntry>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn timeline(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<TimelineEntry>>, AppError> {
+    let mut tx = state.db.read().await?;
+    Ok(Json(store::timeline(&mut tx, &scope, id).await?))
 }

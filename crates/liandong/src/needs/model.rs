@@ -61,8 +61,9 @@ pub enum Urgency {
 
 crate::named!(Urgency);
 
-/// Where a need is in its life. Verification, matching and delivery come
-/// with their own capabilities; a need starts `new`.
+/// Where a need is in its life: `new` → `verifying` → `verified` →
+/// `matched` → `in_progress` → `delivered` → `closed`, or out at the side
+/// as `duplicate` (merged into another), `rejected` or `cancelled`.
 #[derive(
     Clone,
     Copy,
@@ -80,9 +81,198 @@ crate::named!(Urgency);
 #[serde(rename_all = "snake_case")]
 pub enum NeedStatus {
     New,
+    Verifying,
+    Verified,
+    Matched,
+    InProgress,
+    Delivered,
+    Closed,
+    Duplicate,
+    Rejected,
+    Cancelled,
 }
 
 crate::named!(NeedStatus);
+
+impl NeedStatus {
+    /// Still being worked on (the escalation flag may stand on it).
+    pub fn is_open(self) -> bool {
+        !matches!(
+            self,
+            NeedStatus::Closed
+                | NeedStatus::Duplicate
+                | NeedStatus::Rejected
+                | NeedStatus::Cancelled
+        )
+    }
+
+    /// Where a person may move a need from here. `matched`, `in_progress`
+    /// and `delivered` are recorded by hand until dispatch drives them;
+    /// `duplicate` is reached only by merging.
+    pub fn next(self) -> &'static [NeedStatus] {
+        use NeedStatus::*;
+        match self {
+            New => &[Verifying, Verified, Rejected, Cancelled],
+            // A call that did not reach the resident puts it back.
+            Verifying => &[Verified, New, Rejected, Cancelled],
+            Verified => &[Matched, Rejected, Cancelled],
+            Matched => &[InProgress, Delivered, Verified, Cancelled],
+            InProgress => &[Delivered, Cancelled],
+            Delivered => &[Closed],
+            Closed | Duplicate | Rejected | Cancelled => &[],
+        }
+    }
+
+    /// Moving here needs a reason: why it was refused or called off.
+    pub fn needs_reason(self) -> bool {
+        matches!(self, NeedStatus::Rejected | NeedStatus::Cancelled)
+    }
+
+    /// The event a move here writes.
+    pub fn action(self) -> &'static str {
+        match self {
+            NeedStatus::New => "need.reopen",
+            NeedStatus::Verifying => "need.verifying",
+            NeedStatus::Verified => "need.verify",
+            NeedStatus::Matched => "need.match",
+            NeedStatus::InProgress => "need.start",
+            NeedStatus::Delivered => "need.deliver",
+            NeedStatus::Closed => "need.close",
+            NeedStatus::Duplicate => "need.merge",
+            NeedStatus::Rejected => "need.reject",
+            NeedStatus::Cancelled => "need.cancel",
+        }
+    }
+
+    /// The refusal of a move that `self` does not allow; its message names
+    /// the state the need is in.
+    fn refusal(self) -> &'static str {
+        match self {
+            NeedStatus::New => "err-need-state-new",
+            NeedStatus::Verifying => "err-need-state-verifying",
+            NeedStatus::Verified => "err-need-state-verified",
+            NeedStatus::Matched => "err-need-state-matched",
+            NeedStatus::InProgress => "err-need-state-in_progress",
+            NeedStatus::Delivered => "err-need-state-delivered",
+            NeedStatus::Closed => "err-need-state-closed",
+            NeedStatus::Duplicate => "err-need-state-duplicate",
+            NeedStatus::Rejected => "err-need-state-rejected",
+            NeedStatus::Cancelled => "err-need-state-cancelled",
+        }
+    }
+}
+
+/// Why a step on a need was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepRefused {
+    /// Not a move from the current state: the key names that state.
+    State(&'static str),
+    /// The step is allowed but the input is not (a reason missing).
+    Invalid(Invalid),
+}
+
+/// Check moving a need from `from` to `to` with `reason` (trimmed by the
+/// caller's check): the new state, or why not. No IO.
+pub fn transition(
+    from: NeedStatus,
+    to: NeedStatus,
+    reason: &str,
+) -> Result<NeedStatus, StepRefused> {
+    if !from.next().contains(&to) {
+        return Err(StepRefused::State(from.refusal()));
+    }
+    let mut errors = Invalid::default();
+    if to.needs_reason() {
+        errors.reason("reason", reason, 500);
+    } else {
+        errors.optional("reason", reason, 500);
+    }
+    if errors.is_empty() {
+        Ok(to)
+    } else {
+        Err(StepRefused::Invalid(errors))
+    }
+}
+
+/// Check raising (`true`) or lowering the escalation flag of a need in
+/// `status` that carries `escalated` now. Raising needs a reason.
+pub fn escalation(
+    status: NeedStatus,
+    escalated: bool,
+    raise: bool,
+    reason: &str,
+) -> Result<(), StepRefused> {
+    if !status.is_open() {
+        return Err(StepRefused::State(status.refusal()));
+    }
+    if escalated == raise {
+        return Err(StepRefused::State(if raise {
+            "err-need-escalated"
+        } else {
+            "err-need-not-escalated"
+        }));
+    }
+    let mut errors = Invalid::default();
+    if raise {
+        errors.reason("reason", reason, 500);
+    } else {
+        errors.optional("reason", reason, 500);
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(StepRefused::Invalid(errors))
+    }
+}
+
+/// Actions a resident's tracking page shows, each in plain words
+/// (`track-need-create`…): what happened, never who did it.
+pub const TRACKED: &[&str] = &[
+    "need.create",
+    "need.verifying",
+    "need.reopen",
+    "need.verify",
+    "need.match",
+    "need.start",
+    "need.deliver",
+    "need.close",
+    "need.merge",
+    "need.reject",
+    "need.cancel",
+];
+
+/// A move a person asks for.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct NeedTransition {
+    /// The state to move to: one of the current state's next states.
+    #[schema(value_type = NeedStatus)]
+    pub to: String,
+    /// Why; required for rejected and cancelled (at most 500 chars).
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// One entry of a need's timeline (staff view): what happened, when, by
+/// whom, why. Events hold no personal data, so neither does this.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct TimelineEntry {
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub at: OffsetDateTime,
+    /// e.g. need.create, need.verify, field.reveal.
+    pub action: String,
+    pub actor_name: String,
+    pub reason: String,
+}
+
+/// Raising or lowering a need's escalation flag.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct NeedEscalation {
+    pub escalated: bool,
+    /// Why; required to raise (at most 500 chars).
+    #[serde(default)]
+    pub reason: String,
+}
 
 /// How a need came in: taken down by the hotline, sent by the person
 /// asking through the public form, or in a list an office imported.
@@ -325,6 +515,7 @@ pub struct NeedRow {
     pub by_jurisdiction: bool,
     pub jurisdiction_code: String,
     pub status: String,
+    pub escalated: bool,
     pub created_at: OffsetDateTime,
 }
 
@@ -360,6 +551,8 @@ pub struct Need {
     pub jurisdiction_code: String,
     #[schema(value_type = NeedStatus)]
     pub status: String,
+    /// Raised by hand or past its service level: on top of the board.
+    pub escalated: bool,
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
@@ -384,6 +577,7 @@ impl NeedRow {
             by_jurisdiction: self.by_jurisdiction,
             jurisdiction_code: self.jurisdiction_code,
             status: self.status,
+            escalated: self.escalated,
             created_at: self.created_at,
         }
     }
@@ -393,6 +587,8 @@ impl NeedRow {
 /// it stands, never a personal field.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PublicNeed {
+    /// For reading its events; never shown.
+    pub id: i64,
     pub reference: String,
     pub kind: String,
     pub status: String,
@@ -418,6 +614,91 @@ pub struct NeedReveal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_need_moves_only_to_its_next_states_and_says_where_it_is() {
+        for &from in NeedStatus::ALL {
+            for &to in NeedStatus::ALL {
+                let r = transition(from, to, "居民来电说明情况");
+                if from.next().contains(&to) {
+                    assert_eq!(r, Ok(to), "{from:?} → {to:?}");
+                } else {
+                    let key = format!("err-need-state-{}", from.as_str());
+                    assert_eq!(r, Err(StepRefused::State(key.leak())), "{from:?} → {to:?}");
+                }
+            }
+        }
+        // The way through, and no way out of an end.
+        let path = [
+            NeedStatus::Verifying,
+            NeedStatus::Verified,
+            NeedStatus::Matched,
+            NeedStatus::InProgress,
+            NeedStatus::Delivered,
+            NeedStatus::Closed,
+        ];
+        let mut at = NeedStatus::New;
+        for to in path {
+            at = transition(at, to, "").unwrap();
+        }
+        for end in [
+            NeedStatus::Closed,
+            NeedStatus::Duplicate,
+            NeedStatus::Rejected,
+            NeedStatus::Cancelled,
+        ] {
+            assert!(end.next().is_empty() && !end.is_open(), "{end:?}");
+        }
+        // Only a merge makes a duplicate.
+        assert!(
+            NeedStatus::ALL
+                .iter()
+                .all(|s| !s.next().contains(&NeedStatus::Duplicate))
+        );
+    }
+
+    #[test]
+    fn refusing_or_calling_off_a_need_takes_a_reason() {
+        for to in [NeedStatus::Rejected, NeedStatus::Cancelled] {
+            for blank in ["", "  ", ".", "\u{200B}"] {
+                let Err(StepRefused::Invalid(e)) = transition(NeedStatus::New, to, blank) else {
+                    panic!("{to:?} with {blank:?}");
+                };
+                assert_eq!(e.key_for("reason"), Some("err-reason-short"));
+            }
+            assert_eq!(transition(NeedStatus::New, to, "重复登记"), Ok(to));
+        }
+        let Err(StepRefused::Invalid(e)) = transition(NeedStatus::New, NeedStatus::Verified, "\0")
+        else {
+            panic!("a NUL in a reason");
+        };
+        assert_eq!(e.key_for("reason"), Some("err-control-chars"));
+    }
+
+    #[test]
+    fn only_an_open_need_is_escalated_and_only_once() {
+        assert_eq!(
+            escalation(NeedStatus::New, false, true, "已超时两小时"),
+            Ok(())
+        );
+        assert_eq!(
+            escalation(NeedStatus::New, true, true, "已超时两小时"),
+            Err(StepRefused::State("err-need-escalated"))
+        );
+        assert_eq!(
+            escalation(NeedStatus::Verified, false, false, ""),
+            Err(StepRefused::State("err-need-not-escalated"))
+        );
+        assert_eq!(escalation(NeedStatus::Verified, true, false, ""), Ok(()));
+        assert_eq!(
+            escalation(NeedStatus::Closed, false, true, "已超时两小时"),
+            Err(StepRefused::State("err-need-state-closed"))
+        );
+        assert!(matches!(
+            escalation(NeedStatus::New, false, true, ""),
+            Err(StepRefused::Invalid(_))
+        ));
+    }
 
     #[test]
     fn every_bad_field_is_named() {

@@ -12,7 +12,9 @@ use axum::{Form, Router};
 use serde::Deserialize;
 
 use super::import::{MAX_COLUMNS, MAX_ROWS, Rejected, needs_of};
-use super::model::{Need, NeedKind, NewNeed, PublicNeed, Urgency, parse_reference};
+use super::model::{
+    Need, NeedKind, NeedStatus, NewNeed, PublicNeed, TimelineEntry, Urgency, parse_reference,
+};
 use super::store::{self, Imported};
 use crate::access::model::Scope;
 use crate::divisions::pages::AddressBox;
@@ -26,6 +28,8 @@ pub fn routes() -> Router<AppState> {
         .route("/needs/import", get(import_form).post(import))
         .route("/needs/{id}", get(detail))
         .route("/needs/{id}/reveal", post(reveal))
+        .route("/needs/{id}/status", post(set_status))
+        .route("/needs/{id}/escalation", post(set_escalation))
         .route("/help", get(help_form).post(help_submit))
         .route("/help/follow", get(follow))
         .route("/help/{reference}", get(help_status))
@@ -148,6 +152,28 @@ struct NeedPage {
     errors: Invalid,
     notice: String,
     reason: String,
+    /// The states a person may move the need to (none for roles that do
+    /// not take needs).
+    moves: Vec<&'static str>,
+    /// Whether the escalation flag can be raised or lowered here.
+    can_escalate: bool,
+    /// The reason typed for a move or an escalation, kept after a refusal.
+    move_reason: String,
+    timeline: Vec<TimelineEntry>,
+}
+
+impl NeedPage {
+    /// The words of a timeline entry's action (the action itself when it
+    /// has none).
+    fn event_words(&self, action: &str) -> String {
+        let key = format!("event-{}", action.replace('.', "-"));
+        let words = self.c.t(&key);
+        if words == key {
+            action.to_owned()
+        } else {
+            words
+        }
+    }
 }
 
 async fn need_page(
@@ -158,15 +184,88 @@ async fn need_page(
 ) -> Result<NeedPage, AppError> {
     let mut tx = state.db.read().await?;
     let need = store::get(&mut tx, scope, id).await?;
+    let timeline = store::timeline(&mut tx, scope, id).await?;
+    let status = NeedStatus::parse(&need.status);
+    let takes = scope.role().takes_needs();
     Ok(NeedPage {
         can_reveal: scope.role().may_reveal_contacts(),
+        moves: match status {
+            Some(s) if takes => s.next().iter().map(|n| n.as_str()).collect(),
+            _ => Vec::new(),
+        },
+        can_escalate: takes && status.is_some_and(NeedStatus::is_open),
         need,
         revealed: (String::new(), String::new()),
         errors: Invalid::default(),
         notice: String::new(),
         reason: String::new(),
+        move_reason: String::new(),
+        timeline,
         c,
     })
+}
+
+#[derive(Deserialize)]
+struct MoveForm {
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// The answer to a move or an escalation from the need's page: back to
+/// the page (a redirect, so a reload sends nothing twice), or the page
+/// with what was wrong (a state that moved meanwhile is said at the top).
+async fn moved(
+    state: &AppState,
+    scope: &Scope,
+    c: Chrome,
+    id: i64,
+    result: Result<Need, AppError>,
+    reason: String,
+) -> Result<Response, AppError> {
+    let (status, notice, errors) = match result {
+        Ok(_) => return Ok(Redirect::to(&format!("/needs/{id}?notice=moved")).into_response()),
+        Err(AppError::Conflict(key)) => (StatusCode::CONFLICT, c.t(key), Invalid::default()),
+        Err(AppError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, String::new(), errors),
+        Err(e) => return Err(e),
+    };
+    let mut page = need_page(state, scope, c, id).await?;
+    page.notice = notice;
+    page.errors = errors;
+    page.move_reason = reason;
+    Ok((status, render(&page)?).into_response())
+}
+
+async fn set_status(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    Path(id): Path<i64>,
+    Form(f): Form<MoveForm>,
+) -> Result<Response, AppError> {
+    let result = store::set_status(&state.db, &scope, id, &f.to, &f.reason).await;
+    moved(&state, &scope, c, id, result, f.reason).await
+}
+
+#[derive(Deserialize)]
+struct EscalationForm {
+    #[serde(default)]
+    escalated: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn set_escalation(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    Path(id): Path<i64>,
+    Form(f): Form<EscalationForm>,
+) -> Result<Response, AppError> {
+    let raise = f.escalated == "true";
+    let result = store::set_escalated(&state.db, &scope, id, raise, &f.reason).await;
+    moved(&state, &scope, c, id, result, f.reason).await
 }
 
 async fn detail(
@@ -179,6 +278,7 @@ async fn detail(
     let notice = match nq.notice.as_str() {
         "created" => c.t("need-created"),
         "existing" => c.t("need-existing"),
+        "moved" => c.t("need-moved"),
         _ => String::new(),
     };
     let mut page = need_page(&state, &scope, c, id).await?;
@@ -340,6 +440,8 @@ struct HelpStatusPage {
     division_name: String,
     /// Just sent: the page says so and asks to keep the reference.
     sent: bool,
+    /// What happened, when: the `track-…` words of each step.
+    steps: Vec<(time::OffsetDateTime, String)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -362,8 +464,14 @@ async fn help_status(
     let reference = parse_reference(&reference).ok_or(AppError::NotFound)?;
     let mut tx = state.db.read().await?;
     let need = store::by_reference(&mut tx, &reference).await?;
+    let steps = store::public_steps(&mut tx, &need)
+        .await?
+        .into_iter()
+        .map(|(at, action)| (at, c.t(&format!("track-{}", action.replace('.', "-")))))
+        .collect();
     Ok(render(&HelpStatusPage {
         division_name: need.division_name(),
+        steps,
         need,
         sent: !q.sent.is_empty(),
         c,

@@ -2,7 +2,8 @@
 
 use super::import::{Rejected, RowProblem, content_key};
 use super::model::{
-    Channel, CheckedNeed, Need, NeedRow, NeedStatus, NewNeed, PublicNeed, holder, new_reference,
+    Channel, CheckedNeed, Need, NeedRow, NeedStatus, NewNeed, PublicNeed, StepRefused, TRACKED,
+    TimelineEntry, escalation, holder, new_reference, transition,
 };
 use crate::access::model::Scope;
 use crate::audit::model::NewEvent;
@@ -18,7 +19,7 @@ use crate::divisions::model::jurisdiction_id;
 use crate::web::error::{AppError, FieldError};
 use crate::{fetch_all, fetch_optional, fetch_scalar};
 
-const NEED_COLUMNS: &str = "id, reference, channel, kind, urgency, people, description, contact_name, contact_phone, address, division_code, by_jurisdiction, jurisdiction_code, status, created_at";
+const NEED_COLUMNS: &str = "id, reference, channel, kind, urgency, people, description, contact_name, contact_phone, address, division_code, by_jurisdiction, jurisdiction_code, status, escalated, created_at";
 /// Needs held inside the caller's jurisdiction ($1).
 fn visible() -> String {
     crate::db::inside("jurisdiction_code", 1)
@@ -425,7 +426,7 @@ pub async fn list(tx: &mut Tx, scope: &Scope) -> sqlx::Result<Vec<Need>> {
         NeedRow,
         sqlx::AssertSqlSafe(format!(
             "SELECT {NEED_COLUMNS} FROM needs WHERE {}
-             ORDER BY CASE urgency WHEN 'critical' THEN 0 WHEN 'urgent' THEN 1 ELSE 2 END, id DESC
+             ORDER BY escalated DESC, CASE urgency WHEN 'critical' THEN 0 WHEN 'urgent' THEN 1 ELSE 2 END, id DESC
              LIMIT 500",
             visible()
         )),
@@ -484,8 +485,138 @@ pub async fn by_reference(tx: &mut Tx, reference: &str) -> Result<PublicNeed, Ap
     fetch_optional!(
         tx,
         PublicNeed,
-        "SELECT reference, kind, status, division_code, created_at FROM needs WHERE reference = $1",
+        "SELECT id, reference, kind, status, division_code, created_at FROM needs WHERE reference = $1",
         reference
     )?
     .ok_or(AppError::NotFound)
+}
+
+impl From<StepRefused> for AppError {
+    fn from(r: StepRefused) -> AppError {
+        match r {
+            StepRefused::State(key) => AppError::Conflict(key),
+            StepRefused::Invalid(errors) => AppError::Invalid(errors),
+        }
+    }
+}
+
+/// The need as stored, read for a change inside `tx` (the caller's
+/// jurisdiction only), with its status parsed.
+async fn for_change(
+    tx: &mut Tx,
+    scope: &Scope,
+    id: i64,
+) -> Result<(NeedRow, NeedStatus), AppError> {
+    if !scope.role().takes_needs() {
+        return Err(AppError::Forbidden);
+    }
+    let need = row(tx, scope, id).await?;
+    let status = NeedStatus::parse(&need.status)
+        .ok_or_else(|| anyhow::anyhow!("need {id} has an unknown status"))?;
+    Ok((need, status))
+}
+
+/// Move a need to `to` with the caller's reason: checked by the model
+/// (the current state's next states, a reason where one is needed), the
+/// change and its event in one transaction. Two people moving the same
+/// need at once: the second finds it moved and is told its state.
+pub async fn set_status(
+    db: &Db,
+    scope: &Scope,
+    id: i64,
+    to: &str,
+    reason: &str,
+) -> Result<Need, AppError> {
+    let mut tx = db.write().await?;
+    let (need, from) = for_change(&mut tx, scope, id).await?;
+    let Some(to) = NeedStatus::parse(to.trim()) else {
+        return Err(AppError::invalid("to", "err-need-status"));
+    };
+    let to = transition(from, to, reason)?;
+    let moved = crate::execute!(
+        &mut tx,
+        "UPDATE needs SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
+        to.as_str(),
+        crate::db::stamp(),
+        id,
+        from.as_str(),
+    )?;
+    if moved == 0 {
+        return Err(AppError::Conflict("err-need-moved"));
+    }
+    let e = NewEvent::by(scope, to.action(), "need", id, &need.jurisdiction_code)
+        .reason(reason.trim())
+        .before(serde_json::json!({ "status": from.as_str() }))
+        .after(serde_json::json!({ "status": to.as_str() }));
+    record(&mut tx, e).await?;
+    let need = row(&mut tx, scope, id).await?.masked();
+    tx.commit().await?;
+    Ok(need)
+}
+
+/// Raise (`true`) or lower a need's escalation flag, with its event.
+pub async fn set_escalated(
+    db: &Db,
+    scope: &Scope,
+    id: i64,
+    raise: bool,
+    reason: &str,
+) -> Result<Need, AppError> {
+    let mut tx = db.write().await?;
+    let (need, status) = for_change(&mut tx, scope, id).await?;
+    escalation(status, need.escalated, raise, reason)?;
+    let changed = crate::execute!(
+        &mut tx,
+        "UPDATE needs SET escalated = $1, updated_at = $2 WHERE id = $3 AND escalated = $4 AND status = $5",
+        raise,
+        crate::db::stamp(),
+        id,
+        !raise,
+        status.as_str(),
+    )?;
+    if changed == 0 {
+        return Err(AppError::Conflict("err-need-moved"));
+    }
+    let action = if raise {
+        "need.escalate"
+    } else {
+        "need.deescalate"
+    };
+    let e = NewEvent::by(scope, action, "need", id, &need.jurisdiction_code).reason(reason.trim());
+    record(&mut tx, e).await?;
+    let need = row(&mut tx, scope, id).await?.masked();
+    tx.commit().await?;
+    Ok(need)
+}
+
+/// A need's timeline for staff: every event on it, oldest first (who
+/// revealed what included).
+pub async fn timeline(tx: &mut Tx, scope: &Scope, id: i64) -> Result<Vec<TimelineEntry>, AppError> {
+    row(tx, scope, id).await?;
+    Ok(fetch_all!(
+        tx,
+        TimelineEntry,
+        "SELECT at, action, actor_name, reason FROM events
+         WHERE entity = 'need' AND entity_id = $1 ORDER BY at, id",
+        id.to_string(),
+    )?)
+}
+
+/// What the person who asked sees happen to their need: the steps of its
+/// life and when, oldest first; never who, never why (a reason is staff
+/// text and may name people).
+pub async fn public_steps(
+    tx: &mut Tx,
+    need: &PublicNeed,
+) -> sqlx::Result<Vec<(time::OffsetDateTime, String)>> {
+    let rows = fetch_all!(
+        tx,
+        (time::OffsetDateTime, String),
+        "SELECT at, action FROM events WHERE entity = 'need' AND entity_id = $1 ORDER BY at, id",
+        need.id.to_string(),
+    )?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, action)| TRACKED.contains(&action.as_str()))
+        .collect())
 }

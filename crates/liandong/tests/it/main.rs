@@ -15,6 +15,7 @@ mod crash;
 mod divisions;
 mod hardening;
 mod harness;
+mod lifecycle;
 mod needs;
 mod orgs;
 mod platform;

@@ -1,0 +1,84 @@
+// A need's life in the browser: a resident's request (no JavaScript, 360 px)
+// verified by the operator from the need's page at the desk, a refusal that
+// keeps the page and says why, and the resident's page telling each step in
+// plain words — never who did it.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, missingBrowser, newPage, signIn, startServer } from './server.mjs';
+
+const skip = missingBrowser();
+
+describe('lifecycle', { timeout: 180_000 }, () => {
+  let server;
+  let browser;
+  before(async () => {
+    if (skip) return;
+    server = await startServer();
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test('a resident asks, the operator calls and verifies, the resident sees each step', { skip: skip ?? false }, async () => {
+    const url = server.url;
+    const resident = await newPage(browser, { viewport: { width: 360, height: 780 }, javaScriptEnabled: false });
+    const desk = await newPage(browser, { viewport: { width: 1280, height: 900 } });
+    try {
+      // 17:51: the village asks for instant food.
+      const r = resident.page;
+      await r.goto(`${url}/help`);
+      await r.fill('#address', '西安市鄠邑区涝店镇龙窝村委会');
+      await r.selectOption('#kind', 'food');
+      await r.fill('#people', '300');
+      await r.fill('#description', '全村封控，急需方便面、自热米饭、饼干、面包');
+      await r.fill('#contact_name', '王书记');
+      await r.fill('#contact_phone', '138 0918 5199');
+      await r.click('#help-form button[type="submit"]');
+      await r.waitForURL(/\/help\/[0-9A-Z]{10}\?sent=1$/);
+      const reference = new URL(r.url()).pathname.split('/').pop();
+      assert.match(await r.locator('#help-steps').innerText(), /已收到您的求助/);
+
+      // The operator finds it and calls.
+      const d = desk.page;
+      await signIn(d, url, 'operator');
+      const needs = await (await d.request.get(`${url}/api/needs`)).json();
+      const need = needs.find((n) => n.reference === reference);
+      assert.ok(need, 'the request is on the operator\'s board');
+      await d.goto(`${url}/needs/${need.id}`);
+      assert.equal((await d.locator('#need-status').innerText()).trim(), '新登记');
+      await d.click('#move-verifying');
+      await d.waitForSelector('.notice >> text=已更新');
+      assert.equal((await d.locator('#need-status').innerText()).trim(), '核实中');
+      // Refusing without a reason keeps the page and says what is missing.
+      await d.click('#move-rejected');
+      await d.waitForSelector('#move-reason-error:not(:empty)');
+      assert.equal((await d.locator('#need-status').innerText()).trim(), '核实中');
+      // Reached the cadre: verified.
+      await d.click('#move-verified');
+      await d.waitForSelector('.notice >> text=已更新');
+      assert.equal((await d.locator('#need-status').innerText()).trim(), '已核实');
+      const history = await d.locator('#need-timeline').innerText();
+      for (const words of ['登记需求', '开始核实', '核实无误']) assert.match(history, new RegExp(words));
+      assert.match(history, /operator/);
+      assert.equal(await d.locator('#move-verifying').count(), 0, 'no way back to a step done');
+
+      // The resident's page, reloaded: the steps in order, no one named.
+      await r.goto(`${url}/help/${reference}`);
+      assert.equal((await r.locator('#help-status').innerText()).trim(), '已核实');
+      const steps = await r.locator('#help-steps li').allInnerTexts();
+      assert.equal(steps.length, 3, steps.join(' | '));
+      assert.match(steps[0], /已收到您的求助/);
+      assert.match(steps[1], /工作人员正在电话核实/);
+      assert.match(steps[2], /情况已核实/);
+      const body = await r.locator('body').innerText();
+      assert.ok(!/operator|王热线|王书记|5199/.test(body), 'nobody is named on the resident\'s page');
+      const width = await r.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(width <= 360, `the page fits 360 px (scrollWidth ${width})`);
+    } finally {
+      await resident.ctx.close();
+      await desk.ctx.close();
+    }
+  });
+});
