@@ -1,6 +1,7 @@
 // A need's life in the browser: a resident's request (no JavaScript, 360 px)
-// verified by the operator from the need's page at the desk, a refusal that
-// keeps the page and says why, and the resident's page telling each step in
+// verified by the operator's call from the need's page (the number in the
+// clear for the caller alone, the need held against a second caller), a
+// refusal that keeps the call and says why, and the resident's page telling each step in
 // plain words — never who did it.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -48,30 +49,50 @@ describe('lifecycle', { timeout: 180_000 }, () => {
       assert.ok(need, 'the request is on the operator\'s board');
       await d.goto(`${url}/needs/${need.id}`);
       assert.equal((await d.locator('#need-status').innerText()).trim(), '新登记');
-      await d.click('#move-verifying');
-      await d.waitForSelector('.notice >> text=已更新');
+      // The call: the number in the clear for the caller, the need held.
+      await d.click('#call-start');
+      await d.waitForSelector('#call-form');
+      assert.equal((await d.locator('#call-phone').innerText()).trim(), '13809185199');
       assert.equal((await d.locator('#need-status').innerText()).trim(), '核实中');
-      // Refusing without a reason keeps the page and says what is missing.
-      await d.click('#move-rejected');
-      await d.waitForSelector('#move-reason-error:not(:empty)');
-      assert.equal((await d.locator('#need-status').innerText()).trim(), '核实中');
-      // Reached the cadre: verified.
-      await d.click('#move-verified');
-      await d.waitForSelector('.notice >> text=已更新');
+      // A coordinator opening it meanwhile sees who is calling, and no call button.
+      const other = await newPage(browser, { viewport: { width: 1280, height: 900 } });
+      try {
+        await signIn(other.page, url, 'coordinator');
+        await other.page.goto(`${url}/needs/${need.id}`);
+        assert.match(await other.page.locator('#need-locked').innerText(), /正在通话/);
+        assert.equal(await other.page.locator('#call-start').count(), 0);
+      } finally {
+        await other.ctx.close();
+      }
+      // Refusing without a reason keeps the call and says what is missing.
+      await d.click('#call-rejected');
+      await d.waitForSelector('#call-reason-error:not(:empty)');
+      assert.equal((await d.locator('#call-phone').innerText()).trim(), '13809185199');
+      // Reached the cadre: 320 people, verified.
+      await d.fill('#call-people', '320');
+      await d.click('#call-verified');
+      await d.waitForSelector('.notice >> text=通话结果已记录');
       assert.equal((await d.locator('#need-status').innerText()).trim(), '已核实');
+      assert.equal(await d.locator('#call-phone').count(), 0, 'the number is gone with the call');
       const history = await d.locator('#need-timeline').innerText();
-      for (const words of ['登记需求', '开始核实', '核实无误']) assert.match(history, new RegExp(words));
-      assert.match(history, /operator/);
-      assert.equal(await d.locator('#move-verifying').count(), 0, 'no way back to a step done');
+      for (const words of ['登记需求', '开始核实', '查看个人信息', '电话已接通', '通话中更正信息', '核实无误']) {
+        assert.match(history, new RegExp(words));
+      }
+      assert.match(history, /verification call/);
+      // The rest of the way is recorded by hand.
+      await d.click('#move-matched');
+      await d.waitForSelector('.notice >> text=已更新');
+      assert.equal((await d.locator('#need-status').innerText()).trim(), '已对接');
 
       // The resident's page, reloaded: the steps in order, no one named.
       await r.goto(`${url}/help/${reference}`);
-      assert.equal((await r.locator('#help-status').innerText()).trim(), '已核实');
+      assert.equal((await r.locator('#help-status').innerText()).trim(), '已对接');
       const steps = await r.locator('#help-steps li').allInnerTexts();
-      assert.equal(steps.length, 3, steps.join(' | '));
+      assert.equal(steps.length, 4, steps.join(' | '));
       assert.match(steps[0], /已收到您的求助/);
       assert.match(steps[1], /工作人员正在电话核实/);
       assert.match(steps[2], /情况已核实/);
+      assert.match(steps[3], /已找到能帮助您的物资或人员/);
       const body = await r.locator('body').innerText();
       assert.ok(!/operator|王热线|王书记|5199/.test(body), 'nobody is named on the resident\'s page');
       const width = await r.evaluate(() => document.documentElement.scrollWidth);

@@ -17,7 +17,7 @@ use crate::orgs::api as orgs;
         access::sign_in, access::sign_out, access::me, access::change_password, access::list_accounts, access::create_account, access::account, access::edit_account, access::disable_account, access::enable_account, access::unlock_account, access::reset_password,
         divisions::search, divisions::resolve, divisions::detail, divisions::list_zones, divisions::mark_zone, divisions::lift_zone,
         orgs::list, orgs::create, orgs::detail, orgs::approve, orgs::reject, orgs::reveal, orgs::coalitions, orgs::admit, orgs::set_leads,
-        needs::list, needs::create, needs::detail, needs::reveal, needs::set_status, needs::set_escalation, needs::timeline,
+        needs::list, needs::create, needs::detail, needs::reveal, needs::set_status, needs::set_escalation, needs::timeline, needs::start_call, needs::end_call, needs::call_backs,
         audit::list, audit::export,
     ),
     tags(
@@ -181,6 +181,9 @@ const BODY_RULES: &[(&str, &str, Rule)] = &[
     ("Decision", "reason", Rule::Text(500)),
     ("NeedTransition", "reason", Rule::Text(500)),
     ("NeedEscalation", "reason", Rule::Text(500)),
+    ("CallReport", "reason", Rule::Text(500)),
+    ("CallReport", "note", Rule::Text(500)),
+    ("CallReport", "description", Rule::Text(2000)),
     ("NewZone", "compound", Rule::Text(60)),
     ("NewZone", "reason", Rule::Text(500)),
     ("LiftZone", "reason", Rule::Text(500)),

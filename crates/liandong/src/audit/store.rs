@@ -51,6 +51,19 @@ pub async fn reveal(
     r: Reveal<'_>,
     reason: &str,
 ) -> Result<String, AppError> {
+    let value = reveal_in(&mut tx, scope, r, reason).await?;
+    tx.commit().await?;
+    Ok(value)
+}
+
+/// `reveal` inside the caller's transaction (a verification call opens
+/// the phone it dials with the call itself), which the caller commits.
+pub async fn reveal_in(
+    tx: &mut Tx,
+    scope: &Scope,
+    r: Reveal<'_>,
+    reason: &str,
+) -> Result<String, AppError> {
     if !scope.role().may_reveal_contacts() {
         return Err(AppError::Forbidden);
     }
@@ -61,7 +74,7 @@ pub async fn reveal(
     errors.reason("reason", reason, 200);
     errors.into_result()?;
     record(
-        &mut tx,
+        tx,
         NewEvent::by(scope, "field.reveal", r.entity, r.id, r.division_code).reason(&format!(
             "{}: {}",
             r.field,
@@ -69,7 +82,6 @@ pub async fn reveal(
         )),
     )
     .await?;
-    tx.commit().await?;
     Ok(r.value.unwrap_or_default())
 }
 

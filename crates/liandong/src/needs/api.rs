@@ -9,8 +9,11 @@ use axum::routing::{get, post};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::model::{Need, NeedEscalation, NeedReveal, NeedTransition, NewNeed, TimelineEntry};
+use super::model::{
+    CallReport, Need, NeedEscalation, NeedReveal, NeedTransition, NewNeed, TimelineEntry,
+};
 use super::store;
+use super::store::CallStarted;
 use crate::access::model::Scope;
 use crate::orgs::model::Revealed;
 use crate::web::AppState;
@@ -24,6 +27,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/needs/{id}/status", post(set_status))
         .route("/api/needs/{id}/escalation", post(set_escalation))
         .route("/api/needs/{id}/timeline", get(timeline))
+        .route("/api/needs/{id}/call", post(start_call))
+        .route("/api/needs/{id}/call/end", post(end_call))
+        .route("/api/needs/call-backs", get(call_backs))
 }
 
 /// The need a submission came to: made now (201), or made by an earlier
@@ -142,4 +148,54 @@ pub async fn timeline(
 ) -> Result<Json<Vec<TimelineEntry>>, AppError> {
     let mut tx = state.db.read().await?;
     Ok(Json(store::timeline(&mut tx, &scope, id).await?))
+}
+
+/// Begin a verification call: the need is held for the caller for ten
+/// minutes (409 while another operator holds it: the need says who and
+/// until when), moves to verifying, and the phone to dial is answered in
+/// the clear — the call's audited reveal.
+#[utoipa::path(post, path = "/api/needs/{id}/call", tag = "needs", params(("id" = i64, Path)),
+    responses((status = 200, body = CallStarted), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn start_call(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path(id): Path<i64>,
+) -> Result<
+    (
+        [(axum::http::HeaderName, &'static str); 1],
+        Json<CallStarted>,
+    ),
+    AppError,
+> {
+    let started = store::start_call(&state.db, &scope, id).await?;
+    Ok((
+        [(axum::http::header::CACHE_CONTROL, "no-store")],
+        Json(started),
+    ))
+}
+
+/// End the caller's call with its outcome: reached (with corrections and
+/// verified or rejected), or not reached / call back (back to new, in the
+/// call-back queue; the third failed attempt escalates the need).
+#[utoipa::path(post, path = "/api/needs/{id}/call/end", tag = "needs", params(("id" = i64, Path)), request_body = CallReport,
+    responses((status = 200, body = Need), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn end_call(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path(id): Path<i64>,
+    Json(r): Json<CallReport>,
+) -> Result<Json<Need>, AppError> {
+    Ok(Json(store::end_call(&state.db, &scope, id, &r).await?))
+}
+
+/// The call-back queue of the caller's jurisdiction, soonest due first.
+#[utoipa::path(get, path = "/api/needs/call-backs", tag = "needs", responses((status = 200, body = Vec<Need>)))]
+pub async fn call_backs(
+    State(state): State<AppState>,
+    scope: Scope,
+) -> Result<Json<Vec<Need>>, AppError> {
+    let mut tx = state.db.read().await?;
+    Ok(Json(store::call_backs(&mut tx, &scope).await?))
 }

@@ -225,6 +225,205 @@ pub fn escalation(
     }
 }
 
+/// How a verification call went.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[strum(serialize_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum CallOutcome {
+    Reached,
+    NoAnswer,
+    Busy,
+    SwitchedOff,
+    EmptyNumber,
+    WrongPerson,
+    Refused,
+    /// Reached, and asked to be called back at a time.
+    CallBack,
+}
+
+crate::named!(CallOutcome);
+
+impl CallOutcome {
+    /// The event a call with this outcome writes (`need.call.busy`…).
+    pub fn action(self) -> &'static str {
+        match self {
+            CallOutcome::Reached => "need.call.reached",
+            CallOutcome::NoAnswer => "need.call.no_answer",
+            CallOutcome::Busy => "need.call.busy",
+            CallOutcome::SwitchedOff => "need.call.switched_off",
+            CallOutcome::EmptyNumber => "need.call.empty_number",
+            CallOutcome::WrongPerson => "need.call.wrong_person",
+            CallOutcome::Refused => "need.call.refused",
+            CallOutcome::CallBack => "need.call.call_back",
+        }
+    }
+
+    /// The person was spoken to (a failed attempt otherwise).
+    pub fn reached(self) -> bool {
+        matches!(self, CallOutcome::Reached | CallOutcome::CallBack)
+    }
+}
+
+/// How long a call holds its need for the operator making it; after that
+/// the lock runs out by itself and another may call.
+pub const CALL_LOCK: time::Duration = time::Duration::minutes(10);
+/// When a need not reached comes up again in the call-back queue.
+pub const CALL_AGAIN: time::Duration = time::Duration::minutes(30);
+/// Failed attempts after which a need is escalated.
+pub const FAILED_CALLS_TO_ESCALATE: i64 = 3;
+
+/// What an operator reports at the end of a call.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct CallReport {
+    #[schema(value_type = CallOutcome)]
+    pub outcome: String,
+    /// For call_back: when, as RFC 3339 or Beijing time as a form sends
+    /// it (2021-12-23T19:00).
+    pub call_back_at: String,
+    /// When reached: verified or rejected ("" leaves it being verified,
+    /// e.g. to call again after checking something).
+    #[schema(value_type = Option<NeedStatus>)]
+    pub verdict: String,
+    /// Why, for rejected (at most 500 chars).
+    pub reason: String,
+    /// What the call said, for the next caller (at most 500 chars).
+    pub note: String,
+    /// Corrections heard on the call; empty keeps what was taken down.
+    #[schema(value_type = Option<NeedKind>)]
+    pub kind: String,
+    #[schema(value_type = Option<Urgency>)]
+    pub urgency: String,
+    #[serde(deserialize_with = "number_or_text")]
+    #[schema(value_type = Option<u32>)]
+    pub people: String,
+    pub description: String,
+}
+
+/// A call report, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckedCall {
+    pub outcome: CallOutcome,
+    /// When to call again (not reached, or asked to be called back).
+    pub call_back_at: Option<OffsetDateTime>,
+    /// verified or rejected, when reached and decided.
+    pub verdict: Option<NeedStatus>,
+    pub reason: String,
+    pub note: String,
+    pub kind: Option<NeedKind>,
+    pub urgency: Option<Urgency>,
+    pub people: Option<i64>,
+    pub description: Option<String>,
+}
+
+impl CallReport {
+    /// Every field checked at `now`; all that is wrong named at once.
+    pub fn check(&self, now: OffsetDateTime) -> Result<CheckedCall, Invalid> {
+        let mut errors = Invalid::default();
+        let outcome = CallOutcome::parse(self.outcome.trim());
+        if outcome.is_none() {
+            errors.push(FieldError::new("outcome", "err-call-outcome"));
+        }
+        let outcome = outcome.unwrap_or(CallOutcome::NoAnswer);
+        let call_back_at = match outcome {
+            CallOutcome::Reached => None,
+            CallOutcome::CallBack => match parse_local_time(&self.call_back_at) {
+                Some(t) if t > now => Some(t),
+                _ => {
+                    errors.push(FieldError::new("call_back_at", "err-call-back-at"));
+                    None
+                }
+            },
+            _ => Some(now + CALL_AGAIN),
+        };
+        let verdict = match (outcome, self.verdict.trim()) {
+            (_, "") => None,
+            (CallOutcome::Reached, "verified") => Some(NeedStatus::Verified),
+            (CallOutcome::Reached, "rejected") => Some(NeedStatus::Rejected),
+            _ => {
+                errors.push(FieldError::new("verdict", "err-call-verdict"));
+                None
+            }
+        };
+        if verdict == Some(NeedStatus::Rejected) {
+            errors.reason("reason", &self.reason, 500);
+        } else {
+            errors.optional("reason", &self.reason, 500);
+        }
+        errors.optional("note", &self.note, 500);
+        let kind = match self.kind.trim() {
+            "" => None,
+            k => NeedKind::parse(k).or_else(|| {
+                errors.push(FieldError::new("kind", "err-need-kind"));
+                None
+            }),
+        };
+        let urgency = match self.urgency.trim() {
+            "" => None,
+            u => Urgency::parse(u).or_else(|| {
+                errors.push(FieldError::new("urgency", "err-urgency"));
+                None
+            }),
+        };
+        let people = match self.people.trim() {
+            "" => None,
+            p => match p.parse::<i64>().ok().filter(|n| (1..=100_000).contains(n)) {
+                Some(n) => Some(n),
+                None => {
+                    errors.push(FieldError::new("people", "err-people"));
+                    None
+                }
+            },
+        };
+        let description = if self.description.trim().is_empty() {
+            None
+        } else {
+            errors.optional("description", &self.description, 2000);
+            Some(self.description.trim().to_owned())
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(CheckedCall {
+            outcome,
+            call_back_at,
+            verdict,
+            reason: self.reason.trim().to_owned(),
+            note: self.note.trim().to_owned(),
+            kind,
+            urgency,
+            people,
+            description,
+        })
+    }
+}
+
+/// A time as RFC 3339, or as a browser's datetime-local sends it
+/// (2021-12-23T19:00, read as Beijing time: the deployment's people).
+pub fn parse_local_time(s: &str) -> Option<OffsetDateTime> {
+    use time::format_description::well_known::Rfc3339;
+    let s = s.trim();
+    if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
+        return Some(t);
+    }
+    let local = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
+    time::PrimitiveDateTime::parse(s, &local)
+        .ok()
+        .map(|t| t.assume_offset(time::macros::offset!(+8)))
+}
+
 /// Actions a resident's tracking page shows, each in plain words
 /// (`track-need-create`…): what happened, never who did it.
 pub const TRACKED: &[&str] = &[
@@ -516,6 +715,10 @@ pub struct NeedRow {
     pub jurisdiction_code: String,
     pub status: String,
     pub escalated: bool,
+    pub locked_by: Option<i64>,
+    pub locked_by_name: Option<String>,
+    pub locked_until: Option<OffsetDateTime>,
+    pub call_back_at: Option<OffsetDateTime>,
     pub created_at: OffsetDateTime,
 }
 
@@ -553,15 +756,42 @@ pub struct Need {
     pub status: String,
     /// Raised by hand or past its service level: on top of the board.
     pub escalated: bool,
+    /// Who is calling the resident now ("" when nobody), and until when
+    /// the call holds the need.
+    pub locked_by_name: String,
+    /// The account of that caller.
+    pub locked_by: Option<i64>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub locked_until: Option<OffsetDateTime>,
+    /// When to call again (the call-back queue), if a call did not settle it.
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub call_back_at: Option<OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
 }
 
 impl NeedRow {
+    /// The account whose call holds the need at `now`, if any.
+    pub fn locked_at(&self, now: OffsetDateTime) -> Option<i64> {
+        self.locked_by
+            .filter(|_| self.locked_until.is_some_and(|until| until > now))
+    }
+
     pub fn masked(self) -> Need {
         let name = read_as(&self.division_code);
+        let locked = self.locked_at(crate::db::now()).is_some();
         Need {
+            locked_by_name: if locked {
+                self.locked_by_name.clone().unwrap_or_default()
+            } else {
+                String::new()
+            },
+            locked_by: self.locked_by.filter(|_| locked),
+            locked_until: self.locked_until.filter(|_| locked),
+            call_back_at: self.call_back_at,
             id: self.id,
             reference: self.reference.unwrap_or_default(),
             contact_phone: crate::phone::mask(&self.contact_phone),

@@ -13,7 +13,8 @@ use serde::Deserialize;
 
 use super::import::{MAX_COLUMNS, MAX_ROWS, Rejected, needs_of};
 use super::model::{
-    Need, NeedKind, NeedStatus, NewNeed, PublicNeed, TimelineEntry, Urgency, parse_reference,
+    CallOutcome, CallReport, Need, NeedKind, NeedStatus, NewNeed, PublicNeed, TimelineEntry,
+    Urgency, parse_reference,
 };
 use super::store::{self, Imported};
 use crate::access::model::Scope;
@@ -30,6 +31,8 @@ pub fn routes() -> Router<AppState> {
         .route("/needs/{id}/reveal", post(reveal))
         .route("/needs/{id}/status", post(set_status))
         .route("/needs/{id}/escalation", post(set_escalation))
+        .route("/needs/{id}/call", post(start_call))
+        .route("/needs/{id}/call/end", post(end_call))
         .route("/help", get(help_form).post(help_submit))
         .route("/help/follow", get(follow))
         .route("/help/{reference}", get(help_status))
@@ -42,6 +45,8 @@ struct BoardPage {
     needs: Vec<Need>,
     total: i64,
     can_take: bool,
+    /// Needs waiting for another call, soonest due first.
+    call_backs: Vec<Need>,
 }
 
 async fn board(
@@ -55,10 +60,12 @@ async fn board(
     let mut tx = state.db.read().await?;
     let needs = store::list(&mut tx, &scope).await?;
     let total = store::count(&mut tx, &scope).await?;
+    let call_backs = store::call_backs(&mut tx, &scope).await?;
     Ok(render(&BoardPage {
         c,
         needs,
         total,
+        call_backs,
         can_take: scope.role().takes_needs(),
     })?
     .into_response())
@@ -160,6 +167,15 @@ struct NeedPage {
     /// The reason typed for a move or an escalation, kept after a refusal.
     move_reason: String,
     timeline: Vec<TimelineEntry>,
+    /// A verification call may be begun (or picked up again) here.
+    can_call: bool,
+    /// The call under way on this page: the number to dial in the clear.
+    calling: Option<String>,
+    /// The report as typed, kept after a refusal.
+    report: CallReport,
+    kinds: Vec<&'static str>,
+    urgencies: Vec<&'static str>,
+    outcomes: Vec<&'static str>,
 }
 
 impl NeedPage {
@@ -194,6 +210,21 @@ async fn need_page(
             _ => Vec::new(),
         },
         can_escalate: takes && status.is_some_and(NeedStatus::is_open),
+        can_call: takes
+            && matches!(status, Some(NeedStatus::New | NeedStatus::Verifying))
+            && need.locked_by.is_none_or(|by| by == scope.account_id()),
+        calling: None,
+        report: CallReport {
+            outcome: "reached".into(),
+            kind: need.kind.clone(),
+            urgency: need.urgency.clone(),
+            people: need.people.to_string(),
+            description: need.description.clone(),
+            ..CallReport::default()
+        },
+        kinds: NeedKind::ALL.iter().map(|k| k.as_str()).collect(),
+        urgencies: Urgency::ALL.iter().map(|u| u.as_str()).collect(),
+        outcomes: CallOutcome::ALL.iter().map(|o| o.as_str()).collect(),
         need,
         revealed: (String::new(), String::new()),
         errors: Invalid::default(),
@@ -248,6 +279,49 @@ async fn set_status(
     moved(&state, &scope, c, id, result, f.reason).await
 }
 
+/// Begin (or pick up again) a verification call: the page with the
+/// number in the clear and the call's form; never cached.
+async fn start_call(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    match store::start_call(&state.db, &scope, id).await {
+        Ok(started) => {
+            let mut page = need_page(&state, &scope, c, id).await?;
+            page.calling = Some(started.phone);
+            reveal_answer(&page, true)
+        }
+        Err(e) => moved(&state, &scope, c, id, Err(e), String::new()).await,
+    }
+}
+
+/// End the call with the form's report; a report with a wrong field
+/// keeps the call's page (the number, what was typed) and says what.
+async fn end_call(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    Path(id): Path<i64>,
+    Form(report): Form<CallReport>,
+) -> Result<Response, AppError> {
+    match store::end_call(&state.db, &scope, id, &report).await {
+        Ok(_) => Ok(Redirect::to(&format!("/needs/{id}?notice=called")).into_response()),
+        Err(AppError::Invalid(errors)) => {
+            // Still on the call: the number stays on the page (the call's
+            // reveal was logged when it began).
+            let phone = store::start_call(&state.db, &scope, id).await?.phone;
+            let mut page = need_page(&state, &scope, c, id).await?;
+            page.calling = Some(phone);
+            page.errors = errors;
+            page.report = report;
+            reveal_answer(&page, false)
+        }
+        Err(e) => moved(&state, &scope, c, id, Err(e), String::new()).await,
+    }
+}
+
 #[derive(Deserialize)]
 struct EscalationForm {
     #[serde(default)]
@@ -279,6 +353,7 @@ async fn detail(
         "created" => c.t("need-created"),
         "existing" => c.t("need-existing"),
         "moved" => c.t("need-moved"),
+        "called" => c.t("need-called"),
         _ => String::new(),
     };
     let mut page = need_page(&state, &scope, c, id).await?;

@@ -2,8 +2,9 @@
 
 use super::import::{Rejected, RowProblem, content_key};
 use super::model::{
-    Channel, CheckedNeed, Need, NeedRow, NeedStatus, NewNeed, PublicNeed, StepRefused, TRACKED,
-    TimelineEntry, escalation, holder, new_reference, transition,
+    CALL_LOCK, CallReport, Channel, CheckedNeed, FAILED_CALLS_TO_ESCALATE, Need, NeedRow,
+    NeedStatus, NewNeed, PublicNeed, StepRefused, TRACKED, TimelineEntry, escalation, holder,
+    new_reference, transition,
 };
 use crate::access::model::Scope;
 use crate::audit::model::NewEvent;
@@ -19,7 +20,7 @@ use crate::divisions::model::jurisdiction_id;
 use crate::web::error::{AppError, FieldError};
 use crate::{fetch_all, fetch_optional, fetch_scalar};
 
-const NEED_COLUMNS: &str = "id, reference, channel, kind, urgency, people, description, contact_name, contact_phone, address, division_code, by_jurisdiction, jurisdiction_code, status, escalated, created_at";
+const NEED_COLUMNS: &str = "id, reference, channel, kind, urgency, people, description, contact_name, contact_phone, address, division_code, by_jurisdiction, jurisdiction_code, status, escalated, locked_by, (SELECT display_name FROM accounts WHERE accounts.id = needs.locked_by) AS locked_by_name, locked_until, call_back_at, created_at";
 /// Needs held inside the caller's jurisdiction ($1).
 fn visible() -> String {
     crate::db::inside("jurisdiction_code", 1)
@@ -619,4 +620,237 @@ pub async fn public_steps(
         .into_iter()
         .filter(|(_, action)| TRACKED.contains(&action.as_str()))
         .collect())
+}
+
+/// A verification call begun: the need (now held for the caller), and the
+/// phone to dial in the clear.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct CallStarted {
+    pub need: Need,
+    /// The number to dial: opening it is the call's audited reveal.
+    pub phone: String,
+}
+
+/// The reason a verification call's reveal is logged with.
+pub const CALL_REVEAL_REASON: &str = "核实电话 verification call";
+
+/// Begin a verification call on a new (or being verified) need: the need
+/// is held for the caller for `CALL_LOCK` (nobody else calls the resident
+/// meanwhile; the same caller may pick it up again), moves to
+/// `verifying`, and its phone is revealed to the caller, once per call,
+/// with an event naming the call as the reason. All in one transaction.
+pub async fn start_call(db: &Db, scope: &Scope, id: i64) -> Result<CallStarted, AppError> {
+    let mut tx = db.write().await?;
+    let (need, status) = for_change(&mut tx, scope, id).await?;
+    if !matches!(status, NeedStatus::New | NeedStatus::Verifying) {
+        return Err(StepRefused::State(status_refusal(status)).into());
+    }
+    let now = crate::db::now();
+    let me = scope.account_id();
+    let held_by_me = need.locked_at(now) == Some(me);
+    let taken = crate::execute!(
+        &mut tx,
+        "UPDATE needs SET locked_by = $1, locked_until = $2
+         WHERE id = $3 AND (locked_by IS NULL OR locked_by = $1 OR locked_until IS NULL OR locked_until <= $4)",
+        me,
+        crate::db::Ts::from(now + CALL_LOCK),
+        id,
+        crate::db::Ts::from(now),
+    )?;
+    if taken == 0 {
+        return Err(AppError::Conflict("err-need-locked"));
+    }
+    if status == NeedStatus::New {
+        let e = NewEvent::by(
+            scope,
+            NeedStatus::Verifying.action(),
+            "need",
+            id,
+            &need.jurisdiction_code,
+        )
+        .before(serde_json::json!({ "status": "new" }))
+        .after(serde_json::json!({ "status": "verifying" }));
+        execute_status(&mut tx, id, NeedStatus::New, NeedStatus::Verifying).await?;
+        record(&mut tx, e).await?;
+    }
+    let phone = if held_by_me {
+        // The same call picked up again: the number was opened already.
+        need.contact_phone.clone()
+    } else {
+        let r = Reveal {
+            entity: "need",
+            id,
+            division_code: &need.jurisdiction_code,
+            field: "contact_phone",
+            value: Some(need.contact_phone.clone()),
+        };
+        crate::audit::store::reveal_in(&mut tx, scope, r, CALL_REVEAL_REASON).await?
+    };
+    let need = row(&mut tx, scope, id).await?.masked();
+    tx.commit().await?;
+    Ok(CallStarted { need, phone })
+}
+
+/// The refusal key naming `status` (a move it does not allow).
+fn status_refusal(status: NeedStatus) -> &'static str {
+    match transition(status, NeedStatus::Duplicate, "") {
+        Err(StepRefused::State(key)) => key,
+        _ => "err-need-moved",
+    }
+}
+
+/// Write a status move checked by the caller; a need moved meanwhile is a
+/// conflict.
+async fn execute_status(
+    tx: &mut Tx,
+    id: i64,
+    from: NeedStatus,
+    to: NeedStatus,
+) -> Result<(), AppError> {
+    let moved = crate::execute!(
+        tx,
+        "UPDATE needs SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
+        to.as_str(),
+        crate::db::stamp(),
+        id,
+        from.as_str(),
+    )?;
+    if moved == 0 {
+        return Err(AppError::Conflict("err-need-moved"));
+    }
+    Ok(())
+}
+
+/// End the caller's verification call with what it came to. Reached: the
+/// corrections heard are kept (an event with before and after), and the
+/// verdict moves the need to verified or rejected. Not reached (or asked
+/// to call back): the need goes back to `new` and into the call-back
+/// queue; the third failed attempt escalates it. The call is kept as an
+/// attempt, its event written, the hold released — one transaction.
+pub async fn end_call(
+    db: &Db,
+    scope: &Scope,
+    id: i64,
+    report: &CallReport,
+) -> Result<Need, AppError> {
+    let now = crate::db::now();
+    let call = report.check(now).map_err(AppError::Invalid)?;
+    let mut tx = db.write().await?;
+    let (need, status) = for_change(&mut tx, scope, id).await?;
+    if need.locked_at(now) != Some(scope.account_id()) || status != NeedStatus::Verifying {
+        return Err(AppError::Conflict("err-need-not-calling"));
+    }
+    crate::execute!(
+        &mut tx,
+        "INSERT INTO need_calls (need_id, account_id, outcome, call_back_at, note, at) VALUES ($1, $2, $3, $4, $5, $6)",
+        id,
+        scope.account_id(),
+        call.outcome.as_str(),
+        call.call_back_at.map(crate::db::Ts::from),
+        &call.note,
+        crate::db::Ts::from(now),
+    )?;
+    let jurisdiction = need.jurisdiction_code.clone();
+    let event = |action: &'static str| NewEvent::by(scope, action, "need", id, &jurisdiction);
+    record(&mut tx, event(call.outcome.action()).reason(&call.note)).await?;
+    if call.outcome.reached() {
+        // What the call corrected; the event keeps before and after of
+        // what changed (never a contact).
+        let kind = call
+            .kind
+            .map_or(need.kind.clone(), |k| k.as_str().to_owned());
+        let urgency = call
+            .urgency
+            .map_or(need.urgency.clone(), |u| u.as_str().to_owned());
+        let people = call.people.unwrap_or(need.people);
+        let description = call.description.clone().unwrap_or(need.description.clone());
+        if (&kind, &urgency, people, &description)
+            != (&need.kind, &need.urgency, need.people, &need.description)
+        {
+            crate::execute!(
+                &mut tx,
+                "UPDATE needs SET kind = $1, urgency = $2, people = $3, description = $4 WHERE id = $5",
+                &kind,
+                &urgency,
+                people,
+                &description,
+                id,
+            )?;
+            let before = serde_json::json!({"kind": need.kind, "urgency": need.urgency, "people": need.people});
+            let after = serde_json::json!({"kind": kind, "urgency": urgency, "people": people});
+            record(&mut tx, event("need.correct").before(before).after(after)).await?;
+        }
+    }
+    let to = match (call.outcome.reached(), call.verdict) {
+        (true, Some(verdict)) if call.outcome == super::model::CallOutcome::Reached => {
+            Some(verdict)
+        }
+        (true, _) if call.outcome == super::model::CallOutcome::Reached => None,
+        // Not reached, or reached and asked to call back later.
+        _ => Some(NeedStatus::New),
+    };
+    if let Some(to) = to {
+        let to = transition(status, to, &call.reason)?;
+        execute_status(&mut tx, id, status, to).await?;
+        record(
+            &mut tx,
+            event(to.action())
+                .reason(&call.reason)
+                .before(serde_json::json!({ "status": status.as_str() }))
+                .after(serde_json::json!({ "status": to.as_str() })),
+        )
+        .await?;
+    }
+    let call_back = if to == Some(NeedStatus::New) {
+        call.call_back_at
+    } else {
+        None
+    };
+    crate::execute!(
+        &mut tx,
+        "UPDATE needs SET locked_by = NULL, locked_until = NULL, call_back_at = $1, updated_at = $2 WHERE id = $3",
+        call_back.map(crate::db::Ts::from),
+        crate::db::Ts::from(now),
+        id,
+    )?;
+    if !call.outcome.reached() && !need.escalated {
+        let failed = fetch_scalar!(
+            &mut tx,
+            i64,
+            "SELECT COUNT(*) FROM need_calls WHERE need_id = $1 AND outcome NOT IN ('reached', 'call_back')",
+            id
+        )?;
+        if failed >= FAILED_CALLS_TO_ESCALATE {
+            crate::execute!(
+                &mut tx,
+                "UPDATE needs SET escalated = $1 WHERE id = $2",
+                true,
+                id
+            )?;
+            let why = format!("{failed} 次未接通 ({failed} calls not reached)");
+            record(&mut tx, event("need.escalate").reason(&why)).await?;
+        }
+    }
+    let need = row(&mut tx, scope, id).await?.masked();
+    tx.commit().await?;
+    Ok(need)
+}
+
+/// The call-back queue: needs waiting for another call, soonest due
+/// first (at most 200).
+pub async fn call_backs(tx: &mut Tx, scope: &Scope) -> sqlx::Result<Vec<Need>> {
+    if !scope.role().takes_needs() {
+        return Ok(Vec::new());
+    }
+    let rows = fetch_all!(
+        tx,
+        NeedRow,
+        sqlx::AssertSqlSafe(format!(
+            "SELECT {NEED_COLUMNS} FROM needs WHERE call_back_at IS NOT NULL AND status IN ('new', 'verifying') AND {}
+             ORDER BY call_back_at, id LIMIT 200",
+            visible()
+        )),
+        scope.jurisdiction(),
+    )?;
+    Ok(rows.into_iter().map(NeedRow::masked).collect())
 }

@@ -275,3 +275,190 @@ both!(the_need_page_moves_a_need_and_shows_its_history, |app| {
     assert!(page.contains("核实中"), "{page}");
     assert!(page.contains("开始核实"), "the history: {page}");
 });
+
+async fn call(app: &TestApp, c: &reqwest::Client, id: i64) -> (u16, Value) {
+    app.post(c, &format!("/api/needs/{id}/call"), &json!({}))
+        .await
+}
+
+async fn end(app: &TestApp, c: &reqwest::Client, id: i64, report: Value) -> (u16, Value) {
+    app.post(c, &format!("/api/needs/{id}/call/end"), &report)
+        .await
+}
+
+both!(
+    a_verification_call_holds_the_need_opens_the_phone_once_and_verifies,
+    |app| {
+        let op = app.signed_in("operator").await;
+        let coord = app.signed_in("coordinator").await;
+        let (id, _) = take(&app, &op, "call-verify-0001").await;
+        let (status, started) = call(&app, &op, id).await;
+        assert_eq!(status, 200, "{started}");
+        assert_eq!(started["phone"], "13800008000");
+        assert_eq!(started["need"]["status"], "verifying");
+        assert_eq!(started["need"]["contact_phone"], "138****8000");
+        let caller = started["need"]["locked_by_name"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(!caller.is_empty());
+        // Picking the call up again opens nothing more.
+        assert_eq!(call(&app, &op, id).await.0, 200);
+        // Nobody else calls the resident meanwhile, and sees who does.
+        let (status, r) = call(&app, &coord, id).await;
+        assert_eq!(status, 409, "{r}");
+        let (_, need) = app.get(&coord, &format!("/api/needs/{id}")).await;
+        assert_eq!(need["locked_by_name"], caller.as_str());
+        assert!(need["locked_until"].is_string());
+        let (status, r) = end(
+            &app,
+            &coord,
+            id,
+            json!({"outcome": "reached", "verdict": "verified"}),
+        )
+        .await;
+        assert_eq!(status, 409, "{r}");
+        // Reached: 45 people, not 40; verified.
+        let (status, need) = end(
+        &app,
+        &op,
+        id,
+        json!({"outcome": "reached", "verdict": "verified", "people": 45, "note": "村干部确认"}),
+    )
+    .await;
+        assert_eq!(status, 200, "{need}");
+        assert_eq!(need["status"], "verified");
+        assert_eq!(need["people"], 45);
+        assert_eq!(need["locked_by_name"], "");
+        let (_, timeline) = app.get(&op, &format!("/api/needs/{id}/timeline")).await;
+        assert_eq!(
+            actions(&timeline),
+            [
+                "need.create",
+                "need.verifying",
+                "field.reveal",
+                "need.call.reached",
+                "need.correct",
+                "need.verify"
+            ]
+        );
+        assert!(
+            timeline[2]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("verification call")
+        );
+        // Ended: no call to end, and a verified need is not called again.
+        assert_eq!(end(&app, &op, id, json!({"outcome": "busy"})).await.0, 409);
+        assert_eq!(call(&app, &op, id).await.0, 409);
+    }
+);
+
+both!(
+    three_calls_not_reached_escalate_and_the_call_back_queue_is_by_due_time,
+    |app| {
+        let op = app.signed_in("operator").await;
+        let (id, _) = take(&app, &op, "call-unreached-01").await;
+        for (n, outcome) in ["no_answer", "busy", "switched_off"].iter().enumerate() {
+            assert_eq!(call(&app, &op, id).await.0, 200);
+            let (status, need) = end(&app, &op, id, json!({"outcome": outcome})).await;
+            assert_eq!(status, 200, "{need}");
+            assert_eq!(need["status"], "new");
+            assert!(need["call_back_at"].is_string(), "{need}");
+            assert_eq!(need["escalated"], n == 2, "after {} calls", n + 1);
+        }
+        let (_, timeline) = app.get(&op, &format!("/api/needs/{id}/timeline")).await;
+        let escalations = actions(&timeline)
+            .iter()
+            .filter(|a| **a == "need.escalate")
+            .count();
+        assert_eq!(escalations, 1);
+
+        // A time to call back must be ahead; the queue is by due time.
+        let (later, _) = take(&app, &op, "call-unreached-02").await;
+        assert_eq!(call(&app, &op, later).await.0, 200);
+        let (status, r) = end(
+            &app,
+            &op,
+            later,
+            json!({"outcome": "call_back", "call_back_at": "2021-12-23T19:00"}),
+        )
+        .await;
+        assert_eq!(status, 422, "{r}");
+        assert_eq!(r["fields"][0]["field"], "call_back_at");
+        let (status, need) = end(
+            &app,
+            &op,
+            later,
+            json!({"outcome": "call_back", "call_back_at": "2099-01-01T09:00"}),
+        )
+        .await;
+        assert_eq!(status, 200, "{need}");
+        assert_eq!(need["call_back_at"], "2099-01-01T01:00:00Z");
+        let (_, queue) = app.get(&op, "/api/needs/call-backs").await;
+        let ids: Vec<_> = queue
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(ids, [id, later]);
+        // A call reached settles it: out of the queue.
+        assert_eq!(call(&app, &op, id).await.0, 200);
+        let (status, need) = end(
+            &app,
+            &op,
+            id,
+            json!({"outcome": "reached", "verdict": "rejected", "reason": "已由社区解决"}),
+        )
+        .await;
+        assert_eq!((status, need["status"].as_str()), (200, Some("rejected")));
+        let (_, queue) = app.get(&op, "/api/needs/call-backs").await;
+        assert_eq!(queue.as_array().unwrap().len(), 1);
+    }
+);
+
+both!(
+    two_operators_calling_one_resident_at_once_one_gets_the_call,
+    |app| {
+        let op = app.signed_in("operator").await;
+        let coord = app.signed_in("coordinator").await;
+        for n in 0..5 {
+            let (id, _) = take(&app, &op, &format!("call-race-{n:04}")).await;
+            let (a, b) = tokio::join!(call(&app, &op, id), call(&app, &coord, id));
+            let mut statuses = [a.0, b.0];
+            statuses.sort();
+            assert_eq!(statuses, [200, 409], "{a:?} {b:?}");
+            let (_, timeline) = app.get(&op, &format!("/api/needs/{id}/timeline")).await;
+            assert_eq!(
+                actions(&timeline),
+                ["need.create", "need.verifying", "field.reveal"]
+            );
+        }
+    }
+);
+
+both!(a_call_left_open_runs_out_and_another_may_call, |app| {
+    let op = app.signed_in("operator").await;
+    let coord = app.signed_in("coordinator").await;
+    let (id, _) = take(&app, &op, "call-expired-001").await;
+    assert_eq!(call(&app, &op, id).await.0, 200);
+    // Ten minutes later (the hold moved back rather than the clock on).
+    let mut tx = app.db.write().await.unwrap();
+    let past = liandong::db::now() - time::Duration::minutes(1);
+    liandong::execute!(
+        &mut tx,
+        "UPDATE needs SET locked_until = $1 WHERE id = $2",
+        liandong::db::Ts::from(past),
+        id
+    )
+    .unwrap();
+    tx.commit().await.unwrap();
+    let (_, need) = app.get(&coord, &format!("/api/needs/{id}")).await;
+    assert_eq!(need["locked_by_name"], "");
+    let (status, r) = end(&app, &op, id, json!({"outcome": "busy"})).await;
+    assert_eq!(status, 409, "the first caller's hold ran out: {r}");
+    let (status, started) = call(&app, &coord, id).await;
+    assert_eq!(status, 200, "{started}");
+    assert_eq!(started["phone"], "13800008000");
+});
