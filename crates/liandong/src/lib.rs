@@ -3,22 +3,44 @@
 //! `main.rs` is a thin shim over [`cli::main`]; tests start the real server
 //! through [`serve::start`].
 
-/// The names an enum is stored and sent by, derived once (strum, in
-/// snake_case like its serde form): `ALL`, `as_str` and `parse`.
-macro_rules! named {
-    ($ty:ty) => {
-        impl $ty {
-            pub const ALL: &'static [$ty] = <$ty as strum::VariantArray>::VARIANTS;
+/// An enum stored and sent by name: its derives written once (serde and
+/// strum in snake_case, the OpenAPI schema), with `ALL`, `as_str` and
+/// `parse`. Doc comments and variants pass through.
+macro_rules! stored_enum {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident { $($(#[$vmeta:meta])* $variant:ident),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(
+            Clone,
+            Copy,
+            Debug,
+            PartialEq,
+            Eq,
+            Hash,
+            serde::Serialize,
+            serde::Deserialize,
+            utoipa::ToSchema,
+            strum::VariantArray,
+            strum::IntoStaticStr,
+            strum::EnumString,
+        )]
+        #[strum(serialize_all = "snake_case")]
+        #[serde(rename_all = "snake_case")]
+        $vis enum $name {
+            $($(#[$vmeta])* $variant),*
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = <$name as strum::VariantArray>::VARIANTS;
             pub fn as_str(self) -> &'static str {
                 self.into()
             }
-            pub fn parse(s: &str) -> Option<$ty> {
+            pub fn parse(s: &str) -> Option<$name> {
                 s.parse().ok()
             }
         }
     };
 }
-pub(crate) use named;
+pub(crate) use stored_enum;
 
 pub mod access;
 pub mod app;

@@ -1,38 +1,19 @@
 //! Accounts, roles and the caller's `Scope`. No IO.
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
 use crate::web::error::{FieldError, Invalid};
 
-/// What an account may do. Stored by its `as_str` name.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    strum::VariantArray,
-    strum::IntoStaticStr,
-    strum::EnumString,
-)]
-#[strum(serialize_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Admin,
-    Coordinator,
-    Operator,
-    Caseworker,
-    Screener,
-    Volunteer,
-    Viewer,
+crate::stored_enum! {
+    /// What an account may do. Stored by its `as_str` name.
+    pub enum Role {
+        Admin,
+        Coordinator,
+        Operator,
+        Caseworker,
+        Screener,
+        Volunteer,
+        Viewer,
+    }
 }
-
-crate::named!(Role);
 
 impl Role {
     /// Mark and lift zones, register and approve organisations, run the

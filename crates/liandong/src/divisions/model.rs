@@ -5,31 +5,16 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    strum::VariantArray,
-    strum::IntoStaticStr,
-    strum::EnumString,
-)]
-#[strum(serialize_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-pub enum ZoneLevel {
-    /// 封控区
-    Sealed,
-    /// 管控区
-    Controlled,
-    /// 防范区
-    Precaution,
+crate::stored_enum! {
+    pub enum ZoneLevel {
+        /// 封控区
+        Sealed,
+        /// 管控区
+        Controlled,
+        /// 防范区
+        Precaution,
+    }
 }
-
-crate::named!(ZoneLevel);
 
 /// A zone as stored; `lifted_at` set once it is lifted (history is kept).
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]

@@ -8,91 +8,46 @@ use utoipa::ToSchema;
 use crate::orgs::model::division_name;
 use crate::web::error::{FieldError, Invalid};
 
-/// What is needed.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    strum::VariantArray,
-    strum::IntoStaticStr,
-    strum::EnumString,
-)]
-#[strum(serialize_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-pub enum NeedKind {
-    Food,
-    Medicine,
-    Medical,
-    Ppe,
-    Care,
-    Transport,
-    Other,
+crate::stored_enum! {
+    /// What is needed.
+    pub enum NeedKind {
+        Food,
+        Medicine,
+        Medical,
+        Ppe,
+        Care,
+        Transport,
+        Other,
+    }
 }
 
-crate::named!(NeedKind);
-
-/// How soon: critical is life or health at stake now (a birth, no
-/// insulin), urgent is today (no food left), normal is within days.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    strum::VariantArray,
-    strum::IntoStaticStr,
-    strum::EnumString,
-)]
-#[strum(serialize_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-pub enum Urgency {
-    Normal,
-    Urgent,
-    Critical,
+crate::stored_enum! {
+    /// How soon: critical is life or health at stake now (a birth, no
+    /// insulin), urgent is today (no food left), normal is within days.
+    pub enum Urgency {
+        Normal,
+        Urgent,
+        Critical,
+    }
 }
 
-crate::named!(Urgency);
-
-/// Where a need is in its life: `new` → `verifying` → `verified` →
-/// `matched` → `in_progress` → `delivered` → `closed`, or out at the side
-/// as `duplicate` (merged into another), `rejected` or `cancelled`.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    strum::VariantArray,
-    strum::IntoStaticStr,
-    strum::EnumString,
-)]
-#[strum(serialize_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-pub enum NeedStatus {
-    New,
-    Verifying,
-    Verified,
-    Matched,
-    InProgress,
-    Delivered,
-    Closed,
-    Duplicate,
-    Rejected,
-    Cancelled,
+crate::stored_enum! {
+    /// Where a need is in its life: `new` → `verifying` → `verified` →
+    /// `matched` → `in_progress` → `delivered` → `closed`, or out at the side
+    /// as `duplicate` (merged into another), `rejected` or `cancelled`.
+    pub enum NeedStatus {
+        New,
+        Verifying,
+        Verified,
+        Matched,
+        InProgress,
+        Delivered,
+        Closed,
+        Duplicate,
+        Rejected,
+        Cancelled,
+    }
 }
-
-crate::named!(NeedStatus);
 
 impl NeedStatus {
     /// Still being worked on (the escalation flag may stand on it).
@@ -225,35 +180,20 @@ pub fn escalation(
     }
 }
 
-/// How a verification call went.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    strum::VariantArray,
-    strum::IntoStaticStr,
-    strum::EnumString,
-)]
-#[strum(serialize_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-pub enum CallOutcome {
-    Reached,
-    NoAnswer,
-    Busy,
-    SwitchedOff,
-    EmptyNumber,
-    WrongPerson,
-    Refused,
-    /// Reached, and asked to be called back at a time.
-    CallBack,
+crate::stored_enum! {
+    /// How a verification call went.
+    pub enum CallOutcome {
+        Reached,
+        NoAnswer,
+        Busy,
+        SwitchedOff,
+        EmptyNumber,
+        WrongPerson,
+        Refused,
+        /// Reached, and asked to be called back at a time.
+        CallBack,
+    }
 }
-
-crate::named!(CallOutcome);
 
 impl CallOutcome {
     /// The event a call with this outcome writes (`need.call.busy`…).
@@ -473,30 +413,15 @@ pub struct NeedEscalation {
     pub reason: String,
 }
 
-/// How a need came in: taken down by the hotline, sent by the person
-/// asking through the public form, or in a list an office imported.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    strum::VariantArray,
-    strum::IntoStaticStr,
-    strum::EnumString,
-)]
-#[strum(serialize_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    Hotline,
-    Public,
-    Import,
+crate::stored_enum! {
+    /// How a need came in: taken down by the hotline, sent by the person
+    /// asking through the public form, or in a list an office imported.
+    pub enum Channel {
+        Hotline,
+        Public,
+        Import,
+    }
 }
-
-crate::named!(Channel);
 
 /// The alphabet of references: Crockford's base 32, which has no I, L, O
 /// or U, so that one read out on a bad line is written down right (an O

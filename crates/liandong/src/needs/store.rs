@@ -534,17 +534,7 @@ pub async fn set_status(
         return Err(AppError::invalid("to", "err-need-status"));
     };
     let to = transition(from, to, reason)?;
-    let moved = crate::execute!(
-        &mut tx,
-        "UPDATE needs SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
-        to.as_str(),
-        crate::db::stamp(),
-        id,
-        from.as_str(),
-    )?;
-    if moved == 0 {
-        return Err(AppError::Conflict("err-need-moved"));
-    }
+    execute_status(&mut tx, id, from, to).await?;
     let e = NewEvent::by(scope, to.action(), "need", id, &need.jurisdiction_code)
         .reason(reason.trim())
         .before(serde_json::json!({ "status": from.as_str() }))

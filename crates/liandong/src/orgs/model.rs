@@ -6,78 +6,33 @@ use utoipa::ToSchema;
 
 use crate::web::error::{FieldError, Invalid};
 
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    strum::VariantArray,
-    strum::IntoStaticStr,
-    strum::EnumString,
-)]
-#[strum(serialize_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-pub enum OrgKind {
-    Association,
-    Foundation,
-    ServiceAgency,
-    Company,
-    Office,
-    VolunteerGroup,
+crate::stored_enum! {
+    pub enum OrgKind {
+        Association,
+        Foundation,
+        ServiceAgency,
+        Company,
+        Office,
+        VolunteerGroup,
+    }
 }
 
-crate::named!(OrgKind);
-
-/// The coalition's three tiers.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    strum::VariantArray,
-    strum::IntoStaticStr,
-    strum::EnumString,
-)]
-#[strum(serialize_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-pub enum Tier {
-    Province,
-    City,
-    County,
+crate::stored_enum! {
+    /// The coalition's three tiers.
+    pub enum Tier {
+        Province,
+        City,
+        County,
+    }
 }
 
-crate::named!(Tier);
-
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    strum::VariantArray,
-    strum::IntoStaticStr,
-    strum::EnumString,
-)]
-#[strum(serialize_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-pub enum OrgStatus {
-    Pending,
-    Approved,
-    Rejected,
+crate::stored_enum! {
+    pub enum OrgStatus {
+        Pending,
+        Approved,
+        Rejected,
+    }
 }
-
-crate::named!(OrgStatus);
 
 /// An organisation as stored. `contact_phone` is personal data: it leaves
 /// the store only as [`Org::masked`] unless revealed.
