@@ -84,6 +84,15 @@ describe('lifecycle', { timeout: 180_000 }, () => {
       await d.waitForSelector('.notice >> text=已更新');
       assert.equal((await d.locator('#need-status').innerText()).trim(), '已对接');
 
+      // Found again on the board by the reference as the resident reads it.
+      await d.goto(`${url}/needs`);
+      await d.fill('#f-q', `${reference.slice(0, 5)}-${reference.slice(5).toLowerCase()}`);
+      await d.press('#f-q', 'Enter');
+      await d.waitForURL(/q=/);
+      assert.match(await d.locator('#needs-count').innerText(), /\b1\b/);
+      assert.equal(await d.locator('#needs tbody tr').count(), 1);
+      assert.match(await d.locator('#needs tbody tr').innerText(), /已对接/);
+
       // The resident's page, reloaded: the steps in order, no one named.
       await r.goto(`${url}/help/${reference}`);
       assert.equal((await r.locator('#help-status').innerText()).trim(), '已对接');

@@ -388,3 +388,19 @@ event-need-call-wrong_person = Wrong person answered
 event-need-call-refused = Refused to talk
 event-need-call-call_back = Call back arranged
 event-need-correct = Corrected on the call
+
+## The board's filters (issue 10)
+board-q = Reference or phone
+board-open = Open
+board-all = All
+board-any = Any
+board-within = Division code
+board-sort = Sort
+board-sort-urgency = Escalated and most urgent first
+board-sort-waiting = Longest waiting first
+board-filter = Filter
+board-page = Page
+board-prev = Previous
+board-next = Next
+err-filter = Unknown filter value
+err-board-q = Enter a 10-character reference or a phone number

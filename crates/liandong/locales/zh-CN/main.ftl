@@ -388,3 +388,19 @@ event-need-call-wrong_person = 接电话的不是本人
 event-need-call-refused = 对方拒绝沟通
 event-need-call-call_back = 约定回拨
 event-need-correct = 通话中更正信息
+
+## The board's filters (issue 10)
+board-q = 编号或电话
+board-open = 未办结
+board-all = 全部
+board-any = 不限
+board-within = 区划代码
+board-sort = 排序
+board-sort-urgency = 督办、紧急优先
+board-sort-waiting = 等待最久优先
+board-filter = 筛选
+board-page = 第
+board-prev = 上一页
+board-next = 下一页
+err-filter = 无法识别的筛选条件
+err-board-q = 请输入 10 位求助编号或电话号码

@@ -192,6 +192,56 @@ const BODY_RULES: &[(&str, &str, Rule)] = &[
 
 /// Query parameters' rules by path and name.
 const QUERY_RULES: &[(&str, &str, Rule)] = &[
+    (
+        "/api/needs",
+        "status",
+        Rule::OneOf(&[
+            "",
+            "open",
+            "all",
+            "new",
+            "verifying",
+            "verified",
+            "matched",
+            "in_progress",
+            "delivered",
+            "closed",
+            "duplicate",
+            "rejected",
+            "cancelled",
+        ]),
+    ),
+    (
+        "/api/needs",
+        "kind",
+        Rule::OneOf(&[
+            "",
+            "food",
+            "medicine",
+            "medical",
+            "ppe",
+            "care",
+            "transport",
+            "other",
+        ]),
+    ),
+    (
+        "/api/needs",
+        "urgency",
+        Rule::OneOf(&["", "normal", "urgent", "critical"]),
+    ),
+    (
+        "/api/needs",
+        "channel",
+        Rule::OneOf(&["", "hotline", "public", "import"]),
+    ),
+    ("/api/needs", "escalated", Rule::OneOf(&["", "true"])),
+    (
+        "/api/needs",
+        "sort",
+        Rule::OneOf(&["", "urgency", "waiting"]),
+    ),
+    ("/api/needs", "q", Rule::Text(40)),
     ("/api/divisions", "q", Rule::Text(100)),
     ("/api/divisions", "limit", Rule::Limit(1, 200)),
     ("/api/orgs", "q", Rule::Text(60)),

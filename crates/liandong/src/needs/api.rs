@@ -2,6 +2,7 @@
 
 use crate::web::extract::Json;
 use crate::web::extract::Path;
+use crate::web::extract::Query;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -10,7 +11,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::model::{
-    CallReport, Need, NeedEscalation, NeedReveal, NeedTransition, NewNeed, TimelineEntry,
+    BoardFilter, CallReport, Need, NeedEscalation, NeedReveal, NeedTransition, NewNeed,
+    TimelineEntry,
 };
 use super::store;
 use super::store::CallStarted;
@@ -41,15 +43,22 @@ pub struct TakenNeed {
     pub need: Need,
 }
 
-/// Needs held in the caller's jurisdiction, most urgent first, then
-/// newest (at most 500; empty for roles whose work is not needs).
-#[utoipa::path(get, path = "/api/needs", tag = "needs", responses((status = 200, body = Vec<Need>)))]
+/// The board: needs held in the caller's jurisdiction as filtered (open
+/// ones unless a status says otherwise), escalated and most urgent first
+/// (or longest waiting), 100 a page; `X-Total-Count` says how many the
+/// filters leave. Empty for roles whose work is not needs.
+#[utoipa::path(get, path = "/api/needs", tag = "needs", params(BoardFilter),
+    responses((status = 200, body = Vec<Need>, headers(("x-total-count" = i64, description = "Needs the filters leave, on all pages"))),
+        (status = 422, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     scope: Scope,
-) -> Result<Json<Vec<Need>>, AppError> {
+    Query(f): Query<BoardFilter>,
+) -> Result<([(&'static str, String); 1], Json<Vec<Need>>), AppError> {
+    let f = f.check().map_err(AppError::Invalid)?;
     let mut tx = state.db.read().await?;
-    Ok(Json(store::list(&mut tx, &scope).await?))
+    let (needs, total) = store::list(&mut tx, &scope, &f).await?;
+    Ok(([("x-total-count", total.to_string())], Json(needs)))
 }
 
 /// Take a need down. The resolver reads the address as the caller's

@@ -364,6 +364,148 @@ pub fn parse_local_time(s: &str) -> Option<OffsetDateTime> {
         .map(|t| t.assume_offset(time::macros::offset!(+8)))
 }
 
+/// Needs on one page of the board.
+pub const BOARD_PAGE: i64 = 100;
+
+/// The board's filters, as a query string carries them; every one
+/// optional. Nothing is hidden without saying: the board counts what the
+/// filters leave.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+pub struct BoardFilter {
+    /// open (the default: not closed, merged, rejected or cancelled), all,
+    /// or one status.
+    pub status: String,
+    pub kind: String,
+    pub urgency: String,
+    pub channel: String,
+    /// "true": escalated needs only.
+    pub escalated: String,
+    /// A division code: needs held inside it.
+    pub within: String,
+    /// A reference or a phone number (matched, never shown).
+    pub q: String,
+    /// urgency (the default: escalated, then most urgent, newest) or
+    /// waiting (longest waiting first).
+    pub sort: String,
+    /// From 1.
+    pub page: String,
+}
+
+/// A board filter, checked: `""` where a filter is not set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedFilter {
+    /// `Some(list)` of statuses to show.
+    pub statuses: Vec<&'static str>,
+    pub kind: &'static str,
+    pub urgency: &'static str,
+    pub channel: &'static str,
+    pub escalated: bool,
+    pub within: String,
+    /// A reference, or a normalised phone (one of the two, or neither).
+    pub reference: String,
+    pub phone: String,
+    pub by_waiting: bool,
+    pub page: i64,
+}
+
+impl BoardFilter {
+    pub fn check(&self) -> Result<CheckedFilter, Invalid> {
+        let mut errors = Invalid::default();
+        let statuses: Vec<&'static str> = match self.status.trim() {
+            "" | "open" => NeedStatus::ALL
+                .iter()
+                .filter(|s| s.is_open())
+                .map(|s| s.as_str())
+                .collect(),
+            "all" => NeedStatus::ALL.iter().map(|s| s.as_str()).collect(),
+            s => match NeedStatus::parse(s) {
+                Some(s) => vec![s.as_str()],
+                None => {
+                    errors.push(FieldError::new("status", "err-need-status"));
+                    Vec::new()
+                }
+            },
+        };
+        let mut word = |field: &'static str, v: &str, parse: fn(&str) -> Option<&'static str>| {
+            match v.trim() {
+                "" => "",
+                v => parse(v).unwrap_or_else(|| {
+                    errors.push(FieldError::new(field, "err-filter"));
+                    ""
+                }),
+            }
+        };
+        let kind = word("kind", &self.kind, |v| {
+            NeedKind::parse(v).map(NeedKind::as_str)
+        });
+        let urgency = word("urgency", &self.urgency, |v| {
+            Urgency::parse(v).map(Urgency::as_str)
+        });
+        let channel = word("channel", &self.channel, |v| {
+            Channel::parse(v).map(Channel::as_str)
+        });
+        let within = self.within.trim();
+        if !within.is_empty() && divisions::Tree::china().find(within).is_none() {
+            errors.push(FieldError::new("within", "err-division"));
+        }
+        errors.optional("q", &self.q, 40);
+        let q = self.q.trim();
+        let (reference, phone) = match (parse_reference(q), crate::phone::normalize(q)) {
+            _ if q.is_empty() => (String::new(), String::new()),
+            (_, Some(phone)) => (String::new(), phone),
+            (Some(r), None) => (r, String::new()),
+            (None, None) => {
+                errors.push(FieldError::new("q", "err-board-q"));
+                (String::new(), String::new())
+            }
+        };
+        let by_waiting = match self.sort.trim() {
+            "" | "urgency" => false,
+            "waiting" => true,
+            _ => {
+                errors.push(FieldError::new("sort", "err-filter"));
+                false
+            }
+        };
+        let escalated = match self.escalated.trim() {
+            "" => false,
+            "true" => true,
+            _ => {
+                errors.push(FieldError::new("escalated", "err-filter"));
+                false
+            }
+        };
+        let page = match self.page.trim() {
+            "" => 1,
+            p => p
+                .parse::<i64>()
+                .ok()
+                .filter(|p| (1..=100_000).contains(p))
+                .unwrap_or_else(|| {
+                    errors.push(FieldError::new("page", "err-limit"));
+                    1
+                }),
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(CheckedFilter {
+            statuses,
+            kind,
+            urgency,
+            channel,
+            escalated,
+            within: within.to_owned(),
+            reference,
+            phone,
+            by_waiting,
+            page,
+        })
+    }
+}
+
 /// Actions a resident's tracking page shows, each in plain words
 /// (`track-need-create`…): what happened, never who did it.
 pub const TRACKED: &[&str] = &[

@@ -13,8 +13,8 @@ use serde::Deserialize;
 
 use super::import::{MAX_COLUMNS, MAX_ROWS, Rejected, needs_of};
 use super::model::{
-    CallOutcome, CallReport, Need, NeedKind, NeedStatus, NewNeed, PublicNeed, TimelineEntry,
-    Urgency, parse_reference,
+    BOARD_PAGE, BoardFilter, CallOutcome, CallReport, Channel, Need, NeedKind, NeedStatus, NewNeed,
+    PublicNeed, TimelineEntry, Urgency, parse_reference,
 };
 use super::store::{self, Imported};
 use crate::access::model::Scope;
@@ -43,32 +43,76 @@ pub fn routes() -> Router<AppState> {
 struct BoardPage {
     c: Chrome,
     needs: Vec<Need>,
+    /// Needs the filters leave, on all pages.
     total: i64,
     can_take: bool,
     /// Needs waiting for another call, soonest due first.
     call_backs: Vec<Need>,
+    /// The filters as typed, and what was wrong with them.
+    filter: BoardFilter,
+    errors: Invalid,
+    page: i64,
+    pages: i64,
+    /// The filters as a query string without the page, for the pager.
+    query: String,
+    statuses: Vec<&'static str>,
+    kinds: Vec<&'static str>,
+    urgencies: Vec<&'static str>,
+    channels: Vec<&'static str>,
 }
 
 async fn board(
     State(state): State<AppState>,
     scope: Scope,
     c: Chrome,
+    Query(filter): Query<BoardFilter>,
 ) -> Result<Response, AppError> {
     if !scope.role().sees_needs() {
         return Err(AppError::Forbidden);
     }
     let mut tx = state.db.read().await?;
-    let needs = store::list(&mut tx, &scope).await?;
-    let total = store::count(&mut tx, &scope).await?;
+    let (needs, total, page, errors) = match filter.check() {
+        Ok(f) => {
+            let (needs, total) = store::list(&mut tx, &scope, &f).await?;
+            (needs, total, f.page, Invalid::default())
+        }
+        Err(errors) => (Vec::new(), 0, 1, errors),
+    };
     let call_backs = store::call_backs(&mut tx, &scope).await?;
-    Ok(render(&BoardPage {
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([
+            ("status", &filter.status),
+            ("kind", &filter.kind),
+            ("urgency", &filter.urgency),
+            ("channel", &filter.channel),
+            ("escalated", &filter.escalated),
+            ("within", &filter.within),
+            ("q", &filter.q),
+            ("sort", &filter.sort),
+        ])
+        .finish();
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = BoardPage {
         c,
         needs,
         total,
-        call_backs,
         can_take: scope.role().takes_needs(),
-    })?
-    .into_response())
+        call_backs,
+        filter,
+        errors,
+        page,
+        pages: (total + BOARD_PAGE - 1) / BOARD_PAGE,
+        query,
+        statuses: NeedStatus::ALL.iter().map(|s| s.as_str()).collect(),
+        kinds: NeedKind::ALL.iter().map(|k| k.as_str()).collect(),
+        urgencies: Urgency::ALL.iter().map(|u| u.as_str()).collect(),
+        channels: Channel::ALL.iter().map(|ch| ch.as_str()).collect(),
+    };
+    Ok((status, render(&page)?).into_response())
 }
 
 #[derive(Template)]

@@ -416,38 +416,74 @@ pub async fn get(tx: &mut Tx, scope: &Scope, id: i64) -> Result<Need, AppError> 
     Ok(row(tx, scope, id).await?.masked())
 }
 
-/// The needs held inside the caller's jurisdiction, most urgent first,
-/// then newest; none for roles whose work is not needs.
-pub async fn list(tx: &mut Tx, scope: &Scope) -> sqlx::Result<Vec<Need>> {
+/// The board's WHERE after the caller's jurisdiction ($1): one static
+/// statement whose empty parameters match everything (no SQL assembled
+/// from input).
+const BOARD_WHERE: &str = "AND $2 LIKE '%,' || status || ',%'
+     AND ($3 = '' OR kind = $3)
+     AND ($4 = '' OR urgency = $4)
+     AND ($5 = '' OR channel = $5)
+     AND ($6 = '' OR escalated = TRUE)
+     AND ($7 = '' OR (jurisdiction_code >= $7 AND jurisdiction_code < $7 || '~'))
+     AND ($8 = '' OR reference = $8)
+     AND ($9 = '' OR contact_phone = $9)";
+
+/// One page of the board (`BOARD_PAGE` needs) as filtered, and how many
+/// needs the filters leave in all; none for roles whose work is not needs.
+pub async fn list(
+    tx: &mut Tx,
+    scope: &Scope,
+    f: &super::model::CheckedFilter,
+) -> sqlx::Result<(Vec<Need>, i64)> {
+    use super::model::BOARD_PAGE;
     if !scope.role().sees_needs() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), 0));
     }
+    let statuses = format!(",{},", f.statuses.join(","));
+    let escalated = if f.escalated { "true" } else { "" };
+    let order = if f.by_waiting {
+        "created_at, id"
+    } else {
+        "escalated DESC, CASE urgency WHEN 'critical' THEN 0 WHEN 'urgent' THEN 1 ELSE 2 END, id DESC"
+    };
     let rows = fetch_all!(
         tx,
         NeedRow,
         sqlx::AssertSqlSafe(format!(
-            "SELECT {NEED_COLUMNS} FROM needs WHERE {}
-             ORDER BY escalated DESC, CASE urgency WHEN 'critical' THEN 0 WHEN 'urgent' THEN 1 ELSE 2 END, id DESC
-             LIMIT 500",
+            "SELECT {NEED_COLUMNS} FROM needs WHERE {} {BOARD_WHERE}
+             ORDER BY {order} LIMIT $10 OFFSET $11",
             visible()
         )),
         scope.jurisdiction(),
+        &statuses,
+        f.kind,
+        f.urgency,
+        f.channel,
+        escalated,
+        &f.within,
+        &f.reference,
+        &f.phone,
+        BOARD_PAGE,
+        (f.page - 1) * BOARD_PAGE,
     )?;
-    Ok(rows.into_iter().map(NeedRow::masked).collect())
-}
-
-/// How many needs the caller's jurisdiction holds (the board's count
-/// when it shows the first 500).
-pub async fn count(tx: &mut Tx, scope: &Scope) -> sqlx::Result<i64> {
-    if !scope.role().sees_needs() {
-        return Ok(0);
-    }
-    fetch_scalar!(
+    let total = fetch_scalar!(
         tx,
         i64,
-        sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM needs WHERE {}", visible())),
+        sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM needs WHERE {} {BOARD_WHERE}",
+            visible()
+        )),
         scope.jurisdiction(),
-    )
+        &statuses,
+        f.kind,
+        f.urgency,
+        f.channel,
+        escalated,
+        &f.within,
+        &f.reference,
+        &f.phone,
+    )?;
+    Ok((rows.into_iter().map(NeedRow::masked).collect(), total))
 }
 
 /// Show the contact phone or the address in the clear: an event with the

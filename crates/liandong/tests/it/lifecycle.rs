@@ -462,3 +462,98 @@ both!(a_call_left_open_runs_out_and_another_may_call, |app| {
     assert_eq!(status, 200, "{started}");
     assert_eq!(started["phone"], "13800008000");
 });
+
+/// The board as filtered: its page and the total the header gives.
+async fn board(app: &TestApp, c: &reqwest::Client, query: &str) -> (Vec<Value>, i64) {
+    let res = c
+        .get(app.at(&format!("/api/needs?{query}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{query}");
+    let total = res.headers()["x-total-count"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    (res.json::<Vec<Value>>().await.unwrap(), total)
+}
+
+both!(
+    the_board_hides_nothing_silently_filters_pages_and_finds_by_phone,
+    |app| {
+        let op = app.signed_in("operator").await;
+        let (_, before) = board(&app, &op, "").await;
+        for n in 0..103 {
+            take(&app, &op, &format!("board-{n:05}")).await;
+        }
+        let (first, total) = board(&app, &op, "").await;
+        assert_eq!(total, before + 103);
+        assert_eq!(first.len(), 100);
+        let (second, _) = board(&app, &op, "page=2").await;
+        assert_eq!(second.len() as i64, total - 100);
+        let mut ids: Vec<i64> = first
+            .iter()
+            .chain(&second)
+            .map(|n| n["id"].as_i64().unwrap())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len() as i64, total, "every need on exactly one page");
+
+        // Closed ways out leave the open board and stay findable.
+        let (gone, reference) = take(&app, &op, "board-rejected").await;
+        to(&app, &op, gone, "rejected", "重复登记").await;
+        let (_, open) = board(&app, &op, "").await;
+        assert_eq!(open, total);
+        let (rejected, n) = board(&app, &op, "status=rejected").await;
+        assert_eq!((n, rejected[0]["id"].as_i64()), (1, Some(gone)));
+        let (_, all) = board(&app, &op, "status=all").await;
+        assert_eq!(all, total + 1);
+        // By reference as written, and by phone (matched, never shown).
+        let written = format!("{}-{}", &reference[..5], reference[5..].to_lowercase());
+        let (found, n) = board(&app, &op, &format!("status=all&q={written}")).await;
+        assert_eq!((n, found[0]["id"].as_i64()), (1, Some(gone)));
+        let (status, r) = app
+            .post(
+                &op,
+                "/api/needs",
+                &json!({
+                    "kind": "medicine", "urgency": "critical", "people": 1,
+                    "description": "胰岛素用完", "contact_name": "孙先生",
+                    "contact_phone": "13912345678", "address": "西安市雁塔区小寨路街道",
+                    "idempotency_key": "board-phone-0001",
+                }),
+            )
+            .await;
+        assert_eq!(status, 201, "{r}");
+        let (found, n) = board(&app, &op, "q=139%201234%205678").await;
+        assert_eq!((n, found[0]["id"].as_i64()), (1, r["id"].as_i64()));
+        assert_eq!(found[0]["contact_phone"], "139****5678");
+        let (found, _) = board(&app, &op, "kind=medicine&urgency=critical").await;
+        assert!(found.iter().any(|n| n["id"] == r["id"]));
+        assert!(
+            found
+                .iter()
+                .all(|n| n["kind"] == "medicine" && n["urgency"] == "critical")
+        );
+        // Longest waiting first: the demo's first call.
+        let (waiting, _) = board(&app, &op, "sort=waiting").await;
+        let times: Vec<&str> = waiting
+            .iter()
+            .map(|n| n["created_at"].as_str().unwrap())
+            .collect();
+        assert!(times.windows(2).all(|w| w[0] <= w[1]));
+        // A filter that is not one is said, by name.
+        for (query, field) in [
+            ("status=done", "status"),
+            ("q=hello", "q"),
+            ("within=99", "within"),
+            ("page=0", "page"),
+        ] {
+            let (status, r) = app.get(&op, &format!("/api/needs?{query}")).await;
+            assert_eq!(status, 422, "{query}: {r}");
+            assert_eq!(r["fields"][0]["field"], field, "{query}");
+        }
+    }
+);
