@@ -281,6 +281,12 @@ describe('platform', { timeout: 180_000 }, () => {
       await page.fill('#contact_phone', '12345');
       await page.click('#help-form button[type="submit"]');
       await page.waitForSelector('#contact_phone-error:not(:empty)');
+      // The summary comes first, in view at the top, and links to the field.
+      const summary = page.locator('#error-summary');
+      assert.match(await summary.innerText(), /联系电话/);
+      const box = await summary.boundingBox();
+      assert.ok(box && box.y < 780, `the error summary is in view (y ${box?.y})`);
+      assert.equal(await summary.locator('a').first().getAttribute('href'), '#contact_phone');
       assert.equal(await page.inputValue('#description'), '一家五口，面粉吃完了');
       await page.fill('#contact_phone', '139 1234 5678');
       await page.click('#help-form button[type="submit"]');
@@ -296,6 +302,16 @@ describe('platform', { timeout: 180_000 }, () => {
       await page.click('#follow-form button[type="submit"]');
       await page.waitForURL(`${url}/help/${reference.replace('-', '')}`);
       assert.match(await page.locator('#help-status').innerText(), /新登记/);
+      // Written with a full-width dash, it still finds the request; one
+      // character wrong gives the box back with what was read.
+      await page.goto(`${url}/help`);
+      await page.fill('#reference', reference.replace('-', '－'));
+      await page.click('#follow-form button[type="submit"]');
+      await page.waitForURL(`${url}/help/${reference.replace('-', '')}`);
+      const wrong = (reference[0] === '2' ? '3' : '2') + reference.slice(1);
+      await page.goto(`${url}/help/${wrong.replace('-', '')}`);
+      assert.match(await page.locator('#reference-error').innerText(), /没有找到这个编号/);
+      assert.equal(await page.inputValue('#reference'), wrong);
     } finally {
       await ctx.close();
     }

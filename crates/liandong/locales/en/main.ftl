@@ -404,3 +404,6 @@ board-prev = Previous
 board-next = Next
 err-filter = Unknown filter value
 err-board-q = Enter a 10-character reference or a phone number
+help-fix-these = Please correct these and send again:
+help-form-field = Form
+err-reference-unknown = No request has this reference; check it and try again

@@ -404,3 +404,6 @@ board-prev = 上一页
 board-next = 下一页
 err-filter = 无法识别的筛选条件
 err-board-q = 请输入 10 位求助编号或电话号码
+help-fix-these = 请修改以下内容后再提交：
+help-form-field = 表单
+err-reference-unknown = 没有找到这个编号，请核对后再查

@@ -588,7 +588,13 @@ pub fn new_reference() -> String {
 pub fn parse_reference(s: &str) -> Option<String> {
     let r: String = s
         .chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
+        // Full-width letters and digits (a Chinese keyboard's) as ASCII.
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            c => c,
+        })
+        // Any dash a phone or a keyboard makes: - ‐ ‑ ‒ – — − －.
+        .filter(|c| !c.is_whitespace() && !matches!(c, '-' | '\u{2010}'..='\u{2015}' | '\u{2212}'))
         .map(|c| match c.to_ascii_uppercase() {
             'O' => '0',
             'I' | 'L' => '1',
@@ -1083,6 +1089,19 @@ mod tests {
             parse_reference("OOOOO-IIIII").as_deref(),
             Some("0000011111")
         );
+        // As a Chinese phone keyboard writes it: full-width, any dash.
+        for written in [
+            "４ＳＤ８Ｑ－９Ｖ９ＨＹ",
+            "4sd8q—9v9hy",
+            "4SD8Q–9V9HY",
+            "4SD8Q−9V9HY",
+        ] {
+            assert_eq!(
+                parse_reference(written).as_deref(),
+                Some("4SD8Q9V9HY"),
+                "{written}"
+            );
+        }
         assert_eq!(parse_reference("UUUUUUUUUU"), None);
         assert_eq!(parse_reference("ABC"), None);
     }

@@ -448,9 +448,27 @@ struct HelpPage {
     urgencies: Vec<&'static str>,
     /// The reference typed into the follow box, and what was wrong with it.
     reference: String,
-    reference_error: bool,
+    /// What was wrong with it: the key of the message ("" for nothing).
+    reference_error: &'static str,
     /// A resident's words (`need_fields.html`).
     public: bool,
+}
+
+impl HelpPage {
+    /// The label of a field as the form shows it, for the error summary.
+    fn label(&self, field: &str) -> String {
+        let key = match field {
+            "address" => "help-address",
+            "kind" => "field-need-kind",
+            "urgency" => "field-urgency",
+            "people" => "field-people",
+            "description" => "help-story",
+            "contact_name" => "help-name",
+            "contact_phone" => "help-phone",
+            _ => "help-form-field",
+        };
+        self.c.t(key)
+    }
 }
 
 fn help_page(c: Chrome, form: NewNeed, errors: Invalid) -> HelpPage {
@@ -461,7 +479,7 @@ fn help_page(c: Chrome, form: NewNeed, errors: Invalid) -> HelpPage {
         kinds: NeedKind::ALL.iter().map(|k| k.as_str()).collect(),
         urgencies: Urgency::ALL.iter().map(|u| u.as_str()).collect(),
         reference: String::new(),
-        reference_error: false,
+        reference_error: "",
         public: true,
     }
 }
@@ -545,7 +563,7 @@ async fn follow(c: Chrome, Query(q): Query<FollowQuery>) -> Result<Response, App
         None => {
             let mut page = help_page(c, fresh_form(), Invalid::default());
             page.reference = q.reference;
-            page.reference_error = true;
+            page.reference_error = "err-reference";
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
     }
@@ -582,7 +600,17 @@ async fn help_status(
     }
     let reference = parse_reference(&reference).ok_or(AppError::NotFound)?;
     let mut tx = state.db.read().await?;
-    let need = store::by_reference(&mut tx, &reference).await?;
+    let need = match store::by_reference(&mut tx, &reference).await {
+        Ok(need) => need,
+        // A reference mistyped: the follow box again, with what it read.
+        Err(AppError::NotFound) => {
+            let mut page = help_page(c, fresh_form(), Invalid::default());
+            page.reference = format!("{}-{}", &reference[..5], &reference[5..]);
+            page.reference_error = "err-reference-unknown";
+            return Ok((StatusCode::NOT_FOUND, render(&page)?).into_response());
+        }
+        Err(e) => return Err(e),
+    };
     let steps = store::public_steps(&mut tx, &need)
         .await?
         .into_iter()
