@@ -36,6 +36,8 @@ describe('lifecycle', { timeout: 180_000 }, () => {
       await r.fill('#description', '全村封控，急需方便面、自热米饭、饼干、面包');
       await r.fill('#contact_name', '王书记');
       await r.fill('#contact_phone', '138 0918 5199');
+      await r.check('#vulnerable-child');
+      await r.check('#vulnerable-elderly_alone');
       await r.click('#help-form button[type="submit"]');
       await r.waitForURL(/\/help\/[0-9A-Z]{10}\?sent=1$/);
       const reference = new URL(r.url()).pathname.split('/').pop();
@@ -49,6 +51,7 @@ describe('lifecycle', { timeout: 180_000 }, () => {
       assert.ok(need, 'the request is on the operator\'s board');
       await d.goto(`${url}/needs/${need.id}`);
       assert.equal((await d.locator('#need-status').innerText()).trim(), '新登记');
+      assert.match(await d.locator('#need-vulnerable').innerText(), /独居老人[\s\S]*儿童|儿童[\s\S]*独居老人/);
       // The call: the number in the clear for the caller, the need held.
       await d.click('#call-start');
       await d.waitForSelector('#call-form');

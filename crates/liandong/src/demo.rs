@@ -376,6 +376,12 @@ async fn insert(db: &Db) -> anyhow::Result<()> {
             contact_phone: (*phone).into(),
             address: (*address).into(),
             idempotency_key: format!("demo-need-{n:04}"),
+            // The pensioner on her own, out of blood-pressure pills.
+            vulnerable: if n == 3 {
+                vec!["elderly_alone".into(), "chronic_illness".into()]
+            } else {
+                Vec::new()
+            },
         };
         let taken = needs::create(db, &operator, &need)
             .await

@@ -407,3 +407,15 @@ err-board-q = Enter a 10-character reference or a phone number
 help-fix-these = Please correct these and send again:
 help-form-field = Form
 err-reference-unknown = No request has this reference; check it and try again
+
+## Vulnerable tags (issue 10)
+field-vulnerable = At risk
+help-vulnerable = Is anyone at home in one of these situations? (tick all that apply)
+vulnerable-elderly_alone = Elderly, living alone
+vulnerable-disabled = Disabled
+vulnerable-pregnant = Pregnant
+vulnerable-child = Child
+vulnerable-chronic_illness = Chronic illness
+vulnerable-dialysis = Dialysis
+vulnerable-domestic_violence = Domestic violence
+err-vulnerable = At-risk tags are: elderly living alone, disabled, pregnant, child, chronic illness, dialysis, domestic violence

@@ -407,3 +407,15 @@ err-board-q = 请输入 10 位求助编号或电话号码
 help-fix-these = 请修改以下内容后再提交：
 help-form-field = 表单
 err-reference-unknown = 没有找到这个编号，请核对后再查
+
+## Vulnerable tags (issue 10)
+field-vulnerable = 特殊人群
+help-vulnerable = 家中是否有以下情况（可多选）
+vulnerable-elderly_alone = 独居老人
+vulnerable-disabled = 残疾或失能
+vulnerable-pregnant = 孕产妇
+vulnerable-child = 儿童
+vulnerable-chronic_illness = 慢性病
+vulnerable-dialysis = 透析
+vulnerable-domestic_violence = 家庭暴力
+err-vulnerable = 特殊人群只能是：独居老人、残疾、孕妇、儿童、慢性病、透析、家暴

@@ -138,6 +138,9 @@ enum Rule {
     Limit(usize, usize),
     /// A day on the calendar as YYYY-MM-DD, or blank.
     Day,
+    /// A list of the named enum's words, or one text of them separated
+    /// by commas or 、 (a list's cell, a form).
+    Tags(&'static str),
 }
 
 /// The days of the Gregorian calendar as YYYY-MM-DD, 29 February in leap
@@ -162,6 +165,7 @@ const BODY_RULES: &[(&str, &str, Rule)] = &[
     ("NewNeed", "description", Rule::Required(2000)),
     ("NewNeed", "contact_name", Rule::Required(20)),
     ("NewNeed", "address", Rule::Required(500)),
+    ("NewNeed", "vulnerable", Rule::Tags("Vulnerable")),
     (
         "NewNeed",
         "idempotency_key",
@@ -302,6 +306,21 @@ impl Rule {
                     .minimum(Some(min))
                     .maximum(Some(max))
                     .description(description.clone()),
+                Rule::Tags(name) => {
+                    return OneOfBuilder::new()
+                        .item(
+                            utoipa::openapi::schema::ArrayBuilder::new()
+                                .items(utoipa::openapi::Ref::from_schema_name(name))
+                                .max_items(Some(20)),
+                        )
+                        .item(
+                            ObjectBuilder::new()
+                                .schema_type(Type::String)
+                                .max_length(Some(400)),
+                        )
+                        .description(description)
+                        .into();
+                }
                 Rule::Count(min, max) => {
                     // Text of min..=max: the digits of 1..=100000, leading
                     // zeros and a plus sign allowed as the parse allows them.

@@ -17,7 +17,7 @@ pub const MAX_COLUMNS: usize = 64;
 
 /// A need's field, the headers that name its column, and whether a list
 /// must have it (people defaults to 1, urgency to normal).
-const COLUMNS: [(&str, &[&str], bool); 7] = [
+const COLUMNS: [(&str, &[&str], bool); 8] = [
     (
         "address",
         &["地址", "住址", "详细地址", "现住址", "address"],
@@ -48,6 +48,11 @@ const COLUMNS: [(&str, &[&str], bool); 7] = [
         true,
     ),
     ("urgency", &["紧急程度", "urgency"], false),
+    (
+        "vulnerable",
+        &["特殊人群", "重点人群", "困难类型", "vulnerable"],
+        false,
+    ),
 ];
 
 /// A row of the list that cannot be taken, by its line in the file (the
@@ -114,6 +119,12 @@ pub fn content_key(n: &CheckedNeed) -> String {
         &n.contact_phone,
     ] {
         h.update(part.as_bytes());
+        h.update([0]);
+    }
+    // Only when there are tags: lists taken before tags existed keep
+    // their keys, so uploading one again still takes nothing twice.
+    if !n.vulnerable.is_empty() {
+        h.update(n.vulnerable.as_bytes());
         h.update([0]);
     }
     let digest = h.finalize();
@@ -183,6 +194,7 @@ pub fn needs_of(
                 contact_name: get(4),
                 contact_phone: get(5),
                 urgency: urgencies.code(&get(6)),
+                vulnerable: super::model::split_tags(&get(7)),
                 // Made from the checked content (`content_key`).
                 idempotency_key: String::new(),
             };

@@ -384,6 +384,8 @@ pub struct BoardFilter {
     pub escalated: String,
     /// A division code: needs held inside it.
     pub within: String,
+    /// A vulnerable tag: needs carrying it.
+    pub vulnerable: String,
     /// A reference or a phone number (matched, never shown).
     pub q: String,
     /// urgency (the default: escalated, then most urgent, newest) or
@@ -401,6 +403,7 @@ pub struct CheckedFilter {
     pub kind: &'static str,
     pub urgency: &'static str,
     pub channel: &'static str,
+    pub vulnerable: &'static str,
     pub escalated: bool,
     pub within: String,
     /// A reference, or a normalised phone (one of the two, or neither).
@@ -445,6 +448,9 @@ impl BoardFilter {
         });
         let channel = word("channel", &self.channel, |v| {
             Channel::parse(v).map(Channel::as_str)
+        });
+        let vulnerable = word("vulnerable", &self.vulnerable, |v| {
+            Vulnerable::parse(v).map(Vulnerable::as_str)
         });
         let within = self.within.trim();
         if !within.is_empty() && divisions::Tree::china().find(within).is_none() {
@@ -496,6 +502,7 @@ impl BoardFilter {
             kind,
             urgency,
             channel,
+            vulnerable,
             escalated,
             within: within.to_owned(),
             reference,
@@ -553,6 +560,73 @@ pub struct NeedEscalation {
     /// Why; required to raise (at most 500 chars).
     #[serde(default)]
     pub reason: String,
+}
+
+crate::stored_enum! {
+    /// Who among the people a need serves is at particular risk: triage
+    /// puts these first, and the dashboard counts them.
+    pub enum Vulnerable {
+        ElderlyAlone,
+        Disabled,
+        Pregnant,
+        Child,
+        ChronicIllness,
+        Dialysis,
+        DomesticViolence,
+    }
+}
+
+impl Vulnerable {
+    /// A tag as a list writes it: its code or its Chinese name.
+    pub fn read(word: &str) -> Option<Vulnerable> {
+        Vulnerable::parse(word).or(match word {
+            "独居老人" | "独居" | "空巢老人" => Some(Vulnerable::ElderlyAlone),
+            "残疾" | "残疾人" | "失能" => Some(Vulnerable::Disabled),
+            "孕妇" | "孕产妇" | "待产" => Some(Vulnerable::Pregnant),
+            "儿童" | "婴幼儿" | "留守儿童" => Some(Vulnerable::Child),
+            "慢性病" | "慢病" => Some(Vulnerable::ChronicIllness),
+            "透析" | "血透" => Some(Vulnerable::Dialysis),
+            "家暴" | "家庭暴力" => Some(Vulnerable::DomesticViolence),
+            _ => None,
+        })
+    }
+}
+
+/// Tags as sent: a list (JSON, checkboxes) or one text of them separated
+/// by commas, 、 or spaces (a list's cell). Read by `check_fields`.
+fn tags<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Many(Vec<String>),
+        One(String),
+        Nothing(()),
+    }
+    Ok(match Either::deserialize(d)? {
+        Either::Many(v) => v,
+        Either::One(s) => split_tags(&s),
+        Either::Nothing(()) => Vec::new(),
+    })
+}
+
+/// One text of tags split into its words.
+pub fn split_tags(s: &str) -> Vec<String> {
+    s.split(|c: char| matches!(c, ',' | '，' | '、' | ';' | '；' | '/') || c.is_whitespace())
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Stored tags: `,dialysis,elderly_alone,` (sorted, so a filter is a LIKE
+/// on `,tag,`), or "" for none.
+pub fn stored_tags(tags: &[Vulnerable]) -> String {
+    if tags.is_empty() {
+        return String::new();
+    }
+    let mut words: Vec<&str> = tags.iter().map(|t| t.as_str()).collect();
+    words.sort_unstable();
+    words.dedup();
+    format!(",{},", words.join(","))
 }
 
 crate::stored_enum! {
@@ -628,6 +702,11 @@ pub struct NewNeed {
     /// As the caller says it (at most 500 chars): the community is read
     /// from it.
     pub address: String,
+    /// Who is at particular risk: elderly_alone, disabled, pregnant,
+    /// child, chronic_illness, dialysis, domestic_violence.
+    #[serde(default, deserialize_with = "tags")]
+    #[schema(value_type = Vec<Vulnerable>)]
+    pub vulnerable: Vec<String>,
     /// Made by the client once per need (8–64 letters, digits, - or _): a
     /// retried submission with the same key finds the first and adds
     /// nothing.
@@ -657,6 +736,8 @@ fn number_or_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckedNeed {
     pub kind: NeedKind,
+    /// Stored form (`stored_tags`).
+    pub vulnerable: String,
     pub urgency: Urgency,
     pub people: i64,
     pub description: String,
@@ -667,6 +748,11 @@ pub struct CheckedNeed {
 }
 
 impl NewNeed {
+    /// Whether the form carries this vulnerable tag (to keep a box ticked).
+    pub fn has_tag(&self, tag: &str) -> bool {
+        self.vulnerable.iter().any(|t| t == tag)
+    }
+
     /// Every field checked; all that is wrong is named at once.
     pub fn validate(&self) -> Result<CheckedNeed, Invalid> {
         let key = self.idempotency_key.trim();
@@ -719,10 +805,24 @@ impl NewNeed {
             errors.push(FieldError::new("contact_phone", "err-phone"));
         }
         errors.text("address", &self.address, 500);
+        let mut vulnerable = Vec::new();
+        for word in &self.vulnerable {
+            match Vulnerable::read(word.trim()) {
+                Some(t) => vulnerable.push(t),
+                None => {
+                    errors.push(FieldError::new("vulnerable", "err-vulnerable"));
+                    break;
+                }
+            }
+        }
+        if self.vulnerable.len() > 20 {
+            errors.push(FieldError::new("vulnerable", "err-vulnerable"));
+        }
         if !errors.is_empty() {
             return Err(errors);
         }
         Ok(CheckedNeed {
+            vulnerable: stored_tags(&vulnerable),
             kind: kind.unwrap_or(NeedKind::Other),
             urgency: urgency.unwrap_or(Urgency::Normal),
             people: people.unwrap_or(1),
@@ -778,6 +878,7 @@ pub struct NeedRow {
     pub channel: String,
     pub kind: String,
     pub urgency: String,
+    pub vulnerable: String,
     pub people: i64,
     pub description: String,
     pub contact_name: String,
@@ -808,6 +909,9 @@ pub struct Need {
     pub kind: String,
     #[schema(value_type = Urgency)]
     pub urgency: String,
+    /// Who is at particular risk (see `Vulnerable`).
+    #[schema(value_type = Vec<Vulnerable>)]
+    pub vulnerable: Vec<String>,
     pub people: i64,
     pub description: String,
     pub contact_name: String,
@@ -873,6 +977,12 @@ impl NeedRow {
             channel: self.channel,
             kind: self.kind,
             urgency: self.urgency,
+            vulnerable: self
+                .vulnerable
+                .split(',')
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+                .collect(),
             people: self.people,
             description: self.description,
             contact_name: self.contact_name,
@@ -1027,6 +1137,7 @@ mod tests {
             contact_name: "张师傅".into(),
             contact_phone: "138 0000 8000".into(),
             address: "鄠邑区龙窝村".into(),
+            vulnerable: vec!["透析".into(), "elderly_alone".into(), "透析".into()],
             idempotency_key: "hotline-0001".into(),
         }
         .validate()
@@ -1034,6 +1145,19 @@ mod tests {
         assert_eq!(
             (ok.urgency, ok.people, ok.contact_phone.as_str()),
             (Urgency::Normal, 3, "13800008000")
+        );
+        // Tags by code or Chinese name, stored once each, sorted.
+        assert_eq!(ok.vulnerable, ",dialysis,elderly_alone,");
+        let tagged: NewNeed =
+            serde_json::from_str(r#"{"vulnerable": "独居老人、慢性病"}"#).unwrap();
+        assert_eq!(tagged.vulnerable, ["独居老人", "慢性病"]);
+        let wrong = NewNeed {
+            vulnerable: vec!["rich".into()],
+            ..NewNeed::default()
+        };
+        assert_eq!(
+            wrong.validate().unwrap_err().key_for("vulnerable"),
+            Some("err-vulnerable")
         );
         // Any JSON number or none: a field error, not a parser's.
         for json in [

@@ -14,12 +14,13 @@ use serde::Deserialize;
 use super::import::{MAX_COLUMNS, MAX_ROWS, Rejected, needs_of};
 use super::model::{
     BOARD_PAGE, BoardFilter, CallOutcome, CallReport, Channel, Need, NeedKind, NeedStatus, NewNeed,
-    PublicNeed, TimelineEntry, Urgency, parse_reference,
+    PublicNeed, TimelineEntry, Urgency, Vulnerable, parse_reference,
 };
 use super::store::{self, Imported};
 use crate::access::model::Scope;
 use crate::divisions::pages::AddressBox;
 use crate::web::error::{AppError, FieldError, Invalid};
+use crate::web::extract::HtmlForm;
 use crate::web::{AppState, Chrome, ClientIp, NoticeQuery, render, reveal_answer};
 
 pub fn routes() -> Router<AppState> {
@@ -58,6 +59,7 @@ struct BoardPage {
     statuses: Vec<&'static str>,
     kinds: Vec<&'static str>,
     urgencies: Vec<&'static str>,
+    vulnerables: Vec<&'static str>,
     channels: Vec<&'static str>,
 }
 
@@ -85,6 +87,7 @@ async fn board(
             ("kind", &filter.kind),
             ("urgency", &filter.urgency),
             ("channel", &filter.channel),
+            ("vulnerable", &filter.vulnerable),
             ("escalated", &filter.escalated),
             ("within", &filter.within),
             ("q", &filter.q),
@@ -110,6 +113,7 @@ async fn board(
         statuses: NeedStatus::ALL.iter().map(|s| s.as_str()).collect(),
         kinds: NeedKind::ALL.iter().map(|k| k.as_str()).collect(),
         urgencies: Urgency::ALL.iter().map(|u| u.as_str()).collect(),
+        vulnerables: Vulnerable::ALL.iter().map(|v| v.as_str()).collect(),
         channels: Channel::ALL.iter().map(|ch| ch.as_str()).collect(),
     };
     Ok((status, render(&page)?).into_response())
@@ -123,6 +127,7 @@ struct NewNeedPage {
     errors: Invalid,
     kinds: Vec<&'static str>,
     urgencies: Vec<&'static str>,
+    vulnerables: Vec<&'static str>,
     /// The address box's reading of the address, under the field.
     found: AddressBox,
     /// The operator's words, not a resident's (`need_fields.html`).
@@ -136,6 +141,7 @@ fn new_page(c: Chrome, form: NewNeed, errors: Invalid) -> NewNeedPage {
         errors,
         kinds: NeedKind::ALL.iter().map(|k| k.as_str()).collect(),
         urgencies: Urgency::ALL.iter().map(|u| u.as_str()).collect(),
+        vulnerables: Vulnerable::ALL.iter().map(|v| v.as_str()).collect(),
         found: AddressBox::default(),
         public: false,
     }
@@ -158,7 +164,7 @@ async fn create(
     State(state): State<AppState>,
     scope: Scope,
     c: Chrome,
-    Form(form): Form<NewNeed>,
+    HtmlForm(form): HtmlForm<NewNeed>,
 ) -> Result<Response, AppError> {
     let mut form = form;
     let errors = match store::create(&state.db, &scope, &form).await {
@@ -446,6 +452,7 @@ struct HelpPage {
     errors: Invalid,
     kinds: Vec<&'static str>,
     urgencies: Vec<&'static str>,
+    vulnerables: Vec<&'static str>,
     /// The reference typed into the follow box, and what was wrong with it.
     reference: String,
     /// What was wrong with it: the key of the message ("" for nothing).
@@ -478,6 +485,7 @@ fn help_page(c: Chrome, form: NewNeed, errors: Invalid) -> HelpPage {
         errors,
         kinds: NeedKind::ALL.iter().map(|k| k.as_str()).collect(),
         urgencies: Urgency::ALL.iter().map(|u| u.as_str()).collect(),
+        vulnerables: Vulnerable::ALL.iter().map(|v| v.as_str()).collect(),
         reference: String::new(),
         reference_error: "",
         public: true,
@@ -507,7 +515,7 @@ async fn help_submit(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     c: Chrome,
-    Form(form): Form<NewNeed>,
+    HtmlForm(form): HtmlForm<NewNeed>,
 ) -> Result<Response, AppError> {
     let mut form = form;
     let client = crate::web::limit_key(&ip);

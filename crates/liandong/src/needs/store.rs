@@ -20,7 +20,7 @@ use crate::divisions::model::jurisdiction_id;
 use crate::web::error::{AppError, FieldError};
 use crate::{fetch_all, fetch_optional, fetch_scalar};
 
-const NEED_COLUMNS: &str = "id, reference, channel, kind, urgency, people, description, contact_name, contact_phone, address, division_code, by_jurisdiction, jurisdiction_code, status, escalated, locked_by, (SELECT display_name FROM accounts WHERE accounts.id = needs.locked_by) AS locked_by_name, locked_until, call_back_at, created_at";
+const NEED_COLUMNS: &str = "id, reference, channel, kind, urgency, vulnerable, people, description, contact_name, contact_phone, address, division_code, by_jurisdiction, jurisdiction_code, status, escalated, locked_by, (SELECT display_name FROM accounts WHERE accounts.id = needs.locked_by) AS locked_by_name, locked_until, call_back_at, created_at";
 /// Needs held inside the caller's jurisdiction ($1).
 fn visible() -> String {
     crate::db::inside("jurisdiction_code", 1)
@@ -167,8 +167,8 @@ async fn insert_in(
         let id = fetch_optional!(
             tx,
             (i64,),
-            "INSERT INTO needs (idempotency_key, channel, kind, urgency, people, description, contact_name, contact_phone, address, division_code, by_jurisdiction, jurisdiction_code, status, created_by, created_at, updated_at, reference)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16)
+            "INSERT INTO needs (idempotency_key, channel, kind, urgency, people, description, contact_name, contact_phone, address, division_code, by_jurisdiction, jurisdiction_code, status, created_by, created_at, updated_at, reference, vulnerable)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16, $17)
              ON CONFLICT DO NOTHING RETURNING id",
             &need.idempotency_key,
             channel.as_str(),
@@ -186,6 +186,7 @@ async fn insert_in(
             *created_by,
             crate::db::stamp(),
             &reference,
+            &need.vulnerable,
         )?;
         let Some((id,)) = id else {
             match existing(tx, intake).await? {
@@ -352,6 +353,7 @@ struct Stored {
     created_by: Option<i64>,
     kind: String,
     urgency: String,
+    vulnerable: String,
     people: i64,
     description: String,
     contact_name: String,
@@ -369,7 +371,7 @@ async fn existing(tx: &mut Tx, intake: &Intake) -> sqlx::Result<Option<Result<Ta
     let Some(s) = fetch_optional!(
         tx,
         Stored,
-        "SELECT id, reference, channel, created_by, kind, urgency, people, description, contact_name, contact_phone, address
+        "SELECT id, reference, channel, created_by, kind, urgency, vulnerable, people, description, contact_name, contact_phone, address
          FROM needs WHERE idempotency_key = $1",
         &n.idempotency_key
     )?
@@ -380,6 +382,7 @@ async fn existing(tx: &mut Tx, intake: &Intake) -> sqlx::Result<Option<Result<Ta
         && s.created_by == intake.created_by
         && s.kind == n.kind.as_str()
         && s.urgency == n.urgency.as_str()
+        && s.vulnerable == n.vulnerable
         && s.people == n.people
         && s.description == n.description
         && s.contact_name == n.contact_name
@@ -426,7 +429,8 @@ const BOARD_WHERE: &str = "AND $2 LIKE '%,' || status || ',%'
      AND ($6 = '' OR escalated = TRUE)
      AND ($7 = '' OR (jurisdiction_code >= $7 AND jurisdiction_code < $7 || '~'))
      AND ($8 = '' OR reference = $8)
-     AND ($9 = '' OR contact_phone = $9)";
+     AND ($9 = '' OR contact_phone = $9)
+     AND ($10 = '' OR vulnerable LIKE '%,' || $10 || ',%')";
 
 /// One page of the board (`BOARD_PAGE` needs) as filtered, and how many
 /// needs the filters leave in all; none for roles whose work is not needs.
@@ -451,7 +455,7 @@ pub async fn list(
         NeedRow,
         sqlx::AssertSqlSafe(format!(
             "SELECT {NEED_COLUMNS} FROM needs WHERE {} {BOARD_WHERE}
-             ORDER BY {order} LIMIT $10 OFFSET $11",
+             ORDER BY {order} LIMIT $11 OFFSET $12",
             visible()
         )),
         scope.jurisdiction(),
@@ -463,6 +467,7 @@ pub async fn list(
         &f.within,
         &f.reference,
         &f.phone,
+        f.vulnerable,
         BOARD_PAGE,
         (f.page - 1) * BOARD_PAGE,
     )?;
@@ -482,6 +487,7 @@ pub async fn list(
         &f.within,
         &f.reference,
         &f.phone,
+        f.vulnerable,
     )?;
     Ok((rows.into_iter().map(NeedRow::masked).collect(), total))
 }

@@ -51,3 +51,22 @@ impl From<QueryRejection> for AppError {
         AppError::invalid("query", "err-query")
     }
 }
+
+/// A page's form (`application/x-www-form-urlencoded`) read with
+/// serde_html_form, so that a name repeated by checkboxes fills a `Vec`
+/// (axum's `Form` refuses repeated names). A form that cannot be read is
+/// a 422 on the body, as with JSON.
+pub struct HtmlForm<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for HtmlForm<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, AppError> {
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|_| AppError::BadRequest("err-body-json"))?;
+        serde_html_form::from_bytes(&bytes)
+            .map(HtmlForm)
+            .map_err(|_| AppError::invalid("body", "err-body-shape"))
+    }
+}

@@ -651,3 +651,68 @@ both!(a_reused_key_never_hands_out_another_need, |app| {
     assert!(page.contains(r#"id="key-error""#), "{page}");
     assert_eq!(count(&app, &op).await, demo + 1);
 });
+
+both!(
+    vulnerable_tags_come_in_by_every_channel_and_filter_the_board,
+    |app| {
+        let op = app.signed_in("operator").await;
+        // The API: a list of codes.
+        let mut need = new_need("西安市雁塔区小寨路街道兴善社区", "tags-api-000001");
+        need["vulnerable"] = json!(["dialysis", "elderly_alone"]);
+        let (status, r) = app.post(&op, "/api/needs", &need).await;
+        assert_eq!(status, 201, "{r}");
+        assert_eq!(
+            r["need"]["vulnerable"],
+            json!(["dialysis", "elderly_alone"])
+        );
+        need["vulnerable"] = json!(["rich"]);
+        need["idempotency_key"] = json!("tags-api-000002");
+        let (status, r) = app.post(&op, "/api/needs", &need).await;
+        assert_eq!(status, 422, "{r}");
+        assert_eq!(r["fields"][0]["field"], "vulnerable");
+        // The hotline form: boxes ticked, the name repeated.
+        let form = get_page(&op, &app, "/needs/new").await;
+        assert!(form.contains(r#"id="vulnerable-pregnant""#));
+        let key = form_key(&form);
+        let fields = [
+            ("address", "西安市长安区西韦村"),
+            ("kind", "medical"),
+            ("urgency", "critical"),
+            ("people", "1"),
+            ("description", "临产，需要去医院"),
+            ("contact_name", "刘女士"),
+            ("contact_phone", "13912340000"),
+            ("vulnerable", "pregnant"),
+            ("vulnerable", "child"),
+            ("idempotency_key", key.as_str()),
+        ];
+        let res = post_form(&op, &app, "/needs/new", &fields).await;
+        assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+        // A list: the column 特殊人群 in words.
+        let list = "姓名,联系电话,住址,类别,情况说明,特殊人群\n\
+        孙大爷,13800001234,鄠邑区龙窝村,药品,降压药吃完了,独居老人、慢性病\n";
+        let (status, page) = upload(&app, &op, "名单.csv", list.as_bytes().to_vec()).await;
+        assert_eq!(status, 200, "{page}");
+
+        let board = |tag: &'static str| {
+            let op = &op;
+            let app = &app;
+            async move {
+                app.get(op, &format!("/api/needs?vulnerable={tag}"))
+                    .await
+                    .1
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|n| n["contact_name"].as_str().unwrap().to_owned())
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(board("dialysis").await, ["张师傅"]);
+        assert_eq!(board("pregnant").await, ["刘女士"]);
+        let alone = board("elderly_alone").await;
+        assert!(alone.contains(&"孙大爷".to_owned()) && alone.contains(&"张师傅".to_owned()));
+        let (status, _) = app.get(&op, "/api/needs?vulnerable=rich").await;
+        assert_eq!(status, 422);
+    }
+);

@@ -1,0 +1,2 @@
+-- Vulnerable tags on a need (issue 10): ',dialysis,elderly_alone,' or ''.
+ALTER TABLE needs ADD COLUMN vulnerable TEXT NOT NULL DEFAULT '';
