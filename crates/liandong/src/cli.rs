@@ -67,6 +67,13 @@ enum Command {
         /// Secure and sends HSTS).
         #[arg(long, env = "LIANDONG_PUBLIC_URL")]
         public_url: Option<String>,
+        /// The home jurisdiction (division code): public requests are read
+        /// near it, and held by it when their place cannot be read.
+        #[arg(long, env = "LIANDONG_HOME", default_value = "6101")]
+        home: String,
+        /// The hotline residents call, shown to them after a request.
+        #[arg(long, env = "LIANDONG_HOTLINE", default_value = "12345")]
+        hotline: String,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -186,12 +193,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             demo,
             trusted_proxies,
             public_url,
+            home,
+            hotline,
             db,
         } => {
+            let home = home.trim().to_owned();
+            if !home.is_empty() && divisions::Tree::china().find(&home).is_none() {
+                anyhow::bail!("--home {home}: no division has this code");
+            }
             let started = std::time::Instant::now();
             let settings = crate::web::Settings {
                 trusted_proxies: parse_proxies(&trusted_proxies)?,
                 public_url,
+                home,
+                hotline,
             };
             let db = db.connect().await?;
             if demo {

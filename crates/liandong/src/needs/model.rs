@@ -1004,6 +1004,7 @@ pub struct PublicNeed {
     pub id: i64,
     pub reference: String,
     pub kind: String,
+    pub urgency: String,
     pub status: String,
     pub division_code: String,
     pub created_at: OffsetDateTime,

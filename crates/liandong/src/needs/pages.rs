@@ -536,7 +536,7 @@ async fn help_submit(
         )
             .into_response());
     }
-    let errors = match store::submit_public(&state.db, &form, &ip).await {
+    let errors = match store::submit_public(&state.db, &form, &ip, &state.settings.home).await {
         Ok(taken) => {
             if taken.created {
                 state.help_limiter.allow(&client);
@@ -587,6 +587,10 @@ struct HelpStatusPage {
     sent: bool,
     /// What happened, when: the `track-…` words of each step.
     steps: Vec<(time::OffsetDateTime, String)>,
+    /// The deployment's hotline.
+    hotline: String,
+    /// A critical medical request: call 120 as well, now.
+    call_120: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -627,6 +631,10 @@ async fn help_status(
     Ok(render(&HelpStatusPage {
         division_name: need.division_name(),
         steps,
+        hotline: state.settings.hotline.clone(),
+        call_120: need.urgency == "critical"
+            && matches!(need.kind.as_str(), "medical" | "medicine")
+            && need.status != "closed",
         need,
         sent: !q.sent.is_empty(),
         c,

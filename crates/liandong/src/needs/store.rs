@@ -78,15 +78,22 @@ pub async fn create(db: &Db, scope: &Scope, n: &NewNeed) -> Result<Taken, AppErr
 /// form). Nothing is refused for its place: the need is held by the
 /// deepest division its address names ("" for none: then by those who
 /// see the whole country), so that no request is lost.
-pub async fn submit_public(db: &Db, n: &NewNeed, ip: &str) -> Result<Taken, AppError> {
+pub async fn submit_public(db: &Db, n: &NewNeed, ip: &str, home: &str) -> Result<Taken, AppError> {
     let need = n.validate().map_err(AppError::Invalid)?;
-    let (division, _) = read_one(&need.address, "").await?;
+    // Read as the home office would (龙窝村 alone is Xi'an's near 6101);
+    // a place it cannot read is the home office's to check by phone.
+    let (division, by_jurisdiction) = read_one(&need.address, home).await?;
+    let held = if division.is_empty() {
+        home.to_owned()
+    } else {
+        division.clone()
+    };
     let intake = Intake {
         need,
         channel: Channel::Public,
-        held: division.clone(),
+        held,
         division,
-        by_jurisdiction: false,
+        by_jurisdiction,
         created_by: None,
     };
     let event = NewEvent::new(None, "public", ip, "need.create", "need", 0, "");
@@ -528,7 +535,7 @@ pub async fn by_reference(tx: &mut Tx, reference: &str) -> Result<PublicNeed, Ap
     fetch_optional!(
         tx,
         PublicNeed,
-        "SELECT id, reference, kind, status, division_code, created_at FROM needs WHERE reference = $1",
+        "SELECT id, reference, kind, urgency, status, division_code, created_at FROM needs WHERE reference = $1",
         reference
     )?
     .ok_or(AppError::NotFound)

@@ -52,6 +52,12 @@ pub struct Settings {
     /// The address people open, e.g. `https://liandong.example.org`; over
     /// HTTPS the session cookie is `Secure` and HSTS is sent.
     pub public_url: Option<String>,
+    /// The deployment's home jurisdiction (a division code; "" for the
+    /// whole country): a public request is read near it, and one whose
+    /// place cannot be read is held by it, never by nobody.
+    pub home: String,
+    /// The number residents call (shown after a request is sent).
+    pub hotline: String,
 }
 
 impl Settings {

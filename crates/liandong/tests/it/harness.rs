@@ -89,6 +89,8 @@ impl TestApp {
         let settings = liandong::web::Settings {
             trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()],
             public_url: None,
+            home: "6101".into(),
+            hotline: "12345".into(),
         };
         let server = liandong::serve::start_with("127.0.0.1:0", db.clone(), settings)
             .await

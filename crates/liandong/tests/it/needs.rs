@@ -716,3 +716,71 @@ both!(
         assert_eq!(status, 422);
     }
 );
+
+/// A public request sent; its reference and the page it leads to.
+async fn ask(
+    app: &TestApp,
+    address: &str,
+    kind: &str,
+    urgency: &str,
+    phone: &str,
+) -> (String, String) {
+    let anon = app.client();
+    let key = form_key(&get_page(&anon, app, "/help").await);
+    let fields = [
+        ("idempotency_key", key.as_str()),
+        ("address", address),
+        ("kind", kind),
+        ("urgency", urgency),
+        ("people", "1"),
+        ("description", "家里有人需要帮助"),
+        ("contact_name", "居民"),
+        ("contact_phone", phone),
+    ];
+    let res = post_form(&anon, app, "/help", &fields).await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let reference = location[6..16].to_owned();
+    (reference, get_page(&anon, app, &location).await)
+}
+
+both!(
+    no_public_request_is_lost_and_a_critical_one_is_told_to_call_120,
+    |app| {
+        let coord = app.signed_in("coordinator").await;
+        // No place in it: held by the home jurisdiction, first on its list
+        // of places to check.
+        let (unplaced, page) = ask(
+            &app,
+            "我家在小卖部后面那栋楼",
+            "food",
+            "urgent",
+            "13911112222",
+        )
+        .await;
+        assert!(page.contains("12345"), "the hotline is shown: {page}");
+        assert!(!page.contains(r#"id="help-120""#));
+        let (_, found) = app.get(&coord, &format!("/api/needs?q={unplaced}")).await;
+        let need = &found[0];
+        assert_eq!(need["jurisdiction_code"], "6101", "{found}");
+        assert_eq!(need["division_code"], "");
+        // 龙窝村 alone fits 29 villages: near the home office, Xi'an's, flagged.
+        let (village, _) = ask(&app, "龙窝村", "food", "normal", "13911113333").await;
+        let (_, found) = app.get(&coord, &format!("/api/needs?q={village}")).await;
+        assert_eq!(found[0]["division_code"], "610118011226", "{found}");
+        assert_eq!(found[0]["by_jurisdiction"], true);
+        // A critical medical request: call 120 as well, now.
+        let (_, page) = ask(
+            &app,
+            "西安市碑林区南院门街道",
+            "medical",
+            "critical",
+            "13911114444",
+        )
+        .await;
+        assert!(
+            page.contains(r#"id="help-120""#) && page.contains("120"),
+            "{page}"
+        );
+    }
+);
