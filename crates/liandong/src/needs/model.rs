@@ -896,6 +896,16 @@ pub struct NeedRow {
     pub created_at: OffsetDateTime,
 }
 
+/// A name as those who only watch see it: its first character, the rest
+/// starred (王书记 → 王**).
+pub fn mask_name(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => std::iter::once(first).chain(chars.map(|_| '*')).collect(),
+        None => String::new(),
+    }
+}
+
 /// A need as the API and pages show it: phone and address masked.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Need {

@@ -422,8 +422,21 @@ async fn row(tx: &mut Tx, scope: &Scope, id: i64) -> Result<NeedRow, AppError> {
     .ok_or(AppError::NotFound)
 }
 
+/// A need as `scope` may see it: masked, and for roles that watch needs
+/// without acting on them (viewers, caseworkers) without the contact's
+/// name beyond its first character, nor a domestic-violence tag (who
+/// holds such a case decides who learns of it).
+fn shown(row: NeedRow, scope: &Scope) -> Need {
+    let mut need = row.masked();
+    if !scope.role().takes_needs() {
+        need.contact_name = super::model::mask_name(&need.contact_name);
+        need.vulnerable.retain(|t| t != "domestic_violence");
+    }
+    need
+}
+
 pub async fn get(tx: &mut Tx, scope: &Scope, id: i64) -> Result<Need, AppError> {
-    Ok(row(tx, scope, id).await?.masked())
+    Ok(shown(row(tx, scope, id).await?, scope))
 }
 
 /// The board's WHERE after the caller's jurisdiction ($1): one static
@@ -496,7 +509,7 @@ pub async fn list(
         &f.phone,
         f.vulnerable,
     )?;
-    Ok((rows.into_iter().map(NeedRow::masked).collect(), total))
+    Ok((rows.into_iter().map(|r| shown(r, scope)).collect(), total))
 }
 
 /// Show the contact phone or the address in the clear: an event with the

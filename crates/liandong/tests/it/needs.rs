@@ -784,3 +784,44 @@ both!(
         );
     }
 );
+
+both!(
+    those_who_only_watch_see_no_contact_name_and_no_violence_tag,
+    |app| {
+        let op = app.signed_in("operator").await;
+        let mut need = new_need("西安市雁塔区小寨路街道兴善社区", "watch-names-0001");
+        need["vulnerable"] = json!(["domestic_violence", "child"]);
+        let (status, r) = app.post(&op, "/api/needs", &need).await;
+        assert_eq!(status, 201, "{r}");
+        let id = r["id"].as_i64().unwrap();
+        assert_eq!(r["need"]["contact_name"], "张师傅");
+        for (who, name, tags) in [
+            (
+                "coordinator",
+                "张师傅",
+                json!(["child", "domestic_violence"]),
+            ),
+            ("viewer", "张**", json!(["child"])),
+            ("caseworker", "张**", json!(["child"])),
+        ] {
+            let c = app.signed_in(who).await;
+            let (status, n) = app.get(&c, &format!("/api/needs/{id}")).await;
+            if status == 404 {
+                continue; // outside this account's jurisdiction
+            }
+            assert_eq!(
+                (n["contact_name"].clone(), n["vulnerable"].clone()),
+                (json!(name), tags),
+                "{who}"
+            );
+            let (_, board) = app.get(&c, "/api/needs").await;
+            let page = serde_json::to_string(&board).unwrap();
+            if who != "coordinator" {
+                assert!(
+                    !page.contains("张师傅") && !page.contains("domestic_violence"),
+                    "{who}"
+                );
+            }
+        }
+    }
+);
