@@ -101,7 +101,7 @@ impl NeedStatus {
 
     /// The refusal of a move that `self` does not allow; its message names
     /// the state the need is in.
-    fn refusal(self) -> &'static str {
+    pub fn refusal(self) -> &'static str {
         match self {
             NeedStatus::New => "err-need-state-new",
             NeedStatus::Verifying => "err-need-state-verifying",

@@ -695,7 +695,7 @@ pub async fn start_call(db: &Db, scope: &Scope, id: i64) -> Result<CallStarted, 
     let mut tx = db.write().await?;
     let (need, status) = for_change(&mut tx, scope, id).await?;
     if !matches!(status, NeedStatus::New | NeedStatus::Verifying) {
-        return Err(StepRefused::State(status_refusal(status)).into());
+        return Err(StepRefused::State(status.refusal()).into());
     }
     let now = crate::db::now();
     let me = scope.account_id();
@@ -741,14 +741,6 @@ pub async fn start_call(db: &Db, scope: &Scope, id: i64) -> Result<CallStarted, 
     let need = row(&mut tx, scope, id).await?.masked();
     tx.commit().await?;
     Ok(CallStarted { need, phone })
-}
-
-/// The refusal key naming `status` (a move it does not allow).
-fn status_refusal(status: NeedStatus) -> &'static str {
-    match transition(status, NeedStatus::Duplicate, "") {
-        Err(StepRefused::State(key)) => key,
-        _ => "err-need-moved",
-    }
 }
 
 /// Write a status move checked by the caller; a need moved meanwhile is a
@@ -833,13 +825,12 @@ pub async fn end_call(
             record(&mut tx, event("need.correct").before(before).after(after)).await?;
         }
     }
-    let to = match (call.outcome.reached(), call.verdict) {
-        (true, Some(verdict)) if call.outcome == super::model::CallOutcome::Reached => {
-            Some(verdict)
-        }
-        (true, _) if call.outcome == super::model::CallOutcome::Reached => None,
-        // Not reached, or reached and asked to call back later.
-        _ => Some(NeedStatus::New),
+    // Reached: the verdict, if one was given. Not reached, or asked to
+    // call back later: back to new, for the queue.
+    let to = if call.outcome == super::model::CallOutcome::Reached {
+        call.verdict
+    } else {
+        Some(NeedStatus::New)
     };
     if let Some(to) = to {
         let to = transition(status, to, &call.reason)?;
