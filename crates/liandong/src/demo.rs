@@ -155,16 +155,38 @@ const PENDING: &[(&str, &str, &str, &str, &str, &str)] = &[
     ),
 ];
 
-/// The 8 working groups and the 1–2 lead organisations of each (by index in ORGS).
-const GROUPS: &[(&str, &str, &[usize])] = &[
-    ("物资捐赠组", "对接捐赠物资与社区需求，公开去向", &[1, 6]),
-    ("心理援助组", "热线与线上心理支持、危机转介", &[4]),
-    ("志愿者协调组", "招募、培训、分队派遣", &[2, 3]),
-    ("车辆保障组", "通行证与夜间配送车队", &[5]),
-    ("需求核实组", "电话核实与跟进每一条需求", &[0]),
-    ("特殊人群关爱组", "老人、儿童、孕产妇与残障人士", &[7]),
-    ("生活物资组", "方便食品、蔬菜与团购对接", &[8]),
-    ("消杀防疫组", "公共区域消杀与防护物资", &[13, 9]),
+/// The 8 working groups, the need kinds each answers for (its leads see
+/// those kinds' escalated needs) and the 1–2 lead organisations of each
+/// (by index in ORGS).
+const GROUPS: &[(&str, &str, &str, &[usize])] = &[
+    (
+        "物资捐赠组",
+        "对接捐赠物资与社区需求，公开去向",
+        ",food,ppe,",
+        &[1, 6],
+    ),
+    ("心理援助组", "热线与线上心理支持、危机转介", ",care,", &[4]),
+    ("志愿者协调组", "招募、培训、分队派遣", "", &[2, 3]),
+    (
+        "车辆保障组",
+        "通行证与夜间配送车队",
+        ",transport,medical,",
+        &[5],
+    ),
+    (
+        "需求核实组",
+        "电话核实与跟进每一条需求",
+        ",food,medicine,medical,ppe,care,transport,other,",
+        &[0],
+    ),
+    (
+        "特殊人群关爱组",
+        "老人、儿童、孕产妇与残障人士",
+        ",care,medicine,",
+        &[7],
+    ),
+    ("生活物资组", "方便食品、蔬菜与团购对接", ",food,", &[8]),
+    ("消杀防疫组", "公共区域消杀与防护物资", ",ppe,", &[13, 9]),
 ];
 
 /// (username, display name, role, org index, jurisdiction)
@@ -266,14 +288,15 @@ async fn insert(db: &Db) -> anyhow::Result<()> {
             ids[0],
             crate::db::stamp(),
         )?;
-        for (pos, (name, desc, _)) in GROUPS.iter().enumerate() {
+        for (pos, (name, desc, kinds, _)) in GROUPS.iter().enumerate() {
             execute!(
                 &mut tx,
-                "INSERT INTO working_groups (coalition_id, name, description, position) VALUES ($1, $2, $3, $4)",
+                "INSERT INTO working_groups (coalition_id, name, description, position, need_kinds) VALUES ($1, $2, $3, $4, $5)",
                 id,
                 *name,
                 *desc,
                 pos as i64,
+                *kinds,
             )?;
         }
         crate::audit::store::record(
@@ -298,7 +321,7 @@ async fn insert(db: &Db) -> anyhow::Result<()> {
             coalition_id
         )?
     };
-    for ((gid,), (_, _, leads)) in group_ids.iter().zip(GROUPS) {
+    for ((gid,), (_, _, _, leads)) in group_ids.iter().zip(GROUPS) {
         let lead_ids: Vec<i64> = leads.iter().map(|&i| ids[i]).collect();
         orgs::set_leads(db, None, *gid, &lead_ids)
             .await

@@ -25,6 +25,9 @@ const HELP_REQUESTS_PER_ADDRESS_HOUR: u32 = 10;
 /// Looks at reference pages per client address per minute.
 const FOLLOWS_PER_MINUTE: u32 = 60;
 
+/// How often overdue needs are escalated.
+const SLA_SWEEP: Duration = Duration::from_secs(15);
+
 /// A running server.
 pub struct Running {
     pub addr: SocketAddr,
@@ -112,6 +115,20 @@ pub async fn start_with(listen: &str, db: Db, settings: Settings) -> anyhow::Res
             }
             if let Err(e) = crate::access::store::purge_throttle(&purge_db).await {
                 tracing::warn!(error = %e, "purging old sign-in failures");
+            }
+        }
+    });
+    let sweep_db = db.clone();
+    tokio::spawn(async move {
+        // Needs past their service level rise to the top of the board
+        // within this long; each server sweeps, each need rises once.
+        let mut tick = tokio::time::interval(SLA_SWEEP);
+        loop {
+            tick.tick().await;
+            match crate::needs::store::escalate_overdue(&sweep_db, crate::db::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(needs = n, "escalated past their service level"),
+                Err(e) => tracing::warn!(error = ?e, "escalating needs past their service level"),
             }
         }
     });

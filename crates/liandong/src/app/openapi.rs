@@ -17,7 +17,7 @@ use crate::orgs::api as orgs;
         access::sign_in, access::sign_out, access::me, access::change_password, access::list_accounts, access::create_account, access::account, access::edit_account, access::disable_account, access::enable_account, access::unlock_account, access::reset_password,
         divisions::search, divisions::resolve, divisions::detail, divisions::list_zones, divisions::mark_zone, divisions::lift_zone,
         orgs::list, orgs::create, orgs::detail, orgs::approve, orgs::reject, orgs::reveal, orgs::coalitions, orgs::admit, orgs::set_leads,
-        needs::list, needs::create, needs::detail, needs::reveal, needs::set_status, needs::set_escalation, needs::timeline, needs::start_call, needs::end_call, needs::call_backs,
+        needs::list, needs::create, needs::detail, needs::reveal, needs::set_status, needs::set_escalation, needs::timeline, needs::start_call, needs::end_call, needs::call_backs, needs::escalations, needs::service_levels, needs::set_service_levels,
         audit::list, audit::export,
     ),
     tags(
@@ -162,6 +162,8 @@ const BODY_RULES: &[(&str, &str, Rule)] = &[
     ("AccountEdit", "display_name", Rule::Required(40)),
     ("ChangePassword", "new_password", Rule::Password),
     ("NewNeed", "people", Rule::Count(1, 100_000)),
+    ("Level", "verify_minutes", Rule::Limit(1, 43_200)),
+    ("Level", "deliver_minutes", Rule::Limit(1, 43_200)),
     ("NewNeed", "description", Rule::Required(2000)),
     ("NewNeed", "contact_name", Rule::Required(20)),
     ("NewNeed", "address", Rule::Required(500)),

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use super::model::{
     BoardFilter, CallReport, Need, NeedEscalation, NeedReveal, NeedTransition, NewNeed,
-    TimelineEntry,
+    ServiceLevels, TimelineEntry,
 };
 use super::store;
 use super::store::CallStarted;
@@ -32,6 +32,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/needs/{id}/call", post(start_call))
         .route("/api/needs/{id}/call/end", post(end_call))
         .route("/api/needs/call-backs", get(call_backs))
+        .route("/api/needs/escalations", get(escalations))
+        .route(
+            "/api/service-levels",
+            get(service_levels).put(set_service_levels),
+        )
 }
 
 /// The need a submission came to: made now (201), or made by an earlier
@@ -207,4 +212,43 @@ pub async fn call_backs(
 ) -> Result<Json<Vec<Need>>, AppError> {
     let mut tx = state.db.read().await?;
     Ok(Json(store::call_backs(&mut tx, &scope).await?))
+}
+
+/// Escalated open needs of the kinds whose coalition working groups the
+/// caller's organisation leads, in the caller's jurisdiction; most urgent
+/// and longest waiting first.
+#[utoipa::path(get, path = "/api/needs/escalations", tag = "needs", responses((status = 200, body = Vec<Need>)))]
+pub async fn escalations(
+    State(state): State<AppState>,
+    scope: Scope,
+) -> Result<Json<Vec<Need>>, AppError> {
+    let mut tx = state.db.read().await?;
+    Ok(Json(store::escalations(&mut tx, &scope).await?))
+}
+
+/// How long a need of each urgency may wait, in minutes from when it was
+/// asked, to be verified and to be delivered. A need past its deadline is
+/// escalated by itself.
+#[utoipa::path(get, path = "/api/service-levels", tag = "needs", responses((status = 200, body = ServiceLevels)))]
+pub async fn service_levels(
+    State(state): State<AppState>,
+    _scope: Scope,
+) -> Result<Json<ServiceLevels>, AppError> {
+    let mut tx = state.db.read().await?;
+    Ok(Json(store::service_levels(&mut tx).await?))
+}
+
+/// Set the service levels (an admin whose jurisdiction holds the
+/// deployment's home): each wait from a minute to 30 days, delivering no
+/// sooner than verifying.
+#[utoipa::path(put, path = "/api/service-levels", tag = "needs", request_body = ServiceLevels,
+    responses((status = 200, body = ServiceLevels), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_service_levels(
+    State(state): State<AppState>,
+    scope: Scope,
+    Json(levels): Json<ServiceLevels>,
+) -> Result<Json<ServiceLevels>, AppError> {
+    Ok(Json(
+        store::set_service_levels(&state.db, &scope, &state.settings.home, &levels).await?,
+    ))
 }

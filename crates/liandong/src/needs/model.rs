@@ -181,6 +181,147 @@ pub fn escalation(
 }
 
 crate::stored_enum! {
+    /// What a service level holds an open need to next, counted from when
+    /// it was asked: being verified (new, verifying) or being delivered
+    /// (verified, matched, in progress).
+    pub enum Deadline {
+        Verify,
+        Deliver,
+    }
+}
+
+impl Deadline {
+    /// The statuses held to this deadline.
+    pub fn statuses(self) -> &'static [NeedStatus] {
+        use NeedStatus::*;
+        match self {
+            Deadline::Verify => &[New, Verifying],
+            Deadline::Deliver => &[Verified, Matched, InProgress],
+        }
+    }
+}
+
+impl NeedStatus {
+    /// The deadline a need here is held to (none once delivered or out).
+    pub fn deadline(self) -> Option<Deadline> {
+        Deadline::ALL
+            .iter()
+            .copied()
+            .find(|d| d.statuses().contains(&self))
+    }
+}
+
+/// How long a need of one urgency may wait, in minutes from when it was
+/// asked, to be verified and to be delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Level {
+    pub verify_minutes: i64,
+    pub deliver_minutes: i64,
+}
+
+/// The deployment's service levels, per urgency; an admin sets them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ServiceLevels {
+    pub critical: Level,
+    pub urgent: Level,
+    pub normal: Level,
+}
+
+/// A level's longest wait: a month (a deadline beyond it is no deadline).
+pub const LEVEL_MAX_MINUTES: i64 = 30 * 24 * 60;
+
+impl Default for ServiceLevels {
+    /// Critical verified within 15 minutes and delivered within 2 hours,
+    /// urgent 1 h / 12 h, normal 24 h / 72 h.
+    fn default() -> ServiceLevels {
+        ServiceLevels {
+            critical: Level {
+                verify_minutes: 15,
+                deliver_minutes: 2 * 60,
+            },
+            urgent: Level {
+                verify_minutes: 60,
+                deliver_minutes: 12 * 60,
+            },
+            normal: Level {
+                verify_minutes: 24 * 60,
+                deliver_minutes: 72 * 60,
+            },
+        }
+    }
+}
+
+impl ServiceLevels {
+    pub fn of(&self, u: Urgency) -> Level {
+        match u {
+            Urgency::Critical => self.critical,
+            Urgency::Urgent => self.urgent,
+            Urgency::Normal => self.normal,
+        }
+    }
+
+    pub fn of_mut(&mut self, u: Urgency) -> &mut Level {
+        match u {
+            Urgency::Critical => &mut self.critical,
+            Urgency::Urgent => &mut self.urgent,
+            Urgency::Normal => &mut self.normal,
+        }
+    }
+
+    /// Minutes of `d` for urgency `u`.
+    pub fn minutes(&self, u: Urgency, d: Deadline) -> i64 {
+        let l = self.of(u);
+        match d {
+            Deadline::Verify => l.verify_minutes,
+            Deadline::Deliver => l.deliver_minutes,
+        }
+    }
+
+    /// Each wait between a minute and a month, and delivering no sooner
+    /// than verifying.
+    pub fn check(&self) -> Result<(), crate::web::error::AppError> {
+        let mut errors = Invalid::default();
+        // Most urgent first, as the page lists them.
+        for &u in Urgency::ALL.iter().rev() {
+            let l = self.of(u);
+            let (verify, deliver) = level_fields(u);
+            let ok = 1..=LEVEL_MAX_MINUTES;
+            if !ok.contains(&l.verify_minutes) {
+                errors.push(FieldError::new(verify, "err-level-minutes"));
+            }
+            if !ok.contains(&l.deliver_minutes) {
+                errors.push(FieldError::new(deliver, "err-level-minutes"));
+            } else if ok.contains(&l.verify_minutes) && l.deliver_minutes < l.verify_minutes {
+                errors.push(FieldError::new(deliver, "err-level-order"));
+            }
+        }
+        errors.into_result()
+    }
+
+    /// The deadline a need of `urgency` in `status` asked at `asked` is
+    /// held to, and when it falls.
+    pub fn due(
+        &self,
+        urgency: &str,
+        status: &str,
+        asked: OffsetDateTime,
+    ) -> Option<(Deadline, OffsetDateTime)> {
+        let u = Urgency::parse(urgency)?;
+        let d = NeedStatus::parse(status)?.deadline()?;
+        Some((d, asked + time::Duration::minutes(self.minutes(u, d))))
+    }
+}
+
+/// The form and error names of an urgency's two waits.
+pub fn level_fields(u: Urgency) -> (&'static str, &'static str) {
+    match u {
+        Urgency::Critical => ("critical.verify_minutes", "critical.deliver_minutes"),
+        Urgency::Urgent => ("urgent.verify_minutes", "urgent.deliver_minutes"),
+        Urgency::Normal => ("normal.verify_minutes", "normal.deliver_minutes"),
+    }
+}
+
+crate::stored_enum! {
     /// How a verification call went.
     pub enum CallOutcome {
         Reached,
@@ -943,6 +1084,15 @@ pub struct Need {
     pub status: String,
     /// Raised by hand or past its service level: on top of the board.
     pub escalated: bool,
+    /// What the need's service level holds it to now (verify or deliver;
+    /// none once delivered or out), when that falls, and how many whole
+    /// minutes past it the need is (0 while on time).
+    #[schema(value_type = Option<Deadline>)]
+    pub deadline: Option<&'static str>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub due_at: Option<OffsetDateTime>,
+    pub late_minutes: i64,
     /// Who is calling the resident now ("" when nobody), and until when
     /// the call holds the need.
     pub locked_by_name: String,
@@ -1001,8 +1151,23 @@ impl NeedRow {
             jurisdiction_code: self.jurisdiction_code,
             status: self.status,
             escalated: self.escalated,
+            deadline: None,
+            due_at: None,
+            late_minutes: 0,
             created_at: self.created_at,
         }
+    }
+}
+
+impl Need {
+    /// The need with its deadline under `levels` as of `now`.
+    pub fn timed(mut self, levels: &ServiceLevels, now: OffsetDateTime) -> Need {
+        if let Some((d, at)) = levels.due(&self.urgency, &self.status, self.created_at) {
+            self.deadline = Some(d.as_str());
+            self.due_at = Some(at);
+            self.late_minutes = (now - at).whole_minutes().max(0);
+        }
+        self
     }
 }
 

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::import::{MAX_COLUMNS, MAX_ROWS, Rejected, needs_of};
 use super::model::{
     BOARD_PAGE, BoardFilter, CallOutcome, CallReport, Channel, Need, NeedKind, NeedStatus, NewNeed,
-    PublicNeed, TimelineEntry, Urgency, Vulnerable, parse_reference,
+    PublicNeed, ServiceLevels, TimelineEntry, Urgency, Vulnerable, level_fields, parse_reference,
 };
 use super::store::{self, Imported};
 use crate::access::model::Scope;
@@ -28,6 +28,8 @@ pub fn routes() -> Router<AppState> {
         .route("/needs", get(board))
         .route("/needs/new", get(new_form).post(create))
         .route("/needs/import", get(import_form).post(import))
+        .route("/needs/escalations", get(escalations))
+        .route("/needs/service-levels", get(levels_form).post(set_levels))
         .route("/needs/{id}", get(detail))
         .route("/needs/{id}/reveal", post(reveal))
         .route("/needs/{id}/status", post(set_status))
@@ -755,5 +757,166 @@ struct StopOnDrop(std::sync::Arc<std::sync::atomic::AtomicBool>);
 impl Drop for StopOnDrop {
     fn drop(&mut self) {
         self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+#[derive(Template)]
+#[template(path = "escalations.html")]
+struct EscalationsPage {
+    c: Chrome,
+    needs: Vec<Need>,
+}
+
+/// The escalated needs the caller's organisation answers for as a lead
+/// of the coalition's working groups.
+async fn escalations(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+) -> Result<Response, AppError> {
+    if !scope.role().sees_needs() {
+        return Err(AppError::Forbidden);
+    }
+    let mut tx = state.db.read().await?;
+    let needs = store::escalations(&mut tx, &scope).await?;
+    Ok(render(&EscalationsPage { c, needs })?.into_response())
+}
+
+#[derive(Template)]
+#[template(path = "service_levels.html")]
+struct LevelsPage {
+    c: Chrome,
+    rows: Vec<LevelRow>,
+    can_edit: bool,
+    errors: Invalid,
+    notice: String,
+}
+
+/// One urgency's row: its two waits as typed (and as numbers, to show
+/// them in words) and their field names.
+struct LevelRow {
+    urgency: &'static str,
+    verify: String,
+    deliver: String,
+    verify_minutes: i64,
+    deliver_minutes: i64,
+    verify_field: &'static str,
+    deliver_field: &'static str,
+}
+
+fn levels_page(
+    c: Chrome,
+    typed: &[(String, String)],
+    can_edit: bool,
+    errors: Invalid,
+) -> LevelsPage {
+    let rows = Urgency::ALL
+        .iter()
+        .rev()
+        .zip(typed)
+        .map(|(u, (v, d))| {
+            let (verify_field, deliver_field) = level_fields(*u);
+            LevelRow {
+                urgency: u.as_str(),
+                verify_minutes: v.parse().unwrap_or_default(),
+                deliver_minutes: d.parse().unwrap_or_default(),
+                verify: v.clone(),
+                deliver: d.clone(),
+                verify_field,
+                deliver_field,
+            }
+        })
+        .collect();
+    LevelsPage {
+        c,
+        rows,
+        can_edit,
+        errors,
+        notice: String::new(),
+    }
+}
+
+/// The waits of `levels` as typed, most urgent first (the page's order).
+fn typed(levels: &ServiceLevels) -> Vec<(String, String)> {
+    Urgency::ALL
+        .iter()
+        .rev()
+        .map(|&u| {
+            let l = levels.of(u);
+            (l.verify_minutes.to_string(), l.deliver_minutes.to_string())
+        })
+        .collect()
+}
+
+fn may_set_levels(state: &AppState, scope: &Scope) -> bool {
+    scope.role().administers() && state.settings.home.starts_with(scope.jurisdiction())
+}
+
+async fn levels_form(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    Query(nq): Query<NoticeQuery>,
+) -> Result<Response, AppError> {
+    if !scope.role().sees_needs() {
+        return Err(AppError::Forbidden);
+    }
+    let mut tx = state.db.read().await?;
+    let levels = store::service_levels(&mut tx).await?;
+    let mut page = levels_page(
+        c,
+        &typed(&levels),
+        may_set_levels(&state, &scope),
+        Invalid::default(),
+    );
+    if nq.notice == "saved" {
+        page.notice = page.c.t("service-levels-saved");
+    }
+    Ok(render(&page)?.into_response())
+}
+
+async fn set_levels(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    Form(form): Form<std::collections::HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let mut levels = ServiceLevels::default();
+    let mut errors = Invalid::default();
+    let mut as_typed = Vec::new();
+    for &u in Urgency::ALL.iter().rev() {
+        let (vf, df) = level_fields(u);
+        let v = form
+            .get(vf)
+            .map(|s| s.trim().to_owned())
+            .unwrap_or_default();
+        let d = form
+            .get(df)
+            .map(|s| s.trim().to_owned())
+            .unwrap_or_default();
+        let l = levels.of_mut(u);
+        for (field, text, slot) in [
+            (vf, &v, &mut l.verify_minutes),
+            (df, &d, &mut l.deliver_minutes),
+        ] {
+            match text.parse::<i64>() {
+                Ok(n) => *slot = n,
+                Err(_) => errors.push(FieldError::new(field, "err-level-minutes")),
+            }
+        }
+        as_typed.push((v, d));
+    }
+    let result = if errors.is_empty() {
+        store::set_service_levels(&state.db, &scope, &state.settings.home, &levels).await
+    } else {
+        Err(AppError::Invalid(errors))
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to("/needs/service-levels?notice=saved").into_response()),
+        Err(AppError::Invalid(errors)) => {
+            let page = levels_page(c, &as_typed, true, errors);
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(e) => Err(e),
     }
 }

@@ -2,9 +2,9 @@
 
 use super::import::{Rejected, RowProblem, content_key};
 use super::model::{
-    CALL_LOCK, CallReport, Channel, CheckedNeed, FAILED_CALLS_TO_ESCALATE, Need, NeedRow,
-    NeedStatus, NewNeed, PublicNeed, StepRefused, TRACKED, TimelineEntry, escalation, holder,
-    new_reference, transition,
+    CALL_LOCK, CallReport, Channel, CheckedNeed, Deadline, FAILED_CALLS_TO_ESCALATE, Level, Need,
+    NeedRow, NeedStatus, NewNeed, PublicNeed, ServiceLevels, StepRefused, TRACKED, TimelineEntry,
+    Urgency, escalation, holder, new_reference, transition,
 };
 use crate::access::model::Scope;
 use crate::audit::model::NewEvent;
@@ -436,7 +436,18 @@ fn shown(row: NeedRow, scope: &Scope) -> Need {
 }
 
 pub async fn get(tx: &mut Tx, scope: &Scope, id: i64) -> Result<Need, AppError> {
-    Ok(shown(row(tx, scope, id).await?, scope))
+    let row = row(tx, scope, id).await?;
+    Ok(present(tx, scope, vec![row]).await?.remove(0))
+}
+
+/// Rows as `scope` may see them, each with its deadline as of now.
+async fn present(tx: &mut Tx, scope: &Scope, rows: Vec<NeedRow>) -> sqlx::Result<Vec<Need>> {
+    let levels = service_levels(tx).await?;
+    let now = crate::db::now();
+    Ok(rows
+        .into_iter()
+        .map(|r| shown(r, scope).timed(&levels, now))
+        .collect())
 }
 
 /// The board's WHERE after the caller's jurisdiction ($1): one static
@@ -509,7 +520,7 @@ pub async fn list(
         &f.phone,
         f.vulnerable,
     )?;
-    Ok((rows.into_iter().map(|r| shown(r, scope)).collect(), total))
+    Ok((present(tx, scope, rows).await?, total))
 }
 
 /// Show the contact phone or the address in the clear: an event with the
@@ -602,7 +613,7 @@ pub async fn set_status(
         .before(serde_json::json!({ "status": from.as_str() }))
         .after(serde_json::json!({ "status": to.as_str() }));
     record(&mut tx, e).await?;
-    let need = row(&mut tx, scope, id).await?.masked();
+    let need = get(&mut tx, scope, id).await?;
     tx.commit().await?;
     Ok(need)
 }
@@ -637,7 +648,7 @@ pub async fn set_escalated(
     };
     let e = NewEvent::by(scope, action, "need", id, &need.jurisdiction_code).reason(reason.trim());
     record(&mut tx, e).await?;
-    let need = row(&mut tx, scope, id).await?.masked();
+    let need = get(&mut tx, scope, id).await?;
     tx.commit().await?;
     Ok(need)
 }
@@ -738,7 +749,7 @@ pub async fn start_call(db: &Db, scope: &Scope, id: i64) -> Result<CallStarted, 
         };
         crate::audit::store::reveal_in(&mut tx, scope, r, CALL_REVEAL_REASON).await?
     };
-    let need = row(&mut tx, scope, id).await?.masked();
+    let need = get(&mut tx, scope, id).await?;
     tx.commit().await?;
     Ok(CallStarted { need, phone })
 }
@@ -874,7 +885,7 @@ pub async fn end_call(
             record(&mut tx, event("need.escalate").reason(&why)).await?;
         }
     }
-    let need = row(&mut tx, scope, id).await?.masked();
+    let need = get(&mut tx, scope, id).await?;
     tx.commit().await?;
     Ok(need)
 }
@@ -895,5 +906,144 @@ pub async fn call_backs(tx: &mut Tx, scope: &Scope) -> sqlx::Result<Vec<Need>> {
         )),
         scope.jurisdiction(),
     )?;
-    Ok(rows.into_iter().map(NeedRow::masked).collect())
+    present(tx, scope, rows).await
+}
+
+/// The deployment's service levels: the defaults where an admin set none.
+pub async fn service_levels(tx: &mut Tx) -> sqlx::Result<ServiceLevels> {
+    let rows = fetch_all!(
+        tx,
+        (String, i64, i64),
+        "SELECT urgency, verify_minutes, deliver_minutes FROM service_levels"
+    )?;
+    let mut levels = ServiceLevels::default();
+    for (u, verify_minutes, deliver_minutes) in rows {
+        if let Some(u) = Urgency::parse(&u) {
+            *levels.of_mut(u) = Level {
+                verify_minutes,
+                deliver_minutes,
+            };
+        }
+    }
+    Ok(levels)
+}
+
+/// Set the service levels: an admin whose jurisdiction holds the
+/// deployment's home (a district's admin does not set the city's), with
+/// the change as an event.
+pub async fn set_service_levels(
+    db: &Db,
+    scope: &Scope,
+    home: &str,
+    levels: &ServiceLevels,
+) -> Result<ServiceLevels, AppError> {
+    if !scope.role().administers() || !home.starts_with(scope.jurisdiction()) {
+        return Err(AppError::Forbidden);
+    }
+    levels.check()?;
+    let mut tx = db.write().await?;
+    let before = service_levels(&mut tx).await?;
+    for &u in Urgency::ALL {
+        let l = levels.of(u);
+        crate::execute!(
+            &mut tx,
+            "INSERT INTO service_levels (urgency, verify_minutes, deliver_minutes, updated_at, updated_by)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (urgency) DO UPDATE SET verify_minutes = excluded.verify_minutes,
+               deliver_minutes = excluded.deliver_minutes, updated_at = excluded.updated_at,
+               updated_by = excluded.updated_by",
+            u.as_str(),
+            l.verify_minutes,
+            l.deliver_minutes,
+            crate::db::stamp(),
+            scope.account_id(),
+        )?;
+    }
+    let e = NewEvent::by(scope, "service_levels.set", "service_levels", "home", home)
+        .before(before)
+        .after(levels);
+    record(&mut tx, e).await?;
+    tx.commit().await?;
+    Ok(*levels)
+}
+
+/// Escalate every open need past its service level's deadline as of
+/// `now`, each with its event. Once per deadline: a flag lowered by hand
+/// stays down until the next deadline passes. Of several servers sweeping
+/// at once, each need is escalated by one (the old mark is in the
+/// `WHERE`). Returns how many were escalated.
+pub async fn escalate_overdue(db: &Db, now: time::OffsetDateTime) -> Result<usize, AppError> {
+    let mut tx = db.write().await?;
+    let levels = service_levels(&mut tx).await?;
+    let mut escalated = 0;
+    for &d in Deadline::ALL {
+        let statuses = d
+            .statuses()
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        for &u in Urgency::ALL {
+            let due = time::Duration::minutes(levels.minutes(u, d));
+            let rows = fetch_all!(
+                &mut tx,
+                (i64, String, String, time::OffsetDateTime),
+                sqlx::AssertSqlSafe(format!(
+                    "UPDATE needs SET escalated = TRUE, escalated_for = $1, updated_at = $2
+                     WHERE urgency = $3 AND status IN ({statuses}) AND created_at < $4
+                       AND escalated_for <> $1
+                     RETURNING id, jurisdiction_code, status, created_at"
+                )),
+                d.as_str(),
+                crate::db::Ts::from(now),
+                u.as_str(),
+                crate::db::Ts::from(now - due),
+            )?;
+            for (id, held, status, asked) in rows {
+                let e = NewEvent::new(None, "system", "", "need.overdue", "need", id, &held).after(
+                    serde_json::json!({
+                        "deadline": d.as_str(),
+                        "status": status,
+                        "due_at": (asked + due).format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+                    }),
+                );
+                record(&mut tx, e).await?;
+                escalated += 1;
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(escalated)
+}
+
+/// The escalated needs that the caller's organisation answers for: open
+/// needs in the caller's jurisdiction whose kind belongs to a coalition
+/// working group the organisation leads, most urgent and longest waiting
+/// first (at most 200).
+pub async fn escalations(tx: &mut Tx, scope: &Scope) -> sqlx::Result<Vec<Need>> {
+    if !scope.role().sees_needs() {
+        return Ok(Vec::new());
+    }
+    let open = NeedStatus::ALL
+        .iter()
+        .filter(|s| s.is_open())
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rows = fetch_all!(
+        tx,
+        NeedRow,
+        sqlx::AssertSqlSafe(format!(
+            "SELECT {NEED_COLUMNS} FROM needs WHERE {} AND escalated = TRUE AND status IN ({open})
+               AND EXISTS (SELECT 1 FROM working_group_leads l
+                 JOIN working_groups g ON g.id = l.working_group_id
+                 WHERE l.org_id = $2 AND g.need_kinds LIKE '%,' || needs.kind || ',%')
+             ORDER BY CASE urgency WHEN 'critical' THEN 0 WHEN 'urgent' THEN 1 ELSE 2 END, created_at, id
+             LIMIT 200",
+            visible()
+        )),
+        scope.jurisdiction(),
+        scope.org_id(),
+    )?;
+    present(tx, scope, rows).await
 }

@@ -339,6 +339,22 @@ impl Chrome {
         }
     }
 
+    /// A span of minutes as people say it: 20 分钟, 1 小时 20 分, 2 天 3 小时.
+    pub fn minutes(&self, m: &i64) -> String {
+        let m = (*m).max(0);
+        let (d, h, min) = (m / 1440, m / 60 % 24, m % 60);
+        let (key, args) = if d > 0 {
+            ("duration-days", [("d", d), ("h", h)])
+        } else if h > 0 {
+            ("duration-hours", [("h", h), ("m", min)])
+        } else {
+            ("duration-minutes", [("m", min), ("h", 0)])
+        };
+        let args: Vec<(&'static str, String)> =
+            args.iter().map(|(k, v)| (*k, v.to_string())).collect();
+        self.lang.t_args(key, &args)
+    }
+
     /// A timestamp in China time, as people there read it.
     pub fn time(&self, t: impl AsUtc) -> String {
         let local = t.utc().to_offset(time::macros::offset!(+8));

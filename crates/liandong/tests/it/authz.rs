@@ -269,6 +269,39 @@ fn cases() -> Vec<Case> {
             list: true,
         },
         Case {
+            name: "escalations list",
+            method: Method::GET,
+            path: |_| "/api/needs/escalations".into(),
+            body: none,
+            allowed: ALL,
+            ok: 200,
+            list: true,
+        },
+        Case {
+            name: "read service levels",
+            method: Method::GET,
+            path: |_| "/api/service-levels".into(),
+            body: none,
+            allowed: ALL,
+            ok: 200,
+            list: true,
+        },
+        Case {
+            name: "set service levels",
+            method: Method::PUT,
+            path: |_| "/api/service-levels".into(),
+            body: |_| {
+                Some(json!({
+                    "critical": {"verify_minutes": 15, "deliver_minutes": 120},
+                    "urgent": {"verify_minutes": 60, "deliver_minutes": 720},
+                    "normal": {"verify_minutes": 1440, "deliver_minutes": 4320},
+                }))
+            },
+            allowed: ADMIN,
+            ok: 200,
+            list: false,
+        },
+        Case {
             name: "need timeline",
             method: Method::GET,
             path: |t| format!("/api/needs/{}/timeline", t.need_id),

@@ -177,6 +177,35 @@ impl TestApp {
     }
 }
 
+/// The fields a 422 body names, in order.
+pub fn error_fields(body: &Value) -> Vec<&str> {
+    body["fields"]
+        .as_array()
+        .map(|fs| fs.iter().filter_map(|f| f["field"].as_str()).collect())
+        .unwrap_or_default()
+}
+
+/// The actions of a timeline, oldest first.
+pub fn actions(timeline: &Value) -> Vec<&str> {
+    timeline
+        .as_array()
+        .map(|es| es.iter().filter_map(|e| e["action"].as_str()).collect())
+        .unwrap_or_default()
+}
+
+impl TestApp {
+    /// GET a page; its HTML.
+    pub async fn page(&self, c: &Client, path: &str) -> String {
+        c.get(self.at(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+}
+
 pub async fn json(res: Response) -> (u16, Value) {
     let status = res.status().as_u16();
     let text = res.text().await.unwrap();

@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::both;
-use crate::harness::TestApp;
+use crate::harness::{TestApp, actions};
 
 /// A need taken by the operator; its id and reference.
 async fn take(app: &TestApp, op: &reqwest::Client, key: &str) -> (i64, String) {
@@ -35,15 +35,6 @@ async fn to(app: &TestApp, c: &reqwest::Client, id: i64, to: &str, reason: &str)
         &json!({"to": to, "reason": reason}),
     )
     .await
-}
-
-fn actions(timeline: &Value) -> Vec<&str> {
-    timeline
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect()
 }
 
 both!(

@@ -19,3 +19,4 @@ mod lifecycle;
 mod needs;
 mod orgs;
 mod platform;
+mod sla;
