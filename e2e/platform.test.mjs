@@ -199,7 +199,8 @@ describe('platform', { timeout: 180_000 }, () => {
       await page.fill('#address', '朝阳区');
       await page.press('#address', 'Enter');
       await page.waitForURL(`${url}/divisions/resolve`);
-      const notice = page.locator('#resolved-answer p.notice');
+      // A warning (not the green of success): the answer is not a place.
+      const notice = page.locator('#resolved-answer p.warning#address-ambiguous');
       await notice.waitFor();
       assert.match(await notice.innerText(), /省级/);
       assert.equal(await page.locator('#resolved-answer ol.crumbs').count(), 0, 'no division claimed');

@@ -97,6 +97,9 @@ pub struct AddressBox {
     pub address: String,
     pub resolved: Option<Resolved>,
     pub errors: Invalid,
+    /// Shown inside a form being filled (the hotline's): its links stay
+    /// out of the tab order.
+    pub in_form: bool,
 }
 
 impl AddressBox {
@@ -167,6 +170,9 @@ struct SearchQuery {
 struct AddressForm {
     #[serde(default)]
     address: String,
+    /// "1" from a form being filled.
+    #[serde(default)]
+    in_form: String,
 }
 
 fn level_count_key(l: DivisionLevel) -> &'static str {
@@ -252,7 +258,8 @@ async fn resolve_form(
     headers: HeaderMap,
     Form(form): Form<AddressForm>,
 ) -> Result<Response, AppError> {
-    let found = AddressBox::of(form.address, scope.jurisdiction()).await?;
+    let mut found = AddressBox::of(form.address, scope.jurisdiction()).await?;
+    found.in_form = form.in_form == "1";
     if headers.contains_key("hx-request") {
         return Ok(render(&ResolvedPartial { found, c })?.into_response());
     }

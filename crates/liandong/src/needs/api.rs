@@ -11,8 +11,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::model::{
-    BoardFilter, CallReport, Need, NeedEscalation, NeedReveal, NeedTransition, NewNeed,
-    ServiceLevels, TimelineEntry,
+    BoardFilter, CallReport, Need, NeedEscalation, NeedMerge, NeedReveal, NeedTransition, NewNeed,
+    ServiceLevels, Similar, SimilarQuery, TimelineEntry,
 };
 use super::store;
 use super::store::CallStarted;
@@ -33,6 +33,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/needs/{id}/call/end", post(end_call))
         .route("/api/needs/call-backs", get(call_backs))
         .route("/api/needs/escalations", get(escalations))
+        .route("/api/needs/similar", get(similar_typed))
+        .route("/api/needs/{id}/similar", get(similar))
+        .route("/api/needs/{id}/merge", post(merge))
         .route(
             "/api/service-levels",
             get(service_levels).put(set_service_levels),
@@ -250,5 +253,49 @@ pub async fn set_service_levels(
 ) -> Result<Json<ServiceLevels>, AppError> {
     Ok(Json(
         store::set_service_levels(&state.db, &scope, &state.settings.home, &levels).await?,
+    ))
+}
+
+/// Open needs that look like this one: the same phone, the same community
+/// and kind within 3 days, or the same story; each with why.
+#[utoipa::path(get, path = "/api/needs/{id}/similar", tag = "needs", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<Similar>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn similar(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<Similar>>, AppError> {
+    let mut tx = state.db.read().await?;
+    Ok(Json(store::similar_to(&mut tx, &scope, id).await?))
+}
+
+/// Open needs that look like one being typed (the hotline asks as the
+/// phone and the address are typed); empty for roles that do not take
+/// needs.
+#[utoipa::path(get, path = "/api/needs/similar", tag = "needs", params(SimilarQuery),
+    responses((status = 200, body = Vec<Similar>), (status = 422, body = ErrorBody)))]
+pub async fn similar_typed(
+    State(state): State<AppState>,
+    scope: Scope,
+    Query(q): Query<SimilarQuery>,
+) -> Result<Json<Vec<Similar>>, AppError> {
+    Ok(Json(store::similar_typed(&state.db, &scope, &q).await?))
+}
+
+/// Merge this need into another (`into`), which stays: this one becomes
+/// a duplicate of it, both keep their histories, and the resident's
+/// reference of this one leads to the other's page. Both must be open
+/// (409 names the state otherwise).
+#[utoipa::path(post, path = "/api/needs/{id}/merge", tag = "needs", params(("id" = i64, Path)), request_body = NeedMerge,
+    responses((status = 200, body = Need, description = "The need that stays"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn merge(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path(id): Path<i64>,
+    Json(m): Json<NeedMerge>,
+) -> Result<Json<Need>, AppError> {
+    Ok(Json(
+        store::merge(&state.db, &scope, id, m.into, &m.reason).await?,
     ))
 }

@@ -180,6 +180,169 @@ pub fn escalation(
     }
 }
 
+/// A story's key for spotting the same story told twice: a digest of its
+/// letters and digits, lower-cased (spacing, punctuation and full-width
+/// forms do not count); "" for a story too short to tell apart (缺粮).
+pub fn story_key(description: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let core: String = description
+        .chars()
+        .map(fold_width)
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    if core.chars().count() < STORY_KEY_MIN_CHARS {
+        return String::new();
+    }
+    let digest = Sha256::digest(core.as_bytes());
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Stories shorter than this (in letters and digits) say too little to be
+/// the same story.
+pub const STORY_KEY_MIN_CHARS: usize = 8;
+
+/// A full-width letter or digit as its ASCII form (Ｂ栋３号 = B栋3号).
+fn fold_width(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        _ => c,
+    }
+}
+
+/// Open needs this near in time to a need of the same kind in the same
+/// community look like the same need.
+pub const SAME_PLACE_DAYS: i64 = 3;
+
+crate::stored_enum! {
+    /// Why another need looks like the same one.
+    pub enum Likeness {
+        /// The same contact phone.
+        Phone,
+        /// The same community or village, the same kind, within 3 days.
+        Place,
+        /// The same story.
+        Story,
+    }
+}
+
+/// Whether `other` looks like `probe` and why (none: it does not).
+pub fn likeness(probe: &Probe, other: &NeedRow) -> Vec<&'static str> {
+    let mut why = Vec::new();
+    if !probe.phone.is_empty() && probe.phone == other.contact_phone {
+        why.push(Likeness::Phone.as_str());
+    }
+    if !probe.community.is_empty()
+        && probe.community == other.division_code
+        && probe.kind == other.kind
+        && (probe.at - other.created_at).abs() <= time::Duration::days(SAME_PLACE_DAYS)
+    {
+        why.push(Likeness::Place.as_str());
+    }
+    if !probe.story.is_empty() && probe.story == other.story_key {
+        why.push(Likeness::Story.as_str());
+    }
+    why
+}
+
+/// What a need is compared by when looking for its duplicates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Probe {
+    /// Stored form of the phone ("" for none).
+    pub phone: String,
+    /// A community's or village's code (12 digits; "" when the place was
+    /// read less precisely: a street holds too many needs to say).
+    pub community: String,
+    pub kind: String,
+    pub story: String,
+    /// When it was asked (now, for one being typed).
+    pub at: OffsetDateTime,
+}
+
+impl Probe {
+    pub fn new(
+        phone: &str,
+        division: &str,
+        kind: &str,
+        description: &str,
+        at: OffsetDateTime,
+    ) -> Probe {
+        Probe {
+            phone: phone.to_owned(),
+            community: if division.len() == 12 {
+                division.to_owned()
+            } else {
+                String::new()
+            },
+            kind: kind.to_owned(),
+            story: story_key(description),
+            at,
+        }
+    }
+}
+
+/// A need that looks like another, and why.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Similar {
+    pub need: Need,
+    #[schema(value_type = Vec<Likeness>)]
+    pub reasons: Vec<&'static str>,
+}
+
+/// A need as typed so far, to look for the same need already taken; any
+/// field may be blank.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SimilarQuery {
+    /// `contact_phone` too (the hotline form's field).
+    #[serde(default, alias = "contact_phone")]
+    pub phone: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// Merging one need into another: which survives, and why.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct NeedMerge {
+    /// The id of the need that stays.
+    pub into: i64,
+    /// Optional (at most 500 chars).
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Check merging a need in `from` into another in `into`: both open, not
+/// the same need. No IO.
+pub fn merge(
+    id: i64,
+    from: NeedStatus,
+    into_id: i64,
+    into: NeedStatus,
+    reason: &str,
+) -> Result<(), StepRefused> {
+    let mut errors = Invalid::default();
+    if id == into_id {
+        errors.push(FieldError::new("into", "err-need-merge-self"));
+        return Err(StepRefused::Invalid(errors));
+    }
+    if !from.is_open() {
+        return Err(StepRefused::State(from.refusal()));
+    }
+    if !into.is_open() {
+        return Err(StepRefused::State("err-need-merge-into-closed"));
+    }
+    errors.optional("reason", reason, 500);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(StepRefused::Invalid(errors))
+    }
+}
+
 crate::stored_enum! {
     /// What a service level holds an open need to next, counted from when
     /// it was asked: being verified (new, verifying) or being delivered
@@ -804,10 +967,7 @@ pub fn parse_reference(s: &str) -> Option<String> {
     let r: String = s
         .chars()
         // Full-width letters and digits (a Chinese keyboard's) as ASCII.
-        .map(|c| match c {
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            c => c,
-        })
+        .map(fold_width)
         // Any dash a phone or a keyboard makes: - ‐ ‑ ‒ – — − －.
         .filter(|c| !c.is_whitespace() && !matches!(c, '-' | '\u{2010}'..='\u{2015}' | '\u{2212}'))
         .map(|c| match c.to_ascii_uppercase() {
@@ -1035,6 +1195,8 @@ pub struct NeedRow {
     pub locked_until: Option<OffsetDateTime>,
     pub call_back_at: Option<OffsetDateTime>,
     pub created_at: OffsetDateTime,
+    pub story_key: String,
+    pub merged_into: Option<i64>,
 }
 
 /// A name as those who only watch see it: its first character, the rest
@@ -1093,6 +1255,8 @@ pub struct Need {
     #[schema(value_type = Option<String>, format = DateTime)]
     pub due_at: Option<OffsetDateTime>,
     pub late_minutes: i64,
+    /// The need this one was merged into (status duplicate).
+    pub merged_into: Option<i64>,
     /// Who is calling the resident now ("" when nobody), and until when
     /// the call holds the need.
     pub locked_by_name: String,
@@ -1154,6 +1318,7 @@ impl NeedRow {
             deadline: None,
             due_at: None,
             late_minutes: 0,
+            merged_into: self.merged_into,
             created_at: self.created_at,
         }
     }
@@ -1183,6 +1348,8 @@ pub struct PublicNeed {
     pub status: String,
     pub division_code: String,
     pub created_at: OffsetDateTime,
+    /// The need this one was merged into, if it was.
+    pub merged_into: Option<i64>,
 }
 
 impl PublicNeed {

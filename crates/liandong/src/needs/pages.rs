@@ -14,7 +14,8 @@ use serde::Deserialize;
 use super::import::{MAX_COLUMNS, MAX_ROWS, Rejected, needs_of};
 use super::model::{
     BOARD_PAGE, BoardFilter, CallOutcome, CallReport, Channel, Need, NeedKind, NeedStatus, NewNeed,
-    PublicNeed, ServiceLevels, TimelineEntry, Urgency, Vulnerable, level_fields, parse_reference,
+    PublicNeed, ServiceLevels, Similar, SimilarQuery, TimelineEntry, Urgency, Vulnerable,
+    level_fields, parse_reference,
 };
 use super::store::{self, Imported};
 use crate::access::model::Scope;
@@ -36,6 +37,8 @@ pub fn routes() -> Router<AppState> {
         .route("/needs/{id}/escalation", post(set_escalation))
         .route("/needs/{id}/call", post(start_call))
         .route("/needs/{id}/call/end", post(end_call))
+        .route("/needs/{id}/merge", post(merge))
+        .route("/needs/similar", get(similar_typed))
         .route("/help", get(help_form).post(help_submit))
         .route("/help/follow", get(follow))
         .route("/help/{reference}", get(help_status))
@@ -144,7 +147,10 @@ fn new_page(c: Chrome, form: NewNeed, errors: Invalid) -> NewNeedPage {
         kinds: NeedKind::ALL.iter().map(|k| k.as_str()).collect(),
         urgencies: Urgency::ALL.iter().map(|u| u.as_str()).collect(),
         vulnerables: Vulnerable::ALL.iter().map(|v| v.as_str()).collect(),
-        found: AddressBox::default(),
+        found: AddressBox {
+            in_form: true,
+            ..AddressBox::default()
+        },
         public: false,
     }
 }
@@ -219,6 +225,10 @@ struct NeedPage {
     /// The reason typed for a move or an escalation, kept after a refusal.
     move_reason: String,
     timeline: Vec<TimelineEntry>,
+    /// Open needs that look like this one (for those who take needs).
+    similar: Vec<Similar>,
+    /// The reference of the need this one was merged into.
+    merged_into_reference: String,
     /// A verification call may be begun (or picked up again) here.
     can_call: bool,
     /// The call under way on this page: the number to dial in the clear.
@@ -255,6 +265,18 @@ async fn need_page(
     let timeline = store::timeline(&mut tx, scope, id).await?;
     let status = NeedStatus::parse(&need.status);
     let takes = scope.role().takes_needs();
+    let similar = if takes && status.is_some_and(NeedStatus::is_open) {
+        store::similar_to(&mut tx, scope, id).await?
+    } else {
+        Vec::new()
+    };
+    let merged_into_reference = match need.merged_into {
+        Some(into) => store::get(&mut tx, scope, into)
+            .await
+            .map(|n| n.reference)
+            .unwrap_or_default(),
+        None => String::new(),
+    };
     Ok(NeedPage {
         can_reveal: scope.role().may_reveal_contacts(),
         moves: match status {
@@ -284,6 +306,8 @@ async fn need_page(
         reason: String::new(),
         move_reason: String::new(),
         timeline,
+        similar,
+        merged_into_reference,
         c,
     })
 }
@@ -406,6 +430,7 @@ async fn detail(
         "existing" => c.t("need-existing"),
         "moved" => c.t("need-moved"),
         "called" => c.t("need-called"),
+        "merged" => c.t("need-merged"),
         _ => String::new(),
     };
     let mut page = need_page(&state, &scope, c, id).await?;
@@ -587,6 +612,8 @@ struct HelpStatusPage {
     division_name: String,
     /// Just sent: the page says so and asks to keep the reference.
     sent: bool,
+    /// Arrived from a request merged into this one.
+    merged: bool,
     /// What happened, when: the `track-…` words of each step.
     steps: Vec<(time::OffsetDateTime, String)>,
     /// The deployment's hotline.
@@ -599,6 +626,9 @@ struct HelpStatusPage {
 struct SentQuery {
     #[serde(default)]
     sent: String,
+    /// Arrived from a request merged into this one.
+    #[serde(default)]
+    merged: String,
 }
 
 async fn help_status(
@@ -625,6 +655,13 @@ async fn help_status(
         }
         Err(e) => return Err(e),
     };
+    // A request merged into another follows the one that stays.
+    if need.merged_into.is_some()
+        && let Some(survivor) = store::surviving_reference(&mut tx, &need).await?
+    {
+        let shown = format!("{}-{}", &survivor[..5], &survivor[5..]);
+        return Ok(Redirect::to(&format!("/help/{shown}?merged=1")).into_response());
+    }
     let steps = store::public_steps(&mut tx, &need)
         .await?
         .into_iter()
@@ -639,6 +676,7 @@ async fn help_status(
             && need.status != "closed",
         need,
         sent: !q.sent.is_empty(),
+        merged: !q.merged.is_empty(),
         c,
     })?
     .into_response())
@@ -919,4 +957,68 @@ async fn set_levels(
         }
         Err(e) => Err(e),
     }
+}
+
+#[derive(Deserialize)]
+struct MergeForm {
+    #[serde(default)]
+    into: String,
+    #[serde(default)]
+    reason: String,
+    /// The box that says the person means it: a merge is not undone.
+    #[serde(default)]
+    confirm: String,
+}
+
+/// Merge this need into another from its page (or another into this one:
+/// the form names which stays); then the page of the one that stays.
+async fn merge(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    Path(id): Path<i64>,
+    Form(f): Form<MergeForm>,
+) -> Result<Response, AppError> {
+    let Ok(into) = f.into.trim().parse::<i64>() else {
+        return moved(
+            &state,
+            &scope,
+            c,
+            id,
+            Err(AppError::invalid("into", "err-need-merge-unknown")),
+            f.reason,
+        )
+        .await;
+    };
+    if f.confirm != "yes" {
+        let refused = Err(AppError::invalid("merge", "err-need-merge-confirm"));
+        return moved(&state, &scope, c, id, refused, f.reason).await;
+    }
+    match store::merge(&state.db, &scope, id, into, &f.reason).await {
+        Ok(_) => Ok(Redirect::to(&format!("/needs/{into}?notice=merged")).into_response()),
+        Err(e) => moved(&state, &scope, c, id, Err(e), f.reason).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "need_similar.html")]
+struct SimilarPanel {
+    c: Chrome,
+    similar: Vec<Similar>,
+}
+
+/// The hotline form's panel of needs already taken that look like the one
+/// being typed (htmx swaps it in as the phone and the address are typed).
+async fn similar_typed(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    Query(q): Query<SimilarQuery>,
+) -> Result<Response, AppError> {
+    let similar = match store::similar_typed(&state.db, &scope, &q).await {
+        Ok(s) => s,
+        Err(AppError::Invalid(_)) => Vec::new(),
+        Err(e) => return Err(e),
+    };
+    Ok(render(&SimilarPanel { c, similar })?.into_response())
 }

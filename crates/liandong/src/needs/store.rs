@@ -3,8 +3,8 @@
 use super::import::{Rejected, RowProblem, content_key};
 use super::model::{
     CALL_LOCK, CallReport, Channel, CheckedNeed, Deadline, FAILED_CALLS_TO_ESCALATE, Level, Need,
-    NeedRow, NeedStatus, NewNeed, PublicNeed, ServiceLevels, StepRefused, TRACKED, TimelineEntry,
-    Urgency, escalation, holder, new_reference, transition,
+    NeedRow, NeedStatus, NewNeed, Probe, PublicNeed, ServiceLevels, Similar, StepRefused, TRACKED,
+    TimelineEntry, Urgency, escalation, holder, likeness, new_reference, transition,
 };
 use crate::access::model::Scope;
 use crate::audit::model::NewEvent;
@@ -20,7 +20,7 @@ use crate::divisions::model::jurisdiction_id;
 use crate::web::error::{AppError, FieldError};
 use crate::{fetch_all, fetch_optional, fetch_scalar};
 
-const NEED_COLUMNS: &str = "id, reference, channel, kind, urgency, vulnerable, people, description, contact_name, contact_phone, address, division_code, by_jurisdiction, jurisdiction_code, status, escalated, locked_by, (SELECT display_name FROM accounts WHERE accounts.id = needs.locked_by) AS locked_by_name, locked_until, call_back_at, created_at";
+const NEED_COLUMNS: &str = "id, reference, channel, kind, urgency, vulnerable, people, description, contact_name, contact_phone, address, division_code, by_jurisdiction, jurisdiction_code, status, escalated, locked_by, (SELECT display_name FROM accounts WHERE accounts.id = needs.locked_by) AS locked_by_name, locked_until, call_back_at, created_at, story_key, merged_into";
 /// Needs held inside the caller's jurisdiction ($1).
 fn visible() -> String {
     crate::db::inside("jurisdiction_code", 1)
@@ -174,8 +174,8 @@ async fn insert_in(
         let id = fetch_optional!(
             tx,
             (i64,),
-            "INSERT INTO needs (idempotency_key, channel, kind, urgency, people, description, contact_name, contact_phone, address, division_code, by_jurisdiction, jurisdiction_code, status, created_by, created_at, updated_at, reference, vulnerable)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16, $17)
+            "INSERT INTO needs (idempotency_key, channel, kind, urgency, people, description, contact_name, contact_phone, address, division_code, by_jurisdiction, jurisdiction_code, status, created_by, created_at, updated_at, reference, vulnerable, story_key)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16, $17, $18)
              ON CONFLICT DO NOTHING RETURNING id",
             &need.idempotency_key,
             channel.as_str(),
@@ -194,6 +194,7 @@ async fn insert_in(
             crate::db::stamp(),
             &reference,
             &need.vulnerable,
+            super::model::story_key(&need.description),
         )?;
         let Some((id,)) = id else {
             match existing(tx, intake).await? {
@@ -559,7 +560,7 @@ pub async fn by_reference(tx: &mut Tx, reference: &str) -> Result<PublicNeed, Ap
     fetch_optional!(
         tx,
         PublicNeed,
-        "SELECT id, reference, kind, urgency, status, division_code, created_at FROM needs WHERE reference = $1",
+        "SELECT id, reference, kind, urgency, status, division_code, created_at, merged_into FROM needs WHERE reference = $1",
         reference
     )?
     .ok_or(AppError::NotFound)
@@ -824,11 +825,12 @@ pub async fn end_call(
         {
             crate::execute!(
                 &mut tx,
-                "UPDATE needs SET kind = $1, urgency = $2, people = $3, description = $4 WHERE id = $5",
+                "UPDATE needs SET kind = $1, urgency = $2, people = $3, description = $4, story_key = $5 WHERE id = $6",
                 &kind,
                 &urgency,
                 people,
                 &description,
+                super::model::story_key(&description),
                 id,
             )?;
             let before = serde_json::json!({"kind": need.kind, "urgency": need.urgency, "people": need.people});
@@ -1024,12 +1026,7 @@ pub async fn escalations(tx: &mut Tx, scope: &Scope) -> sqlx::Result<Vec<Need>> 
     if !scope.role().sees_needs() {
         return Ok(Vec::new());
     }
-    let open = NeedStatus::ALL
-        .iter()
-        .filter(|s| s.is_open())
-        .map(|s| format!("'{}'", s.as_str()))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let open = open_statuses();
     let rows = fetch_all!(
         tx,
         NeedRow,
@@ -1046,4 +1043,212 @@ pub async fn escalations(tx: &mut Tx, scope: &Scope) -> sqlx::Result<Vec<Need>> 
         scope.org_id(),
     )?;
     present(tx, scope, rows).await
+}
+
+/// SQL list of the open statuses.
+fn open_statuses() -> String {
+    NeedStatus::ALL
+        .iter()
+        .filter(|s| s.is_open())
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Open needs in the caller's jurisdiction that look like `probe` (the
+/// same phone; the same community and kind within days; the same story),
+/// other than `except`, newest first (at most 20), each with why.
+pub async fn similar(
+    tx: &mut Tx,
+    scope: &Scope,
+    probe: &Probe,
+    except: i64,
+) -> sqlx::Result<Vec<Similar>> {
+    if !scope.role().takes_needs() {
+        return Ok(Vec::new());
+    }
+    let days = time::Duration::days(super::model::SAME_PLACE_DAYS);
+    let rows = fetch_all!(
+        tx,
+        NeedRow,
+        sqlx::AssertSqlSafe(format!(
+            "SELECT {NEED_COLUMNS} FROM needs WHERE {} AND id <> $2 AND status IN ({})
+               AND (($3 <> '' AND contact_phone = $3)
+                 OR ($4 <> '' AND division_code = $4 AND kind = $5 AND created_at > $6 AND created_at < $7)
+                 OR ($8 <> '' AND story_key = $8))
+             ORDER BY created_at DESC, id DESC LIMIT 20",
+            visible(),
+            open_statuses()
+        )),
+        scope.jurisdiction(),
+        except,
+        &probe.phone,
+        &probe.community,
+        &probe.kind,
+        crate::db::Ts::from(probe.at - days),
+        crate::db::Ts::from(probe.at + days),
+        &probe.story,
+    )?;
+    let reasons: Vec<Vec<&'static str>> = rows.iter().map(|r| likeness(probe, r)).collect();
+    let needs = present(tx, scope, rows).await?;
+    Ok(needs
+        .into_iter()
+        .zip(reasons)
+        .map(|(need, reasons)| Similar { need, reasons })
+        .collect())
+}
+
+/// Open needs that look like need `id`.
+pub async fn similar_to(tx: &mut Tx, scope: &Scope, id: i64) -> Result<Vec<Similar>, AppError> {
+    if !scope.role().takes_needs() {
+        return Err(AppError::Forbidden);
+    }
+    let need = row(tx, scope, id).await?;
+    let probe = Probe {
+        phone: need.contact_phone.clone(),
+        community: Probe::new("", &need.division_code, "", "", need.created_at).community,
+        kind: need.kind.clone(),
+        story: need.story_key.clone(),
+        at: need.created_at,
+    };
+    Ok(similar(tx, scope, &probe, id).await?)
+}
+
+/// Merge need `id` into need `into`: `id` becomes a duplicate pointing at
+/// `into` (its flag, hold and call-back dropped), both keep their
+/// histories, each gets an event. Both must be open and in the caller's
+/// jurisdiction. The two rows are written in id order with their read
+/// status in the `WHERE`, so two people merging A into B and B into A at
+/// once end with one merge and one told the need moved.
+pub async fn merge(
+    db: &Db,
+    scope: &Scope,
+    id: i64,
+    into: i64,
+    reason: &str,
+) -> Result<Need, AppError> {
+    let mut tx = db.write().await?;
+    let (need, from) = for_change(&mut tx, scope, id).await?;
+    let (survivor, to) = match for_change(&mut tx, scope, into).await {
+        Err(AppError::NotFound) => return Err(AppError::invalid("into", "err-need-merge-unknown")),
+        other => other?,
+    };
+    super::model::merge(id, from, into, to, reason.trim())?;
+    let mut order = [(id, from), (into, to)];
+    order.sort_by_key(|(i, _)| *i);
+    for (which, status) in order {
+        let changed = if which == id {
+            crate::execute!(
+                &mut tx,
+                "UPDATE needs SET status = $1, merged_into = $2, escalated = FALSE, locked_by = NULL,
+                   locked_until = NULL, call_back_at = NULL, updated_at = $3
+                 WHERE id = $4 AND status = $5",
+                NeedStatus::Duplicate.as_str(),
+                into,
+                crate::db::stamp(),
+                id,
+                status.as_str(),
+            )?
+        } else {
+            crate::execute!(
+                &mut tx,
+                "UPDATE needs SET updated_at = $1 WHERE id = $2 AND status = $3",
+                crate::db::stamp(),
+                into,
+                status.as_str(),
+            )?
+        };
+        if changed == 0 {
+            return Err(AppError::Conflict("err-need-moved"));
+        }
+    }
+    let e = NewEvent::by(scope, "need.merge", "need", id, &need.jurisdiction_code)
+        .reason(reason.trim())
+        .before(serde_json::json!({ "status": from.as_str() }))
+        .after(serde_json::json!({ "status": "duplicate", "into": into }));
+    record(&mut tx, e).await?;
+    let e = NewEvent::by(
+        scope,
+        "need.absorb",
+        "need",
+        into,
+        &survivor.jurisdiction_code,
+    )
+    .reason(reason.trim())
+    .after(serde_json::json!({ "from": id }));
+    record(&mut tx, e).await?;
+    let need = get(&mut tx, scope, into).await?;
+    tx.commit().await?;
+    Ok(need)
+}
+
+/// The reference of the need that a merged need's requests now follow:
+/// the end of its chain of merges (a few links at most).
+pub async fn surviving_reference(tx: &mut Tx, need: &PublicNeed) -> sqlx::Result<Option<String>> {
+    let mut next = need.merged_into;
+    let mut reference = None;
+    for _ in 0..8 {
+        let Some(id) = next else { break };
+        let row = fetch_optional!(
+            tx,
+            (Option<String>, Option<i64>),
+            "SELECT reference, merged_into FROM needs WHERE id = $1",
+            id
+        )?;
+        let Some((r, n)) = row else { break };
+        reference = r.or(reference);
+        next = n;
+    }
+    Ok(reference)
+}
+
+/// Open needs that look like one being typed at the hotline: its phone
+/// (any spelling), its address (read as the caller's office would), kind
+/// and story; only what was typed counts.
+pub async fn similar_typed(
+    db: &Db,
+    scope: &Scope,
+    typed: &super::model::SimilarQuery,
+) -> Result<Vec<Similar>, AppError> {
+    // Like every list: empty for roles whose work is not taking needs.
+    if !scope.role().takes_needs() {
+        return Ok(Vec::new());
+    }
+    let mut errors = crate::web::error::Invalid::default();
+    for (field, v, max) in [
+        ("phone", &typed.phone, 40),
+        ("address", &typed.address, 500),
+        ("kind", &typed.kind, 20),
+        ("description", &typed.description, 2000),
+    ] {
+        errors.optional(field, v, max);
+    }
+    errors.into_result()?;
+    let phone = crate::phone::normalize(&typed.phone).unwrap_or_default();
+    let division = if typed.address.trim().is_empty() {
+        String::new()
+    } else {
+        read_one(typed.address.trim(), scope.jurisdiction())
+            .await
+            .map(|(d, _)| d)
+            .unwrap_or_default()
+    };
+    let kind = super::model::NeedKind::parse(typed.kind.trim())
+        .map(|k| k.as_str())
+        .unwrap_or("");
+    let probe = Probe::new(
+        &phone,
+        &division,
+        kind,
+        &typed.description,
+        crate::db::now(),
+    );
+    if probe.phone.is_empty()
+        && probe.story.is_empty()
+        && (probe.community.is_empty() || kind.is_empty())
+    {
+        return Ok(Vec::new());
+    }
+    let mut tx = db.read().await?;
+    Ok(similar(&mut tx, scope, &probe, 0).await?)
 }

@@ -13,6 +13,7 @@ mod authz;
 mod cli;
 mod crash;
 mod divisions;
+mod duplicates;
 mod hardening;
 mod harness;
 mod lifecycle;
