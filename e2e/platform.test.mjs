@@ -326,6 +326,9 @@ describe('platform', { timeout: 180_000 }, () => {
       await page.click('nav.main a[href="/needs"]');
       await page.click('#import-needs');
       await page.waitForURL(`${url}/needs/import`);
+      // The template downloads as an Excel file named in the reader's words.
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#import-template')]);
+      assert.equal(download.suggestedFilename(), '需求导入模板.xlsx');
       await page.setInputFiles('#file', { name: '名单.csv', mimeType: 'text/csv', buffer: Buffer.from(`${list}周阿姨,123,西安市长安区西韦村,药品,1,缺药\n`) });
       await page.click('#import-form button[type="submit"]');
       const problems = page.locator('#import-problems');

@@ -20,19 +20,60 @@ pub const MAX_COLUMNS: usize = 64;
 const COLUMNS: [(&str, &[&str], bool); 8] = [
     (
         "address",
-        &["地址", "住址", "详细地址", "现住址", "address"],
+        &[
+            "地址",
+            "住址",
+            "详细地址",
+            "现住址",
+            "所在地址",
+            "居住地址",
+            "家庭住址",
+            "地点",
+            "address",
+        ],
         true,
     ),
-    ("kind", &["类别", "需求类别", "类型", "kind"], true),
-    ("people", &["人数", "涉及人数", "people"], false),
+    (
+        "kind",
+        &[
+            "类别",
+            "需求类别",
+            "类型",
+            "需求类型",
+            "求助类型",
+            "kind",
+            "type",
+        ],
+        true,
+    ),
+    ("people", &["人数", "涉及人数", "受助人数", "people"], false),
     (
         "description",
-        &["情况", "情况说明", "需求", "需求内容", "description"],
+        &[
+            "情况",
+            "情况说明",
+            "说明",
+            "需求",
+            "需求内容",
+            "需求描述",
+            "具体需求",
+            "求助内容",
+            "description",
+        ],
         true,
     ),
     (
         "contact_name",
-        &["联系人", "姓名", "称呼", "contact_name", "name"],
+        &[
+            "联系人",
+            "姓名",
+            "称呼",
+            "联系人姓名",
+            "求助人",
+            "contact_name",
+            "contact",
+            "name",
+        ],
         true,
     ),
     (
@@ -42,18 +83,121 @@ const COLUMNS: [(&str, &[&str], bool); 8] = [
             "联系电话",
             "手机",
             "手机号",
+            "手机号码",
+            "联系方式",
+            "联系人电话",
             "contact_phone",
             "phone",
         ],
         true,
     ),
-    ("urgency", &["紧急程度", "urgency"], false),
+    (
+        "urgency",
+        &["紧急程度", "紧急", "优先级", "urgency", "priority"],
+        false,
+    ),
     (
         "vulnerable",
         &["特殊人群", "重点人群", "困难类型", "vulnerable"],
         false,
     ),
 ];
+
+/// A header as lists write it, reduced to its name: spaces (full-width
+/// too) dropped, a required mark (*, ＊) and a parenthesised note
+/// (地址（必填）, 电话(手机)) taken off, ASCII case aside.
+fn header_name(h: &str) -> String {
+    let mut s: String = h
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '*' | '＊'))
+        .collect();
+    if let Some(i) = s.find(['(', '（']) {
+        s.truncate(i);
+    }
+    s.to_ascii_lowercase()
+}
+
+/// The column of the first header that names one of `names`.
+fn column(headers: &[String], names: &[&str]) -> Option<usize> {
+    headers
+        .iter()
+        .position(|h| names.iter().any(|n| header_name(h) == *n))
+}
+
+/// The headers of a list that name no field (序号, 备注…): not read, and
+/// named back to the person so a misspelt one is seen.
+pub fn unknown_columns(headers: &[String]) -> Vec<String> {
+    let used: Vec<usize> = COLUMNS
+        .iter()
+        .filter_map(|(_, names, _)| column(headers, names))
+        .collect();
+    headers
+        .iter()
+        .enumerate()
+        .filter(|(i, h)| !used.contains(i) && !h.trim().is_empty())
+        .map(|(_, h)| h.trim().to_owned())
+        .collect()
+}
+
+/// The import template: the accepted headers with an example row (the
+/// field report's village), and a sheet saying what each column takes.
+pub fn template(lang: Lang) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    // Phones and numbers as text: Excel must not turn 13800008000 into 1.38E+10.
+    let text = Format::new().set_num_format("@");
+    let example = [
+        "西安市鄠邑区涝店镇龙窝村委会",
+        "生活物资",
+        "300",
+        "全村封控，急需方便面、自热米饭、饼干、面包",
+        "王书记",
+        "13809185199",
+        "紧急",
+        "独居老人、儿童",
+    ];
+    let sheet = book
+        .add_worksheet()
+        .set_name(lang.t("import-template-sheet"))?;
+    for (col, ((_, names, required), value)) in COLUMNS.iter().zip(example).enumerate() {
+        let col = col as u16;
+        let header = if *required {
+            format!("{}*", names[0])
+        } else {
+            names[0].to_owned()
+        };
+        sheet.write_string_with_format(0, col, header, &bold)?;
+        sheet.write_string_with_format(1, col, value, &text)?;
+        sheet.set_column_format(col, &text)?;
+        sheet.set_column_width(col, if col == 0 || col == 3 { 40 } else { 14 })?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    let help = book
+        .add_worksheet()
+        .set_name(lang.t("import-template-help-sheet"))?;
+    for (col, key) in [
+        "import-template-column",
+        "import-template-also",
+        "import-template-takes",
+    ]
+    .iter()
+    .enumerate()
+    {
+        help.write_string_with_format(0, col as u16, lang.t(key), &bold)?;
+    }
+    for (row, (field, names, required)) in COLUMNS.iter().enumerate() {
+        let row = row as u32 + 1;
+        let mark = if *required { "*" } else { "" };
+        help.write_string(row, 0, format!("{}{mark}", names[0]))?;
+        help.write_string(row, 1, names[1..].join("、"))?;
+        help.write_string(row, 2, lang.t(&format!("import-template-{field}")))?;
+    }
+    help.set_column_width(0, 14)?;
+    help.set_column_width(1, 48)?;
+    help.set_column_width(2, 60)?;
+    book.save_to_buffer()
+}
 
 /// A row of the list that cannot be taken, by its line in the file (the
 /// header is line 1), and what is wrong with it.
@@ -138,11 +282,7 @@ pub fn needs_of(
     headers: &[String],
     rows: &[(usize, Vec<String>)],
 ) -> Result<Vec<(usize, NewNeed)>, Rejected> {
-    let find = |names: &[&str]| {
-        headers
-            .iter()
-            .position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)))
-    };
+    let find = |names: &[&str]| column(headers, names);
     let mut rejected = Rejected::default();
     let columns: Vec<Option<usize>> = COLUMNS
         .iter()
@@ -207,6 +347,33 @@ pub fn needs_of(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn headers_are_read_without_marks_notes_or_spaces() {
+        for (written, name) in [
+            ("地址（必填）", "地址"),
+            ("联系电话*", "联系电话"),
+            (" 需求 类型 ", "需求类型"),
+            ("电话(手机)", "电话"),
+            ("Phone", "phone"),
+            ("＊说明", "说明"),
+        ] {
+            assert_eq!(header_name(written), name, "{written}");
+        }
+        let headers: Vec<String> = [
+            "序号",
+            "联系方式",
+            "地点",
+            "需求类型",
+            "说明",
+            "求助人",
+            "备注",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(unknown_columns(&headers), ["序号", "备注"]);
+    }
 
     /// A header and rows numbered as a spreadsheet numbers them.
     fn table(rows: &[&[&str]]) -> (Vec<String>, Vec<(usize, Vec<String>)>) {

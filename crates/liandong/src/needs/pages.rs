@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
-use super::import::{MAX_COLUMNS, MAX_ROWS, Rejected, needs_of};
+use super::import::{MAX_COLUMNS, MAX_ROWS, Rejected, needs_of, unknown_columns};
 use super::model::{
     BOARD_PAGE, BoardFilter, CallOutcome, CallReport, Channel, Need, NeedKind, NeedStatus, NewNeed,
     PublicNeed, ServiceLevels, Similar, SimilarQuery, TimelineEntry, Urgency, Vulnerable,
@@ -29,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/needs", get(board))
         .route("/needs/new", get(new_form).post(create))
         .route("/needs/import", get(import_form).post(import))
+        .route("/needs/import/template.xlsx", get(import_template))
         .route("/needs/escalations", get(escalations))
         .route("/needs/service-levels", get(levels_form).post(set_levels))
         .route("/needs/{id}", get(detail))
@@ -694,6 +695,8 @@ struct ImportPage {
     unreadable: String,
     /// Blank rows skipped.
     blank: usize,
+    /// Headers that name no field (not read).
+    unknown: Vec<String>,
     max_rows: usize,
 }
 
@@ -705,6 +708,7 @@ fn import_page(c: Chrome) -> ImportPage {
         rejected: Rejected::default(),
         unreadable: String::new(),
         blank: 0,
+        unknown: Vec::new(),
         max_rows: MAX_ROWS,
     }
 }
@@ -714,6 +718,33 @@ async fn import_form(scope: Scope, c: Chrome) -> Result<Response, AppError> {
         return Err(AppError::Forbidden);
     }
     Ok(render(&import_page(c))?.into_response())
+}
+
+/// The import template (xlsx): the accepted headers, an example row, and
+/// what each column takes, in the reader's language.
+async fn import_template(scope: Scope, c: Chrome) -> Result<Response, AppError> {
+    if !scope.role().takes_needs() {
+        return Err(AppError::Forbidden);
+    }
+    let bytes = super::import::template(c.lang).map_err(anyhow::Error::from)?;
+    let name = c.t("import-template-file");
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"template.xlsx\"; filename*=UTF-8''{}",
+                    crate::web::form_urlencoded_component(&name)
+                ),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 /// A list uploaded: all its needs taken, or none and every reason shown.
@@ -768,6 +799,7 @@ async fn import(
         }
         Ok(up) => {
             page.blank = up.blank;
+            page.unknown = unknown_columns(&up.headers);
             match needs_of(&up.headers, &up.rows) {
                 Err(rejected) => Some(Err(rejected)),
                 Ok(needs) => Some(store::import(&state.db, &scope, needs).await?),

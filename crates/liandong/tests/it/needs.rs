@@ -823,3 +823,72 @@ both!(
         }
     }
 );
+
+both!(
+    the_import_template_downloads_and_is_itself_a_list_that_imports,
+    |app| {
+        let op = app.signed_in("operator").await;
+        let res = op
+            .get(app.at("/needs/import/template.xlsx"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(
+            res.headers()["content-type"],
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        );
+        let disposition = res.headers()["content-disposition"].to_str().unwrap();
+        assert!(disposition.contains("filename*=UTF-8''"), "{disposition}");
+        let bytes = res.bytes().await.unwrap().to_vec();
+        // Its headers are the accepted ones, required ones starred.
+        use calamine::Reader;
+        let mut book: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.clone())).unwrap();
+        let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+        let headers: Vec<String> = sheet
+            .rows()
+            .next()
+            .unwrap()
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        assert_eq!(headers[0], "地址*");
+        assert!(headers.contains(&"紧急程度".to_owned()), "{headers:?}");
+        assert_eq!(book.sheet_names().len(), 2, "a sheet that explains");
+        // Uploaded as it is, its example row is one need.
+        let demo = count(&app, &op).await;
+        let (status, page) = upload(&app, &op, "template.xlsx", bytes).await;
+        assert_eq!(status, 200, "{page}");
+        assert_eq!(count(&app, &op).await, demo + 1);
+        assert!(!page.contains("id=\"import-unknown\""), "{page}");
+        // Watchers do not import.
+        let viewer = app.signed_in("viewer").await;
+        let res = viewer
+            .get(app.at("/needs/import/template.xlsx"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403);
+    }
+);
+
+both!(common_headers_are_read_and_unknown_ones_named, |app| {
+    let op = app.signed_in("operator").await;
+    let demo = count(&app, &op).await;
+    let list = "序号,联系人姓名,联系方式,详细地址（必填）,需求类型*,说明,紧急,备注\n\
+        1,张三,138 0000 8000,鄠邑区龙窝村,生活物资,断粮两天了,紧急,村委会转来\n";
+    let (status, page) = upload(&app, &op, "社区上报.csv", list.as_bytes().to_vec()).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(count(&app, &op).await, demo + 1);
+    let unknown = page
+        .split("id=\"import-unknown\"")
+        .nth(1)
+        .expect("the unknown columns are named");
+    let unknown = &unknown[..unknown.find("</p>").unwrap()];
+    assert!(
+        unknown.contains("序号") && unknown.contains("备注"),
+        "{unknown}"
+    );
+    assert!(!unknown.contains("说明"), "{unknown}");
+});
