@@ -32,11 +32,12 @@ export function missingBrowser() {
 }
 
 /** Start the demo server; resolves to {url, stop()} once it prints its listening line. */
-export async function startServer() {
+/** Start `liandong serve --demo` on a free port; `extra` are more arguments (e.g. --settable-clock). */
+export async function startServer(extra = []) {
   const bin = serverBin();
   if (!existsSync(bin)) throw new Error(`liandong binary not found at ${bin} (cargo build, or set LIANDONG_BIN)`);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'liandong-e2e-'));
-  const child = spawn(bin, ['serve', '--demo', '--listen', '127.0.0.1:0', '--data-dir', dataDir], {
+  const child = spawn(bin, ['serve', '--demo', '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const killOnExit = () => child.kill('SIGKILL');

@@ -74,6 +74,10 @@ enum Command {
         /// The hotline residents call, shown to them after a request.
         #[arg(long, env = "LIANDONG_HOTLINE", default_value = "12345")]
         hotline: String,
+        /// Let an admin set the server's clock (PUT /api/clock): for
+        /// browser tests that replay a night; never in a deployment.
+        #[arg(long, hide = true)]
+        settable_clock: bool,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -195,6 +199,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             public_url,
             home,
             hotline,
+            settable_clock,
             db,
         } => {
             let home = home.trim().to_owned();
@@ -207,6 +212,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 public_url,
                 home,
                 hotline,
+                settable_clock,
             };
             let db = db.connect().await?;
             if demo {

@@ -476,3 +476,5 @@ import-template-contact_name = The contact's name
 import-template-contact_phone = A mobile, or a landline with its area code
 import-template-urgency = critical, urgent, normal (normal when blank)
 import-template-vulnerable = elderly_alone, disabled, pregnant, child, chronic_illness, dialysis, domestic_violence, separated by commas
+err-clock-at = Give the time in RFC 3339, e.g. 2021-12-23T18:10:00+08:00
+actor-system = System

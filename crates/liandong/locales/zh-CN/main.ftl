@@ -476,3 +476,5 @@ import-template-contact_name = 联系人姓名或称呼
 import-template-contact_phone = 手机或带区号的座机，例如 13800008000、029-85551234
 import-template-urgency = 危急、紧急、一般（不填按一般）
 import-template-vulnerable = 独居老人、残疾或失能、孕产妇、儿童、慢性病、透析、家庭暴力，多个用顿号或逗号隔开
+err-clock-at = 请用 RFC 3339 写时间，例如 2021-12-23T18:10:00+08:00
+actor-system = 系统

@@ -49,6 +49,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::audit::api::routes())
         .merge(crate::audit::pages::routes())
         .route("/api/openapi.json", get(openapi::document))
+        .route("/api/clock", axum::routing::put(set_clock))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/assets/{*path}", get(asset))
@@ -102,6 +103,34 @@ fn security_headers(app: Router) -> Router {
             HeaderValue::from_static(value),
         ))
     })
+}
+
+/// The clock set to `at` (browser tests replaying a night), then the
+/// service levels swept at once as the server would within seconds.
+/// Only on a server started with `--settable-clock`, only for admins; not
+/// in the OpenAPI document (no deployment has it).
+async fn set_clock(
+    State(state): State<AppState>,
+    scope: crate::access::model::Scope,
+    crate::web::extract::Json(body): crate::web::extract::Json<serde_json::Value>,
+) -> Result<crate::web::extract::Json<serde_json::Value>, AppError> {
+    if !state.settings.settable_clock {
+        return Err(AppError::NotFound);
+    }
+    if !scope.role().administers() {
+        return Err(AppError::Forbidden);
+    }
+    let at = body["at"]
+        .as_str()
+        .and_then(|s| {
+            time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+        })
+        .ok_or_else(|| AppError::invalid("at", "err-clock-at"))?;
+    crate::db::set_clock(at);
+    let escalated = crate::needs::store::escalate_overdue(&state.db, crate::db::now()).await?;
+    Ok(crate::web::extract::Json(
+        serde_json::json!({ "escalated": escalated }),
+    ))
 }
 
 async fn healthz(State(state): State<AppState>) -> Result<&'static str, AppError> {

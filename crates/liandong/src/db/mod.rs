@@ -251,12 +251,25 @@ pub fn stamp() -> Ts {
     Ts(now())
 }
 
+/// Microseconds the clock is moved by (0 unless a test moved it).
+static CLOCK_OFFSET_MICROS: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
 /// Now, in UTC, truncated to microseconds (what PostgreSQL keeps), so a
-/// value reads back equal to what was written on both engines.
+/// value reads back equal to what was written on both engines. The one
+/// clock the application reads; a server started with `--settable-clock`
+/// (browser tests) may move it.
 pub fn now() -> OffsetDateTime {
-    let t = OffsetDateTime::now_utc();
+    let offset = CLOCK_OFFSET_MICROS.load(std::sync::atomic::Ordering::Relaxed);
+    let t = OffsetDateTime::now_utc() + time::Duration::microseconds(offset);
     t.replace_nanosecond(t.nanosecond() / 1000 * 1000)
         .unwrap_or(t)
+}
+
+/// Move the clock so that it reads `at` now (and runs on from there).
+pub fn set_clock(at: OffsetDateTime) {
+    let offset = (at - OffsetDateTime::now_utc()).whole_microseconds();
+    let offset = i64::try_from(offset).unwrap_or(0);
+    CLOCK_OFFSET_MICROS.store(offset, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// Rows of type `$ty` (a `sqlx::FromRow`).

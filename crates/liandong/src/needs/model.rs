@@ -1330,7 +1330,9 @@ impl Need {
         if let Some((d, at)) = levels.due(&self.urgency, &self.status, self.created_at) {
             self.deadline = Some(d.as_str());
             self.due_at = Some(at);
-            self.late_minutes = (now - at).whole_minutes().max(0);
+            // Late by any part of a minute is a minute late.
+            let late = (now - at).whole_seconds();
+            self.late_minutes = if late > 0 { (late + 59) / 60 } else { 0 };
         }
         self
     }

@@ -58,6 +58,9 @@ pub struct Settings {
     pub home: String,
     /// The number residents call (shown after a request is sent).
     pub hotline: String,
+    /// An admin may set the clock (`PUT /api/clock`): for browser tests
+    /// that replay a night, never for a deployment.
+    pub settable_clock: bool,
 }
 
 impl Settings {

@@ -91,6 +91,7 @@ impl TestApp {
             public_url: None,
             home: "6101".into(),
             hotline: "12345".into(),
+            settable_clock: false,
         };
         let server = liandong::serve::start_with("127.0.0.1:0", db.clone(), settings)
             .await

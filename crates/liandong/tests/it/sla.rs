@@ -251,3 +251,16 @@ both!(
         assert!(!page.contains("<input name=\"critical"), "{page}");
     }
 );
+
+both!(the_clock_cannot_be_set_on_a_deployment, |app| {
+    let admin = app.signed_in("admin").await;
+    let (status, _) = app
+        .send(
+            &admin,
+            reqwest::Method::PUT,
+            "/api/clock",
+            &json!({"at": "2021-12-23T18:10:00+08:00"}),
+        )
+        .await;
+    assert_eq!(status, 404);
+});
