@@ -117,8 +117,10 @@ describe('platform', { timeout: 180_000 }, () => {
       await page.click('nav.main a[href="/audit"]');
       await page.waitForURL(`${url}/audit`);
       const events = await page.locator('table#events').innerText();
-      assert.match(events, /field\.reveal/);
-      assert.match(events, /org\.approve/);
+      // Actions in words, the record linked.
+      assert.match(events, /查看个人信息/);
+      assert.match(events, /通过组织审核/);
+      assert.ok(await page.locator('table#events a[href^="/orgs/"]').count() > 0, 'records are linked');
 
       await page.click('#logout');
       await page.waitForURL(`${url}/login`);
@@ -385,7 +387,7 @@ describe('platform', { timeout: 180_000 }, () => {
       // Every step is in the audit log.
       await admin.page.goto(`${url}/audit?action=account`);
       const events = await admin.page.locator('table#events').innerText();
-      for (const action of ['account.password_reset', 'account.disable', 'account.enable']) {
+      for (const action of ['重置密码', '停用账号', '启用账号']) {
         assert.ok(events.includes(action), `${action} in ${events}`);
       }
     } finally {

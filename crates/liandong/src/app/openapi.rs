@@ -264,6 +264,7 @@ const QUERY_RULES: &[(&str, &str, Rule)] = &[
     ("/api/audit", "from", Rule::Day),
     ("/api/audit", "to", Rule::Day),
     ("/api/audit", "limit", Rule::Limit(1, 1000)),
+    ("/api/audit", "page", Rule::Limit(1, 100_000)),
     ("/api/audit.csv", "actor", Rule::Text(100)),
     ("/api/audit.csv", "action", Rule::Text(100)),
     ("/api/audit.csv", "entity", Rule::Text(100)),
@@ -271,6 +272,7 @@ const QUERY_RULES: &[(&str, &str, Rule)] = &[
     ("/api/audit.csv", "from", Rule::Day),
     ("/api/audit.csv", "to", Rule::Day),
     ("/api/audit.csv", "limit", Rule::Limit(1, 1000)),
+    ("/api/audit.csv", "page", Rule::Limit(1, 100_000)),
 ];
 
 impl Rule {

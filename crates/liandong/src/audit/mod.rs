@@ -32,8 +32,10 @@ pub fn events_csv(events: &[model::Event]) -> anyhow::Result<Vec<u8>> {
         let json = |v: &Option<sqlx::types::Json<serde_json::Value>>| {
             v.as_ref().map(|j| j.0.to_string()).unwrap_or_default()
         };
+        // Beijing time, as on screen, with its offset (2021-12-23T18:10:00+08:00).
         let at =
-            e.at.format(&time::format_description::well_known::Rfc3339)?;
+            e.at.to_offset(time::macros::offset!(+8))
+                .format(&time::format_description::well_known::Rfc3339)?;
         w.write_record([
             e.id.to_string(),
             at,

@@ -130,4 +130,65 @@ pub struct AuditFilter {
     pub to: Option<String>,
     /// Page size (default 100, at most 1000).
     pub limit: Option<i64>,
+    /// Which page of that size, newest first (from 1).
+    pub page: Option<i64>,
+}
+
+/// Every action an event may carry, for finding them by their words.
+pub const ACTIONS: &[&str] = &[
+    "account.create",
+    "account.disable",
+    "account.edit",
+    "account.enable",
+    "account.password_change",
+    "account.password_reset",
+    "account.sign_in",
+    "account.sign_in_failed",
+    "account.sign_in_throttled",
+    "account.unlock",
+    "coalition.admit",
+    "coalition.create",
+    "field.reveal",
+    "field.reveal_refused",
+    "need.absorb",
+    "need.call.busy",
+    "need.call.call_back",
+    "need.call.empty_number",
+    "need.call.no_answer",
+    "need.call.reached",
+    "need.call.refused",
+    "need.call.switched_off",
+    "need.call.wrong_person",
+    "need.cancel",
+    "need.close",
+    "need.correct",
+    "need.create",
+    "need.deescalate",
+    "need.deliver",
+    "need.escalate",
+    "need.match",
+    "need.merge",
+    "need.overdue",
+    "need.reject",
+    "need.reopen",
+    "need.start",
+    "need.verify",
+    "need.verifying",
+    "org.approve",
+    "org.create",
+    "org.reject",
+    "service_levels.set",
+    "working_group.set_leads",
+    "zone.lift",
+    "zone.mark",
+];
+
+/// Where a record of `entity` is seen ("" for none).
+pub fn record_link(entity: &str, id: &str) -> String {
+    match entity {
+        "need" => format!("/needs/{id}"),
+        "org" => format!("/orgs/{id}"),
+        "account" => format!("/accounts/{id}"),
+        _ => String::new(),
+    }
 }

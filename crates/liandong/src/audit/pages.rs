@@ -25,6 +25,12 @@ struct AuditPage {
     f: AuditFilter,
     export_query: String,
     errors: Invalid,
+    page: i64,
+    page_words: String,
+    /// A full page came back: there may be older events.
+    more: bool,
+    /// The filters as a query string without the page, for the pager.
+    query: String,
 }
 
 fn opt(v: &Option<String>) -> &str {
@@ -51,20 +57,37 @@ async fn audit(
         Err(AppError::Invalid(errors)) => (Vec::new(), errors, StatusCode::UNPROCESSABLE_ENTITY),
         Err(e) => return Err(e),
     };
+    let page = f.page.unwrap_or(1);
+    let more = events.len() as i64 == f.limit.unwrap_or(100);
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([
+            ("actor", opt(&f.actor)),
+            ("action", opt(&f.action)),
+            ("from", opt(&f.from)),
+            ("to", opt(&f.to)),
+        ])
+        .finish();
     Ok((
         status,
         render(&AuditPage {
-            c,
             events,
             f,
             export_query,
             errors,
+            page_words: c.lang.t_args("audit-page", &[("page", page.to_string())]),
+            page,
+            more,
+            query,
+            c,
         })?,
     )
         .into_response())
 }
 
 impl AuditPage {
+    fn link(&self, e: &Event) -> String {
+        super::model::record_link(&e.entity, &e.entity_id)
+    }
     fn actor(&self) -> &str {
         opt(&self.f.actor)
     }

@@ -7,6 +7,7 @@ use super::model::{AuditFilter, Event, NewEvent};
 use crate::access::model::Scope;
 use crate::db::Tx;
 use crate::web::error::{AppError, FieldError, Invalid};
+use crate::web::i18n::Lang;
 use crate::{execute, fetch_all};
 
 /// Append one event in the caller's transaction, so the change and its
@@ -163,8 +164,47 @@ pub async fn list(tx: &mut Tx, scope: &Scope, f: &AuditFilter) -> Result<Vec<Eve
     if !(1..=1000).contains(&limit) {
         errors.push(FieldError::new("limit", "err-limit"));
     }
+    let page = f.page.unwrap_or(1);
+    if !(1..=100_000).contains(&page) {
+        errors.push(FieldError::new("page", "err-limit"));
+    }
     errors.into_result()?;
     let text = |v: &Option<String>| v.as_deref().map(str::trim).unwrap_or("").to_owned();
+    // An action given in words (登记需求, "revealed") stands for every
+    // action whose words hold it, in either language; a code is matched
+    // as itself or as a prefix (need, org.approve).
+    let action = text(&f.action);
+    let (code, by_words) = if action.is_empty()
+        || action
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c == '.' || c == '_')
+    {
+        (action, String::new())
+    } else {
+        let lower = action.to_lowercase();
+        let codes: Vec<&str> = super::model::ACTIONS
+            .iter()
+            .copied()
+            .filter(|a| {
+                let key = format!("event-{}", a.replace('.', "-"));
+                [Lang::Zh, Lang::En]
+                    .iter()
+                    .any(|l| l.t(&key).to_lowercase().contains(&lower))
+            })
+            .collect();
+        // No action reads so: nothing matches (not everything).
+        (
+            String::new(),
+            format!(
+                ",{},",
+                if codes.is_empty() {
+                    "~".to_owned()
+                } else {
+                    codes.join(",")
+                }
+            ),
+        )
+    };
     // Empty filter values match everything; one static statement instead
     // of SQL assembled from user input.
     let rows = fetch_all!(
@@ -173,21 +213,25 @@ pub async fn list(tx: &mut Tx, scope: &Scope, f: &AuditFilter) -> Result<Vec<Eve
         "SELECT id, at, actor_id, actor_name, action, entity, entity_id, division_code, ip, reason, before, after
          FROM events
          WHERE division_code >= $1 AND division_code < $1 || '~'
-           AND ($2 = '' OR actor_name = $2)
+           AND ($2 = '' OR actor_name = $2
+                OR actor_id IN (SELECT id FROM accounts WHERE display_name LIKE '%' || $2 || '%'))
            AND ($3 = '' OR action = $3 OR action LIKE $3 || '.%')
            AND ($4 = '' OR entity = $4)
            AND ($5 = '' OR entity_id = $5)
            AND at >= $6 AND at < $7
+           AND ($9 = '' OR $9 LIKE '%,' || action || ',%')
          ORDER BY id DESC
-         LIMIT $8",
+         LIMIT $8 OFFSET $10",
         scope.jurisdiction(),
         text(&f.actor),
-        text(&f.action),
+        code,
         text(&f.entity),
         text(&f.entity_id),
         crate::db::Ts::from(from),
         crate::db::Ts::from(to),
         limit,
+        by_words,
+        (page - 1) * limit,
     )?;
     Ok(rows)
 }

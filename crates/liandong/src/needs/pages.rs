@@ -241,20 +241,6 @@ struct NeedPage {
     outcomes: Vec<&'static str>,
 }
 
-impl NeedPage {
-    /// The words of a timeline entry's action (the action itself when it
-    /// has none).
-    fn event_words(&self, action: &str) -> String {
-        let key = format!("event-{}", action.replace('.', "-"));
-        let words = self.c.t(&key);
-        if words == key {
-            action.to_owned()
-        } else {
-            words
-        }
-    }
-}
-
 async fn need_page(
     state: &AppState,
     scope: &Scope,

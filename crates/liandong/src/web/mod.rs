@@ -342,6 +342,18 @@ impl Chrome {
         }
     }
 
+    /// The words of an event's action (need.create → 登记需求); the
+    /// action itself when it has none.
+    pub fn action_words(&self, action: &str) -> String {
+        let key = format!("event-{}", action.replace('.', "-"));
+        let words = self.t(&key);
+        if words == key {
+            action.to_owned()
+        } else {
+            words
+        }
+    }
+
     /// A span of minutes as people say it: 20 分钟, 1 小时 20 分, 2 天 3 小时.
     pub fn minutes(&self, m: &i64) -> String {
         let m = (*m).max(0);
