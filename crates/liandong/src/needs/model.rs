@@ -269,15 +269,32 @@ impl Probe {
     ) -> Probe {
         Probe {
             phone: phone.to_owned(),
-            community: if division.len() == 12 {
-                division.to_owned()
-            } else {
-                String::new()
-            },
+            community: community_of(division),
             kind: kind.to_owned(),
             story: story_key(description),
             at,
         }
+    }
+
+    /// A stored need as a probe (its story key as stored).
+    pub fn of(need: &NeedRow) -> Probe {
+        Probe {
+            phone: need.contact_phone.clone(),
+            community: community_of(&need.division_code),
+            kind: need.kind.clone(),
+            story: need.story_key.clone(),
+            at: need.created_at,
+        }
+    }
+}
+
+/// A village's or community's code (12 digits), else "": a street or a
+/// district holds too many needs for "the same place" to say anything.
+fn community_of(division: &str) -> String {
+    if division.len() == 12 {
+        division.to_owned()
+    } else {
+        String::new()
     }
 }
 

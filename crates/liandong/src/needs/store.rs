@@ -979,12 +979,7 @@ pub async fn escalate_overdue(db: &Db, now: time::OffsetDateTime) -> Result<usiz
     let levels = service_levels(&mut tx).await?;
     let mut escalated = 0;
     for &d in Deadline::ALL {
-        let statuses = d
-            .statuses()
-            .iter()
-            .map(|s| format!("'{}'", s.as_str()))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let statuses = sql_list(d.statuses());
         for &u in Urgency::ALL {
             let due = time::Duration::minutes(levels.minutes(u, d));
             let rows = fetch_all!(
@@ -1047,9 +1042,18 @@ pub async fn escalations(tx: &mut Tx, scope: &Scope) -> sqlx::Result<Vec<Need>> 
 
 /// SQL list of the open statuses.
 fn open_statuses() -> String {
-    NeedStatus::ALL
+    let open: Vec<NeedStatus> = NeedStatus::ALL
         .iter()
+        .copied()
         .filter(|s| s.is_open())
+        .collect();
+    sql_list(&open)
+}
+
+/// Statuses as an SQL list for `IN (…)`: words of our own enum, never input.
+fn sql_list(statuses: &[NeedStatus]) -> String {
+    statuses
+        .iter()
         .map(|s| format!("'{}'", s.as_str()))
         .collect::<Vec<_>>()
         .join(", ")
@@ -1104,14 +1108,7 @@ pub async fn similar_to(tx: &mut Tx, scope: &Scope, id: i64) -> Result<Vec<Simil
         return Err(AppError::Forbidden);
     }
     let need = row(tx, scope, id).await?;
-    let probe = Probe {
-        phone: need.contact_phone.clone(),
-        community: Probe::new("", &need.division_code, "", "", need.created_at).community,
-        kind: need.kind.clone(),
-        story: need.story_key.clone(),
-        at: need.created_at,
-    };
-    Ok(similar(tx, scope, &probe, id).await?)
+    Ok(similar(tx, scope, &Probe::of(&need), id).await?)
 }
 
 /// Merge need `id` into need `into`: `id` becomes a duplicate pointing at

@@ -354,19 +354,32 @@ impl Chrome {
         }
     }
 
+    /// Who did something, as people read it (the machine as 系统).
+    pub fn actor(&self, name: &str) -> String {
+        if name == "system" {
+            self.t("actor-system")
+        } else {
+            name.to_owned()
+        }
+    }
+
     /// A span of minutes as people say it: 20 分钟, 1 小时 20 分, 2 天 3 小时.
     pub fn minutes(&self, m: &i64) -> String {
         let m = (*m).max(0);
         let (d, h, min) = (m / 1440, m / 60 % 24, m % 60);
         let (key, args) = if d > 0 {
-            ("duration-days", [("d", d), ("h", h)])
+            (
+                "duration-days",
+                vec![("d", d.to_string()), ("h", h.to_string())],
+            )
         } else if h > 0 {
-            ("duration-hours", [("h", h), ("m", min)])
+            (
+                "duration-hours",
+                vec![("h", h.to_string()), ("m", min.to_string())],
+            )
         } else {
-            ("duration-minutes", [("m", min), ("h", 0)])
+            ("duration-minutes", vec![("m", min.to_string())])
         };
-        let args: Vec<(&'static str, String)> =
-            args.iter().map(|(k, v)| (*k, v.to_string())).collect();
         self.lang.t_args(key, &args)
     }
 
