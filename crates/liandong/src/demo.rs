@@ -204,6 +204,14 @@ const ACCOUNTS: &[(&str, &str, &str, usize, &str)] = &[
     ),
     ("volunteer", "何志愿（鄠邑区）", "volunteer", 12, "610118"),
     ("viewer", "观察员（西安市）", "viewer", 2, "6101"),
+    // The industry association that pledges food on the field report's night.
+    (
+        "association",
+        "吴会长（陕西省餐饮行业协会）",
+        "coordinator",
+        8,
+        "61",
+    ),
 ];
 
 /// Load the scenario unless it is there; returns what to print.
@@ -389,6 +397,7 @@ async fn insert(db: &Db) -> anyhow::Result<()> {
             .await?
             .context("the demo operator's scope")?
     };
+    let mut need_ids = Vec::new();
     for (n, (kind, urgency, people, address, story, contact, phone)) in NEEDS.iter().enumerate() {
         let need = NewNeed {
             kind: (*kind).into(),
@@ -428,7 +437,157 @@ async fn insert(db: &Db) -> anyhow::Result<()> {
                 .await
                 .map_err(failed)?;
         }
+        need_ids.push(taken.id);
     }
+    let scope_of = |i: usize| {
+        let db = db.clone();
+        let id = account_ids[i];
+        async move {
+            let mut tx = db.read().await?;
+            crate::access::store::scope_for(&mut tx, id, "")
+                .await?
+                .context("a demo account's scope")
+        }
+    };
+    let coordinator = scope_of(1).await?;
+    let association = scope_of(ACCOUNTS.len() - 1).await?;
+    supply(db, &coordinator, &association, need_ids[0], &ids)
+        .await
+        .map_err(|e| anyhow::anyhow!("supply: {e:?}"))?;
+    Ok(())
+}
+
+/// Supply as on that night: three depots (the city's transfer depot run by
+/// the logistics federation, 鄠邑区's, a street's point), what they hold,
+/// a van, hotline hours and money on offer, and the village's appeal with
+/// the catering association's pledge.
+async fn supply(
+    db: &Db,
+    coordinator: &crate::access::model::Scope,
+    association: &crate::access::model::Scope,
+    village_need: i64,
+    org_ids: &[i64],
+) -> Result<(), crate::web::error::AppError> {
+    use crate::supply::model::{
+        AppealLineInput, NewAppeal, NewDepot, NewOffer, NewPledge, StockChange,
+    };
+    use crate::supply::store as supply;
+    let catalogue = supply::items(&mut db.read().await?).await?;
+    let item = |code: &str| -> Result<i64, crate::web::error::AppError> {
+        catalogue
+            .iter()
+            .find(|i| i.code == code)
+            .map(|i| i.id)
+            .ok_or_else(|| anyhow::anyhow!("no {code} in the catalogue").into())
+    };
+    let mut depots = Vec::new();
+    for (name, org, code, address) in [
+        (
+            "西安市应急物资中转库",
+            5,
+            "6101",
+            "未央区北三环物流园 A 区 6 号库",
+        ),
+        (
+            "鄠邑区应急物资库",
+            5,
+            "610118",
+            "鄠邑区甘亭街道城北物流中心",
+        ),
+        (
+            "小寨路街道物资点",
+            7,
+            "610113001",
+            "雁塔区小寨路街道办事处一楼",
+        ),
+    ] {
+        let d = NewDepot {
+            name: name.into(),
+            org_id: Some(org_ids[org]),
+            division_code: code.into(),
+            address: address.into(),
+        };
+        depots.push(supply::create_depot(db, coordinator, &d).await?.id);
+    }
+    for (depot, code, quantity, from) in [
+        (0, "instant_noodles", "300", "市商务局调拨"),
+        (0, "drinking_water", "200", "市商务局调拨"),
+        (0, "surgical_mask", "20000", "省慈善联合会捐赠"),
+        (0, "protective_suit", "800", "省慈善联合会捐赠"),
+        (1, "rice", "120", "区粮油公司"),
+        (2, "vegetables", "500", "社区团购"),
+    ] {
+        let c = StockChange {
+            item_id: item(code)?,
+            quantity: quantity.into(),
+            reason: from.into(),
+        };
+        supply::receive(db, coordinator, depots[depot], &c).await?;
+    }
+    let offers = [
+        NewOffer {
+            kind: "vehicle".into(),
+            org_id: Some(org_ids[5]),
+            contact_name: "韩师傅".into(),
+            contact_phone: "13991100122".into(),
+            description: "4.2 米厢式货车，夜间可跑".into(),
+            seats: "2".into(),
+            load_kg: "1500".into(),
+            pass: "西A通-0091".into(),
+            zones: "610118, 610116".into(),
+            ..Default::default()
+        },
+        NewOffer {
+            kind: "service".into(),
+            org_id: Some(org_ids[4]),
+            description: "心理疏导热线，每晚 19:00–23:00".into(),
+            hours: "200".into(),
+            ..Default::default()
+        },
+        NewOffer {
+            kind: "money".into(),
+            org_id: Some(org_ids[6]),
+            value_yuan: "500000".into(),
+            ..Default::default()
+        },
+    ];
+    for o in &offers {
+        supply::create_offer(db, coordinator, o).await?;
+    }
+    let needed_by = (crate::db::now() + time::Duration::hours(12))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let line = |code: &str, q: &str| -> Result<AppealLineInput, crate::web::error::AppError> {
+        Ok(AppealLineInput {
+            item_id: item(code)?,
+            quantity: q.into(),
+        })
+    };
+    let appeal = NewAppeal {
+        need_id: Some(village_need),
+        division_code: String::new(),
+        title: "龙窝村方便食品".into(),
+        description: "全村封控，村里小卖部已空，村干部核实约 60 户需要方便食品。".into(),
+        needed_by,
+        lines: vec![
+            line("instant_noodles", "200")?,
+            line("self_heating_rice", "100")?,
+            line("biscuits", "100")?,
+            line("bread", "100")?,
+        ],
+    };
+    let appeal = supply::create_appeal(db, coordinator, &appeal).await?;
+    let pledge = NewPledge {
+        org_id: None,
+        lines: vec![
+            line("instant_noodles", "200")?,
+            line("self_heating_rice", "60")?,
+        ],
+        depot_id: Some(depots[1]),
+        contact_name: "吴会长".into(),
+        contact_phone: "13991100009".into(),
+    };
+    supply::pledge(db, association, appeal.id, &pledge).await?;
     Ok(())
 }
 

@@ -53,5 +53,6 @@ pub mod needs;
 pub mod orgs;
 pub mod phone;
 pub mod serve;
+pub mod supply;
 pub mod tables;
 pub mod web;

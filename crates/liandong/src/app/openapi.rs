@@ -8,6 +8,7 @@ use crate::audit::api as audit;
 use crate::divisions::api as divisions;
 use crate::needs::api as needs;
 use crate::orgs::api as orgs;
+use crate::supply::api as supply;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -18,6 +19,7 @@ use crate::orgs::api as orgs;
         divisions::search, divisions::resolve, divisions::detail, divisions::list_zones, divisions::mark_zone, divisions::lift_zone,
         orgs::list, orgs::create, orgs::detail, orgs::approve, orgs::reject, orgs::reveal, orgs::coalitions, orgs::admit, orgs::set_leads,
         needs::list, needs::create, needs::detail, needs::reveal, needs::set_status, needs::set_escalation, needs::timeline, needs::start_call, needs::end_call, needs::call_backs, needs::escalations, needs::service_levels, needs::set_service_levels, needs::similar, needs::similar_typed, needs::merge,
+        supply::items, supply::add_item, supply::depots, supply::create_depot, supply::depot, supply::receive, supply::adjust, supply::reservations, supply::reserve, supply::dispatch, supply::release, supply::offers, supply::create_offer, supply::offer, supply::receive_offer, supply::withdraw_offer, supply::reveal_offer, supply::appeals, supply::create_appeal, supply::appeal, supply::close_appeal, supply::pledges, supply::pledge,
         audit::list, audit::export,
     ),
     tags(
@@ -25,6 +27,7 @@ use crate::orgs::api as orgs;
         (name = "divisions", description = "Administrative divisions and zones"),
         (name = "orgs", description = "Organisations, onboarding and the coalition"),
         (name = "needs", description = "Help requests, with the community read from the address"),
+        (name = "supply", description = "Items, depots and stock, offers, appeals and pledges"),
         (name = "audit", description = "Who changed or revealed what"),
     )
 )]

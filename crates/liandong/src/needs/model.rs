@@ -841,7 +841,10 @@ pub const TRACKED: &[&str] = &[
     "need.verifying",
     "need.reopen",
     "need.verify",
+    "need.appeal",
+    "need.supplied",
     "need.match",
+    "need.dispatch",
     "need.start",
     "need.deliver",
     "need.close",
@@ -1032,7 +1035,7 @@ pub struct NewNeed {
 }
 
 /// A JSON number or a form's text, as text.
-fn number_or_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+pub(crate) fn number_or_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     // Any number or none: the check, not the parser, says what is wrong.
     #[derive(Deserialize)]
     #[serde(untagged)]

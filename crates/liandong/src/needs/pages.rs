@@ -209,13 +209,13 @@ fn renew_key(form: &mut NewNeed, errors: &Invalid) {
 
 #[derive(Template)]
 #[template(path = "need.html")]
-struct NeedPage {
+pub struct NeedPage {
     c: Chrome,
     need: Need,
     /// The field shown in the clear after a reveal, and its value.
     revealed: (String, String),
     can_reveal: bool,
-    errors: Invalid,
+    pub errors: Invalid,
     notice: String,
     reason: String,
     /// The states a person may move the need to (none for roles that do
@@ -239,9 +239,11 @@ struct NeedPage {
     kinds: Vec<&'static str>,
     urgencies: Vec<&'static str>,
     outcomes: Vec<&'static str>,
+    /// Stock held for it, its appeals, and the reserve form.
+    pub supply: crate::supply::pages::NeedSupply,
 }
 
-async fn need_page(
+pub async fn need_page(
     state: &AppState,
     scope: &Scope,
     c: Chrome,
@@ -264,7 +266,9 @@ async fn need_page(
             .unwrap_or_default(),
         None => String::new(),
     };
+    let supply = crate::supply::pages::need_supply(&mut tx, scope, &c, id).await?;
     Ok(NeedPage {
+        supply,
         can_reveal: scope.role().may_reveal_contacts(),
         moves: match status {
             Some(s) if takes => s.next().iter().map(|n| n.as_str()).collect(),
@@ -418,6 +422,9 @@ async fn detail(
         "moved" => c.t("need-moved"),
         "called" => c.t("need-called"),
         "merged" => c.t("need-merged"),
+        "reserved" => c.t("reserve-done"),
+        "dispatched" => c.t("reservation-dispatched"),
+        "released" => c.t("reservation-released"),
         _ => String::new(),
     };
     let mut page = need_page(&state, &scope, c, id).await?;

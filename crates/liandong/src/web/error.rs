@@ -10,11 +10,34 @@ use utoipa::ToSchema;
 pub struct FieldError {
     pub field: &'static str,
     pub key: &'static str,
+    /// A number the message says (`{ $count }`: how much stock is left).
+    pub count: Option<i64>,
 }
 
 impl FieldError {
     pub fn new(field: &'static str, key: &'static str) -> FieldError {
-        FieldError { field, key }
+        FieldError {
+            field,
+            key,
+            count: None,
+        }
+    }
+
+    /// An error whose message says a number.
+    pub fn counted(field: &'static str, key: &'static str, count: i64) -> FieldError {
+        FieldError {
+            field,
+            key,
+            count: Some(count),
+        }
+    }
+
+    /// The message in `lang`.
+    pub fn message(&self, lang: crate::web::i18n::Lang) -> String {
+        match self.count {
+            Some(n) => lang.t_args(self.key, &[("count", n.to_string())]),
+            None => lang.t(self.key),
+        }
     }
 }
 
@@ -39,7 +62,11 @@ impl Invalid {
     }
     /// The key of the first error on `field`, for showing next to it.
     pub fn key_for(&self, field: &str) -> Option<&'static str> {
-        self.0.iter().find(|e| e.field == field).map(|e| e.key)
+        self.first(field).map(|e| e.key)
+    }
+    /// The first error on `field`.
+    pub fn first(&self, field: &str) -> Option<&FieldError> {
+        self.0.iter().find(|e| e.field == field)
     }
     /// Require a non-blank value of at most `max` characters.
     pub fn text(&mut self, field: &'static str, value: &str, max: usize) {

@@ -154,7 +154,7 @@ pub fn client_ip(parts: &Parts) -> String {
 struct ErrorInfo {
     code: &'static str,
     key: &'static str,
-    fields: Vec<(&'static str, &'static str)>,
+    fields: Vec<error::FieldError>,
 }
 
 impl IntoResponse for AppError {
@@ -166,7 +166,7 @@ impl IntoResponse for AppError {
             code: self.code(),
             key: self.message_key(),
             fields: match &self {
-                AppError::Invalid(i) => i.0.iter().map(|f| (f.field, f.key)).collect(),
+                AppError::Invalid(i) => i.0.clone(),
                 _ => Vec::new(),
             },
         };
@@ -208,9 +208,9 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
             fields: info
                 .fields
                 .iter()
-                .map(|(field, key)| FieldMessage {
-                    field,
-                    message: lang.t(key),
+                .map(|f| FieldMessage {
+                    field: f.field,
+                    message: f.message(lang),
                 })
                 .collect(),
         };
@@ -307,8 +307,8 @@ impl Chrome {
     /// The message for a field's error, or "" when it has none.
     pub fn err(&self, errors: &error::Invalid, field: &str) -> String {
         errors
-            .key_for(field)
-            .map(|k| self.lang.t(k))
+            .first(field)
+            .map(|e| e.message(self.lang))
             .unwrap_or_default()
     }
 
@@ -385,10 +385,15 @@ impl Chrome {
 
     /// A timestamp in China time, as people there read it.
     pub fn time(&self, t: impl AsUtc) -> String {
-        let local = t.utc().to_offset(time::macros::offset!(+8));
-        let f = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
-        local.format(f).unwrap_or_default()
+        beijing(t.utc())
     }
+}
+
+/// A timestamp in China time, as people there read it (2022-01-05 18:10).
+pub fn beijing(t: time::OffsetDateTime) -> String {
+    let local = t.to_offset(time::macros::offset!(+8));
+    let f = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
+    local.format(f).unwrap_or_default()
 }
 
 /// A timestamp however a template holds it (value or reference).

@@ -38,6 +38,12 @@ struct Target {
     zone_id: i64,
     need_id: i64,
     account_id: i64,
+    depot_id: i64,
+    appeal_id: i64,
+    /// A pledge against the appeal (an offer, with a contact phone).
+    offer_id: i64,
+    /// Stock of item 1 held at the depot for the need.
+    reservation_id: i64,
     division: String,
     /// A string only this record's body contains (must not leak outside).
     secret: String,
@@ -75,7 +81,54 @@ async fn make_target(app: &TestApp, admin: &reqwest::Client, code: &str, n: usiz
         )
         .await;
     assert_eq!(status, 201, "{account}");
+    let (status, depot) = app
+        .post(
+            admin,
+            "/api/depots",
+            &json!({"name": format!("{name}仓库"), "org_id": 1, "division_code": code, "address": "矩阵路1号"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{depot}");
+    let depot_id = depot["id"].as_i64().unwrap();
+    let (status, r) = app
+        .post(
+            admin,
+            &format!("/api/depots/{depot_id}/receive"),
+            &json!({"item_id": 1, "quantity": 10}),
+        )
+        .await;
+    assert_eq!(status, 200, "{r}");
+    let need_id = need["id"].as_i64().unwrap();
+    let (status, reservation) = app
+        .post(
+            admin,
+            &format!("/api/depots/{depot_id}/reservations"),
+            &json!({"item_id": 1, "need_id": need_id, "quantity": 2}),
+        )
+        .await;
+    assert_eq!(status, 201, "{reservation}");
+    let (status, appeal) = app
+        .post(
+            admin,
+            "/api/appeals",
+            &json!({"need_id": need_id, "title": format!("{name}征集"), "needed_by": later(), "lines": [{"item_id": 1, "quantity": 50}]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{appeal}");
+    let appeal_id = appeal["id"].as_i64().unwrap();
+    let (status, pledge) = app
+        .post(
+            admin,
+            &format!("/api/appeals/{appeal_id}/pledges"),
+            &json!({"lines": [{"item_id": 1, "quantity": 20}], "contact_name": "矩阵", "contact_phone": phone, "depot_id": depot_id}),
+        )
+        .await;
+    assert_eq!(status, 201, "{pledge}");
     Target {
+        depot_id,
+        appeal_id,
+        offer_id: pledge[0]["id"].as_i64().unwrap(),
+        reservation_id: reservation["id"].as_i64().unwrap(),
         account_id: account["id"].as_i64().unwrap(),
         org_id: org["id"].as_i64().unwrap(),
         zone_id: zone["id"].as_i64().unwrap(),
@@ -83,6 +136,13 @@ async fn make_target(app: &TestApp, admin: &reqwest::Client, code: &str, n: usiz
         division: code.to_owned(),
         secret: name,
     }
+}
+
+/// Four hours from now, as RFC 3339.
+fn later() -> String {
+    (time::OffsetDateTime::now_utc() + time::Duration::hours(4))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap()
 }
 
 /// A need whose address is the full name of the division `code`.
@@ -473,6 +533,231 @@ fn cases() -> Vec<Case> {
             body: none,
             allowed: ADMIN,
             ok: 200,
+            list: false,
+        },
+        Case {
+            name: "list items",
+            method: Method::GET,
+            path: |_| "/api/items".into(),
+            body: none,
+            allowed: ALL,
+            ok: 200,
+            list: true,
+        },
+        Case {
+            name: "add item",
+            method: Method::POST,
+            path: |_| "/api/items".into(),
+            body: |t| {
+                Some(
+                    json!({"name_zh": format!("{}物资", t.secret), "name_en": format!("Matrix item {}", t.depot_id),
+                    "unit_zh": "箱", "unit_en": "box", "need_kind": "food"}),
+                )
+            },
+            allowed: ADMIN,
+            ok: 201,
+            list: false,
+        },
+        Case {
+            name: "list depots",
+            method: Method::GET,
+            path: |_| "/api/depots".into(),
+            body: none,
+            allowed: ALL,
+            ok: 200,
+            list: true,
+        },
+        Case {
+            name: "create depot",
+            method: Method::POST,
+            path: |_| "/api/depots".into(),
+            body: |t| {
+                Some(
+                    json!({"name": format!("{}新库", t.secret), "division_code": t.division, "address": "矩阵路2号"}),
+                )
+            },
+            allowed: COORD,
+            ok: 201,
+            list: false,
+        },
+        Case {
+            name: "depot stock",
+            method: Method::GET,
+            path: |t| format!("/api/depots/{}", t.depot_id),
+            body: none,
+            allowed: SEE_NEEDS,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            name: "receive stock",
+            method: Method::POST,
+            path: |t| format!("/api/depots/{}/receive", t.depot_id),
+            body: |_| Some(json!({"item_id": 1, "quantity": 3})),
+            allowed: COORD,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            name: "adjust stock",
+            method: Method::POST,
+            path: |t| format!("/api/depots/{}/adjust", t.depot_id),
+            body: |_| Some(json!({"item_id": 1, "quantity": -1, "reason": "盘点短少"})),
+            allowed: COORD,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            name: "depot reservations",
+            method: Method::GET,
+            path: |t| format!("/api/depots/{}/reservations", t.depot_id),
+            body: none,
+            allowed: SEE_NEEDS,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            name: "reserve stock",
+            method: Method::POST,
+            path: |t| format!("/api/depots/{}/reservations", t.depot_id),
+            body: |t| Some(json!({"item_id": 1, "need_id": t.need_id, "quantity": 1})),
+            allowed: COORD,
+            ok: 201,
+            list: false,
+        },
+        Case {
+            name: "dispatch reservation",
+            method: Method::POST,
+            path: |t| format!("/api/reservations/{}/dispatch", t.reservation_id),
+            body: |_| Some(json!({})),
+            allowed: COORD,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            name: "release reservation",
+            method: Method::POST,
+            path: |t| format!("/api/reservations/{}/release", t.reservation_id),
+            body: |_| Some(json!({"reason": "改派"})),
+            allowed: COORD,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            name: "list offers",
+            method: Method::GET,
+            path: |_| "/api/offers".into(),
+            body: none,
+            allowed: ALL,
+            ok: 200,
+            list: true,
+        },
+        Case {
+            name: "record offer",
+            method: Method::POST,
+            path: |_| "/api/offers".into(),
+            body: |t| {
+                Some(
+                    json!({"kind": "money", "value_yuan": "500", "donor": t.secret, "division_code": t.division}),
+                )
+            },
+            allowed: COORD,
+            ok: 201,
+            list: false,
+        },
+        Case {
+            name: "get offer",
+            method: Method::GET,
+            path: |t| format!("/api/offers/{}", t.offer_id),
+            body: none,
+            allowed: SEE_NEEDS,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            name: "offer arrives",
+            method: Method::POST,
+            path: |t| format!("/api/offers/{}/receive", t.offer_id),
+            body: |_| Some(json!({})),
+            allowed: COORD,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            name: "withdraw offer",
+            method: Method::POST,
+            path: |t| format!("/api/offers/{}/withdraw", t.offer_id),
+            body: |_| Some(json!({"reason": "不来了"})),
+            allowed: COORD,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            name: "reveal offer phone",
+            method: Method::POST,
+            path: |t| format!("/api/offers/{}/reveal", t.offer_id),
+            body: |_| Some(json!({"field": "contact_phone", "reason": "核实"})),
+            allowed: TAKE_NEEDS,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            name: "list appeals",
+            method: Method::GET,
+            path: |_| "/api/appeals".into(),
+            body: none,
+            allowed: ALL,
+            ok: 200,
+            list: true,
+        },
+        Case {
+            name: "publish appeal",
+            method: Method::POST,
+            path: |_| "/api/appeals".into(),
+            body: |t| {
+                Some(
+                    json!({"division_code": t.division, "title": format!("{}再征集", t.secret), "needed_by": later(),
+                    "lines": [{"item_id": 2, "quantity": 9}]}),
+                )
+            },
+            allowed: COORD,
+            ok: 201,
+            list: false,
+        },
+        Case {
+            name: "get appeal",
+            method: Method::GET,
+            path: |t| format!("/api/appeals/{}", t.appeal_id),
+            body: none,
+            allowed: ALL,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            name: "close appeal",
+            method: Method::POST,
+            path: |t| format!("/api/appeals/{}/close", t.appeal_id),
+            body: none,
+            allowed: COORD,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            name: "appeal pledges",
+            method: Method::GET,
+            path: |t| format!("/api/appeals/{}/pledges", t.appeal_id),
+            body: none,
+            allowed: SEE_NEEDS,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            name: "pledge",
+            method: Method::POST,
+            path: |t| format!("/api/appeals/{}/pledges", t.appeal_id),
+            body: |_| Some(json!({"lines": [{"item_id": 1, "quantity": 5}]})),
+            allowed: COORD,
+            ok: 201,
             list: false,
         },
         Case {

@@ -21,3 +21,4 @@ mod needs;
 mod orgs;
 mod platform;
 mod sla;
+mod supply;
