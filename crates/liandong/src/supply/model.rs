@@ -272,7 +272,7 @@ impl StockChange {
     pub fn adjustment(&self) -> Result<i64, Invalid> {
         let mut errors = Invalid::default();
         let q = match self.quantity.trim().replace('−', "-").parse::<i64>() {
-            Ok(n) if n != 0 && n.abs() <= MAX_QUANTITY => n,
+            Ok(n) if n != 0 && (-MAX_QUANTITY..=MAX_QUANTITY).contains(&n) => n,
             _ => {
                 errors.push(FieldError::new("quantity", "err-adjust-quantity"));
                 0
@@ -361,6 +361,8 @@ pub struct Reservation {
     pub quantity: i64,
     #[schema(value_type = ReservationStatus)]
     pub status: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
 }
 
@@ -382,6 +384,8 @@ pub struct Movement {
     pub need_id: Option<i64>,
     pub division_code: String,
     pub reason: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub at: OffsetDateTime,
 }
 
@@ -640,6 +644,8 @@ pub struct Offer {
     pub value_fen: i64,
     /// The appeal it was pledged against, if any.
     pub appeal_id: Option<i64>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
 }
 
@@ -854,9 +860,13 @@ pub struct Appeal {
     pub division_name: String,
     pub title: String,
     pub description: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub needed_by: OffsetDateTime,
     #[schema(value_type = AppealStatus)]
     pub status: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
     pub lines: Vec<AppealLine>,
 }
@@ -1039,6 +1049,15 @@ mod tests {
             reason: "盘点短少".into(),
         };
         assert_eq!(c.adjustment(), Ok(-5));
+        let c = StockChange {
+            item_id: 1,
+            quantity: i64::MIN.to_string(),
+            reason: "盘点".into(),
+        };
+        assert_eq!(
+            c.adjustment().unwrap_err().key_for("quantity"),
+            Some("err-adjust-quantity")
+        );
         let c = StockChange {
             item_id: 1,
             quantity: "0".into(),

@@ -10,9 +10,45 @@ use serde::Serialize;
 
 use super::error::AppError;
 
-#[derive(FromRequest)]
-#[from_request(via(axum::Json), rejection(AppError))]
 pub struct Json<T>(pub T);
+
+/// A JSON body, as axum reads it, and an object: every body the API takes
+/// is one, and serde would otherwise read a struct from an array
+/// (`[null, null]` as every field left out).
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Response> {
+        let json = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|m| m.trim().to_ascii_lowercase())
+            .is_some_and(|m| {
+                m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+            });
+        if !json {
+            return Err(AppError::UnsupportedMediaType.into_response());
+        }
+        // Within the body limit, or the limit's own 413.
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            let well_formed = serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_ok();
+            let e = if well_formed {
+                AppError::invalid("body", "err-body-shape")
+            } else {
+                AppError::BadRequest("err-body-json")
+            };
+            return Err(e.into_response());
+        }
+        axum::Json::<T>::from_bytes(&bytes)
+            .map(|axum::Json(v)| Json(v))
+            .map_err(|r| AppError::from(r).into_response())
+    }
+}
 
 impl<T: Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {

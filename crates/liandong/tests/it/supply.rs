@@ -427,8 +427,17 @@ both!(an_appeal_gathers_pledges_and_arrivals_in_public, |app| {
     assert_eq!(pledged.len(), 2);
     assert_eq!(pledged[0]["contact_phone"], "137****1111");
 
-    // The noodles arrive, part first, then the rest.
+    // The noodles arrive, part first, then the rest. A body that is not an
+    // object is no receipt (serde would read `[null, null]` as one).
     let noodle_offer = pledged[0]["id"].as_i64().unwrap();
+    let (status, e) = app
+        .post(
+            &co,
+            &format!("/api/offers/{noodle_offer}/receive"),
+            &json!([null, null]),
+        )
+        .await;
+    assert_eq!((status, error_fields(&e)), (422, vec!["body"]), "{e}");
     let (status, e) = app
         .post(
             &co,
