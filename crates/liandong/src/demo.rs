@@ -551,9 +551,13 @@ async fn supply(
             ..Default::default()
         },
     ];
+    let mut offer_ids = Vec::new();
     for o in &offers {
-        supply::create_offer(db, coordinator, o).await?;
+        offer_ids.push(supply::create_offer(db, coordinator, o).await?.id);
     }
+    // The charity's money is in.
+    let receipt = crate::supply::model::OfferReceipt::default();
+    supply::receive_offer(db, coordinator, offer_ids[2], &receipt).await?;
     let needed_by = (crate::db::now() + time::Duration::hours(12))
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
@@ -587,7 +591,17 @@ async fn supply(
         contact_name: "吴会长".into(),
         contact_phone: "13991100009".into(),
     };
-    supply::pledge(db, association, appeal.id, &pledge).await?;
+    let pledged = supply::pledge(db, association, appeal.id, &pledge).await?;
+    // The noodles came in overnight and went out to the village at once;
+    // the rice is still on its way.
+    supply::receive_offer(db, coordinator, pledged[0].id, &receipt).await?;
+    let held = crate::supply::model::NewReservation {
+        item_id: item("instant_noodles")?,
+        need_id: village_need,
+        quantity: "200".into(),
+    };
+    let r = supply::reserve(db, coordinator, depots[1], &held).await?;
+    supply::settle(db, coordinator, r.id, true, "夜间车队送达村委会").await?;
     Ok(())
 }
 

@@ -54,6 +54,7 @@ CREATE TABLE appeals (
     updated_at TEXT NOT NULL
 );
 CREATE INDEX appeals_division ON appeals (division_code);
+CREATE INDEX appeals_need ON appeals (need_id);
 
 CREATE TABLE appeal_lines (
     appeal_id INTEGER NOT NULL REFERENCES appeals (id),
@@ -109,6 +110,7 @@ CREATE TABLE reservations (
     updated_at TEXT NOT NULL
 );
 CREATE INDEX reservations_need ON reservations (need_id);
+CREATE INDEX reservations_depot ON reservations (depot_id, status);
 
 -- Every movement of stock: what came in (from which offer), what was held,
 -- let go, sent out (to which need, in which community) or corrected (why).

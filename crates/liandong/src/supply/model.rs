@@ -96,9 +96,19 @@ pub fn yuan_to_fen(text: &str) -> Option<i64> {
     (yuan <= 1_000_000_000).then_some(yuan * 100 + fen)
 }
 
-/// Fen as yuan with two decimals (12345 → "123.45").
-pub fn fen_to_yuan(fen: i64) -> String {
-    format!("{}.{:02}", fen / 100, (fen % 100).abs())
+/// Fen as yuan with two decimals, thousands grouped (123456 → "1,234.56").
+pub fn fen_to_yuan(fen: impl std::borrow::Borrow<i64>) -> String {
+    let fen = *fen.borrow();
+    let whole = (fen / 100).unsigned_abs().to_string();
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let sign = if fen < 0 { "-" } else { "" };
+    format!("{sign}{grouped}.{:02}", (fen % 100).abs())
 }
 
 /// A catalogue item with its names and units in both languages.
@@ -357,7 +367,6 @@ pub struct Reservation {
     pub unit_zh: String,
     pub unit_en: String,
     pub need_id: i64,
-    pub need_reference: String,
     pub quantity: i64,
     #[schema(value_type = ReservationStatus)]
     pub status: String,
@@ -650,6 +659,16 @@ pub struct Offer {
 }
 
 impl OfferRow {
+    /// As `scope` may see it: the phone masked for all, the contact's name
+    /// too for those who do not take needs (as on a need).
+    pub fn shown(self, scope: &crate::access::model::Scope) -> Offer {
+        let mut o = self.masked();
+        if !scope.role().takes_needs() {
+            o.contact_name = crate::needs::model::mask_name(&o.contact_name);
+        }
+        o
+    }
+
     pub fn masked(self) -> Offer {
         let zones = self
             .zones
@@ -752,6 +771,9 @@ pub struct CheckedAppeal {
     pub lines: Vec<(i64, i64)>,
 }
 
+/// How far ahead an appeal may ask (days).
+pub const MAX_APPEAL_DAYS: i64 = 90;
+
 /// A time as a form or a body writes it: RFC 3339, or Beijing local time
 /// as a `datetime-local` input sends it.
 pub fn parse_time(text: &str) -> Option<OffsetDateTime> {
@@ -778,15 +800,17 @@ impl NewAppeal {
         match needed_by {
             None => errors.push(FieldError::new("needed_by", "err-datetime")),
             Some(t) if t <= now => errors.push(FieldError::new("needed_by", "err-time-past")),
+            // An appeal is for days, not years (and a year past 9999 is
+            // no time any page can show).
+            Some(t) if t > now + time::Duration::days(MAX_APPEAL_DAYS) => errors.push(
+                FieldError::counted("needed_by", "err-time-far", MAX_APPEAL_DAYS),
+            ),
             Some(_) => {}
         }
         let mut lines: Vec<(i64, i64)> = Vec::new();
         for l in &self.lines {
             let q = quantity("lines", &l.quantity, &mut errors);
-            match lines.iter_mut().find(|(i, _)| *i == l.item_id) {
-                Some((_, have)) => *have += q,
-                None => lines.push((l.item_id, q)),
-            }
+            add_line(&mut lines, l.item_id, q, &mut errors);
         }
         if lines.is_empty() && errors.key_for("lines").is_none() {
             errors.push(FieldError::new("lines", "err-appeal-lines"));
@@ -962,6 +986,18 @@ pub fn short_place(code: &str) -> String {
     }
 }
 
+/// A line added to `lines`, an item given twice summed, never beyond
+/// what one line may carry (said on `lines`).
+fn add_line(lines: &mut Vec<(i64, i64)>, item_id: i64, q: i64, errors: &mut Invalid) {
+    match lines.iter_mut().find(|(i, _)| *i == item_id) {
+        Some((_, have)) if *have + q > MAX_QUANTITY => {
+            errors.push(FieldError::new("lines", "err-quantity"));
+        }
+        Some((_, have)) => *have += q,
+        None => lines.push((item_id, q)),
+    }
+}
+
 /// What an organisation pledges against an appeal: units per line.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(default)]
@@ -991,10 +1027,7 @@ impl NewPledge {
                 errors.push(FieldError::new("lines", "err-pledge-item"));
                 continue;
             }
-            match lines.iter_mut().find(|(i, _)| *i == l.item_id) {
-                Some((_, have)) => *have += q,
-                None => lines.push((l.item_id, q)),
-            }
+            add_line(&mut lines, l.item_id, q, &mut errors);
         }
         if lines.is_empty() && errors.is_empty() {
             errors.push(FieldError::new("lines", "err-pledge-empty"));
@@ -1013,9 +1046,183 @@ impl NewPledge {
     }
 }
 
+/// One item in the public ledger: how much came in as donations, and how
+/// much went out to needs.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct LedgerItem {
+    pub item_id: i64,
+    pub name_zh: String,
+    pub name_en: String,
+    pub unit_zh: String,
+    pub unit_en: String,
+    pub quantity: i64,
+}
+
+/// Goods sent to one community (or the place a need was held by).
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct LedgerPlace {
+    pub division_code: String,
+    pub item_id: i64,
+    pub name_zh: String,
+    pub name_en: String,
+    pub unit_zh: String,
+    pub unit_en: String,
+    pub quantity: i64,
+}
+
+/// What one donor gave (the name as the donor wishes it shown).
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct LedgerDonor {
+    pub org_id: Option<i64>,
+    pub donor: String,
+    /// Donations received from them.
+    pub donations: i64,
+    /// Goods units received.
+    pub units: i64,
+    /// Money and the declared value of goods, in fen.
+    pub value_fen: i64,
+}
+
+/// One donation as it arrived: who, what, where it was taken in.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct LedgerEntry {
+    pub offer_id: i64,
+    pub donor: String,
+    #[schema(value_type = OfferKind)]
+    pub kind: String,
+    pub name_zh: Option<String>,
+    pub name_en: Option<String>,
+    pub unit_zh: Option<String>,
+    pub unit_en: Option<String>,
+    pub quantity: i64,
+    pub value_fen: i64,
+    pub depot_name: Option<String>,
+    pub depot_division: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub at: OffsetDateTime,
+}
+
+/// A district's share of what went out, its communities within.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LedgerDistrict {
+    pub division_code: String,
+    pub division_name: String,
+    /// Units per item, summed over its communities.
+    pub items: Vec<LedgerItem>,
+    pub communities: Vec<LedgerCommunity>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LedgerCommunity {
+    pub division_code: String,
+    pub division_name: String,
+    pub items: Vec<LedgerItem>,
+}
+
+/// The public ledger of donations (捐赠台账): what came in, from whom,
+/// and where it went by district and community. Nothing personal.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Ledger {
+    /// Whose ledger: a jurisdiction's (the coalition's) or one
+    /// organisation's.
+    pub title: String,
+    pub money_fen: i64,
+    pub goods_value_fen: i64,
+    pub donations: i64,
+    pub received: Vec<LedgerItem>,
+    pub sent: Vec<LedgerItem>,
+    pub districts: Vec<LedgerDistrict>,
+    pub donors: Vec<LedgerDonor>,
+    pub latest: Vec<LedgerEntry>,
+}
+
+/// Where goods went, grouped by district (the code's first six digits)
+/// and community, in code order. Places above a district (a need held by
+/// the city) stand as their own district.
+pub fn by_district(places: Vec<LedgerPlace>) -> Vec<LedgerDistrict> {
+    fn add(items: &mut Vec<LedgerItem>, p: &LedgerPlace) {
+        match items.iter_mut().find(|i| i.item_id == p.item_id) {
+            Some(i) => i.quantity += p.quantity,
+            None => items.push(LedgerItem {
+                item_id: p.item_id,
+                name_zh: p.name_zh.clone(),
+                name_en: p.name_en.clone(),
+                unit_zh: p.unit_zh.clone(),
+                unit_en: p.unit_en.clone(),
+                quantity: p.quantity,
+            }),
+        }
+    }
+    let mut places = places;
+    places.sort_by(|a, b| (&a.division_code, a.item_id).cmp(&(&b.division_code, b.item_id)));
+    let mut out: Vec<LedgerDistrict> = Vec::new();
+    for p in &places {
+        let district = p
+            .division_code
+            .get(..6)
+            .unwrap_or(&p.division_code)
+            .to_owned();
+        if out.last().is_none_or(|d| d.division_code != district) {
+            out.push(LedgerDistrict {
+                division_name: division_name(&district),
+                division_code: district.clone(),
+                items: Vec::new(),
+                communities: Vec::new(),
+            });
+        }
+        let Some(d) = out.last_mut() else { continue };
+        add(&mut d.items, p);
+        if p.division_code.len() > 6 {
+            if d.communities
+                .last()
+                .is_none_or(|c| c.division_code != p.division_code)
+            {
+                d.communities.push(LedgerCommunity {
+                    division_code: p.division_code.clone(),
+                    division_name: short_place(&p.division_code),
+                    items: Vec::new(),
+                });
+            }
+            if let Some(c) = d.communities.last_mut() {
+                add(&mut c.items, p);
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_went_out_is_summed_by_district_and_community() {
+        let p = |code: &str, item, q| LedgerPlace {
+            division_code: code.into(),
+            item_id: item,
+            name_zh: format!("物{item}"),
+            name_en: format!("item {item}"),
+            unit_zh: "箱".into(),
+            unit_en: "box".into(),
+            quantity: q,
+        };
+        let d = by_district(vec![
+            p("610118104201", 1, 200),
+            p("610113001001", 1, 5),
+            p("610118104201", 2, 100),
+            p("610118104202", 1, 30),
+            p("610118", 1, 7),
+            p("6101", 2, 1),
+        ]);
+        let codes: Vec<&str> = d.iter().map(|d| d.division_code.as_str()).collect();
+        assert_eq!(codes, ["6101", "610113", "610118"]);
+        let huyi = &d[2];
+        let totals: Vec<(i64, i64)> = huyi.items.iter().map(|i| (i.item_id, i.quantity)).collect();
+        assert_eq!(totals, [(1, 237), (2, 100)]);
+        assert_eq!(huyi.communities.len(), 2);
+        assert_eq!(huyi.communities[0].items.len(), 2);
+    }
 
     #[test]
     fn yuan_is_read_as_people_write_it() {
@@ -1028,7 +1235,12 @@ mod tests {
         assert_eq!(yuan_to_fen("abc"), None);
         assert_eq!(yuan_to_fen(".5"), None);
         assert_eq!(yuan_to_fen("99999999999"), None);
-        assert_eq!(fen_to_yuan(123_405), "1234.05");
+        assert_eq!(fen_to_yuan(123_405), "1,234.05");
+        assert_eq!(fen_to_yuan(1_083_000_000), "10,830,000.00");
+        assert_eq!(
+            yuan_to_fen(&fen_to_yuan(1_083_000_000)),
+            Some(1_083_000_000)
+        );
         assert_eq!(fen_to_yuan(7), "0.07");
     }
 

@@ -45,6 +45,8 @@ pub fn routes() -> Router<AppState> {
         .route("/needs/{id}/reserve", post(reserve))
         .route("/appeals/{reference}", get(public_appeal))
         .route("/appeals/{reference}/qr.svg", get(appeal_qr))
+        .route("/ledger", get(ledger))
+        .route("/ledger/orgs/{id}", get(org_ledger))
 }
 
 fn zh(c: &Chrome) -> bool {
@@ -340,7 +342,12 @@ async fn reserve(
         quantity: f.quantity.clone(),
     };
     let depot_id: i64 = f.depot_id.trim().parse().unwrap_or_default();
-    let result = match store::depot(&mut state.db.read().await?, &scope, depot_id).await {
+    // The read is let go before the write takes its own connection.
+    let seen = {
+        let mut tx = state.db.read().await?;
+        store::depot(&mut tx, &scope, depot_id).await
+    };
+    let result = match seen {
         Err(AppError::NotFound) => Err(AppError::invalid("depot_id", "err-depot")),
         Err(e) => Err(e),
         Ok(_) => store::reserve(&state.db, &scope, depot_id, &r).await,
@@ -1052,9 +1059,13 @@ async fn public_appeal(
 /// size; no image library).
 async fn appeal_qr(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Path(reference): Path<String>,
 ) -> Result<Response, AppError> {
+    if !state.follow_limiter.allow(&crate::web::limit_key(&ip)) {
+        return Err(AppError::TooMany("err-rate-limited"));
+    }
     let mut tx = state.db.read().await?;
     let appeal = store::public_appeal(&mut tx, &reference).await?;
     let link = public_link(
@@ -1066,7 +1077,9 @@ async fn appeal_qr(
     Ok((
         [
             (header::CONTENT_TYPE, "image/svg+xml"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
+            // Drawn from the Host asked when no public URL is set: kept by
+            // this browser only, never by a shared cache.
+            (header::CACHE_CONTROL, "private, max-age=3600"),
         ],
         svg,
     )
@@ -1082,4 +1095,61 @@ pub fn qr_svg(link: &str) -> Result<String, AppError> {
         .min_dimensions(240, 240)
         .quiet_zone(true)
         .build())
+}
+
+#[derive(Template)]
+#[template(path = "ledger.html")]
+struct LedgerPage {
+    c: Chrome,
+    ledger: super::model::Ledger,
+    /// The organisation whose ledger this is, if one.
+    org_id: Option<i64>,
+    zh: bool,
+}
+
+/// The public donations ledger of the deployment's home jurisdiction
+/// (the coalition's area): anyone may read it, nothing on it is personal.
+async fn ledger(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    c: Chrome,
+) -> Result<Response, AppError> {
+    if !state.follow_limiter.allow(&crate::web::limit_key(&ip)) {
+        return Err(AppError::TooMany("err-rate-limited"));
+    }
+    let home = state.settings.home.clone();
+    let title = c.division_name(&home);
+    let mut tx = state.db.read().await?;
+    let ledger = store::ledger(&mut tx, title, &home, None).await?;
+    let zh = zh(&c);
+    Ok(render(&LedgerPage {
+        c,
+        ledger,
+        org_id: None,
+        zh,
+    })?
+    .into_response())
+}
+
+/// One organisation's ledger: what it gave, and what left its depots.
+async fn org_ledger(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    c: Chrome,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    if !state.follow_limiter.allow(&crate::web::limit_key(&ip)) {
+        return Err(AppError::TooMany("err-rate-limited"));
+    }
+    let mut tx = state.db.read().await?;
+    let title = store::public_org_name(&mut tx, id).await?;
+    let ledger = store::ledger(&mut tx, title, "", Some(id)).await?;
+    let zh = zh(&c);
+    Ok(render(&LedgerPage {
+        c,
+        ledger,
+        org_id: Some(id),
+        zh,
+    })?
+    .into_response())
 }

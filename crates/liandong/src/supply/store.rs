@@ -12,7 +12,7 @@ use crate::audit::model::NewEvent;
 use crate::audit::store::{Reveal, record};
 use crate::db::{Db, Ts, Tx, now, stamp};
 use crate::web::error::{AppError, FieldError, Invalid};
-use crate::{execute, fetch_all, fetch_optional, fetch_scalar};
+use crate::{execute, fetch_all, fetch_one, fetch_optional, fetch_scalar};
 
 /// Who may run supply (depots, stock, offers, appeals): those who
 /// coordinate. Everyone who sees needs may look.
@@ -82,14 +82,18 @@ pub async fn add_item(db: &Db, scope: &Scope, n: &NewItem) -> Result<Item, AppEr
         n.name_zh.trim(),
         &code,
     )?;
-    if taken > 0 || code.is_empty() {
+    if code.is_empty() {
+        return Err(AppError::invalid("name_en", "err-item-code"));
+    }
+    if taken > 0 {
         return Err(AppError::invalid("name_zh", "err-item-taken"));
     }
-    let id = fetch_scalar!(
+    // Two admins adding one item at once: the second is told it exists.
+    let id = fetch_optional!(
         &mut tx,
-        i64,
+        (i64,),
         "INSERT INTO items (code, name_zh, name_en, unit_zh, unit_en, need_kind, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id",
         &code,
         n.name_zh.trim(),
         n.name_en.trim(),
@@ -97,7 +101,9 @@ pub async fn add_item(db: &Db, scope: &Scope, n: &NewItem) -> Result<Item, AppEr
         n.unit_en.trim(),
         n.need_kind.trim(),
         stamp(),
-    )?;
+    )?
+    .ok_or_else(|| AppError::invalid("name_zh", "err-item-taken"))?
+    .0;
     let event = NewEvent::by(scope, "item.create", "item", id, scope.jurisdiction())
         .after(serde_json::json!({"code": code, "name_zh": n.name_zh.trim()}));
     record(&mut tx, event).await?;
@@ -164,7 +170,9 @@ async fn depot_named(
     id: i64,
 ) -> Result<Depot, AppError> {
     match depot_to_run(tx, scope, id).await {
-        Err(AppError::NotFound) => Err(AppError::invalid(field, "err-depot")),
+        Err(AppError::NotFound | AppError::Forbidden) if scope.role().coordinates() => {
+            Err(AppError::invalid(field, "err-depot"))
+        }
         other => other,
     }
 }
@@ -197,18 +205,20 @@ pub async fn create_depot(db: &Db, scope: &Scope, n: &NewDepot) -> Result<Depot,
     {
         return Err(AppError::invalid("name", "err-depot-name-taken"));
     }
-    let id = fetch_scalar!(
+    let id = fetch_optional!(
         &mut tx,
-        i64,
+        (i64,),
         "INSERT INTO depots (name, org_id, division_code, address, created_by, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id",
         name,
         org_id,
         code,
         n.address.trim(),
         scope.account_id(),
         stamp(),
-    )?;
+    )?
+    .ok_or_else(|| AppError::invalid("name", "err-depot-name-taken"))?
+    .0;
     let event = NewEvent::by(scope, "depot.create", "depot", id, code)
         .after(serde_json::json!({"name": name, "org_id": org_id, "division_code": code}));
     record(&mut tx, event).await?;
@@ -403,8 +413,8 @@ pub async fn adjust(
 
 const RESERVATION_SELECT: &str =
     "SELECT r.id, r.depot_id, r.item_id, i.name_zh, i.name_en, i.unit_zh, i.unit_en,
-            r.need_id, n.reference AS need_reference, r.quantity, r.status, r.created_at
-     FROM reservations r JOIN items i ON i.id = r.item_id JOIN needs n ON n.id = r.need_id";
+            r.need_id, r.quantity, r.status, r.created_at
+     FROM reservations r JOIN items i ON i.id = r.item_id";
 
 async fn reservation_row(tx: &mut Tx, id: i64) -> sqlx::Result<Option<Reservation>> {
     fetch_optional!(
@@ -654,7 +664,7 @@ async fn offer_row(tx: &mut Tx, scope: &Scope, id: i64) -> Result<OfferRow, AppE
 }
 
 pub async fn offer(tx: &mut Tx, scope: &Scope, id: i64) -> Result<Offer, AppError> {
-    Ok(offer_row(tx, scope, id).await?.masked())
+    Ok(offer_row(tx, scope, id).await?.shown(scope))
 }
 
 /// Offers a scope sees, newest first, optionally of one kind and status.
@@ -679,26 +689,28 @@ pub async fn offers(
         kind.map_or("", OfferKind::as_str),
         status.map_or("", OfferStatus::as_str),
     )?;
-    Ok(rows.into_iter().map(OfferRow::masked).collect())
+    Ok(rows.into_iter().map(|r| r.shown(scope)).collect())
 }
 
 /// The donor's name as the ledger shows it: as given, else the
 /// organisation's.
 async fn donor_name(tx: &mut Tx, org_id: Option<i64>, given: &str) -> Result<String, AppError> {
-    if !given.is_empty() {
-        return Ok(given.to_owned());
-    }
     let Some(id) = org_id else {
-        return Ok(String::new());
+        return Ok(given.to_owned());
     };
-    fetch_optional!(
+    let name = fetch_optional!(
         tx,
         (String,),
         "SELECT name FROM orgs WHERE id = $1 AND status = 'approved'",
         id
     )?
     .map(|(n,)| n)
-    .ok_or_else(|| AppError::invalid("org_id", "err-org-not-approved"))
+    .ok_or_else(|| AppError::invalid("org_id", "err-org-not-approved"))?;
+    Ok(if given.is_empty() {
+        name
+    } else {
+        given.to_owned()
+    })
 }
 
 /// Insert a checked offer in the caller's transaction.
@@ -799,6 +811,9 @@ pub async fn receive_offer(
     may_run(scope)?;
     let mut tx = db.write().await?;
     let o = offer_row(&mut tx, scope, id).await?;
+    if !scope.covers(&o.division_code) {
+        return Err(AppError::Forbidden);
+    }
     if o.status != OfferStatus::Offered.as_str() {
         return Err(AppError::Conflict("err-offer-not-offered"));
     }
@@ -900,6 +915,9 @@ pub async fn withdraw_offer(
     errors.into_result()?;
     let mut tx = db.write().await?;
     let o = offer_row(&mut tx, scope, id).await?;
+    if !scope.covers(&o.division_code) {
+        return Err(AppError::Forbidden);
+    }
     let moved = execute!(
         &mut tx,
         "UPDATE offers SET status = $1, updated_at = $2 WHERE id = $3 AND status = 'offered'",
@@ -1219,5 +1237,123 @@ pub async fn pledges(tx: &mut Tx, scope: &Scope, appeal_id: i64) -> Result<Vec<O
         )),
         appeal_id,
     )?;
-    Ok(rows.into_iter().map(OfferRow::masked).collect())
+    Ok(rows.into_iter().map(|r| r.shown(scope)).collect())
+}
+
+/// The donations ledger, public: what was given (received), by whom, and
+/// where goods went, inside a jurisdiction, or of one organisation (what
+/// it gave, and what left the depots it runs). It reads no personal field
+/// (donors are named as they wish to be, places are divisions), so it
+/// takes no `Scope`.
+pub async fn ledger(
+    tx: &mut Tx,
+    title: String,
+    within: &str,
+    org_id: Option<i64>,
+) -> sqlx::Result<super::model::Ledger> {
+    use super::model::{LedgerDonor, LedgerEntry, LedgerItem, LedgerPlace, by_district};
+    let org = org_id.unwrap_or(0);
+    let given = format!(
+        "(f.status = 'received' OR f.received > 0) AND f.kind IN ('goods', 'money') AND {} AND ($2 = 0 OR f.org_id = $2)",
+        crate::db::inside("f.division_code", 1)
+    );
+    let received = fetch_all!(
+        tx,
+        LedgerItem,
+        sqlx::AssertSqlSafe(format!(
+            "SELECT i.id AS item_id, i.name_zh, i.name_en, i.unit_zh, i.unit_en, CAST(SUM(m.quantity) AS BIGINT) AS quantity
+             FROM stock_movements m JOIN offers f ON f.id = m.offer_id JOIN items i ON i.id = m.item_id
+             WHERE m.kind = 'receive' AND {given}
+             GROUP BY i.id, i.name_zh, i.name_en, i.unit_zh, i.unit_en ORDER BY i.id"
+        )),
+        within,
+        org,
+    )?;
+    let places = fetch_all!(
+        tx,
+        LedgerPlace,
+        sqlx::AssertSqlSafe(format!(
+            "SELECT m.division_code, i.id AS item_id, i.name_zh, i.name_en, i.unit_zh, i.unit_en, CAST(SUM(m.quantity) AS BIGINT) AS quantity
+             FROM stock_movements m JOIN items i ON i.id = m.item_id JOIN depots d ON d.id = m.depot_id
+             WHERE m.kind = 'dispatch' AND {} AND ($2 = 0 OR d.org_id = $2)
+             GROUP BY m.division_code, i.id, i.name_zh, i.name_en, i.unit_zh, i.unit_en",
+            crate::db::inside("m.division_code", 1)
+        )),
+        within,
+        org,
+    )?;
+    let mut sent: Vec<LedgerItem> = Vec::new();
+    for p in &places {
+        match sent.iter_mut().find(|i| i.item_id == p.item_id) {
+            Some(i) => i.quantity += p.quantity,
+            None => sent.push(LedgerItem {
+                item_id: p.item_id,
+                name_zh: p.name_zh.clone(),
+                name_en: p.name_en.clone(),
+                unit_zh: p.unit_zh.clone(),
+                unit_en: p.unit_en.clone(),
+                quantity: p.quantity,
+            }),
+        }
+    }
+    sent.sort_by_key(|i| i.item_id);
+    let (money_fen, goods_value_fen, donations) = fetch_one!(
+        tx,
+        (i64, i64, i64),
+        sqlx::AssertSqlSafe(format!(
+            "SELECT CAST(COALESCE(SUM(CASE WHEN f.kind = 'money' THEN f.value_fen ELSE 0 END), 0) AS BIGINT),
+                    CAST(COALESCE(SUM(CASE WHEN f.kind = 'goods' THEN f.value_fen ELSE 0 END), 0) AS BIGINT),
+                    COUNT(*)
+             FROM offers f WHERE {given}"
+        )),
+        within,
+        org,
+    )?;
+    let donors = fetch_all!(
+        tx,
+        LedgerDonor,
+        sqlx::AssertSqlSafe(format!(
+            "SELECT f.org_id, f.donor, COUNT(*) AS donations, CAST(COALESCE(SUM(f.received), 0) AS BIGINT) AS units,
+                    CAST(COALESCE(SUM(f.value_fen), 0) AS BIGINT) AS value_fen
+             FROM offers f WHERE {given}
+             GROUP BY f.org_id, f.donor ORDER BY value_fen DESC, units DESC, f.donor LIMIT 200"
+        )),
+        within,
+        org,
+    )?;
+    let latest = fetch_all!(
+        tx,
+        LedgerEntry,
+        sqlx::AssertSqlSafe(format!(
+            "SELECT f.id AS offer_id, f.donor, f.kind, i.name_zh, i.name_en, i.unit_zh, i.unit_en, f.received AS quantity,
+                    f.value_fen, d.name AS depot_name, d.division_code AS depot_division, f.updated_at AS at
+             FROM offers f LEFT JOIN items i ON i.id = f.item_id LEFT JOIN depots d ON d.id = f.depot_id
+             WHERE {given} ORDER BY f.updated_at DESC, f.id DESC LIMIT 100"
+        )),
+        within,
+        org,
+    )?;
+    Ok(super::model::Ledger {
+        title,
+        money_fen,
+        goods_value_fen,
+        donations,
+        received,
+        sent,
+        districts: by_district(places),
+        donors,
+        latest,
+    })
+}
+
+/// An approved organisation's name (public, for its ledger page).
+pub async fn public_org_name(tx: &mut Tx, id: i64) -> Result<String, AppError> {
+    fetch_optional!(
+        tx,
+        (String,),
+        "SELECT name FROM orgs WHERE id = $1 AND status = 'approved'",
+        id
+    )?
+    .map(|(n,)| n)
+    .ok_or(AppError::NotFound)
 }

@@ -391,7 +391,9 @@ impl Chrome {
 
 /// A timestamp in China time, as people there read it (2022-01-05 18:10).
 pub fn beijing(t: time::OffsetDateTime) -> String {
-    let local = t.to_offset(time::macros::offset!(+8));
+    // Checked: a time at the edge of what `time` holds cannot be moved
+    // eight hours on; it is shown as it is rather than failing the page.
+    let local = t.checked_to_offset(time::macros::offset!(+8)).unwrap_or(t);
     let f = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
     local.format(f).unwrap_or_default()
 }

@@ -389,6 +389,15 @@ both!(an_appeal_gathers_pledges_and_arrivals_in_public, |app| {
         .await;
     assert_eq!(status, 422);
     assert_eq!(error_fields(&e), ["needed_by", "lines"]);
+    let (status, e) = app
+        .post(
+            &co,
+            "/api/appeals",
+            &json!({"need_id": need_id, "title": "远期", "needed_by": "9999-12-31T20:00:00Z",
+                "lines": [{"item_id": noodles, "quantity": 1}]}),
+        )
+        .await;
+    assert_eq!((status, error_fields(&e)), (422, vec!["needed_by"]), "{e}");
     let (status, a) = app
         .post(
             &co,
@@ -539,3 +548,98 @@ both!(an_appeal_gathers_pledges_and_arrivals_in_public, |app| {
         .await;
     assert_eq!(status, 409);
 });
+
+both!(
+    the_public_ledger_says_what_came_from_whom_and_where_it_went,
+    |app| {
+        let co = app.signed_in("coordinator").await;
+        let depot = depot(&app, &co, "鄠邑区台账测试库").await;
+        let noodles = item(&app, &co, "instant_noodles").await;
+        let (_, orgs) = app.get(&co, "/api/orgs?q=餐饮").await;
+        let catering = orgs[0]["id"].as_i64().unwrap();
+        let (need_id, _) = need(&app, 5).await;
+        let before = app.page(&app.client(), "/ledger").await;
+        assert!(!before.contains("匿名"), "nothing anonymous yet");
+
+        let give = |body: Value| {
+            let co = &co;
+            let app = &app;
+            async move {
+                let (status, o) = app.post(co, "/api/offers", &body).await;
+                assert_eq!(status, 201, "{o}");
+                let id = o["id"].as_i64().unwrap();
+                let (status, o) = app
+                    .post(co, &format!("/api/offers/{id}/receive"), &json!({}))
+                    .await;
+                assert_eq!(status, 200, "{o}");
+            }
+        };
+        give(json!({"kind": "goods", "org_id": catering, "item_id": noodles, "quantity": 300, "depot_id": depot,
+        "value_yuan": "9000", "contact_name": "吴会长", "contact_phone": "13991100009"}))
+    .await;
+        give(json!({"kind": "money", "value_yuan": "2000", "contact_name": "钱先生", "contact_phone": "13600001234"})).await;
+        // Promised, not arrived: not on the ledger.
+        let (status, _) = app
+            .post(
+                &co,
+                "/api/offers",
+                &json!({"kind": "money", "donor": "尚未到账基金会", "value_yuan": "1"}),
+            )
+            .await;
+        assert_eq!(status, 201);
+        let (status, r) = app
+            .post(
+                &co,
+                &format!("/api/depots/{depot}/reservations"),
+                &json!({"item_id": noodles, "need_id": need_id, "quantity": 120}),
+            )
+            .await;
+        assert_eq!(status, 201, "{r}");
+        let (status, _) = app
+            .post(
+                &co,
+                &format!("/api/reservations/{}/dispatch", r["id"]),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(status, 200);
+
+        let anon = app.client();
+        let page = app.page(&anon, "/ledger").await;
+        assert!(page.contains("陕西省餐饮行业协会"), "{page}");
+        assert!(page.contains("匿名"), "the person gave without a name");
+        assert!(page.contains("¥2,000.00"), "{page}");
+        assert!(
+            !page.contains("尚未到账基金会"),
+            "a promise is not a donation"
+        );
+        assert!(page.contains("鄠邑区"), "where it went, by district");
+        // What left the depot the coordinator's organisation runs: the 120.
+        let (_, me) = app.get(&co, "/api/me").await;
+        let runs = app
+            .page(&anon, &format!("/ledger/orgs/{}", me["org_id"]))
+            .await;
+        assert!(runs.contains("方便面 120箱"), "{runs}");
+        for personal in [
+            "吴会长",
+            "13991100009",
+            "钱先生",
+            "13600001234",
+            "李书记",
+            "13800008000",
+        ] {
+            assert!(!page.contains(personal), "{personal} on the public ledger");
+        }
+        let mine = app.page(&anon, &format!("/ledger/orgs/{catering}")).await;
+        assert!(
+            mine.contains("方便面 300箱") || mine.contains("300 箱"),
+            "{mine}"
+        );
+        assert!(
+            !mine.contains("¥2,000.00"),
+            "another's donation on an organisation's ledger"
+        );
+        let (status, _) = app.get(&anon, "/ledger/orgs/999999").await;
+        assert_eq!(status, 404);
+    }
+);
