@@ -135,6 +135,15 @@ describe('supply', { timeout: 240_000 }, () => {
       assert.match(await c.locator('#stock tr[data-item="instant_noodles"] .on-hand').innerText(), /^200 箱/);
       assert.match(await c.locator('#movements').innerText(), /23:30\s+入库\s+方便面\s+200/);
 
+      // The office head's dashboard counts the night: 鄠邑区 has the
+      // village's two requests (the demo's and tonight's), both verified,
+      // and tonight's verification took 19 minutes.
+      await c.goto(`${url}/dashboard`);
+      const huyi = await c.locator('#dash-areas tr[data-code="610118"] td').allInnerTexts();
+      assert.deepEqual(huyi.slice(0, 3), ['陕西省西安市鄠邑区', '2', '2'], huyi.join(' | '));
+      assert.equal(await c.locator('#chart-verify rect').count(), 8);
+      assert.match(await c.locator('#dash-times').innerText(), /从登记到核实\s+2\s/);
+
       // The resident's page: each step in plain words at its Beijing time.
       await r.goto(`${url}/help/${reference}`);
       const steps = await r.locator('#help-steps').innerText();

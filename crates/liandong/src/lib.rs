@@ -46,6 +46,7 @@ pub mod access;
 pub mod app;
 pub mod audit;
 pub mod cli;
+pub mod dashboard;
 pub mod db;
 pub mod demo;
 pub mod divisions;

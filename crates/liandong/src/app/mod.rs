@@ -46,6 +46,8 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::orgs::pages::routes())
         .merge(crate::needs::api::routes())
         .merge(crate::needs::pages::routes())
+        .merge(crate::dashboard::api::routes())
+        .merge(crate::dashboard::pages::routes())
         .merge(crate::supply::api::routes())
         .merge(crate::supply::pages::routes())
         .merge(crate::audit::api::routes())

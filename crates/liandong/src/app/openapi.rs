@@ -5,6 +5,7 @@ use utoipa::OpenApi;
 
 use crate::access::api as access;
 use crate::audit::api as audit;
+use crate::dashboard::api as dashboard;
 use crate::divisions::api as divisions;
 use crate::needs::api as needs;
 use crate::orgs::api as orgs;
@@ -20,6 +21,7 @@ use crate::supply::api as supply;
         orgs::list, orgs::create, orgs::detail, orgs::approve, orgs::reject, orgs::reveal, orgs::coalitions, orgs::admit, orgs::set_leads,
         needs::list, needs::create, needs::detail, needs::reveal, needs::set_status, needs::set_escalation, needs::timeline, needs::start_call, needs::end_call, needs::call_backs, needs::escalations, needs::service_levels, needs::set_service_levels, needs::similar, needs::similar_typed, needs::merge,
         supply::items, supply::add_item, supply::depots, supply::create_depot, supply::depot, supply::receive, supply::adjust, supply::reservations, supply::reserve, supply::dispatch, supply::release, supply::offers, supply::create_offer, supply::offer, supply::receive_offer, supply::withdraw_offer, supply::reveal_offer, supply::appeals, supply::create_appeal, supply::appeal, supply::close_appeal, supply::pledges, supply::pledge,
+        dashboard::dashboard,
         audit::list, audit::export,
     ),
     tags(
@@ -28,6 +30,7 @@ use crate::supply::api as supply;
         (name = "orgs", description = "Organisations, onboarding and the coalition"),
         (name = "needs", description = "Help requests, with the community read from the address"),
         (name = "supply", description = "Items, depots and stock, offers, appeals and pledges"),
+        (name = "dashboard", description = "Counts, times and goods of the caller's jurisdiction"),
         (name = "audit", description = "Who changed or revealed what"),
     )
 )]

@@ -160,7 +160,8 @@ struct Case {
     /// Roles allowed on a record inside their jurisdiction, and the status they get.
     allowed: &'static [&'static str],
     ok: u16,
-    /// Lists answer 200 to everyone signed in and filter instead of refusing.
+    /// Lists answer 200 to every role allowed, inside or out, and filter
+    /// instead of refusing; other roles are refused.
     list: bool,
 }
 
@@ -536,6 +537,15 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            name: "dashboard",
+            method: Method::GET,
+            path: |_| "/api/dashboard".into(),
+            body: none,
+            allowed: SEE_NEEDS,
+            ok: 200,
+            list: true,
+        },
+        Case {
             name: "list items",
             method: Method::GET,
             path: |_| "/api/items".into(),
@@ -811,6 +821,8 @@ both!(authorization_matrix, |app| {
                 let outside = !inside && *role != "admin";
                 let ok = if *role == "anonymous" {
                     status == 401
+                } else if case.list && !allowed {
+                    status == 403 && !body.contains(&t.secret)
                 } else if case.list {
                     status == case.ok && (!outside || !body.contains(&t.secret))
                 } else if outside {

@@ -12,6 +12,7 @@ mod audit;
 mod authz;
 mod cli;
 mod crash;
+mod dashboard;
 mod divisions;
 mod duplicates;
 mod hardening;
