@@ -37,9 +37,10 @@ pub fn decode(bytes: &[u8]) -> Result<String, usize> {
     }
 }
 
-/// Keep a spreadsheet from running a cell as a formula.
+/// Keep a spreadsheet from running a cell as a formula (what starts one:
+/// = + - @, and a tab or carriage return before them).
 pub fn cell(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@']) {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}")
     } else {
         s.to_owned()

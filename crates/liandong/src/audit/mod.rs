@@ -21,13 +21,7 @@ pub fn events_csv(events: &[model::Event]) -> anyhow::Result<Vec<u8>> {
         "before",
         "after",
     ])?;
-    let cell = |s: &str| -> String {
-        if s.starts_with(['=', '+', '-', '@']) {
-            format!("'{s}")
-        } else {
-            s.to_owned()
-        }
-    };
+    let cell = crate::tables::cell;
     for e in events {
         let json = |v: &Option<sqlx::types::Json<serde_json::Value>>| {
             v.as_ref().map(|j| j.0.to_string()).unwrap_or_default()

@@ -27,6 +27,8 @@ use crate::web::{AppState, Chrome, ClientIp, NoticeQuery, render, reveal_answer}
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/needs", get(board))
+        .route("/needs/export.xlsx", get(super::export::board_xlsx))
+        .route("/needs/export.csv", get(super::export::board_csv))
         .route("/needs/new", get(new_form).post(create))
         .route("/needs/import", get(import_form).post(import))
         .route("/needs/import/template.xlsx", get(import_template))
@@ -62,6 +64,8 @@ struct BoardPage {
     pages: i64,
     /// The filters as a query string without the page, for the pager.
     query: String,
+    /// The same filters as pairs, for a form that carries them.
+    query_pairs: Vec<(&'static str, String)>,
     statuses: Vec<&'static str>,
     kinds: Vec<&'static str>,
     urgencies: Vec<&'static str>,
@@ -87,18 +91,23 @@ async fn board(
         Err(errors) => (Vec::new(), 0, 1, errors),
     };
     let call_backs = store::call_backs(&mut tx, &scope).await?;
+    let query_pairs: Vec<(&'static str, String)> = [
+        ("status", &filter.status),
+        ("kind", &filter.kind),
+        ("urgency", &filter.urgency),
+        ("channel", &filter.channel),
+        ("vulnerable", &filter.vulnerable),
+        ("escalated", &filter.escalated),
+        ("within", &filter.within),
+        ("q", &filter.q),
+        ("sort", &filter.sort),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.is_empty())
+    .map(|(k, v)| (k, v.clone()))
+    .collect();
     let query = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs([
-            ("status", &filter.status),
-            ("kind", &filter.kind),
-            ("urgency", &filter.urgency),
-            ("channel", &filter.channel),
-            ("vulnerable", &filter.vulnerable),
-            ("escalated", &filter.escalated),
-            ("within", &filter.within),
-            ("q", &filter.q),
-            ("sort", &filter.sort),
-        ])
+        .extend_pairs(query_pairs.iter().map(|(k, v)| (*k, v.as_str())))
         .finish();
     let status = if errors.is_empty() {
         StatusCode::OK
@@ -116,6 +125,7 @@ async fn board(
         page,
         pages: (total + BOARD_PAGE - 1) / BOARD_PAGE,
         query,
+        query_pairs,
         statuses: NeedStatus::ALL.iter().map(|s| s.as_str()).collect(),
         kinds: NeedKind::ALL.iter().map(|k| k.as_str()).collect(),
         urgencies: Urgency::ALL.iter().map(|u| u.as_str()).collect(),

@@ -475,34 +475,9 @@ pub async fn list(
     if !scope.role().sees_needs() {
         return Ok((Vec::new(), 0));
     }
+    let rows = board_rows(tx, scope, f, BOARD_PAGE, (f.page - 1) * BOARD_PAGE).await?;
     let statuses = format!(",{},", f.statuses.join(","));
     let escalated = if f.escalated { "true" } else { "" };
-    let order = if f.by_waiting {
-        "created_at, id"
-    } else {
-        "escalated DESC, CASE urgency WHEN 'critical' THEN 0 WHEN 'urgent' THEN 1 ELSE 2 END, id DESC"
-    };
-    let rows = fetch_all!(
-        tx,
-        NeedRow,
-        sqlx::AssertSqlSafe(format!(
-            "SELECT {NEED_COLUMNS} FROM needs WHERE {} {BOARD_WHERE}
-             ORDER BY {order} LIMIT $11 OFFSET $12",
-            visible()
-        )),
-        scope.jurisdiction(),
-        &statuses,
-        f.kind,
-        f.urgency,
-        f.channel,
-        escalated,
-        &f.within,
-        &f.reference,
-        &f.phone,
-        f.vulnerable,
-        BOARD_PAGE,
-        (f.page - 1) * BOARD_PAGE,
-    )?;
     let total = fetch_scalar!(
         tx,
         i64,
@@ -522,6 +497,62 @@ pub async fn list(
         f.vulnerable,
     )?;
     Ok((present(tx, scope, rows).await?, total))
+}
+
+/// The rows of the board as filtered and sorted, `limit` from `offset`.
+async fn board_rows(
+    tx: &mut Tx,
+    scope: &Scope,
+    f: &super::model::CheckedFilter,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<NeedRow>> {
+    let statuses = format!(",{},", f.statuses.join(","));
+    let escalated = if f.escalated { "true" } else { "" };
+    let order = if f.by_waiting {
+        "created_at, id"
+    } else {
+        "escalated DESC, CASE urgency WHEN 'critical' THEN 0 WHEN 'urgent' THEN 1 ELSE 2 END, id DESC"
+    };
+    fetch_all!(
+        tx,
+        NeedRow,
+        sqlx::AssertSqlSafe(format!(
+            "SELECT {NEED_COLUMNS} FROM needs WHERE {} {BOARD_WHERE}
+             ORDER BY {order} LIMIT $11 OFFSET $12",
+            visible()
+        )),
+        scope.jurisdiction(),
+        &statuses,
+        f.kind,
+        f.urgency,
+        f.channel,
+        escalated,
+        &f.within,
+        &f.reference,
+        &f.phone,
+        f.vulnerable,
+        limit,
+        offset,
+    )
+}
+
+/// Every need the board's filter shows (not one page), at most `max`, for
+/// an export: each as `scope` sees it, with its phone as stored beside it
+/// (the caller decides, and records, whether that is shown).
+pub async fn export(
+    tx: &mut Tx,
+    scope: &Scope,
+    f: &super::model::CheckedFilter,
+    max: i64,
+) -> sqlx::Result<Vec<(Need, String)>> {
+    if !scope.role().sees_needs() {
+        return Ok(Vec::new());
+    }
+    let rows = board_rows(tx, scope, f, max, 0).await?;
+    let phones: Vec<String> = rows.iter().map(|r| r.contact_phone.clone()).collect();
+    let needs = present(tx, scope, rows).await?;
+    Ok(needs.into_iter().zip(phones).collect())
 }
 
 /// Show the contact phone or the address in the clear: an event with the

@@ -15,6 +15,7 @@ mod crash;
 mod dashboard;
 mod divisions;
 mod duplicates;
+mod export;
 mod hardening;
 mod harness;
 mod lifecycle;
