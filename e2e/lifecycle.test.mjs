@@ -68,8 +68,12 @@ describe('lifecycle', { timeout: 180_000 }, () => {
         await other.ctx.close();
       }
       // Refusing without a reason keeps the call and says what is missing.
+      // Refusing asks first (a confirm), then the server says what is missing.
+      let asked = '';
+      d.once('dialog', (dialog) => { asked = dialog.message(); dialog.accept(); });
       await d.click('#call-rejected');
       await d.waitForSelector('#call-reason-error:not(:empty)');
+      assert.match(asked, /不受理/);
       assert.equal((await d.locator('#call-phone').innerText()).trim(), '13809185199');
       // Reached the cadre: 320 people, verified.
       await d.fill('#call-people', '320');

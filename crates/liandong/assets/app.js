@@ -1,7 +1,9 @@
 // Small behaviours that need no inline script (the CSP forbids it).
-// Confirm dangerous submits: <form data-confirm="message">.
+// Confirm dangerous submits: <form data-confirm="message">, or the one
+// button that submits it: <button data-confirm="message">.
 document.addEventListener('submit', function (e) {
-  var msg = e.target.getAttribute && e.target.getAttribute('data-confirm');
+  var msg = (e.submitter && e.submitter.getAttribute('data-confirm')) ||
+    (e.target.getAttribute && e.target.getAttribute('data-confirm'));
   if (msg && !window.confirm(msg)) { e.preventDefault(); }
 });
 // Copy a text to the clipboard: <button data-copy="#id" data-copied="done">.

@@ -359,6 +359,56 @@ fn read_xlsx(bytes: Vec<u8>, c: &mut Collector) -> Result<(), UploadError> {
     Ok(())
 }
 
+/// One sheet of an export: its name, header and rows, all text.
+pub struct Sheet {
+    pub name: String,
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// Sheets as an xlsx: every cell text (a phone stays 13800008000, a
+/// reference or code never becomes a number), headers bold and frozen.
+pub fn xlsx(sheets: &[Sheet]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let text = Format::new().set_num_format("@");
+    for s in sheets {
+        let sheet = book.add_worksheet().set_name(&s.name)?;
+        for (col, h) in s.header.iter().enumerate() {
+            sheet.write_string_with_format(0, col as u16, h, &bold)?;
+            // Wide enough for the longest cell, within reason.
+            let widest = s
+                .rows
+                .iter()
+                .filter_map(|r| r.get(col))
+                .chain(std::iter::once(h))
+                .map(|v| v.chars().count())
+                .max()
+                .unwrap_or(8);
+            sheet.set_column_width(col as u16, (widest as f64 * 1.6).clamp(8.0, 60.0))?;
+        }
+        for (r, cells) in s.rows.iter().enumerate() {
+            for (col, v) in cells.iter().enumerate() {
+                sheet.write_string_with_format(r as u32 + 1, col as u16, v, &text)?;
+            }
+        }
+        sheet.set_freeze_panes(1, 0)?;
+    }
+    book.save_to_buffer()
+}
+
+/// A header and rows as CSV in UTF-8 with a BOM (Excel reads Chinese),
+/// every cell that would start a formula neutralised.
+pub fn csv_bytes(header: &[String], rows: &[Vec<String>]) -> anyhow::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::from(b"\xEF\xBB\xBF".as_slice()));
+    w.write_record(header.iter().map(|c| cell(c)))?;
+    for cells in rows {
+        w.write_record(cells.iter().map(|c| cell(c)))?;
+    }
+    Ok(w.into_inner()?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -365,6 +365,8 @@ async fn create_account(
     if !scope.role().administers() {
         return Err(AppError::Forbidden);
     }
+    form.jurisdiction_code =
+        crate::web::division_code_of(&form.jurisdiction_code, scope.jurisdiction());
     match store::create(&state.db, Some(&scope), &form).await {
         Ok(_) => Ok(Redirect::to("/accounts?created=true").into_response()),
         Err(AppError::Invalid(errors)) => {
@@ -442,8 +444,10 @@ async fn edit_account(
     scope: Scope,
     c: Chrome,
     Path(id): Path<i64>,
-    Form(form): Form<AccountEdit>,
+    Form(mut form): Form<AccountEdit>,
 ) -> Result<Response, AppError> {
+    form.jurisdiction_code =
+        crate::web::division_code_of(&form.jurisdiction_code, scope.jurisdiction());
     match store::edit(&state.db, &scope, id, &form).await {
         Ok(_) => Ok(Redirect::to(&format!("/accounts/{id}?notice=saved")).into_response()),
         Err(AppError::Invalid(errors)) => {

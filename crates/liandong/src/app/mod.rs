@@ -71,7 +71,10 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(CatchPanicLayer::new())
         .layer(middleware::from_fn(api_errors_as_json));
-    let app = security_headers(app);
+    // gzip for pages, JSON and assets when the client takes it (a cheap
+    // phone on a bad connection); tiny bodies and images are left as
+    // they are by the layer's own rule.
+    let app = security_headers(app).layer(tower_http::compression::CompressionLayer::new());
     if https {
         app.layer(SetResponseHeaderLayer::if_not_present(
             header::STRICT_TRANSPORT_SECURITY,

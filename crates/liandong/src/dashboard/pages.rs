@@ -18,6 +18,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/dashboard", get(page))
         .route("/dashboard/live", get(live))
+        .route("/dashboard.xlsx", get(xlsx))
 }
 
 /// One rect of a chart, with the number it stands for.
@@ -207,4 +208,109 @@ async fn live(
     c: Chrome,
 ) -> Result<Response, AppError> {
     Ok(render(&live_page(&state, &scope, c).await?)?.into_response())
+}
+
+/// The dashboard's tables as an xlsx: the areas, and the times.
+async fn xlsx(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+) -> Result<Response, AppError> {
+    use crate::tables::Sheet;
+    let mut tx = state.db.read().await?;
+    let d = store::dashboard(&mut tx, &scope).await?;
+    let t = |k: &str| c.t(k);
+    let counts = |n: &super::model::Counts| {
+        [
+            n.collected,
+            n.verified,
+            n.emergency_people,
+            n.matched,
+            n.delivered,
+            n.closed,
+            n.open,
+            n.escalated,
+        ]
+        .iter()
+        .map(|v| v.to_string())
+        .collect::<Vec<_>>()
+    };
+    let mut header = vec![t("field-division")];
+    header.extend(
+        [
+            "dash-collected",
+            "dash-verified",
+            "dash-emergency-people",
+            "dash-matched",
+            "dash-delivered",
+            "dash-closed",
+            "dash-open",
+            "dash-escalated",
+            "dash-units-sent",
+        ]
+        .iter()
+        .map(|k| t(k)),
+    );
+    let mut rows: Vec<Vec<String>> = d
+        .areas
+        .iter()
+        .map(|a| {
+            let mut r = vec![a.division_name.clone()];
+            r.extend(counts(&a.counts));
+            r.push(a.units_sent.to_string());
+            r
+        })
+        .collect();
+    let mut total = vec![d.jurisdiction_name.clone()];
+    total.extend(counts(&d.totals));
+    total.push(
+        d.areas
+            .iter()
+            .map(|a| a.units_sent)
+            .sum::<i64>()
+            .to_string(),
+    );
+    rows.push(total);
+    let mut times_header = vec![
+        String::new(),
+        t("dash-count"),
+        t("dash-median"),
+        "p90".to_owned(),
+    ];
+    times_header.extend((0..8).map(|i| t(&format!("dash-bucket-{i}"))));
+    let minutes = |m: Option<i64>| m.map(|m| m.to_string()).unwrap_or_default();
+    let times = [
+        ("dash-to-verify", &d.to_verify),
+        ("dash-to-deliver", &d.to_deliver),
+    ]
+    .iter()
+    .map(|(k, tm)| {
+        let mut r = vec![
+            t(k),
+            tm.count.to_string(),
+            minutes(tm.median_minutes),
+            minutes(tm.p90_minutes),
+        ];
+        r.extend(tm.histogram.iter().map(|n| n.to_string()));
+        r
+    })
+    .collect();
+    let sheets = [
+        Sheet {
+            name: t("dash-areas"),
+            header,
+            rows,
+        },
+        Sheet {
+            name: t("dash-times-minutes"),
+            header: times_header,
+            rows: times,
+        },
+    ];
+    let body = crate::tables::xlsx(&sheets).map_err(|e| AppError::Internal(e.into()))?;
+    Ok(crate::web::download(
+        body,
+        crate::web::XLSX,
+        "dashboard.xlsx",
+    ))
 }

@@ -3,8 +3,7 @@
 //! reason, which is then an audited reveal like any other.
 
 use axum::extract::State;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 
 use super::model::{BoardFilter, Need};
@@ -14,7 +13,7 @@ use crate::audit::model::NewEvent;
 use crate::web::error::{AppError, FieldError, Invalid};
 use crate::web::extract::Query;
 use crate::web::i18n::Lang;
-use crate::web::{AppState, Chrome};
+use crate::web::{AppState, Chrome, download};
 
 /// The most needs one export carries (a city's whole board is less).
 pub const EXPORT_MAX: i64 = 50_000;
@@ -85,36 +84,13 @@ fn headers(lang: Lang) -> Vec<String> {
         .collect()
 }
 
-/// The rows as an xlsx: every cell text (a phone stays 13800008000, a
-/// reference never becomes a number), the header bold and frozen.
-pub fn xlsx(lang: Lang, rows: &[Vec<String>]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let mut book = Workbook::new();
-    let bold = Format::new().set_bold();
-    let text = Format::new().set_num_format("@");
-    let sheet = book.add_worksheet().set_name(lang.t("export-sheet"))?;
-    for (col, h) in headers(lang).iter().enumerate() {
-        sheet.write_string_with_format(0, col as u16, h, &bold)?;
-        let width = if col == 8 || col == 12 { 40 } else { 14 };
-        sheet.set_column_width(col as u16, width)?;
-    }
-    for (r, cells) in rows.iter().enumerate() {
-        for (col, v) in cells.iter().enumerate() {
-            sheet.write_string_with_format(r as u32 + 1, col as u16, v, &text)?;
-        }
-    }
-    sheet.set_freeze_panes(1, 0)?;
-    book.save_to_buffer()
-}
-
-/// The rows as CSV (UTF-8 with a BOM for Excel), formula starts neutralised.
-pub fn csv(lang: Lang, rows: &[Vec<String>]) -> anyhow::Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::from(b"\xEF\xBB\xBF".as_slice()));
-    w.write_record(headers(lang))?;
-    for cells in rows {
-        w.write_record(cells.iter().map(|c| crate::tables::cell(c)))?;
-    }
-    Ok(w.into_inner()?)
+/// The board's rows as an xlsx of one sheet.
+pub fn xlsx(lang: Lang, rows: Vec<Vec<String>>) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    crate::tables::xlsx(&[crate::tables::Sheet {
+        name: lang.t("export-sheet"),
+        header: headers(lang),
+        rows,
+    }])
 }
 
 /// The rows of an export, after its checks; a reveal recorded when the
@@ -165,20 +141,6 @@ async fn rows(
         .collect())
 }
 
-fn download(body: Vec<u8>, mime: &'static str, name: &str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, mime.to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
-}
-
 pub async fn board_xlsx(
     State(state): State<AppState>,
     scope: Scope,
@@ -186,12 +148,8 @@ pub async fn board_xlsx(
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, AppError> {
     let rows = rows(&state, &scope, c.lang, &q).await?;
-    let body = xlsx(c.lang, &rows).map_err(|e| AppError::Internal(e.into()))?;
-    Ok(download(
-        body,
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "needs.xlsx",
-    ))
+    let body = xlsx(c.lang, rows).map_err(|e| AppError::Internal(e.into()))?;
+    Ok(download(body, crate::web::XLSX, "needs.xlsx"))
 }
 
 pub async fn board_csv(
@@ -201,6 +159,6 @@ pub async fn board_csv(
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, AppError> {
     let rows = rows(&state, &scope, c.lang, &q).await?;
-    let body = csv(c.lang, &rows)?;
+    let body = crate::tables::csv_bytes(&headers(c.lang), &rows)?;
     Ok(download(body, "text/csv; charset=utf-8", "needs.csv"))
 }

@@ -148,6 +148,18 @@ struct NewNeedPage {
     found: AddressBox,
     /// The operator's words, not a resident's (`need_fields.html`).
     public: bool,
+    /// The call just taken down ("save and take the next call"): what the
+    /// operator typed, shown back from the form itself (no reveal: the
+    /// caller may still be on the line).
+    just_taken: Option<JustTaken>,
+}
+
+/// A need just saved, as its form held it.
+struct JustTaken {
+    id: i64,
+    reference: String,
+    created: bool,
+    form: NewNeed,
 }
 
 fn new_page(c: Chrome, form: NewNeed, errors: Invalid) -> NewNeedPage {
@@ -163,7 +175,15 @@ fn new_page(c: Chrome, form: NewNeed, errors: Invalid) -> NewNeedPage {
             ..AddressBox::default()
         },
         public: false,
+        just_taken: None,
     }
+}
+
+/// "Save and take the next call" (`?next=1` on the form's second button).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NextQuery {
+    next: String,
 }
 
 /// A fresh key for one need: the form carries it, so a submission sent
@@ -183,10 +203,24 @@ async fn create(
     State(state): State<AppState>,
     scope: Scope,
     c: Chrome,
+    Query(nq): Query<NextQuery>,
     HtmlForm(form): HtmlForm<NewNeed>,
 ) -> Result<Response, AppError> {
     let mut form = form;
     let errors = match store::create(&state.db, &scope, &form).await {
+        // A blank form for the next caller, what was just saved above it.
+        // Answered directly, not redirected: sent again (a reload), the
+        // form's key finds the same need and adds nothing.
+        Ok(taken) if nq.next == "1" => {
+            let mut page = new_page(c, fresh_form(), Invalid::default());
+            page.just_taken = Some(JustTaken {
+                id: taken.id,
+                reference: taken.reference,
+                created: taken.created,
+                form,
+            });
+            return Ok(render(&page)?.into_response());
+        }
         Ok(taken) => {
             let notice = if taken.created { "created" } else { "existing" };
             return Ok(

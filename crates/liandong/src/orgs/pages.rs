@@ -93,8 +93,10 @@ async fn create(
     State(state): State<AppState>,
     scope: Scope,
     c: Chrome,
-    Form(form): Form<NewOrg>,
+    Form(mut form): Form<NewOrg>,
 ) -> Result<Response, AppError> {
+    form.jurisdiction_code =
+        crate::web::division_code_of(&form.jurisdiction_code, scope.jurisdiction());
     match store::create(&state.db, Some(&scope), &form).await {
         Ok(id) => Ok(Redirect::to(&format!("/orgs/{id}?notice=created")).into_response()),
         Err(AppError::Invalid(errors)) => Ok((

@@ -47,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .route("/appeals/{reference}/qr.svg", get(appeal_qr))
         .route("/ledger", get(ledger))
         .route("/ledger/orgs/{id}", get(org_ledger))
+        .route("/ledger.xlsx", get(ledger_xlsx))
 }
 
 fn zh(c: &Chrome) -> bool {
@@ -112,8 +113,9 @@ async fn create_depot(
     State(state): State<AppState>,
     scope: Scope,
     c: Chrome,
-    Form(n): Form<NewDepot>,
+    Form(mut n): Form<NewDepot>,
 ) -> Result<Response, AppError> {
+    n.division_code = crate::web::division_code_of(&n.division_code, scope.jurisdiction());
     match store::create_depot(&state.db, &scope, &n).await {
         Ok(d) => {
             Ok(Redirect::to(&format!("/supply/depots/{}?notice=created", d.id)).into_response())
@@ -848,8 +850,9 @@ async fn create_appeal(
     State(state): State<AppState>,
     scope: Scope,
     c: Chrome,
-    HtmlForm(f): HtmlForm<AppealForm>,
+    HtmlForm(mut f): HtmlForm<AppealForm>,
 ) -> Result<Response, AppError> {
+    f.division_code = crate::web::division_code_of(&f.division_code, scope.jurisdiction());
     match store::create_appeal(&state.db, &scope, &f.appeal()).await {
         Ok(a) => {
             Ok(Redirect::to(&format!("/supply/appeals/{}?notice=created", a.id)).into_response())
@@ -1152,4 +1155,144 @@ async fn org_ledger(
         zh,
     })?
     .into_response())
+}
+
+/// The ledger as an xlsx of four sheets (received, where it went, donors,
+/// latest), in the reader's language. Public, as the page is.
+async fn ledger_xlsx(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    c: Chrome,
+) -> Result<Response, AppError> {
+    use crate::tables::Sheet;
+    if !state.follow_limiter.allow(&crate::web::limit_key(&ip)) {
+        return Err(AppError::TooMany("err-rate-limited"));
+    }
+    let home = state.settings.home.clone();
+    let mut tx = state.db.read().await?;
+    let l = store::ledger(&mut tx, c.division_name(&home), &home, None).await?;
+    let zh = zh(&c);
+    let pick = |a: &str, b: &str| if zh { a.to_owned() } else { b.to_owned() };
+    let t = |k: &str| c.t(k);
+    let item_header = vec![t("field-item"), t("field-quantity"), t("ledger-unit")];
+    let received = l
+        .received
+        .iter()
+        .map(|i| {
+            vec![
+                pick(&i.name_zh, &i.name_en),
+                i.quantity.to_string(),
+                pick(&i.unit_zh, &i.unit_en),
+            ]
+        })
+        .collect();
+    let mut sent = Vec::new();
+    for d in &l.districts {
+        if d.communities.is_empty() {
+            for i in &d.items {
+                sent.push(vec![
+                    d.division_name.clone(),
+                    String::new(),
+                    pick(&i.name_zh, &i.name_en),
+                    i.quantity.to_string(),
+                    pick(&i.unit_zh, &i.unit_en),
+                ]);
+            }
+        }
+        for cm in &d.communities {
+            for i in &cm.items {
+                sent.push(vec![
+                    d.division_name.clone(),
+                    cm.division_name.clone(),
+                    pick(&i.name_zh, &i.name_en),
+                    i.quantity.to_string(),
+                    pick(&i.unit_zh, &i.unit_en),
+                ]);
+            }
+        }
+    }
+    let donor = |name: &str| {
+        if name.is_empty() {
+            t("donor-anonymous")
+        } else {
+            name.to_owned()
+        }
+    };
+    let donors = l
+        .donors
+        .iter()
+        .map(|d| {
+            vec![
+                donor(&d.donor),
+                d.donations.to_string(),
+                d.units.to_string(),
+                super::model::fen_to_yuan(d.value_fen),
+            ]
+        })
+        .collect();
+    let latest = l
+        .latest
+        .iter()
+        .map(|e| {
+            vec![
+                c.time(e.at),
+                donor(&e.donor),
+                t(&format!("offer-kind-{}", e.kind)),
+                pick(
+                    e.name_zh.as_deref().unwrap_or(""),
+                    e.name_en.as_deref().unwrap_or(""),
+                ),
+                if e.kind == "money" {
+                    String::new()
+                } else {
+                    e.quantity.to_string()
+                },
+                super::model::fen_to_yuan(e.value_fen),
+                e.depot_name.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let sheets = [
+        Sheet {
+            name: t("ledger-received"),
+            header: item_header,
+            rows: received,
+        },
+        Sheet {
+            name: t("ledger-sent"),
+            header: vec![
+                t("ledger-district"),
+                t("ledger-community"),
+                t("field-item"),
+                t("field-quantity"),
+                t("ledger-unit"),
+            ],
+            rows: sent,
+        },
+        Sheet {
+            name: t("ledger-donors"),
+            header: vec![
+                t("field-donor"),
+                t("ledger-donations"),
+                t("ledger-units"),
+                t("ledger-value-yuan"),
+            ],
+            rows: donors,
+        },
+        Sheet {
+            name: t("ledger-latest"),
+            header: vec![
+                t("ledger-when"),
+                t("field-donor"),
+                t("field-offer-kind"),
+                t("field-item"),
+                t("field-quantity"),
+                t("ledger-value-yuan"),
+                t("field-depot"),
+            ],
+            rows: latest,
+        },
+    ];
+    let body = crate::tables::xlsx(&sheets).map_err(|e| AppError::Internal(e.into()))?;
+    Ok(crate::web::download(body, crate::web::XLSX, "ledger.xlsx"))
 }

@@ -389,6 +389,47 @@ impl Chrome {
     }
 }
 
+/// A file to download: its bytes, type and name.
+pub fn download(body: Vec<u8>, mime: &'static str, name: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, mime.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// The xlsx type, for `download`.
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// A division field as a person fills it on a page: a code, or a name
+/// (雁塔区, 小寨路街道) read inside `within` — the one division of that
+/// exact name there, else the only one whose name starts so. Otherwise
+/// the text as typed, for the field's check to refuse by name.
+pub fn division_code_of(text: &str, within: &str) -> String {
+    let t = text.trim();
+    if t.is_empty() || t.bytes().all(|b| b.is_ascii_digit()) {
+        return t.to_owned();
+    }
+    let tree = divisions::Tree::china();
+    let root = match within {
+        "" => None,
+        code => tree.find(code).map(|d| d.id()),
+    };
+    let hits = tree.search_divisions(t, root, 8);
+    let exact: Vec<_> = hits.iter().filter(|d| d.name() == t).collect();
+    let starting: Vec<_> = hits.iter().filter(|d| d.name().starts_with(t)).collect();
+    match (exact.as_slice(), starting.as_slice()) {
+        ([one], _) | ([], [one]) => one.code(),
+        _ => t.to_owned(),
+    }
+}
+
 /// A timestamp in China time, as people there read it (2022-01-05 18:10).
 pub fn beijing(t: time::OffsetDateTime) -> String {
     // Checked: a time at the edge of what `time` holds cannot be moved

@@ -143,3 +143,46 @@ both!(the_dashboard_counts_each_step_by_area_and_scope, |app| {
     let (status, _) = app.get(&screener, "/api/dashboard").await;
     assert_eq!(status, 403);
 });
+
+both!(the_dashboard_and_the_ledger_go_out_to_excel, |app| {
+    let co = app.signed_in("coordinator").await;
+    let res = co.get(app.at("/dashboard.xlsx")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("spreadsheetml")
+    );
+    let (header, rows) =
+        liandong::tables::read_table("dashboard.xlsx", res.bytes().await.unwrap().to_vec())
+            .unwrap();
+    assert_eq!(header[1], "收集需求");
+    assert!(
+        rows.iter().any(|r| r[0] == "陕西省西安市鄠邑区"),
+        "{rows:?}"
+    );
+    // The last row is the whole jurisdiction.
+    assert_eq!(rows.last().unwrap()[0], "陕西省西安市");
+    let res = app
+        .client()
+        .get(app.at("/ledger.xlsx"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let (header, rows) =
+        liandong::tables::read_table("ledger.xlsx", res.bytes().await.unwrap().to_vec()).unwrap();
+    assert_eq!(header[0], "物资");
+    assert!(
+        rows.iter().any(|r| r[0] == "方便面"),
+        "the demo's noodles: {rows:?}"
+    );
+    let screener = app.signed_in("screener").await;
+    let res = screener
+        .get(app.at("/dashboard.xlsx"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+});

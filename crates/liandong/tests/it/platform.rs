@@ -176,3 +176,33 @@ both!(demo_loads_once, |app| {
         "兴善社区 is a community"
     );
 });
+
+both!(
+    pages_load_only_the_scripts_they_use_and_come_gzipped,
+    |app| {
+        let anon = app.client();
+        let res = anon
+            .get(app.at("/help"))
+            .header("accept-encoding", "gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["content-encoding"], "gzip");
+        // The resident's form uses no htmx: its 50 KB are not sent.
+        let plain = app.page(&anon, "/help").await;
+        assert!(!plain.contains("htmx.min.js"), "{plain}");
+        assert!(plain.contains("/assets/app.js"));
+        // The hotline form uses it, and has it.
+        let op = app.signed_in("operator").await;
+        assert!(app.page(&op, "/needs/new").await.contains("htmx.min.js"));
+        // Assets too, when the client takes gzip.
+        let res = anon
+            .get(app.at("/assets/htmx.min.js"))
+            .header("accept-encoding", "gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.headers()["content-encoding"], "gzip");
+    }
+);

@@ -643,3 +643,39 @@ both!(
         assert_eq!(status, 404);
     }
 );
+
+both!(a_division_field_on_a_page_takes_a_name, |app| {
+    let co = app.signed_in("coordinator").await;
+    let send = |name: &'static str, place: &'static str| {
+        let co = &co;
+        let app = &app;
+        async move {
+            co.post(app.at("/supply/depots/new"))
+                .form(&[
+                    ("name", name),
+                    ("division_code", place),
+                    ("address", "某路1号"),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // 雁塔区 is one district in 西安市: read as 610113.
+    let res = send("雁塔区名称测试库", "雁塔区").await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    let (_, depots) = app.get(&co, "/api/depots").await;
+    let made = depots
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "雁塔区名称测试库")
+        .unwrap();
+    assert_eq!(made["division_code"], "610113");
+    // A name no division in the area has is refused on the field, by name.
+    let res = send("无名库", "不存在的地方").await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("找不到这个行政区划"), "{page}");
+    assert!(page.contains("不存在的地方"), "what was typed stays");
+});
