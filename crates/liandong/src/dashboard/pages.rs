@@ -187,11 +187,7 @@ async fn page(
     scope: Scope,
     c: Chrome,
 ) -> Result<Response, AppError> {
-    let outer = Chrome {
-        lang: c.lang,
-        me: c.me.clone(),
-        path: c.path.clone(),
-    };
+    let outer = c.clone();
     let live = live_page(&state, &scope, c).await?;
     let page = DashboardPage {
         c: outer,

@@ -119,10 +119,15 @@ async fn rows(
             "err-filter",
         )])));
     }
-    let mut tx = state.db.write().await?;
-    let needs = store::export(&mut tx, scope, &f, EXPORT_MAX).await?;
+    // Read as a read: a large export holds no write lock (SQLite has one).
+    let needs = {
+        let mut tx = state.db.read().await?;
+        store::export(&mut tx, scope, &f, EXPORT_MAX).await?
+    };
     if clear {
-        // One reveal for the export: which field, why, how many; never a phone.
+        // One reveal for the export: which field, why, how many; never a
+        // phone. Committed before a phone leaves.
+        let mut tx = state.db.write().await?;
         let event = NewEvent::by(
             scope,
             "field.reveal",
@@ -133,8 +138,8 @@ async fn rows(
         .reason(q.reason.trim())
         .after(serde_json::json!({"field": "contact_phone", "export": true, "count": needs.len()}));
         crate::audit::store::record(&mut tx, event).await?;
+        tx.commit().await?;
     }
-    tx.commit().await?;
     Ok(needs
         .iter()
         .map(|(n, phone)| row(lang, n, if clear { phone } else { &n.contact_phone }))

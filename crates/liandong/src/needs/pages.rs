@@ -310,7 +310,7 @@ pub async fn need_page(
             .unwrap_or_default(),
         None => String::new(),
     };
-    let supply = crate::supply::pages::need_supply(&mut tx, scope, &c, id).await?;
+    let supply = crate::supply::pages::need_supply(&mut tx, scope, &c, &need).await?;
     Ok(NeedPage {
         supply,
         can_reveal: scope.role().may_reveal_contacts(),

@@ -1137,23 +1137,26 @@ pub struct Ledger {
     pub latest: Vec<LedgerEntry>,
 }
 
+/// A place's units added to a list of items (summed per item).
+pub fn add_place(items: &mut Vec<LedgerItem>, p: &LedgerPlace) {
+    match items.iter_mut().find(|i| i.item_id == p.item_id) {
+        Some(i) => i.quantity += p.quantity,
+        None => items.push(LedgerItem {
+            item_id: p.item_id,
+            name_zh: p.name_zh.clone(),
+            name_en: p.name_en.clone(),
+            unit_zh: p.unit_zh.clone(),
+            unit_en: p.unit_en.clone(),
+            quantity: p.quantity,
+        }),
+    }
+}
+
 /// Where goods went, grouped by district (the code's first six digits)
 /// and community, in code order. Places above a district (a need held by
 /// the city) stand as their own district.
 pub fn by_district(places: Vec<LedgerPlace>) -> Vec<LedgerDistrict> {
-    fn add(items: &mut Vec<LedgerItem>, p: &LedgerPlace) {
-        match items.iter_mut().find(|i| i.item_id == p.item_id) {
-            Some(i) => i.quantity += p.quantity,
-            None => items.push(LedgerItem {
-                item_id: p.item_id,
-                name_zh: p.name_zh.clone(),
-                name_en: p.name_en.clone(),
-                unit_zh: p.unit_zh.clone(),
-                unit_en: p.unit_en.clone(),
-                quantity: p.quantity,
-            }),
-        }
-    }
+    let add = add_place;
     let mut places = places;
     places.sort_by(|a, b| (&a.division_code, a.item_id).cmp(&(&b.division_code, b.item_id)));
     let mut out: Vec<LedgerDistrict> = Vec::new();

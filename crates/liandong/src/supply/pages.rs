@@ -301,16 +301,10 @@ async fn settle(
             Ok(Redirect::to(&to).into_response())
         }
         Err(AppError::Invalid(errors)) => {
-            let mut tx = state.db.read().await?;
-            let depot_id = crate::fetch_optional!(
-                &mut tx,
-                (i64,),
-                "SELECT depot_id FROM reservations WHERE id = $1",
-                id
-            )?
-            .ok_or(AppError::NotFound)?
-            .0;
-            drop(tx);
+            let depot_id = {
+                let mut tx = state.db.read().await?;
+                store::reservation_depot(&mut tx, id).await?
+            };
             let mut page = depot_page(&state, &scope, c, depot_id).await?;
             page.errors = errors;
             page.failed = "settle";
@@ -388,12 +382,12 @@ pub async fn need_supply(
     tx: &mut crate::db::Tx,
     scope: &Scope,
     c: &Chrome,
-    need_id: i64,
+    need: &crate::needs::model::Need,
 ) -> Result<NeedSupply, AppError> {
     let can_run = scope.role().coordinates();
     Ok(NeedSupply {
-        reservations: store::reservations_for_need(tx, scope, need_id).await?,
-        appeals: store::appeals_for_need(tx, need_id).await?,
+        reservations: store::reservations_for_need(tx, need).await?,
+        appeals: store::appeals_for_need(tx, need.id).await?,
         depots: if can_run {
             store::depots(tx, scope).await?
         } else {

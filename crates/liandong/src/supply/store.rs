@@ -588,6 +588,14 @@ pub async fn settle(
     after.ok_or(AppError::NotFound)
 }
 
+/// The depot a reservation draws on.
+pub async fn reservation_depot(tx: &mut Tx, id: i64) -> Result<i64, AppError> {
+    Ok(reservation_row(tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .depot_id)
+}
+
 /// A depot's reservations, those still held first.
 pub async fn reservations(
     tx: &mut Tx,
@@ -606,13 +614,13 @@ pub async fn reservations(
     )?)
 }
 
-/// The reservations made for one need (its page shows them).
+/// The reservations made for one need (its page shows them), the need
+/// as `scope` read it: holding it is what shows it was seen.
 pub async fn reservations_for_need(
     tx: &mut Tx,
-    scope: &Scope,
-    need_id: i64,
+    need: &crate::needs::model::Need,
 ) -> Result<Vec<Reservation>, AppError> {
-    crate::needs::store::get(tx, scope, need_id).await?;
+    let need_id = need.id;
     Ok(fetch_all!(
         tx,
         Reservation,
@@ -968,22 +976,52 @@ pub async fn reveal_offer(
 const APPEAL_COLUMNS: &str =
     "id, reference, need_id, division_code, title, description, needed_by, status, created_at";
 
-async fn appeal_lines(tx: &mut Tx, appeal_id: i64) -> sqlx::Result<Vec<AppealLine>> {
-    fetch_all!(
-        tx,
-        AppealLine,
-        "SELECT l.item_id, i.name_zh, i.name_en, i.unit_zh, i.unit_en, l.quantity,
-                COALESCE((SELECT CAST(SUM(f.quantity) AS BIGINT) FROM offers f WHERE f.appeal_id = l.appeal_id AND f.item_id = l.item_id AND f.status <> 'withdrawn'), 0) AS pledged,
-                COALESCE((SELECT CAST(SUM(f.received) AS BIGINT) FROM offers f WHERE f.appeal_id = l.appeal_id AND f.item_id = l.item_id), 0) AS received
-         FROM appeal_lines l JOIN items i ON i.id = l.item_id
-         WHERE l.appeal_id = $1 ORDER BY i.id",
-        appeal_id,
-    )
+/// An appeal line with the appeal it belongs to (lines of many appeals
+/// are read in one query).
+#[derive(sqlx::FromRow)]
+struct LineOf {
+    appeal_id: i64,
+    #[sqlx(flatten)]
+    line: AppealLine,
 }
 
-async fn with_lines(tx: &mut Tx, row: AppealRow) -> sqlx::Result<Appeal> {
-    let lines = appeal_lines(tx, row.id).await?;
-    Ok(row.with(lines))
+/// Appeals with their lines: one query for the lines of all of them.
+async fn with_lines(tx: &mut Tx, rows: Vec<AppealRow>) -> sqlx::Result<Vec<Appeal>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Ids are numbers from the database, written into the SQL as such.
+    let ids = rows
+        .iter()
+        .map(|r| r.id.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut lines = fetch_all!(
+        tx,
+        LineOf,
+        sqlx::AssertSqlSafe(format!(
+            "SELECT l.appeal_id, l.item_id, i.name_zh, i.name_en, i.unit_zh, i.unit_en, l.quantity,
+                    COALESCE((SELECT CAST(SUM(f.quantity) AS BIGINT) FROM offers f WHERE f.appeal_id = l.appeal_id AND f.item_id = l.item_id AND f.status <> 'withdrawn'), 0) AS pledged,
+                    COALESCE((SELECT CAST(SUM(f.received) AS BIGINT) FROM offers f WHERE f.appeal_id = l.appeal_id AND f.item_id = l.item_id), 0) AS received
+             FROM appeal_lines l JOIN items i ON i.id = l.item_id
+             WHERE l.appeal_id IN ({ids}) ORDER BY l.appeal_id, i.id"
+        )),
+    )?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let mine = lines
+                .extract_if(.., |l| l.appeal_id == r.id)
+                .map(|l| l.line)
+                .collect();
+            r.with(mine)
+        })
+        .collect())
+}
+
+/// One appeal with its lines.
+async fn with_lines_one(tx: &mut Tx, row: AppealRow) -> sqlx::Result<Appeal> {
+    Ok(with_lines(tx, vec![row]).await?.remove(0))
 }
 
 /// An appeal a signed-in person may see: its community lies in or above
@@ -1001,7 +1039,7 @@ pub async fn appeal(tx: &mut Tx, scope: &Scope, id: i64) -> Result<Appeal, AppEr
         id,
     )?
     .ok_or(AppError::NotFound)?;
-    Ok(with_lines(tx, row).await?)
+    Ok(with_lines_one(tx, row).await?)
 }
 
 /// Appeals a scope sees, open ones first, newest first.
@@ -1016,11 +1054,7 @@ pub async fn appeals(tx: &mut Tx, scope: &Scope) -> Result<Vec<Appeal>, AppError
         )),
         scope.jurisdiction(),
     )?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        out.push(with_lines(tx, r).await?);
-    }
-    Ok(out)
+    Ok(with_lines(tx, rows).await?)
 }
 
 /// An appeal by its public reference (anyone, no account).
@@ -1037,7 +1071,7 @@ pub async fn public_appeal(tx: &mut Tx, reference: &str) -> Result<Appeal, AppEr
         &r,
     )?
     .ok_or(AppError::NotFound)?;
-    Ok(with_lines(tx, row).await?)
+    Ok(with_lines_one(tx, row).await?)
 }
 
 /// The open appeals answering a need (its page links them).
@@ -1050,11 +1084,7 @@ pub async fn appeals_for_need(tx: &mut Tx, need_id: i64) -> sqlx::Result<Vec<App
         )),
         need_id,
     )?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        out.push(with_lines(tx, r).await?);
-    }
-    Ok(out)
+    with_lines(tx, rows).await
 }
 
 /// Publish an appeal (coordinators): for a need (its community, its
@@ -1284,17 +1314,7 @@ pub async fn ledger(
     )?;
     let mut sent: Vec<LedgerItem> = Vec::new();
     for p in &places {
-        match sent.iter_mut().find(|i| i.item_id == p.item_id) {
-            Some(i) => i.quantity += p.quantity,
-            None => sent.push(LedgerItem {
-                item_id: p.item_id,
-                name_zh: p.name_zh.clone(),
-                name_en: p.name_en.clone(),
-                unit_zh: p.unit_zh.clone(),
-                unit_en: p.unit_en.clone(),
-                quantity: p.quantity,
-            }),
-        }
+        super::model::add_place(&mut sent, p);
     }
     sent.sort_by_key(|i| i.item_id);
     let (money_fen, goods_value_fen, donations) = fetch_one!(

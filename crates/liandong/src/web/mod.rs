@@ -277,6 +277,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 }
 
 /// What every page's layout needs: language, the caller, the current path.
+#[derive(Clone)]
 pub struct Chrome {
     pub lang: Lang,
     pub me: Option<Scope>,
