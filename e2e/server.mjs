@@ -37,7 +37,9 @@ export async function startServer(extra = []) {
   const bin = serverBin();
   if (!existsSync(bin)) throw new Error(`liandong binary not found at ${bin} (cargo build, or set LIANDONG_BIN)`);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'liandong-e2e-'));
-  const child = spawn(bin, ['serve', '--demo', '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...extra], {
+  // The scenario alone, unless a test asks for the city's needs too.
+  const city = extra.includes('--demo-needs') ? [] : ['--demo-needs', '0'];
+  const child = spawn(bin, ['serve', '--demo', ...city, '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const killOnExit = () => child.kill('SIGKILL');

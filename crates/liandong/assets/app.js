@@ -22,3 +22,114 @@ document.addEventListener('click', function (e) {
     try { document.execCommand('copy'); done(); } catch (err) { /* selected for the person to copy */ }
   }
 });
+// Live regions: <div id="x" data-live="need,offer" [data-live-src="/url"]
+// [data-live-gap="ms"]>. When the server says one of those changed (GET
+// /live, server-sent events), the region is read again — from its source,
+// or from this page's own address — and swapped in place; focus stays on
+// the same link. Without EventSource, or when the stream cannot be held,
+// the region is read every 30 s instead. Nothing here is needed to work:
+// a reload shows the same.
+(function () {
+  var regions = document.querySelectorAll('[data-live]');
+  if (!regions.length || !window.fetch || !window.DOMParser) { return; }
+  var status = document.querySelector('[data-live-status]');
+  var say = function (key) {
+    if (status) { status.textContent = status.getAttribute('data-live-' + key) || ''; }
+  };
+  var refreshers = [];
+  Array.prototype.forEach.call(regions, function (region) {
+    var topics = region.getAttribute('data-live').split(',');
+    var gap = parseInt(region.getAttribute('data-live-gap') || '1000', 10);
+    var src = region.getAttribute('data-live-src');
+    var last = 0, timer = null, busy = false, again = false;
+    var swap = function () {
+      timer = null;
+      if (busy) { again = true; return; }
+      busy = true; last = Date.now();
+      var focused = document.activeElement && region.contains(document.activeElement) ?
+        document.activeElement.getAttribute('href') : null;
+      fetch(src || window.location.href, { credentials: 'same-origin', headers: { 'Accept': 'text/html' } })
+        .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.text(); })
+        .then(function (html) {
+          if (src) {
+            region.innerHTML = html;
+          } else {
+            var fresh = new DOMParser().parseFromString(html, 'text/html').getElementById(region.id);
+            if (!fresh) { return; }
+            region.innerHTML = fresh.innerHTML;
+          }
+          if (focused) {
+            var back = region.querySelector('a[href="' + focused + '"]');
+            if (back) { back.focus(); }
+          }
+          region.dispatchEvent(new CustomEvent('live:swapped', { bubbles: true }));
+          say('updated');
+        })
+        .catch(function () { say('failed'); })
+        .then(function () {
+          busy = false;
+          if (again) { again = false; schedule(); }
+        });
+    };
+    var schedule = function () {
+      if (timer) { return; }
+      timer = setTimeout(swap, Math.max(200, gap - (Date.now() - last)));
+    };
+    refreshers.push({ topics: topics, schedule: schedule });
+  });
+  var heard = function (topic) {
+    refreshers.forEach(function (r) {
+      if (topic === '*' || r.topics.indexOf(topic) >= 0 || r.topics.indexOf('*') >= 0) { r.schedule(); }
+    });
+  };
+  var poll = function () {
+    say('polling');
+    setInterval(function () { heard('*'); }, 30000);
+  };
+  if (!window.EventSource) { poll(); return; }
+  // Each message is "entity division": what changed, and where.
+  var es = new EventSource('/live');
+  es.onmessage = function (m) { heard(String(m.data).split(' ')[0]); };
+  var opened = false;
+  es.onopen = function () {
+    // Reopened after a break: what changed meanwhile was not heard.
+    if (opened) { heard('*'); }
+    opened = true;
+    say('on');
+  };
+  es.onerror = function () {
+    if (es.readyState === EventSource.CLOSED) { poll(); } else { say('off'); }
+  };
+})();
+// The board by keyboard (when no field has focus): j or ↓ next need, k or
+// ↑ previous, Enter opens it, / to search, [ and ] previous and next page.
+document.addEventListener('keydown', function (e) {
+  var board = document.getElementById('needs');
+  if (!board || e.ctrlKey || e.metaKey || e.altKey) { return; }
+  var t = e.target;
+  if (t && (t.isContentEditable || /^(INPUT|SELECT|TEXTAREA|BUTTON)$/.test(t.tagName))) { return; }
+  var links = Array.prototype.slice.call(board.querySelectorAll('tbody a[data-need]'));
+  var at = links.indexOf(document.activeElement);
+  var go = function (i) {
+    if (!links.length) { return; }
+    var l = links[Math.max(0, Math.min(links.length - 1, i))];
+    l.focus();
+    l.closest('tr').scrollIntoView({ block: 'nearest' });
+  };
+  var page = function (rel) {
+    var a = document.querySelector('#pager a[rel="' + rel + '"]');
+    if (a) { window.location.href = a.href; }
+  };
+  switch (e.key) {
+    case 'j': go(at < 0 ? 0 : at + 1); break;
+    case 'k': go(at < 0 ? 0 : at - 1); break;
+    // Arrows move within the board once in it; elsewhere they scroll.
+    case 'ArrowDown': if (at < 0) { return; } go(at + 1); break;
+    case 'ArrowUp': if (at < 0) { return; } go(at - 1); break;
+    case '/': var q = document.getElementById('f-q'); if (q) { q.focus(); q.select(); } break;
+    case ']': page('next'); break;
+    case '[': page('prev'); break;
+    default: return;
+  }
+  e.preventDefault();
+});

@@ -45,6 +45,18 @@ impl DbArgs {
     }
 }
 
+/// The city's needs the demo adds (once) beside its scenario.
+#[derive(clap::Args)]
+struct CityArgs {
+    /// Needs across Xi'an's 13 districts in every state, over the three
+    /// weeks before now (0 for none).
+    #[arg(long = "demo-needs", default_value_t = 400)]
+    needs: usize,
+    /// How many of them are still open.
+    #[arg(long = "demo-open", default_value_t = 100)]
+    open: usize,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the web server.
@@ -55,6 +67,8 @@ enum Command {
         /// Load the Xi'an demo scenario (once) and print its accounts.
         #[arg(long)]
         demo: bool,
+        #[command(flatten)]
+        city: CityArgs,
         /// A reverse proxy (address or CIDR block) whose X-Forwarded-For is
         /// believed; repeat, or comma-separate in the variable.
         #[arg(
@@ -88,6 +102,8 @@ enum Command {
     },
     /// Load the Xi'an demo scenario (idempotent) and print its accounts.
     Demo {
+        #[command(flatten)]
+        city: CityArgs,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -195,6 +211,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve {
             listen,
             demo,
+            city,
             trusted_proxies,
             public_url,
             home,
@@ -218,6 +235,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if demo {
                 let report = crate::demo::load(&db).await?;
                 print!("{report}");
+                print!(
+                    "{}",
+                    crate::demo::load_city(&db, city.needs, city.open).await?
+                );
             }
             // Parse the national tree before the first request needs it.
             let tree = divisions::Tree::china();
@@ -238,9 +259,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             db.close().await;
             Ok(())
         }
-        Command::Demo { db } => {
+        Command::Demo { city, db } => {
             let db = db.connect().await?;
             print!("{}", crate::demo::load(&db).await?);
+            print!(
+                "{}",
+                crate::demo::load_city(&db, city.needs, city.open).await?
+            );
             db.close().await;
             Ok(())
         }

@@ -50,6 +50,7 @@ pub mod dashboard;
 pub mod db;
 pub mod demo;
 pub mod divisions;
+pub mod live;
 pub mod needs;
 pub mod orgs;
 pub mod phone;

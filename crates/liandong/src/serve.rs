@@ -28,19 +28,33 @@ const FOLLOWS_PER_MINUTE: u32 = 60;
 /// How often overdue needs are escalated.
 const SLA_SWEEP: Duration = Duration::from_secs(15);
 
-/// A running server.
+/// A running server, with its background work (sweeps, the live feed),
+/// which stops with it: aborted, or dropped.
 pub struct Running {
     pub addr: SocketAddr,
     pub db: Db,
-    handle: tokio::task::JoinHandle<std::io::Result<()>>,
+    handle: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Running {
-    pub async fn wait(self) -> anyhow::Result<()> {
-        self.handle.await?.context("server stopped")
+    pub async fn wait(mut self) -> anyhow::Result<()> {
+        let handle = self.handle.take().context("server already stopped")?;
+        handle.await?.context("server stopped")
     }
     pub fn abort(&self) {
-        self.handle.abort();
+        if let Some(h) = &self.handle {
+            h.abort();
+        }
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.abort();
     }
 }
 
@@ -92,21 +106,27 @@ pub async fn start_with(listen: &str, db: Db, settings: Settings) -> anyhow::Res
             Duration::from_secs(3600),
         )),
         follow_limiter: Arc::new(Limiter::new(FOLLOWS_PER_MINUTE, Duration::from_secs(60))),
+        live: crate::live::Live::new(),
     };
+    let live = state.live.clone();
     let metrics = state.metrics.clone();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let mut tasks = vec![tokio::spawn(crate::live::store::feed(
+        db.clone(),
+        live.clone(),
+    ))];
     if let Some(handle) = metrics {
         // Without upkeep the recorder's histograms grow without bound.
-        tokio::spawn(async move {
+        tasks.push(tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(5));
             loop {
                 tick.tick().await;
                 handle.run_upkeep();
             }
-        });
+        }));
     }
     let purge_db = db.clone();
-    tokio::spawn(async move {
+    tasks.push(tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
         loop {
             tick.tick().await;
@@ -117,9 +137,9 @@ pub async fn start_with(listen: &str, db: Db, settings: Settings) -> anyhow::Res
                 tracing::warn!(error = %e, "purging old sign-in failures");
             }
         }
-    });
+    }));
     let sweep_db = db.clone();
-    tokio::spawn(async move {
+    tasks.push(tokio::spawn(async move {
         // Needs past their service level rise to the top of the board
         // within this long; each server sweeps, each need rises once.
         let mut tick = tokio::time::interval(SLA_SWEEP);
@@ -131,13 +151,20 @@ pub async fn start_with(listen: &str, db: Db, settings: Settings) -> anyhow::Res
                 Err(e) => tracing::warn!(error = ?e, "escalating needs past their service level"),
             }
         }
-    });
+    }));
     let handle = tokio::spawn(async move {
         axum::serve(listener, app)
-            .with_graceful_shutdown(async {
+            .with_graceful_shutdown(async move {
                 let _ = tokio::signal::ctrl_c().await;
+                // Open streams end, or the shutdown would wait for them.
+                live.close();
             })
             .await
     });
-    Ok(Running { addr, db, handle })
+    Ok(Running {
+        addr,
+        db,
+        handle: Some(handle),
+        tasks,
+    })
 }

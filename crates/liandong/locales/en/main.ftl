@@ -696,7 +696,7 @@ ledger-link = Public donations ledger
 err-time-far = An appeal reaches at most { $count } days ahead
 err-item-code = The English name needs letters or digits
 nav-dashboard = Dashboard
-dash-intro = Needs in your area from request to closed, time to verify and to deliver, where goods went; updates itself every 30 seconds.
+dash-intro = Needs in your area from request to closed, time to verify and to deliver, where goods went; updates itself as things change.
 dash-collected = Needs collected
 dash-verified = Verified by phone
 dash-emergency-people = People answered in emergencies
@@ -755,3 +755,37 @@ ledger-community = Community
 ledger-value-yuan = Value (yuan)
 ledger-download = Download as Excel
 dash-times-minutes = Times (minutes)
+
+# Live updates (issue 10)
+board-keys = Keys: j / k to move, Enter to open, / to search, [ ] for pages
+live-on = ● Live
+live-off = ○ Live updates lost, reconnecting…
+live-updated = ● Updated
+live-failed = ○ Update failed, reload the page
+live-polling = ○ Refreshing every 30 s
+err-live-streams = Too many live pages open: close some tabs
+
+# Coalition editing (issue 10)
+coalition-admitted = Admitted to the coalition
+coalition-removed = Taken out of the coalition
+coalition-group-created = Working group created
+coalition-group-saved = Working group saved
+coalition-leads-saved = Lead organisations saved
+group-need-kinds = Need kinds it answers for
+group-edit = Edit
+group-name = Working group name
+group-description = Description
+group-new = New working group
+group-create = Create
+lead-first = Lead organisation
+lead-second = Second lead (optional)
+lead-none = (none)
+leads-save = Save leads
+member-remove = Remove
+member-remove-confirm = Take this organisation out of the coalition?
+member-admit = Admit an organisation
+member-choose = Choose an approved organisation
+member-admit-button = Admit
+err-member-leads = This organisation leads a working group: change the group's leads first
+err-member-unknown = This organisation is not a member of the coalition
+err-group-name-taken = The coalition already has a working group of this name

@@ -696,7 +696,7 @@ ledger-link = 公开捐赠台账
 err-time-far = 征集时间最远 { $count } 天之内
 err-item-code = 英文名称里至少要有字母或数字
 nav-dashboard = 数据看板
-dash-intro = 本辖区的需求从登记到办结、核实与送达用时、物资去向，每 30 秒自动更新。
+dash-intro = 本辖区的需求从登记到办结、核实与送达用时、物资去向，有变化即自动更新。
 dash-collected = 收集需求
 dash-verified = 电话核实
 dash-emergency-people = 紧急救助人数
@@ -755,3 +755,37 @@ ledger-community = 社区
 ledger-value-yuan = 价值（元）
 ledger-download = 下载 Excel
 dash-times-minutes = 用时（分钟）
+
+# Live updates (issue 10)
+board-keys = 键盘：j / k 上下选择，Enter 打开，/ 搜索，[ ] 翻页
+live-on = ● 实时更新中
+live-off = ○ 实时连接中断，正在重连…
+live-updated = ● 已更新
+live-failed = ○ 更新失败，请刷新页面
+live-polling = ○ 每 30 秒刷新
+err-live-streams = 打开的实时页面太多，请关闭一些标签页
+
+# Coalition editing (issue 10)
+coalition-admitted = 已加入联合行动
+coalition-removed = 已移出联合行动
+coalition-group-created = 已新建工作组
+coalition-group-saved = 工作组已保存
+coalition-leads-saved = 牵头组织已更新
+group-need-kinds = 负责的需求类别
+group-edit = 编辑
+group-name = 工作组名称
+group-description = 说明
+group-new = 新建工作组
+group-create = 新建
+lead-first = 牵头组织
+lead-second = 第二牵头组织（可选）
+lead-none = （无）
+leads-save = 保存牵头组织
+member-remove = 移出
+member-remove-confirm = 确定将该组织移出联合行动吗？
+member-admit = 加入一个组织
+member-choose = 选择已审核的组织
+member-admit-button = 加入
+err-member-leads = 该组织正在牵头工作组，请先更换牵头组织再移出
+err-member-unknown = 该组织不是联合行动成员
+err-group-name-taken = 联合行动中已有同名工作组

@@ -52,6 +52,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::supply::pages::routes())
         .merge(crate::audit::api::routes())
         .merge(crate::audit::pages::routes())
+        .merge(crate::live::api::routes())
         .route("/api/openapi.json", get(openapi::document))
         .route("/api/clock", axum::routing::put(set_clock))
         .route("/healthz", get(healthz))

@@ -18,29 +18,35 @@ pub async fn dashboard(tx: &mut Tx, scope: &Scope) -> Result<Dashboard, AppError
     let within = scope.jurisdiction();
     // Bound as a 32-bit integer: PostgreSQL's substr takes no bigint.
     let len = area_len(within) as i32;
-    // Needs by area, status, urgency and flag: every count is a sum of these.
+    // Needs by division, status, urgency and flag, summed up here by area:
+    // grouped in the order of the covering index `needs_areas`, the
+    // engine streams through it (grouping by the area's prefix in SQL
+    // sorted every need first: 0.13 s of SQLite's time at 100,000).
     let groups = fetch_all!(
         tx,
         (String, String, String, bool, i64, i64),
         sqlx::AssertSqlSafe(format!(
-            "SELECT substr(jurisdiction_code, 1, $2), status, urgency, escalated, COUNT(*), CAST(COALESCE(SUM(people), 0) AS BIGINT)
-             FROM needs WHERE {} GROUP BY 1, 2, 3, 4",
+            "SELECT jurisdiction_code, status, urgency, escalated, COUNT(*), CAST(COALESCE(SUM(people), 0) AS BIGINT)
+             FROM needs WHERE {} GROUP BY jurisdiction_code, status, urgency, escalated",
             inside("jurisdiction_code", 1)
         )),
         within,
-        len,
     )?;
     let mut totals = Counts::default();
     let mut areas: HashMap<String, Counts> = HashMap::new();
-    for (area, status, urgency, escalated, n, people) in groups {
+    for (code, status, urgency, escalated, n, people) in groups {
         let (Some(s), Some(u)) = (NeedStatus::parse(&status), Urgency::parse(&urgency)) else {
             continue;
         };
         totals.add(s, u, escalated, n, people);
-        areas
-            .entry(area)
-            .or_default()
-            .add(s, u, escalated, n, people);
+        let area = code.get(..len as usize).unwrap_or(&code);
+        if let Some(counts) = areas.get_mut(area) {
+            counts.add(s, u, escalated, n, people);
+        } else {
+            let mut counts = Counts::default();
+            counts.add(s, u, escalated, n, people);
+            areas.insert(area.to_owned(), counts);
+        }
     }
     // Goods sent to needs, by area and by item.
     let sent_by_area = fetch_all!(
@@ -78,28 +84,22 @@ pub async fn dashboard(tx: &mut Tx, scope: &Scope) -> Result<Dashboard, AppError
         )),
         within,
     )?;
-    // The first verification and delivery of each need, against its
-    // creation (a need verified again after a reopen counts its first).
-    let steps = fetch_all!(
-        tx,
-        (i64, String, time::OffsetDateTime, time::OffsetDateTime),
-        sqlx::AssertSqlSafe(format!(
-            "SELECT n.id, e.action, n.created_at, MIN(e.at) FROM events e JOIN needs n ON n.id = CAST(e.entity_id AS BIGINT)
-             WHERE e.entity = 'need' AND e.action IN ('need.verify', 'need.deliver') AND {}
-             GROUP BY n.id, e.action, n.created_at",
-            inside("e.division_code", 1)
-        )),
-        within,
-    )?;
-    let (mut verify, mut deliver) = (Vec::new(), Vec::new());
-    for (_, action, created, at) in steps {
-        let minutes = ((at - created).whole_seconds().max(0) + 59) / 60;
-        if action == "need.verify" {
-            verify.push(minutes);
-        } else {
-            deliver.push(minutes);
-        }
+    // Minutes to the first verification and delivery, as written with
+    // each need's move: grouped by value, one read of needs (no events).
+    let mut steps = [Vec::new(), Vec::new()];
+    for (i, column) in ["verified_minutes", "delivered_minutes"].iter().enumerate() {
+        steps[i] = fetch_all!(
+            tx,
+            (i64, i64),
+            sqlx::AssertSqlSafe(format!(
+                "SELECT CAST({column} AS BIGINT), COUNT(*) FROM needs
+                 WHERE {column} IS NOT NULL AND {} GROUP BY 1",
+                inside("jurisdiction_code", 1)
+            )),
+            within,
+        )?;
     }
+    let [verify, deliver] = steps;
     let mut rows: Vec<AreaRow> = areas
         .into_iter()
         .map(|(code, counts)| AreaRow {

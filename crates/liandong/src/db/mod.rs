@@ -112,6 +112,11 @@ impl Db {
         .context("applying database migrations")
     }
 
+    /// The pool itself, for what only one engine has (LISTEN).
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
     pub fn engine(&self) -> &'static str {
         match &self.pool {
             Pool::Sqlite(_) => "sqlite",

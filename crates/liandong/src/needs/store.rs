@@ -451,18 +451,49 @@ async fn present(tx: &mut Tx, scope: &Scope, rows: Vec<NeedRow>) -> sqlx::Result
         .collect())
 }
 
-/// The board's WHERE after the caller's jurisdiction ($1): one static
-/// statement whose empty parameters match everything (no SQL assembled
-/// from input).
-const BOARD_WHERE: &str = "AND $2 LIKE '%,' || status || ',%'
-     AND ($3 = '' OR kind = $3)
-     AND ($4 = '' OR urgency = $4)
-     AND ($5 = '' OR channel = $5)
-     AND ($6 = '' OR escalated = TRUE)
-     AND ($7 = '' OR (jurisdiction_code >= $7 AND jurisdiction_code < $7 || '~'))
-     AND ($8 = '' OR reference = $8)
-     AND ($9 = '' OR contact_phone = $9)
-     AND ($10 = '' OR vulnerable LIKE '%,' || $10 || ',%')";
+/// The board's WHERE after the caller's jurisdiction ($1), for the
+/// filters set: each set filter is its indexable condition, each unset one
+/// `$n = ''` (true, so that every statement binds the same parameters);
+/// the statuses are our enum's words. The text varies only with which
+/// filters are set — never with what was typed, which is bound. (One
+/// statement with `$n = '' OR column = $n` for all would be simpler, but
+/// no engine can use an index through it: a phone search read every need.)
+fn board_where(f: &super::model::CheckedFilter) -> String {
+    let on = |set: bool, cond: &str, n: u8| {
+        if set {
+            format!("AND {cond} ")
+        } else {
+            format!("AND ${n} = '' ")
+        }
+    };
+    let statuses: Vec<NeedStatus> = f
+        .statuses
+        .iter()
+        .filter_map(|s| NeedStatus::parse(s))
+        .collect();
+    let mut sql = if statuses.len() == NeedStatus::ALL.len() {
+        "AND $2 <> '' ".to_owned()
+    } else {
+        format!("AND status IN ({}) AND $2 <> '' ", sql_list(&statuses))
+    };
+    sql += &on(!f.kind.is_empty(), "kind = $3", 3);
+    sql += &on(!f.urgency.is_empty(), "urgency = $4", 4);
+    sql += &on(!f.channel.is_empty(), "channel = $5", 5);
+    sql += &on(f.escalated, "escalated = TRUE AND $6 <> ''", 6);
+    sql += &on(
+        !f.within.is_empty(),
+        "jurisdiction_code >= $7 AND jurisdiction_code < $7 || '~'",
+        7,
+    );
+    sql += &on(!f.reference.is_empty(), "reference = $8", 8);
+    sql += &on(!f.phone.is_empty(), "contact_phone = $9", 9);
+    sql += &on(
+        !f.vulnerable.is_empty(),
+        "vulnerable LIKE '%,' || $10 || ',%'",
+        10,
+    );
+    sql
+}
 
 /// One page of the board (`BOARD_PAGE` needs) as filtered, and how many
 /// needs the filters leave in all; none for roles whose work is not needs.
@@ -482,8 +513,9 @@ pub async fn list(
         tx,
         i64,
         sqlx::AssertSqlSafe(format!(
-            "SELECT COUNT(*) FROM needs WHERE {} {BOARD_WHERE}",
-            visible()
+            "SELECT COUNT(*) FROM needs WHERE {} {}",
+            visible(),
+            board_where(f)
         )),
         scope.jurisdiction(),
         &statuses,
@@ -517,10 +549,15 @@ async fn board_rows(
     fetch_all!(
         tx,
         NeedRow,
+        // The page's ids first, sorted from the covering index
+        // `needs_areas` (narrow entries, no row read), then their rows:
+        // sorting whole rows read 100,000 needs for a deep page.
         sqlx::AssertSqlSafe(format!(
-            "SELECT {NEED_COLUMNS} FROM needs WHERE {} {BOARD_WHERE}
-             ORDER BY {order} LIMIT $11 OFFSET $12",
-            visible()
+            "SELECT {NEED_COLUMNS} FROM needs WHERE id IN (
+                 SELECT id FROM needs WHERE {} {} ORDER BY {order} LIMIT $11 OFFSET $12)
+             ORDER BY {order}",
+            visible(),
+            board_where(f)
         )),
         scope.jurisdiction(),
         &statuses,
@@ -639,7 +676,7 @@ pub async fn set_status(
         return Err(AppError::invalid("to", "err-need-status"));
     };
     let to = transition(from, to, reason)?;
-    execute_status(&mut tx, id, from, to).await?;
+    execute_status(&mut tx, &need, from, to).await?;
     let e = NewEvent::by(scope, to.action(), "need", id, &need.jurisdiction_code)
         .reason(reason.trim())
         .before(serde_json::json!({ "status": from.as_str() }))
@@ -765,7 +802,7 @@ pub async fn start_call(db: &Db, scope: &Scope, id: i64) -> Result<CallStarted, 
         )
         .before(serde_json::json!({ "status": "new" }))
         .after(serde_json::json!({ "status": "verifying" }));
-        execute_status(&mut tx, id, NeedStatus::New, NeedStatus::Verifying).await?;
+        execute_status(&mut tx, &need, NeedStatus::New, NeedStatus::Verifying).await?;
         record(&mut tx, e).await?;
     }
     let phone = if held_by_me {
@@ -787,20 +824,33 @@ pub async fn start_call(db: &Db, scope: &Scope, id: i64) -> Result<CallStarted, 
 }
 
 /// Write a status move checked by the caller; a need moved meanwhile is a
-/// conflict.
+/// conflict. The first verification and the first delivery keep their
+/// minutes since the request on the need (the dashboard's timing).
 async fn execute_status(
     tx: &mut Tx,
-    id: i64,
+    need: &NeedRow,
     from: NeedStatus,
     to: NeedStatus,
 ) -> Result<(), AppError> {
+    let now = crate::db::now();
+    let minutes = ((now - need.created_at).whole_seconds().max(0) + 59) / 60;
+    let (verified, delivered) = match to {
+        NeedStatus::Verified => (Some(minutes), None),
+        NeedStatus::Delivered => (None, Some(minutes)),
+        _ => (None, None),
+    };
     let moved = crate::execute!(
         tx,
-        "UPDATE needs SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
+        "UPDATE needs SET status = $1, updated_at = $2,
+             verified_minutes = COALESCE(verified_minutes, $5),
+             delivered_minutes = COALESCE(delivered_minutes, $6)
+         WHERE id = $3 AND status = $4",
         to.as_str(),
-        crate::db::stamp(),
-        id,
+        crate::db::Ts(now),
+        need.id,
         from.as_str(),
+        verified,
+        delivered,
     )?;
     if moved == 0 {
         return Err(AppError::Conflict("err-need-moved"));
@@ -878,7 +928,7 @@ pub async fn end_call(
     };
     if let Some(to) = to {
         let to = transition(status, to, &call.reason)?;
-        execute_status(&mut tx, id, status, to).await?;
+        execute_status(&mut tx, &need, status, to).await?;
         record(
             &mut tx,
             event(to.action())

@@ -5,11 +5,13 @@ use crate::web::extract::{Path, Query};
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::model::{Coalition, Decision, NewOrg, Org, RevealRequest, Revealed, SetLeads};
+use super::model::{
+    Coalition, Decision, GroupFields, NewOrg, Org, RevealRequest, Revealed, SetLeads,
+};
 use super::store;
 use crate::access::api::Created;
 use crate::access::model::Scope;
@@ -25,6 +27,12 @@ pub fn routes() -> Router<AppState> {
         .route("/api/orgs/{id}/reveal", post(reveal))
         .route("/api/coalitions", get(coalitions))
         .route("/api/coalitions/{id}/members", post(admit))
+        .route(
+            "/api/coalitions/{id}/members/{org_id}",
+            delete(remove_member),
+        )
+        .route("/api/coalitions/{id}/groups", post(create_group))
+        .route("/api/working-groups/{id}", put(edit_group))
         .route("/api/working-groups/{id}/leads", put(set_leads))
 }
 
@@ -147,5 +155,44 @@ pub async fn set_leads(
     Json(s): Json<SetLeads>,
 ) -> Result<StatusCode, AppError> {
     store::set_leads(&state.db, Some(&scope), id, &s.org_ids).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Take an organisation out of the coalition (not one that leads a group).
+#[utoipa::path(delete, path = "/api/coalitions/{id}/members/{org_id}", tag = "orgs",
+    params(("id" = i64, Path), ("org_id" = i64, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn remove_member(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path((id, org_id)): Path<(i64, i64)>,
+) -> Result<StatusCode, AppError> {
+    store::remove_member(&state.db, Some(&scope), id, org_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A new working group in the coalition.
+#[utoipa::path(post, path = "/api/coalitions/{id}/groups", tag = "orgs", params(("id" = i64, Path)), request_body = GroupFields,
+    responses((status = 201, body = Created), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_group(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path(id): Path<i64>,
+    Json(g): Json<GroupFields>,
+) -> Result<(StatusCode, Json<Created>), AppError> {
+    let id = store::create_group(&state.db, Some(&scope), id, &g).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+/// Rename a working group, or change its description and need kinds.
+#[utoipa::path(put, path = "/api/working-groups/{id}", tag = "orgs", params(("id" = i64, Path)), request_body = GroupFields,
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn edit_group(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path(id): Path<i64>,
+    Json(g): Json<GroupFields>,
+) -> Result<StatusCode, AppError> {
+    store::edit_group(&state.db, Some(&scope), id, &g).await?;
     Ok(StatusCode::NO_CONTENT)
 }

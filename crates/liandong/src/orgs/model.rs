@@ -184,8 +184,73 @@ pub struct WorkingGroup {
     pub id: i64,
     pub name: String,
     pub description: String,
+    /// The need kinds it answers for: its leads see those kinds' escalated
+    /// needs on their list.
+    pub need_kinds: Vec<String>,
     /// One or two lead organisations.
     pub leads: Vec<OrgBrief>,
+}
+
+/// A working group as written: created, or edited (all fields replace).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct GroupFields {
+    /// At most 40 chars, unique in its coalition.
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// Need kinds (food, medicine, medical, ppe, care, transport, other).
+    #[serde(default)]
+    pub need_kinds: Vec<String>,
+}
+
+/// A group's fields checked: name, description and the kinds as stored
+/// (`,food,ppe,`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedGroup {
+    pub name: String,
+    pub description: String,
+    pub need_kinds: String,
+}
+
+impl GroupFields {
+    pub fn check(&self) -> Result<CheckedGroup, Invalid> {
+        let mut errors = Invalid::default();
+        errors.text("name", &self.name, 40);
+        errors.optional("description", &self.description, 300);
+        let mut kinds = Vec::new();
+        for k in &self.need_kinds {
+            match crate::needs::model::NeedKind::parse(k.trim()) {
+                Some(kind) => kinds.push(kind.as_str()),
+                None => {
+                    errors.push(FieldError::new("need_kinds", "err-need-kind"));
+                    break;
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        kinds.sort_unstable();
+        kinds.dedup();
+        Ok(CheckedGroup {
+            name: self.name.trim().to_owned(),
+            description: self.description.trim().to_owned(),
+            need_kinds: if kinds.is_empty() {
+                String::new()
+            } else {
+                format!(",{},", kinds.join(","))
+            },
+        })
+    }
+}
+
+/// The kinds of a stored `,food,ppe,` list.
+pub fn need_kinds(stored: &str) -> Vec<String> {
+    stored
+        .split(',')
+        .filter(|k| !k.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]

@@ -6,7 +6,7 @@ use crate::audit::model::NewEvent;
 use crate::audit::store::{Reveal, record};
 use crate::db::{Db, Tx, now};
 use crate::web::error::{AppError, Invalid};
-use crate::{execute, fetch_all, fetch_optional, fetch_scalar};
+use crate::{execute, fetch_all, fetch_one, fetch_optional, fetch_scalar};
 
 const ORG_COLUMNS: &str = "id, name, kind, tier, jurisdiction_code, contact_name, contact_phone, description, status, created_at, updated_at";
 /// Organisations visible to a scope: their jurisdiction overlaps the
@@ -187,6 +187,7 @@ struct GroupRow {
     id: i64,
     name: String,
     description: String,
+    need_kinds: String,
 }
 
 #[derive(sqlx::FromRow)]
@@ -213,7 +214,7 @@ pub async fn coalitions(tx: &mut Tx, scope: &Scope) -> sqlx::Result<Vec<Coalitio
         let groups = fetch_all!(
             &mut *tx,
             GroupRow,
-            "SELECT id, name, description FROM working_groups WHERE coalition_id = $1 ORDER BY position, id",
+            "SELECT id, name, description, need_kinds FROM working_groups WHERE coalition_id = $1 ORDER BY position, id",
             c.id,
         )?;
         let leads = fetch_all!(
@@ -250,6 +251,7 @@ pub async fn coalitions(tx: &mut Tx, scope: &Scope) -> sqlx::Result<Vec<Coalitio
                     id: g.id,
                     name: g.name,
                     description: g.description,
+                    need_kinds: super::model::need_kinds(&g.need_kinds),
                 })
                 .collect(),
             members,
@@ -258,37 +260,16 @@ pub async fn coalitions(tx: &mut Tx, scope: &Scope) -> sqlx::Result<Vec<Coalitio
     Ok(out)
 }
 
-async fn coalition_of_group(
+/// A coalition's jurisdiction, for a change by `scope` (none: the command
+/// line): unseen is not found, seen but not the caller's to run is
+/// forbidden (coordinators and admins of its whole jurisdiction).
+async fn coalition_for_change(
     tx: &mut Tx,
-    scope: &Scope,
-    group_id: i64,
-) -> Result<(i64, String), AppError> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        id: i64,
-        jurisdiction_code: String,
-    }
-    let r = fetch_optional!(
-        tx,
-        Row,
-        "SELECT c.id, c.jurisdiction_code FROM working_groups g JOIN coalitions c ON c.id = g.coalition_id WHERE g.id = $1",
-        group_id,
-    )?
-    .filter(|r| scope.overlaps(&r.jurisdiction_code))
-    .ok_or(AppError::NotFound)?;
-    Ok((r.id, r.jurisdiction_code))
-}
-
-/// Admit an approved organisation to a coalition (idempotent).
-pub async fn admit(
-    db: &Db,
     scope: Option<&Scope>,
     coalition_id: i64,
-    org_id: i64,
-) -> Result<(), AppError> {
-    let mut tx = db.write().await?;
+) -> Result<String, AppError> {
     let code = fetch_optional!(
-        &mut tx,
+        tx,
         (String,),
         "SELECT jurisdiction_code FROM coalitions WHERE id = $1",
         coalition_id
@@ -301,6 +282,163 @@ pub async fn admit(
     {
         return Err(AppError::Forbidden);
     }
+    Ok(code)
+}
+
+/// A working group's coalition and its jurisdiction, for a change.
+async fn group_for_change(
+    tx: &mut Tx,
+    scope: Option<&Scope>,
+    group_id: i64,
+) -> Result<(i64, String), AppError> {
+    let coalition = fetch_optional!(
+        tx,
+        (i64,),
+        "SELECT coalition_id FROM working_groups WHERE id = $1",
+        group_id
+    )?
+    .ok_or(AppError::NotFound)?
+    .0;
+    let code = coalition_for_change(tx, scope, coalition).await?;
+    Ok((coalition, code))
+}
+
+/// Take an organisation out of a coalition. One that leads a working
+/// group is refused (its group would have no lead): change the leads
+/// first.
+pub async fn remove_member(
+    db: &Db,
+    scope: Option<&Scope>,
+    coalition_id: i64,
+    org_id: i64,
+) -> Result<(), AppError> {
+    let mut tx = db.write().await?;
+    let code = coalition_for_change(&mut tx, scope, coalition_id).await?;
+    let leads = fetch_scalar!(
+        &mut tx,
+        i64,
+        "SELECT COUNT(*) FROM working_group_leads l JOIN working_groups g ON g.id = l.working_group_id
+         WHERE g.coalition_id = $1 AND l.org_id = $2",
+        coalition_id,
+        org_id,
+    )?;
+    if leads > 0 {
+        return Err(AppError::invalid("org_id", "err-member-leads"));
+    }
+    let n = execute!(
+        &mut tx,
+        "DELETE FROM coalition_members WHERE coalition_id = $1 AND org_id = $2",
+        coalition_id,
+        org_id,
+    )?;
+    if n == 0 {
+        return Err(AppError::invalid("org_id", "err-member-unknown"));
+    }
+    let e = NewEvent::by_or_system(scope, "coalition.remove", "coalition", coalition_id, &code);
+    record(&mut tx, e.before(serde_json::json!({"org_id": org_id}))).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A new working group, placed last; its name unique in the coalition.
+pub async fn create_group(
+    db: &Db,
+    scope: Option<&Scope>,
+    coalition_id: i64,
+    fields: &super::model::GroupFields,
+) -> Result<i64, AppError> {
+    let g = fields.check().map_err(AppError::Invalid)?;
+    let mut tx = db.write().await?;
+    let code = coalition_for_change(&mut tx, scope, coalition_id).await?;
+    let id = fetch_optional!(
+        &mut tx,
+        (i64,),
+        "INSERT INTO working_groups (coalition_id, name, description, position, need_kinds)
+         VALUES ($1, $2, $3, (SELECT COALESCE(MAX(position), -1) + 1 FROM working_groups WHERE coalition_id = $1), $4)
+         ON CONFLICT (coalition_id, name) DO NOTHING RETURNING id",
+        coalition_id,
+        &g.name,
+        &g.description,
+        &g.need_kinds,
+    )?
+    .ok_or(AppError::invalid("name", "err-group-name-taken"))?
+    .0;
+    let e = NewEvent::by_or_system(scope, "working_group.create", "working_group", id, &code);
+    let after = serde_json::json!({"name": g.name, "need_kinds": g.need_kinds});
+    record(&mut tx, e.after(after)).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Rename a working group, or change what it is for and the need kinds
+/// it answers for.
+pub async fn edit_group(
+    db: &Db,
+    scope: Option<&Scope>,
+    group_id: i64,
+    fields: &super::model::GroupFields,
+) -> Result<(), AppError> {
+    let g = fields.check().map_err(AppError::Invalid)?;
+    let mut tx = db.write().await?;
+    let (coalition_id, code) = group_for_change(&mut tx, scope, group_id).await?;
+    let (name, kinds) = fetch_one!(
+        &mut tx,
+        (String, String),
+        "SELECT name, need_kinds FROM working_groups WHERE id = $1",
+        group_id
+    )?;
+    let taken = fetch_scalar!(
+        &mut tx,
+        i64,
+        "SELECT COUNT(*) FROM working_groups WHERE coalition_id = $1 AND name = $2 AND id <> $3",
+        coalition_id,
+        &g.name,
+        group_id,
+    )?;
+    if taken > 0 {
+        return Err(AppError::invalid("name", "err-group-name-taken"));
+    }
+    let updated = execute!(
+        &mut tx,
+        "UPDATE working_groups SET name = $1, description = $2, need_kinds = $3 WHERE id = $4",
+        &g.name,
+        &g.description,
+        &g.need_kinds,
+        group_id,
+    );
+    // Another group renamed to the same name at the same moment.
+    match updated {
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            return Err(AppError::invalid("name", "err-group-name-taken"));
+        }
+        other => other?,
+    };
+    let e = NewEvent::by_or_system(
+        scope,
+        "working_group.edit",
+        "working_group",
+        group_id,
+        &code,
+    );
+    record(
+        &mut tx,
+        e.before(serde_json::json!({"name": name, "need_kinds": kinds}))
+            .after(serde_json::json!({"name": g.name, "need_kinds": g.need_kinds})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Admit an approved organisation to a coalition (idempotent).
+pub async fn admit(
+    db: &Db,
+    scope: Option<&Scope>,
+    coalition_id: i64,
+    org_id: i64,
+) -> Result<(), AppError> {
+    let mut tx = db.write().await?;
+    let code = coalition_for_change(&mut tx, scope, coalition_id).await?;
     let status = fetch_optional!(
         &mut tx,
         (String,),
@@ -338,21 +476,7 @@ pub async fn set_leads(
     org_ids: &[i64],
 ) -> Result<(), AppError> {
     let mut tx = db.write().await?;
-    let (coalition_id, code) = match scope {
-        Some(s) => coalition_of_group(&mut tx, s, group_id).await?,
-        None => fetch_optional!(
-            &mut tx,
-            (i64, String),
-            "SELECT c.id, c.jurisdiction_code FROM working_groups g JOIN coalitions c ON c.id = g.coalition_id WHERE g.id = $1",
-            group_id,
-        )?
-        .ok_or(AppError::NotFound)?,
-    };
-    if let Some(s) = scope
-        && (!s.role().coordinates() || !s.covers(&code))
-    {
-        return Err(AppError::Forbidden);
-    }
+    let (coalition_id, code) = group_for_change(&mut tx, scope, group_id).await?;
     let mut ids = org_ids.to_vec();
     ids.sort_unstable();
     ids.dedup();

@@ -41,6 +41,8 @@ pub struct AppState {
     pub help_address_limiter: Arc<limiter::Limiter>,
     /// Looks at a request's page by its reference, per client.
     pub follow_limiter: Arc<limiter::Limiter>,
+    /// Changes pushed to open pages.
+    pub live: crate::live::Live,
 }
 
 /// How this deployment is reached.

@@ -134,7 +134,7 @@ both!(the_dashboard_counts_each_step_by_area_and_scope, |app| {
     for id in ["chart-areas", "chart-verify", "chart-deliver"] {
         assert!(page.contains(&format!("<svg id=\"{id}\"")), "{id}");
     }
-    assert!(page.contains("hx-get=\"/dashboard/live\""));
+    assert!(page.contains("data-live-src=\"/dashboard/live\""));
     let live = app.page(&co, "/dashboard/live").await;
     assert!(live.contains("id=\"dash-collected\"") && !live.contains("<html"));
     assert!(!page.contains("13800008000"));

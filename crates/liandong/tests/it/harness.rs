@@ -15,6 +15,8 @@ pub enum Engine {
 pub struct TestApp {
     pub url: String,
     pub db: Db,
+    /// The database's URL (another server may be started on it).
+    pub db_url: String,
     _dir: Option<tempfile::TempDir>,
     server: liandong::serve::Running,
     pg_drop: Option<(String, String)>,
@@ -99,6 +101,7 @@ impl TestApp {
         Some(TestApp {
             url: format!("http://{}", server.addr),
             db,
+            db_url: url,
             _dir: dir,
             server,
             pg_drop,

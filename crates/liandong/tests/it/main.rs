@@ -19,6 +19,7 @@ mod export;
 mod hardening;
 mod harness;
 mod lifecycle;
+mod live;
 mod needs;
 mod orgs;
 mod platform;

@@ -195,3 +195,179 @@ both!(the_demo_coalition_has_eight_led_groups, |app| {
         .unwrap();
     assert_eq!(res.status(), 204);
 });
+
+both!(the_coalition_is_run_from_its_page_and_api, |app| {
+    let admin = app.signed_in("admin").await;
+    let (_, list) = app.get(&admin, "/api/coalitions").await;
+    let cid = list[0]["id"].as_i64().unwrap();
+    let members: Vec<i64> = list[0]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_i64().unwrap())
+        .collect();
+    let leading: Vec<i64> = list[0]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| {
+            g["leads"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| l["id"].as_i64().unwrap())
+        })
+        .collect();
+    // Who may: those who coordinate the coalition's whole jurisdiction (陕西).
+    for (user, expected) in [
+        ("admin", 201),
+        ("association", 201),
+        ("coordinator", 403),
+        ("operator", 403),
+        ("caseworker", 403),
+        ("viewer", 403),
+        ("volunteer", 403),
+    ] {
+        let c = app.signed_in(user).await;
+        let (status, body) = app
+            .post(
+                &c,
+                &format!("/api/coalitions/{cid}/groups"),
+                &serde_json::json!({"name": format!("医疗转运组{user}"), "description": "夜间转运", "need_kinds": ["medical", "transport"]}),
+            )
+            .await;
+        assert_eq!(status, expected, "{user}: {body}");
+    }
+    let (status, _) = app
+        .post(
+            &app.client(),
+            &format!("/api/coalitions/{cid}/groups"),
+            &serde_json::json!({"name": "x"}),
+        )
+        .await;
+    assert_eq!(status, 401);
+    // A name taken, an unknown kind: named by field.
+    let (status, body) = app
+        .post(
+            &admin,
+            &format!("/api/coalitions/{cid}/groups"),
+            &serde_json::json!({"name": "医疗转运组admin"}),
+        )
+        .await;
+    assert_eq!((status, error_fields(&body)), (422, vec!["name"]), "{body}");
+    let (status, body) = app
+        .post(
+            &admin,
+            &format!("/api/coalitions/{cid}/groups"),
+            &serde_json::json!({"name": "新组", "need_kinds": ["cake"]}),
+        )
+        .await;
+    assert_eq!(
+        (status, error_fields(&body)),
+        (422, vec!["need_kinds"]),
+        "{body}"
+    );
+    // Edited: the kinds its leads answer for change with it.
+    let (_, list) = app.get(&admin, "/api/coalitions").await;
+    let group = list[0]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == "医疗转运组admin")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        group["need_kinds"],
+        serde_json::json!(["medical", "transport"])
+    );
+    let gid = group["id"].as_i64().unwrap();
+    let (status, body) = app
+        .send(
+            &admin,
+            reqwest::Method::PUT,
+            &format!("/api/working-groups/{gid}"),
+            &serde_json::json!({"name": "医疗转运组", "need_kinds": ["medical"]}),
+        )
+        .await;
+    assert_eq!(status, 204, "{body}");
+    let (_, list) = app.get(&admin, "/api/coalitions").await;
+    assert!(list[0]["groups"].as_array().unwrap().iter().any(|g| g["name"] == "医疗转运组" && g["need_kinds"] == serde_json::json!(["medical"])));
+    // A lead cannot leave before its group has another lead; a member can.
+    let lead = leading[0];
+    let res = admin
+        .delete(app.at(&format!("/api/coalitions/{cid}/members/{lead}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let plain = *members
+        .iter()
+        .find(|m| !leading.contains(m))
+        .expect("a member leading nothing");
+    let res = admin
+        .delete(app.at(&format!("/api/coalitions/{cid}/members/{plain}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let (_, list) = app.get(&admin, "/api/coalitions").await;
+    assert!(
+        !list[0]["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["id"] == plain)
+    );
+    // The page: forms for those who run it, none for those who do not.
+    let page = app.page(&admin, "/coalition").await;
+    assert!(
+        page.contains(&format!("id=\"admit-{cid}\""))
+            && page.contains(&format!("id=\"group-form-{gid}\""))
+    );
+    let viewer = app.signed_in("viewer").await;
+    let page = app.page(&viewer, "/coalition").await;
+    assert!(!page.contains("id=\"admit-") && !page.contains("group-form-"));
+    // Through the page: admitted again, back at the members; a blank name
+    // comes back with the message beside it.
+    let res = admin
+        .post(app.at(&format!("/coalition/{cid}/members")))
+        .form(&[("org_id", plain.to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        res.headers()["location"],
+        format!("/coalition?notice=admitted#members-{cid}").as_str()
+    );
+    let res = admin
+        .post(app.at(&format!("/coalition/{cid}/groups")))
+        .form(&[("name", " "), ("need_kinds", "food"), ("need_kinds", "ppe")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("id=\"error-summary\""));
+    let res = admin
+        .post(app.at(&format!("/working-groups/{gid}/leads")))
+        .form(&[("org_ids", plain.to_string()), ("org_ids", String::new())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let (_, list) = app.get(&admin, "/api/coalitions").await;
+    let g = list[0]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["id"] == gid)
+        .unwrap()
+        .clone();
+    assert_eq!(g["leads"][0]["id"], plain);
+    // Every change is in the audit log.
+    let (_, events) = app
+        .get(&admin, "/api/audit?action=working_group.edit")
+        .await;
+    assert!(events.to_string().contains("医疗转运组"), "{events}");
+});

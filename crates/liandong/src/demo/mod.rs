@@ -15,6 +15,8 @@ use crate::orgs::model::NewOrg;
 use crate::orgs::store as orgs;
 use crate::{execute, fetch_scalar};
 
+pub mod city;
+
 pub const COALITION: &str = "陕西社会组织抗疫联合行动";
 /// Password of every demo account (printed at start).
 pub const DEMO_PASSWORD: &str = "liandong-demo-2021";
@@ -246,6 +248,43 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
         writeln!(out, "  {username:<12} {role:<12} {name} · {area}")?;
     }
     Ok(out)
+}
+
+/// Add the city's needs unless a picture is there already; returns what
+/// to print.
+pub async fn load_city(db: &Db, needs: usize, open: usize) -> anyhow::Result<String> {
+    if needs == 0 {
+        return Ok(String::new());
+    }
+    anyhow::ensure!(
+        open <= needs,
+        "--demo-open {open} is more than --demo-needs {needs}"
+    );
+    let present = {
+        let mut tx = db.read().await?;
+        fetch_scalar!(
+            &mut tx,
+            i64,
+            "SELECT COUNT(*) FROM needs WHERE idempotency_key LIKE 'city-%'"
+        )?
+    };
+    if present > 0 {
+        return Ok(format!(
+            "demo: the city's {present} needs are already there\n"
+        ));
+    }
+    let started = std::time::Instant::now();
+    let picture = city::Picture {
+        needs,
+        open,
+        seed: 2021,
+        now: crate::db::now(),
+    };
+    let written = city::fill(db, &picture).await.context("filling the city")?;
+    Ok(format!(
+        "demo: {written} needs across Xi'an's 13 districts ({open} open) in {} ms\n",
+        started.elapsed().as_millis()
+    ))
 }
 
 fn new_org(o: &(&str, &str, &str, &str, &str, &str)) -> NewOrg {
