@@ -51,6 +51,15 @@ describe('board', { timeout: 180_000 }, () => {
       assert.equal(await d.evaluate(() => document.activeElement.id), 'f-q');
       await d.locator('#needs tbody a[data-need]').first().focus();
       await Promise.all([d.waitForURL(/page=2/), d.keyboard.press(']')]);
+      // The area field offers divisions as a name is typed; a name is
+      // taken as it is too.
+      await d.goto(`${url}/needs`);
+      await d.locator('#f-within').pressSequentially('雁塔区', { delay: 30 });
+      await d.waitForFunction(() => [...document.querySelectorAll('#division-options-0 option')]
+        .some((o) => o.value === '610113' && o.label.includes('西安市雁塔区')));
+      await Promise.all([d.waitForURL(/within=/), d.click('#board-filter button[type=submit]')]);
+      const places = await d.locator('#needs tbody td:nth-child(3)').allInnerTexts();
+      assert.ok(places.length > 0 && places.every((t) => t.includes('雁塔区')), places.join(' | '));
     } finally {
       await desk.ctx.close();
     }

@@ -133,3 +133,39 @@ document.addEventListener('keydown', function (e) {
   }
   e.preventDefault();
 });
+// Division fields (<input data-division-picker>): as a name is typed
+// (雁塔, 小寨路), the divisions it names are offered below the field, each
+// as its code with its full name; choosing one puts the code in. The field
+// takes a name or a code without this too (the server reads the name).
+(function () {
+  var fields = document.querySelectorAll('input[data-division-picker]');
+  if (!fields.length || !window.fetch) { return; }
+  Array.prototype.forEach.call(fields, function (input, i) {
+    var list = document.createElement('datalist');
+    list.id = 'division-options-' + i;
+    input.insertAdjacentElement('afterend', list);
+    input.setAttribute('list', list.id);
+    var timer = null, asked = '';
+    input.addEventListener('input', function () {
+      clearTimeout(timer);
+      var q = input.value.trim();
+      if (q.length < 2 || q === asked || /^\d{12}$/.test(q)) { return; }
+      timer = setTimeout(function () {
+        asked = q;
+        fetch('/api/divisions?limit=12&q=' + encodeURIComponent(q), { credentials: 'same-origin' })
+          .then(function (r) { return r.ok ? r.json() : []; })
+          .then(function (hits) {
+            if (input.value.trim() !== q) { return; }
+            list.textContent = '';
+            hits.forEach(function (h) {
+              var o = document.createElement('option');
+              o.value = h.code;
+              o.label = h.full_name;
+              list.appendChild(o);
+            });
+          })
+          .catch(function () { /* the field still takes a name */ });
+      }, 200);
+    });
+  });
+})();

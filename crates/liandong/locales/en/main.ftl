@@ -494,6 +494,9 @@ event-org-create = Organisation registered
 event-org-approve = Organisation approved
 event-org-reject = Organisation rejected
 event-working_group-set_leads = Working group leads set
+event-coalition-remove = Removed from the coalition
+event-working_group-create = Created a working group
+event-working_group-edit = Edited a working group
 event-zone-mark = Zone marked
 event-zone-lift = Zone lifted
 audit-page = Page { $page }
@@ -789,3 +792,10 @@ member-admit-button = Admit
 err-member-leads = This organisation leads a working group: change the group's leads first
 err-member-unknown = This organisation is not a member of the coalition
 err-group-name-taken = The coalition already has a working group of this name
+
+# QR posters (issue 10)
+poster-intro = QR posters (scanning opens the residents' help form with the community filled in):
+poster-pdf = Print the poster (PDF)
+poster-pdf-all = Print every community's poster (PDF, a page each)
+poster-png = The code as an image (PNG)
+err-poster-level = Choose a district, a street or a community to print posters for

@@ -494,6 +494,9 @@ event-org-create = 登记组织
 event-org-approve = 通过组织审核
 event-org-reject = 驳回组织申请
 event-working_group-set_leads = 设定工作组牵头单位
+event-coalition-remove = 移出联盟
+event-working_group-create = 新建工作组
+event-working_group-edit = 修改工作组
 event-zone-mark = 划定管控区域
 event-zone-lift = 解除管控区域
 audit-page = 第 { $page } 页
@@ -789,3 +792,10 @@ member-admit-button = 加入
 err-member-leads = 该组织正在牵头工作组，请先更换牵头组织再移出
 err-member-unknown = 该组织不是联合行动成员
 err-group-name-taken = 联合行动中已有同名工作组
+
+# QR posters (issue 10)
+poster-intro = 求助二维码海报（扫码打开居民求助表，已填好社区）：
+poster-pdf = 打印海报（PDF）
+poster-pdf-all = 打印所辖全部社区的海报（PDF，每社区一页）
+poster-png = 二维码图片（PNG）
+err-poster-level = 请选择区县、街道或社区来打印海报

@@ -23,6 +23,8 @@ pub fn routes() -> Router<AppState> {
         .route("/divisions/resolve", post(resolve_form))
         .route("/divisions/{code}", get(browse))
         .route("/divisions/{code}/zones", post(mark))
+        .route("/divisions/{code}/poster.pdf", get(poster_pdf))
+        .route("/divisions/{code}/qr.png", get(qr_png))
         .route("/zones/{id}/lift", post(lift))
 }
 
@@ -39,6 +41,10 @@ pub struct Current {
     pub dev_zone: bool,
     pub virtual_community: bool,
     pub counts: Vec<(&'static str, usize)>,
+    /// Its communities' QR posters can be printed (a district, a street,
+    /// a community people live in); a community's code also as PNG.
+    pub posters: bool,
+    pub is_community: bool,
 }
 
 /// What an address was resolved to, for the page.
@@ -307,6 +313,8 @@ async fn page_for(
             level_key: format!("level-{}", d.level().as_str()),
             dev_zone: d.is_development_zone(),
             virtual_community: d.is_virtual(),
+            posters: d.level() >= DivisionLevel::District && !d.is_virtual(),
+            is_community: d.level() == DivisionLevel::Community && !d.is_virtual(),
             counts: counts_below(&d)
                 .into_iter()
                 .map(|(l, n)| (level_count_key(l), n))
@@ -427,4 +435,83 @@ async fn lift(
         .map(|d| d.code())
         .unwrap_or_default();
     Ok(Redirect::to(&format!("/divisions/{back}?notice=lifted")).into_response())
+}
+
+/// The communities a poster document is for: the community itself, or
+/// those below a street or district (statistical units left out).
+fn poster_places(code: &str) -> Result<Vec<divisions::Division<'static>>, AppError> {
+    let d = Tree::china().find(code.trim()).ok_or(AppError::NotFound)?;
+    if d.level() < DivisionLevel::District {
+        return Err(AppError::invalid("code", "err-poster-level"));
+    }
+    let places: Vec<_> = d
+        .subtree()
+        .filter(|c| c.level() == DivisionLevel::Community && !c.is_virtual())
+        .collect();
+    if places.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    if places.len() > super::poster::MAX_POSTERS {
+        return Err(AppError::invalid("code", "err-poster-level"));
+    }
+    Ok(places)
+}
+
+fn help_link(state: &AppState, headers: &HeaderMap, code: &str) -> String {
+    crate::web::public_link(state, headers, &format!("/help?at={code}"))
+}
+
+/// A community's QR poster, or every community's of a street or district,
+/// one A4 page each, to print.
+async fn poster_pdf(
+    State(state): State<AppState>,
+    _scope: Scope,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let code = code.trim_end_matches(".pdf").to_owned();
+    let posters: Vec<super::poster::Poster> = poster_places(&code)?
+        .iter()
+        .map(|d| super::poster::Poster {
+            place: d.full_name(),
+            link: help_link(&state, &headers, &d.code()),
+            hotline: state.settings.hotline.clone(),
+        })
+        .collect();
+    let pdf = tokio::task::spawn_blocking(move || super::poster::posters_pdf(&posters))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))??;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/pdf".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"poster-{code}.pdf\""),
+            ),
+        ],
+        pdf,
+    )
+        .into_response())
+}
+
+/// A community's code alone, as PNG.
+async fn qr_png(
+    State(state): State<AppState>,
+    _scope: Scope,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let d = Tree::china()
+        .find(code.trim())
+        .filter(|d| d.level() == DivisionLevel::Community)
+        .ok_or(AppError::NotFound)?;
+    let png = super::poster::qr_png(&help_link(&state, &headers, &d.code()))?;
+    Ok(crate::web::download(
+        png,
+        "image/png",
+        &format!("qr-{}.png", d.code()),
+    ))
 }

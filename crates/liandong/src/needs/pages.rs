@@ -82,6 +82,9 @@ async fn board(
     if !scope.role().sees_needs() {
         return Err(AppError::Forbidden);
     }
+    // The area may be typed as a name (雁塔区), read inside the reader's.
+    let mut filter = filter;
+    filter.within = crate::web::division_code_of(&filter.within, scope.jurisdiction());
     let mut tx = state.db.read().await?;
     let (needs, total, page, errors) = match filter.check() {
         Ok(f) => {
@@ -567,8 +570,24 @@ fn fresh_form() -> NewNeed {
     }
 }
 
-async fn help_form(c: Chrome) -> Result<Response, AppError> {
-    Ok(render(&help_page(c, fresh_form(), Invalid::default()))?.into_response())
+#[derive(Deserialize, Default)]
+struct HelpQuery {
+    /// A division code (a community's poster links here): the address
+    /// starts with its full name, for the resident to add the building.
+    #[serde(default)]
+    at: String,
+}
+
+async fn help_form(c: Chrome, Query(q): Query<HelpQuery>) -> Result<Response, AppError> {
+    let mut form = fresh_form();
+    let at = q.at.trim();
+    if at.len() <= 12
+        && let Some(d) = divisions::Tree::china().find(at)
+        && d.level() >= divisions::DivisionLevel::Street
+    {
+        form.address = d.full_name();
+    }
+    Ok(render(&help_page(c, form, Invalid::default()))?.into_response())
 }
 
 /// A resident's request: limited per client, per phone and per address

@@ -195,11 +195,14 @@ pub struct WorkingGroup {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct GroupFields {
     /// At most 40 chars, unique in its coalition.
+    #[schema(min_length = 1, max_length = 40)]
     pub name: String,
     #[serde(default)]
+    #[schema(max_length = 300)]
     pub description: String,
-    /// Need kinds (food, medicine, medical, ppe, care, transport, other).
+    /// The need kinds it answers for.
     #[serde(default)]
+    #[schema(value_type = Vec<crate::needs::model::NeedKind>)]
     pub need_kinds: Vec<String>,
 }
 

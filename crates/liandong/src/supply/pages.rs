@@ -859,26 +859,6 @@ async fn create_appeal(
     }
 }
 
-/// The address people open: the deployment's public URL, else the host
-/// this page was asked on.
-fn public_link(state: &AppState, headers: &HeaderMap, path: &str) -> String {
-    let base = match &state.settings.public_url {
-        Some(u) => u.trim_end_matches('/').to_owned(),
-        None => {
-            let host = headers
-                .get(header::HOST)
-                .and_then(|h| h.to_str().ok())
-                .filter(|h| {
-                    h.bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
-                })
-                .unwrap_or("localhost");
-            format!("http://{host}")
-        }
-    };
-    format!("{base}{path}")
-}
-
 /// A reference as people read it aloud: two groups of five.
 fn spaced(reference: &str) -> String {
     if reference.len() == 10 {
@@ -923,7 +903,7 @@ async fn appeal_page(
     } else {
         Vec::new()
     };
-    let link = public_link(
+    let link = crate::web::public_link(
         state,
         headers,
         &format!("/appeals/{}", spaced(&appeal.reference)),
@@ -1065,7 +1045,7 @@ async fn appeal_qr(
     }
     let mut tx = state.db.read().await?;
     let appeal = store::public_appeal(&mut tx, &reference).await?;
-    let link = public_link(
+    let link = crate::web::public_link(
         &state,
         &headers,
         &format!("/appeals/{}", spaced(&appeal.reference)),

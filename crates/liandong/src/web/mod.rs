@@ -221,10 +221,18 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
         let next = form_urlencoded_component(&format!("{path}{query}"));
         Redirect::to(&format!("/login?next={next}")).into_response()
     } else {
+        // A refusal that names fields says what they were, not only that
+        // something was wrong.
+        let message = if info.fields.is_empty() {
+            lang.t(info.key)
+        } else {
+            let fields: Vec<String> = info.fields.iter().map(|f| f.message(lang)).collect();
+            fields.join("；")
+        };
         let page = ErrorPage {
             lang,
             status: status.as_u16(),
-            message: lang.t(info.key),
+            message,
         };
         (status, Html(page.render().unwrap_or_default())).into_response()
     };
@@ -405,6 +413,26 @@ pub fn download(body: Vec<u8>, mime: &'static str, name: &str) -> Response {
         body,
     )
         .into_response()
+}
+
+/// The address people open: the deployment's public URL, else the host
+/// this page was asked on.
+pub fn public_link(state: &AppState, headers: &axum::http::HeaderMap, path: &str) -> String {
+    let base = match &state.settings.public_url {
+        Some(u) => u.trim_end_matches('/').to_owned(),
+        None => {
+            let host = headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .filter(|h| {
+                    h.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+                })
+                .unwrap_or("localhost");
+            format!("http://{host}")
+        }
+    };
+    format!("{base}{path}")
 }
 
 /// The xlsx type, for `download`.

@@ -271,3 +271,108 @@ both!(addresses_resolve_to_their_street_and_community, |app| {
     assert!(near.contains(r#"id="address-by-jurisdiction""#), "{near}");
     assert!(near.contains(r#"href="/divisions/610102""#), "{near}");
 });
+
+both!(every_community_has_a_qr_poster_that_opens_its_form, |app| {
+    let co = app.signed_in("coordinator").await;
+    let community = "610113001006"; // 兴善社区
+    // One community: one A4 page; its street: a page per community.
+    let res = co
+        .get(app.at(&format!("/divisions/{community}/poster.pdf")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    let pdf = res.bytes().await.unwrap();
+    let text = String::from_utf8_lossy(&pdf);
+    assert!(
+        text.starts_with("%PDF-") && text.contains("/Count 1"),
+        "{}",
+        &text[..200]
+    );
+    assert!(text.contains(&format!("/help?at={community}")));
+    let communities = divisions::Tree::china()
+        .find("610113001")
+        .unwrap()
+        .subtree()
+        .filter(|d| d.level() == divisions::DivisionLevel::Community && !d.is_virtual())
+        .count();
+    let pdf = co
+        .get(app.at("/divisions/610113001/poster.pdf"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(String::from_utf8_lossy(&pdf).contains(&format!("/Count {communities}")));
+    // A city is too many to print at once; an unknown code is not found;
+    // without an account, to sign in.
+    let res = co
+        .get(app.at("/divisions/6101/poster.pdf"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("请选择区县、街道或社区"));
+    let res = co
+        .get(app.at("/divisions/610113999999/poster.pdf"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let res = app
+        .client()
+        .get(app.at(&format!("/divisions/{community}/poster.pdf")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    // The code alone as PNG.
+    let res = co
+        .get(app.at(&format!("/divisions/{community}/qr.png")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "image/png");
+    assert!(res.bytes().await.unwrap().starts_with(b"\x89PNG"));
+    // The division page links them.
+    let page = app.page(&co, &format!("/divisions/{community}")).await;
+    assert!(page.contains("id=\"poster-pdf\"") && page.contains("id=\"poster-png\""));
+    // Scanned: the help form with the community in the address; a resident
+    // adds the building and the need lands in that community.
+    let anon = app.client();
+    let form = app.page(&anon, &format!("/help?at={community}")).await;
+    let address = form
+        .split("name=\"address\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned();
+    assert!(address.ends_with("兴善社区居委会"), "{address}");
+    let key = form
+        .split("name=\"idempotency_key\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned();
+    let res = anon
+        .post(app.at("/help"))
+        .form(&[
+            ("idempotency_key", key.as_str()),
+            ("address", &format!("{address}3号楼2单元")),
+            ("kind", "food"),
+            ("urgency", "normal"),
+            ("people", "2"),
+            ("description", "海报扫码登记：米面吃完了"),
+            ("contact_name", "赵阿姨"),
+            ("contact_phone", "13912340000"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let (_, found) = app.get(&co, "/api/needs?q=13912340000").await;
+    assert_eq!(found[0]["division_code"], community, "{found}");
+});
