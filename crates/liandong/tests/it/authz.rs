@@ -456,6 +456,37 @@ fn cases() -> Vec<Case> {
             ok: 200,
             list: true,
         },
+        // The demo's coalition (陕西, 61): run by those who coordinate all
+        // of 陕西 — of the matrix's roles, the admin.
+        Case {
+            name: "create working group",
+            method: Method::POST,
+            path: |_| "/api/coalitions/1/groups".into(),
+            body: |t| Some(json!({"name": format!("矩阵组{}", t.org_id), "need_kinds": ["food"]})),
+            allowed: ADMIN,
+            ok: 201,
+            list: false,
+        },
+        Case {
+            name: "edit working group",
+            method: Method::PUT,
+            path: |_| "/api/working-groups/1".into(),
+            body: |_| Some(json!({"name": "物资捐赠组", "description": "对接捐赠物资与社区需求，公开去向", "need_kinds": ["food", "ppe"]})),
+            allowed: ADMIN,
+            ok: 204,
+            list: false,
+        },
+        // The target's organisation is no member: the one allowed is told
+        // so (422), everyone else is refused before that.
+        Case {
+            name: "remove coalition member",
+            method: Method::DELETE,
+            path: |t| format!("/api/coalitions/1/members/{}", t.org_id),
+            body: none,
+            allowed: ADMIN,
+            ok: 422,
+            list: false,
+        },
         Case {
             name: "list accounts",
             method: Method::GET,
