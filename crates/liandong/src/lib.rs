@@ -57,4 +57,5 @@ pub mod phone;
 pub mod serve;
 pub mod supply;
 pub mod tables;
+pub mod volunteers;
 pub mod web;

@@ -17,7 +17,10 @@ fn plain(input: &str) -> Option<String> {
             '０'..='９' => s.push(char::from_u32(c as u32 - '０' as u32 + '0' as u32)?),
             '＋' => s.push('+'),
             '0'..='9' | '+' => s.push(c),
-            ' ' | '-' | '　' | '(' | ')' | '（' | '）' | '－' => {}
+            // Spaces, brackets, dashes and dots of any width (138.2910.4756,
+            // 029—8523 1234): what people put between groups.
+            ' ' | '-' | '　' | '(' | ')' | '（' | '）' | '－' | '.' | '．' | '—' | '–' => {
+            }
             _ => return None,
         }
     }
@@ -81,6 +84,8 @@ mod tests {
             ("１３８００１３８０００", "13800138000"),
             ("029-85551234", "02985551234"),
             ("(029) 8555 1234", "02985551234"),
+            ("138.0013.8000", "13800138000"),
+            ("029—8555 1234", "02985551234"),
         ] {
             assert_eq!(normalize(written).as_deref(), Some(stored), "{written}");
         }

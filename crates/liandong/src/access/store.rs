@@ -542,7 +542,7 @@ pub async fn reset_password(db: &Db, scope: &Scope, id: i64) -> Result<String, A
 
 /// Twelve characters from an alphabet without look-alikes (no 0/O, 1/l/I),
 /// read out over the phone: ~62 bits.
-fn first_time_password() -> String {
+pub(crate) fn first_time_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
     let mut rng = rand::rng();
     (0..12)

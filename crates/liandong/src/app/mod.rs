@@ -53,6 +53,8 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::audit::api::routes())
         .merge(crate::audit::pages::routes())
         .merge(crate::live::api::routes())
+        .merge(crate::volunteers::api::routes())
+        .merge(crate::volunteers::pages::routes())
         .route("/api/openapi.json", get(openapi::document))
         .route("/api/clock", axum::routing::put(set_clock))
         .route("/healthz", get(healthz))

@@ -10,6 +10,7 @@ use crate::divisions::api as divisions;
 use crate::needs::api as needs;
 use crate::orgs::api as orgs;
 use crate::supply::api as supply;
+use crate::volunteers::api as volunteers;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -22,6 +23,7 @@ use crate::supply::api as supply;
         needs::list, needs::create, needs::detail, needs::reveal, needs::set_status, needs::set_escalation, needs::timeline, needs::start_call, needs::end_call, needs::call_backs, needs::escalations, needs::service_levels, needs::set_service_levels, needs::similar, needs::similar_typed, needs::merge,
         supply::items, supply::add_item, supply::depots, supply::create_depot, supply::depot, supply::receive, supply::adjust, supply::reservations, supply::reserve, supply::dispatch, supply::release, supply::offers, supply::create_offer, supply::offer, supply::receive_offer, supply::withdraw_offer, supply::reveal_offer, supply::appeals, supply::create_appeal, supply::appeal, supply::close_appeal, supply::pledges, supply::pledge,
         dashboard::dashboard,
+        volunteers::campaigns, volunteers::create_campaign, volunteers::public_campaign, volunteers::apply, volunteers::public_application, volunteers::queue, volunteers::application, volunteers::reveal, volunteers::decide,
         audit::list, audit::export,
     ),
     tags(
@@ -31,6 +33,7 @@ use crate::supply::api as supply;
         (name = "needs", description = "Help requests, with the community read from the address"),
         (name = "supply", description = "Items, depots and stock, offers, appeals and pledges"),
         (name = "dashboard", description = "Counts, times and goods of the caller's jurisdiction"),
+        (name = "volunteers", description = "Recruitment campaigns, sign-ups (public, under /public/) and vetting"),
         (name = "audit", description = "Who changed or revealed what"),
     )
 )]
@@ -85,7 +88,10 @@ impl utoipa::Modify for Common {
                 if let Some(id) = &op.operation_id {
                     op.operation_id = Some(format!("{tag}_{id}"));
                 }
-                let signing_in = path == "/api/session" && method == "post";
+                // Signing in, and what residents and applicants reach
+                // without an account (paths under /public/).
+                let signing_in =
+                    (path == "/api/session" && method == "post") || path.contains("/public/");
                 let has_query = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
                 let has_body = op.request_body.is_some();
                 let r = &mut op.responses.responses;

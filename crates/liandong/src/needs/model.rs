@@ -918,7 +918,7 @@ impl Vulnerable {
 
 /// Tags as sent: a list (JSON, checkboxes) or one text of them separated
 /// by commas, 、 or spaces (a list's cell). Read by `check_fields`.
-fn tags<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+pub(crate) fn tags<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Either {

@@ -343,7 +343,10 @@ fn read_with(addresses: &[String], near: Option<divisions::DivisionId>) -> Vec<(
 }
 
 /// `read_all` of one address.
-async fn read_one(address: &str, jurisdiction: &str) -> Result<(String, bool), AppError> {
+pub(crate) async fn read_one(
+    address: &str,
+    jurisdiction: &str,
+) -> Result<(String, bool), AppError> {
     let mut read = if MATCHER_BUILT.load(Ordering::Acquire) {
         read_with(&[address.to_owned()], jurisdiction_id(jurisdiction))
     } else {

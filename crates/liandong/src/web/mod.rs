@@ -395,6 +395,12 @@ impl Chrome {
     }
 
     /// A timestamp in China time, as people there read it.
+    /// A calendar day as people read it here (2021-12-23).
+    pub fn date(&self, d: &time::Date) -> String {
+        d.format(time::macros::format_description!("[year]-[month]-[day]"))
+            .unwrap_or_default()
+    }
+
     pub fn time(&self, t: impl AsUtc) -> String {
         beijing(t.utc())
     }
@@ -440,8 +446,9 @@ pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadshee
 
 /// A division field as a person fills it on a page: a code, or a name
 /// (雁塔区, 小寨路街道) read inside `within` — the one division of that
-/// exact name there, else the only one whose name starts so. Otherwise
-/// the text as typed, for the field's check to refuse by name.
+/// exact name there, else the only one whose name starts so; failing
+/// both, a former name (户县) by the same rule. Otherwise the text as
+/// typed, for the field's check to refuse by name.
 pub fn division_code_of(text: &str, within: &str) -> String {
     let t = text.trim();
     if t.is_empty() || t.bytes().all(|b| b.is_ascii_digit()) {
@@ -456,7 +463,28 @@ pub fn division_code_of(text: &str, within: &str) -> String {
     let exact: Vec<_> = hits.iter().filter(|d| d.name() == t).collect();
     let starting: Vec<_> = hits.iter().filter(|d| d.name().starts_with(t)).collect();
     match (exact.as_slice(), starting.as_slice()) {
-        ([one], _) | ([], [one]) => one.code(),
+        ([one], _) | ([], [one]) => return one.code(),
+        ([], []) => {}
+        _ => return t.to_owned(),
+    }
+    // A former name still in use (户县 for 鄠邑区), by the same rule.
+    let renamed = |f: &dyn Fn(&str) -> bool| -> Vec<String> {
+        let mut codes: Vec<String> = tree
+            .renames()
+            .iter()
+            .filter(|r| f(r.old_name))
+            .map(|r| tree.division(r.id).code())
+            .filter(|c| divisions::code_within(c, within))
+            .collect();
+        codes.sort_unstable();
+        codes.dedup();
+        codes
+    };
+    match (
+        renamed(&|n| n == t).as_slice(),
+        renamed(&|n| n.starts_with(t)).as_slice(),
+    ) {
+        ([one], _) | ([], [one]) => one.clone(),
         _ => t.to_owned(),
     }
 }

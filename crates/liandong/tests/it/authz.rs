@@ -44,6 +44,10 @@ struct Target {
     offer_id: i64,
     /// Stock of item 1 held at the depot for the need.
     reservation_id: i64,
+    /// A recruitment campaign for the area, and a sign-up to it (named
+    /// after the secret: an applicant's name is personal).
+    campaign_id: i64,
+    application_id: i64,
     division: String,
     /// A string only this record's body contains (must not leak outside).
     secret: String,
@@ -124,7 +128,46 @@ async fn make_target(app: &TestApp, admin: &reqwest::Client, code: &str, n: usiz
         )
         .await;
     assert_eq!(status, 201, "{pledge}");
+    let today = time::OffsetDateTime::now_utc().date();
+    let (status, campaign) = app
+        .post(
+            admin,
+            "/api/campaigns",
+            &json!({"org_id": 1, "title": format!("{name}招募"), "division_code": code,
+                "starts_on": (today - time::Duration::days(1)).to_string(), "ends_on": (today + time::Duration::days(9)).to_string(),
+                "slots": [{"category": "general", "wanted": 5}]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{campaign}");
+    let first = format!("61011319900101{:03}", n % 1000);
+    let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = first
+        .chars()
+        .zip(weights)
+        .map(|(c, w)| c.to_digit(10).unwrap() * w)
+        .sum();
+    let id_number = format!("{first}{}", b"10X98765432"[(sum % 11) as usize] as char);
+    // Each sign-up from its own resident's phone (a client address of its
+    // own, through the trusted proxy), as the public limit expects.
+    let res = app
+        .client()
+        .post(app.at(&format!("/api/campaigns/public/{}/applications", campaign["reference"].as_str().unwrap())))
+        .header("x-forwarded-for", format!("10.9.{}.{}", n / 250, n % 250 + 1))
+        .json(&json!({"name": name, "phone": phone, "document_number": id_number,
+            "address": divisions::Tree::china().find(code).unwrap().full_name(), "category": "general",
+            "availability": ["weekend"], "idempotency_key": format!("matrix-signup-{n:06}")}))
+        .send()
+        .await
+        .unwrap();
+    let (status, applied) = json(res).await;
+    assert_eq!(status, 201, "{applied}");
+    let campaign_id = campaign["id"].as_i64().unwrap();
+    let (_, queue) = app
+        .get(admin, &format!("/api/campaigns/{campaign_id}/applications"))
+        .await;
     Target {
+        campaign_id,
+        application_id: queue[0]["id"].as_i64().unwrap(),
         depot_id,
         appeal_id,
         offer_id: pledge[0]["id"].as_i64().unwrap(),
@@ -471,7 +514,11 @@ fn cases() -> Vec<Case> {
             name: "edit working group",
             method: Method::PUT,
             path: |_| "/api/working-groups/1".into(),
-            body: |_| Some(json!({"name": "物资捐赠组", "description": "对接捐赠物资与社区需求，公开去向", "need_kinds": ["food", "ppe"]})),
+            body: |_| {
+                Some(
+                    json!({"name": "物资捐赠组", "description": "对接捐赠物资与社区需求，公开去向", "need_kinds": ["food", "ppe"]}),
+                )
+            },
             allowed: ADMIN,
             ok: 204,
             list: false,
@@ -607,6 +654,69 @@ fn cases() -> Vec<Case> {
             allowed: ALL,
             ok: 200,
             list: true,
+        },
+        Case {
+            name: "list campaigns",
+            method: Method::GET,
+            path: |_| "/api/campaigns".into(),
+            body: none,
+            allowed: ALL,
+            ok: 200,
+            list: true,
+        },
+        Case {
+            name: "create campaign",
+            method: Method::POST,
+            path: |_| "/api/campaigns".into(),
+            body: |t| {
+                Some(
+                    json!({"org_id": 1, "title": format!("{}招募", t.secret), "division_code": t.division,
+                    "starts_on": "2021-12-20", "ends_on": "2022-01-31", "slots": [{"category": "general", "wanted": 10}]}),
+                )
+            },
+            allowed: COORD,
+            ok: 201,
+            list: false,
+        },
+        Case {
+            name: "vetting queue",
+            method: Method::GET,
+            path: |t| format!("/api/campaigns/{}/applications", t.campaign_id),
+            body: none,
+            allowed: COORD,
+            ok: 200,
+            list: true,
+        },
+        Case {
+            name: "application detail",
+            method: Method::GET,
+            path: |t| format!("/api/applications/{}", t.application_id),
+            body: none,
+            allowed: COORD,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            name: "reveal an applicant's phone",
+            method: Method::POST,
+            path: |t| format!("/api/applications/{}/reveal", t.application_id),
+            body: |_| Some(json!({"field": "phone", "reason": "电话核实身份"})),
+            allowed: COORD,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            name: "decide on an application",
+            method: Method::POST,
+            path: |_| "/api/applications/decisions".into(),
+            body: |t| {
+                Some(
+                    json!({"ids": [t.application_id], "decision": "ask_more", "reason": "请补充证件照片"}),
+                )
+            },
+            allowed: COORD,
+            ok: 200,
+            list: false,
         },
         Case {
             name: "create depot",

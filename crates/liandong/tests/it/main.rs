@@ -8,6 +8,7 @@
 //! where they fail.
 
 mod access;
+mod adversarial;
 mod audit;
 mod authz;
 mod cli;
@@ -25,3 +26,4 @@ mod orgs;
 mod platform;
 mod sla;
 mod supply;
+mod volunteers;
