@@ -7,6 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use serde::Deserialize;
 
 use super::model::{Campaign, Category, NewApplication, Skill, Window};
 use super::store::{self, PublicApplication};
@@ -20,6 +21,8 @@ pub fn routes() -> Router<AppState> {
         .route("/join/{reference}", get(campaign_page).post(sign_up))
         .route("/join/{reference}/qr.svg", get(campaign_qr))
         .route("/applications/{reference}", get(application_page))
+        .route("/campaigns", get(campaigns).post(create_campaign))
+        .route("/campaigns/{id}", get(queue_page).post(queue_action))
 }
 
 fn spaced(r: &str) -> String {
@@ -232,4 +235,303 @@ async fn application_page(
         again: q.again == "1",
     })?
     .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "campaigns.html")]
+struct CampaignsPage {
+    c: Chrome,
+    campaigns: Vec<Campaign>,
+    orgs: Vec<crate::orgs::model::Org>,
+    categories: Vec<&'static str>,
+    form: CampaignForm,
+    errors: Invalid,
+}
+
+impl CampaignsPage {
+    fn spaced(&self, r: &str) -> String {
+        spaced(r)
+    }
+    fn wanted(&self, category: &str) -> String {
+        self.form.wanted(category)
+    }
+}
+
+/// The new-campaign form as a page sends it: one "wanted" field per
+/// category (blank: not asked for).
+#[derive(Debug, Clone, Default, Deserialize)]
+struct CampaignForm {
+    #[serde(default)]
+    org_id: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    division_code: String,
+    #[serde(default)]
+    starts_on: String,
+    #[serde(default)]
+    ends_on: String,
+    #[serde(default)]
+    minors: String,
+    #[serde(flatten)]
+    rest: std::collections::HashMap<String, String>,
+}
+
+impl CampaignForm {
+    fn wanted(&self, category: &str) -> String {
+        self.rest
+            .get(&format!("wanted_{category}"))
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+async fn campaigns_page(
+    state: &AppState,
+    scope: &crate::access::model::Scope,
+    c: Chrome,
+    form: CampaignForm,
+    errors: Invalid,
+) -> Result<CampaignsPage, AppError> {
+    if !scope.role().coordinates() {
+        return Err(AppError::Forbidden);
+    }
+    let mut tx = state.db.read().await?;
+    Ok(CampaignsPage {
+        c,
+        campaigns: store::campaigns(&mut tx, scope).await?,
+        orgs: crate::orgs::store::list(&mut tx, scope, Some("approved"), None).await?,
+        categories: Category::ALL.iter().map(|k| k.as_str()).collect(),
+        form,
+        errors,
+    })
+}
+
+async fn campaigns(
+    State(state): State<AppState>,
+    scope: crate::access::model::Scope,
+    c: Chrome,
+) -> Result<Response, AppError> {
+    let today = store::today();
+    let form = CampaignForm {
+        starts_on: today.to_string(),
+        ends_on: (today + time::Duration::days(30)).to_string(),
+        ..CampaignForm::default()
+    };
+    Ok(
+        render(&campaigns_page(&state, &scope, c, form, Invalid::default()).await?)?
+            .into_response(),
+    )
+}
+
+async fn create_campaign(
+    State(state): State<AppState>,
+    scope: crate::access::model::Scope,
+    c: Chrome,
+    HtmlForm(form): HtmlForm<CampaignForm>,
+) -> Result<Response, AppError> {
+    let mut slots = Vec::new();
+    let mut errors = Invalid::default();
+    for k in Category::ALL {
+        let w = form.wanted(k.as_str());
+        match w.trim() {
+            "" => {}
+            n => match n.parse::<i64>() {
+                Ok(wanted) => slots.push(super::model::NewSlot {
+                    category: k.as_str().to_owned(),
+                    wanted,
+                }),
+                Err(_) => errors.push(FieldError::new("slots", "err-slots")),
+            },
+        }
+    }
+    let org_id = form.org_id.trim().parse::<i64>().unwrap_or(0);
+    let n = super::model::NewCampaign {
+        org_id,
+        title: form.title.clone(),
+        description: form.description.clone(),
+        division_code: crate::web::division_code_of(&form.division_code, scope.jurisdiction()),
+        starts_on: form.starts_on.clone(),
+        ends_on: form.ends_on.clone(),
+        minors: form.minors.clone(),
+        slots,
+    };
+    let result = if errors.is_empty() {
+        store::create_campaign(&state.db, &scope, &n).await
+    } else {
+        Err(AppError::Invalid(errors))
+    };
+    match result {
+        Ok(c) => Ok(Redirect::to(&format!("/campaigns/{}", c.id)).into_response()),
+        Err(AppError::Invalid(errors)) => {
+            let page = campaigns_page(&state, &scope, c, form, errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(AppError::Forbidden) if scope.role().coordinates() => {
+            let errors = Invalid(vec![FieldError::new("division_code", "err-outside-scope")]);
+            let page = campaigns_page(&state, &scope, c, form, errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "campaign_queue.html")]
+struct QueuePage {
+    c: Chrome,
+    campaign: Campaign,
+    applications: Vec<store::Application>,
+    total: i64,
+    filter: store::QueueFilter,
+    errors: Invalid,
+    /// Accounts made just now: shown once.
+    made: Vec<store::NewVolunteer>,
+    notice: String,
+    /// (application, field, value) revealed just now.
+    revealed: Option<(i64, String, String)>,
+    reason: String,
+    categories: Vec<&'static str>,
+    skills: Vec<&'static str>,
+}
+
+impl QueuePage {
+    fn shown(&self, id: &i64, field: &str) -> Option<String> {
+        self.revealed
+            .as_ref()
+            .filter(|(i, f, _)| i == id && f == field)
+            .map(|(_, _, v)| v.clone())
+    }
+    fn spaced(&self, r: &str) -> String {
+        spaced(r)
+    }
+}
+
+async fn queue_of(
+    state: &AppState,
+    scope: &crate::access::model::Scope,
+    c: Chrome,
+    id: i64,
+    filter: store::QueueFilter,
+) -> Result<QueuePage, AppError> {
+    if !scope.role().coordinates() {
+        return Err(AppError::Forbidden);
+    }
+    let mut tx = state.db.read().await?;
+    let campaign = store::campaigns(&mut tx, scope)
+        .await?
+        .into_iter()
+        .find(|k| k.id == id)
+        .ok_or(AppError::NotFound)?;
+    let (applications, total, errors) = match store::queue(&mut tx, scope, id, &filter).await {
+        Ok((a, t)) => (a, t, Invalid::default()),
+        Err(AppError::Invalid(e)) => (Vec::new(), 0, e),
+        Err(e) => return Err(e),
+    };
+    Ok(QueuePage {
+        c,
+        campaign,
+        applications,
+        total,
+        filter,
+        errors,
+        made: Vec::new(),
+        notice: String::new(),
+        revealed: None,
+        reason: String::new(),
+        categories: Category::ALL.iter().map(|k| k.as_str()).collect(),
+        skills: Skill::ALL.iter().map(|k| k.as_str()).collect(),
+    })
+}
+
+async fn queue_page(
+    State(state): State<AppState>,
+    scope: crate::access::model::Scope,
+    c: Chrome,
+    Path(id): Path<i64>,
+    axum::extract::Query(filter): axum::extract::Query<store::QueueFilter>,
+) -> Result<Response, AppError> {
+    Ok(render(&queue_of(&state, &scope, c, id, filter).await?)?.into_response())
+}
+
+/// What the queue's one form sends: a selection with a decision for it
+/// (or one row's own button, `accept:ID`, `decline:ID`, `ask_more:ID`),
+/// or a reveal of one row's field.
+#[derive(Debug, Default, Deserialize)]
+struct QueueAction {
+    #[serde(default)]
+    ids: Vec<String>,
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    one: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    reveal: String,
+    #[serde(default)]
+    field: String,
+}
+
+async fn queue_action(
+    State(state): State<AppState>,
+    scope: crate::access::model::Scope,
+    c: Chrome,
+    Path(id): Path<i64>,
+    HtmlForm(a): HtmlForm<QueueAction>,
+) -> Result<Response, AppError> {
+    let mut page = queue_of(&state, &scope, c, id, store::QueueFilter::default()).await?;
+    if let Ok(app_id) = a.reveal.trim().parse::<i64>() {
+        match store::reveal(&state.db, &scope, app_id, a.field.trim(), &a.reason).await {
+            Ok(v) => page.revealed = Some((app_id, a.field.trim().to_owned(), v)),
+            Err(AppError::Invalid(e)) => {
+                page.errors = e;
+                page.reason = a.reason;
+                return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+            }
+            Err(e) => return Err(e),
+        }
+        return Ok(render(&page)?.into_response());
+    }
+    let (decision, ids): (String, Vec<i64>) = match a.one.split_once(':') {
+        Some((d, one)) => (d.to_owned(), one.parse().ok().into_iter().collect()),
+        None => (
+            a.decision.clone(),
+            a.ids.iter().filter_map(|i| i.trim().parse().ok()).collect(),
+        ),
+    };
+    let result = match super::model::VettingDecision::parse(decision.trim()) {
+        Some(d) => store::decide(&state.db, &scope, &ids, d, &a.reason).await,
+        None => Err(AppError::invalid("decision", "err-decision")),
+    };
+    match result {
+        Ok(done) => {
+            let mut fresh = queue_of(
+                &state,
+                &scope,
+                page.c.clone(),
+                id,
+                store::QueueFilter::default(),
+            )
+            .await?;
+            fresh.notice = page.c.lang.t_args(
+                "vetting-decided",
+                &[("count", done.decided.len().to_string())],
+            );
+            fresh.made = done.volunteers;
+            Ok(render(&fresh)?.into_response())
+        }
+        Err(AppError::Invalid(e)) => {
+            page.errors = e;
+            page.reason = a.reason;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(AppError::Conflict(key)) => {
+            page.errors = Invalid(vec![FieldError::new("ids", key)]);
+            Ok((StatusCode::CONFLICT, render(&page)?).into_response())
+        }
+        Err(e) => Err(e),
+    }
 }

@@ -441,3 +441,158 @@ both!(
         assert_eq!((created, refs.len()), (1, 1), "{answers:?}");
     }
 );
+
+both!(
+    a_coordinator_runs_recruitment_and_vetting_from_the_pages,
+    |app| {
+        let co = app.signed_in("coordinator").await;
+        let (_, orgs) = app.get(&co, "/api/orgs?q=西安市社会工作协会").await;
+        let org = orgs[0]["id"].as_i64().unwrap().to_string();
+        let today = time::OffsetDateTime::now_utc().date();
+        let (start, end) = (
+            (today - time::Duration::days(1)).to_string(),
+            (today + time::Duration::days(5)).to_string(),
+        );
+        let form = |title: &str, wanted: &str| {
+            vec![
+                ("org_id", org.clone()),
+                ("title", title.to_owned()),
+                ("division_code", "雁塔区".to_owned()),
+                ("starts_on", start.clone()),
+                ("ends_on", end.clone()),
+                ("minors", "refuse".to_owned()),
+                ("wanted_general", wanted.to_owned()),
+                ("wanted_driver", String::new()),
+            ]
+        };
+        // Nothing asked for: the form comes back naming it.
+        let res = co
+            .post(app.at("/campaigns"))
+            .form(&form("夜间配送招募", ""))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422);
+        assert!(res.text().await.unwrap().contains("请填写招募岗位和人数"));
+        let res = co
+            .post(app.at("/campaigns"))
+            .form(&form("夜间配送招募", "50"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        let queue_path = res.headers()["location"].to_str().unwrap().to_owned();
+        let cid: i64 = queue_path
+            .trim_start_matches("/campaigns/")
+            .parse()
+            .unwrap();
+        let (_, list) = app.get(&co, "/api/campaigns").await;
+        let c = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["id"] == cid)
+            .unwrap()
+            .clone();
+        assert_eq!(c["division_code"], "610113");
+        let path = format!(
+            "/api/campaigns/public/{}/applications",
+            c["reference"].as_str().unwrap()
+        );
+        let anon = app.client();
+        let id_number = resident_id("610113", "19930303", 31);
+        for (i, (phone, id)) in [
+            ("13912345001", id_number.clone()),
+            ("13912345002", resident_id("610113", "19940404", 32)),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let (status, _) = app
+                .post(
+                    &anon,
+                    &path,
+                    &sign_up(
+                        &format!("page-signup-{i:02}"),
+                        phone,
+                        id,
+                        "西安市雁塔区小寨路街道",
+                    ),
+                )
+                .await;
+            assert_eq!(status, 201);
+        }
+        let page = app.page(&co, &queue_path).await;
+        assert!(
+            page.contains("139****5001") && !page.contains(&id_number),
+            "masked"
+        );
+        let (_, queue) = app
+            .get(&co, &format!("/api/campaigns/{cid}/applications"))
+            .await;
+        let (a, b) = (
+            queue[0]["id"].as_i64().unwrap(),
+            queue[1]["id"].as_i64().unwrap(),
+        );
+        // Show a document: with a reason, in the row; the reveal is logged.
+        let res = co
+            .post(app.at(&queue_path))
+            .form(&[
+                ("reveal", a.to_string()),
+                ("field", "document_number".into()),
+                ("reason", "核对身份".into()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        assert!(res.text().await.unwrap().contains(&id_number));
+        // One row's own button: accepted, the account shown once.
+        let res = co
+            .post(app.at(&queue_path))
+            .form(&[("one", format!("accept:{a}"))])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let page = res.text().await.unwrap();
+        assert!(
+            page.contains("id=\"new-accounts\"") && page.contains("已审核 1 份报名"),
+            "{page}"
+        );
+        // The selection with a decision that needs a reason, without one.
+        let res = co
+            .post(app.at(&queue_path))
+            .form(&[
+                ("ids", b.to_string()),
+                ("decision", "ask_more".into()),
+                ("reason", String::new()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422);
+        let res = co
+            .post(app.at(&queue_path))
+            .form(&[
+                ("ids", b.to_string()),
+                ("decision", "ask_more".into()),
+                ("reason", "请补充健康码截图".into()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let (_, after) = app.get(&co, &format!("/api/applications/{b}")).await;
+        assert_eq!(after["status"], "more_info");
+        // Not a reviewer: refused.
+        let viewer = app.signed_in("viewer").await;
+        let res = viewer.get(app.at(&queue_path)).send().await.unwrap();
+        assert_eq!(res.status(), 403);
+        let page = app.page(&co, "/campaigns").await;
+        assert!(
+            page.contains("夜间配送招募") && page.contains("综合志愿者 1/50"),
+            "{page}"
+        );
+    }
+);
