@@ -66,6 +66,16 @@ describe('volunteers', { timeout: 180_000 }, () => {
       const queue = await (await desk.page.request.get(`${url}/api/campaigns/${campaign.id}/applications`)).json();
       assert.equal(queue.length, 1);
       assert.equal(queue[0].phone, '139****5600');
+      // The reviewer's page: the document shown with a reason, then accepted
+      // by the row's own button; the account is shown once.
+      const d = desk.page;
+      await d.goto(`${url}/campaigns/${campaign.id}`);
+      await d.fill('#reason', '核对身份');
+      await d.click(`button[name=reveal][value="document_number:${queue[0].id}"]`);
+      assert.match(await d.locator(`#application-${queue[0].id} .revealed`).innerText(), /^61011319950505123/);
+      await d.click(`#accept-${queue[0].id}`);
+      await d.waitForSelector('#new-accounts');
+      assert.match(await d.locator('#new-accounts').innerText(), /v[0-9a-z]{10}/);
     } finally {
       await desk.ctx.close();
       await phone.ctx.close();

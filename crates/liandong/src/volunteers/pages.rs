@@ -458,7 +458,7 @@ async fn queue_page(
 
 /// What the queue's one form sends: a selection with a decision for it
 /// (or one row's own button, `accept:ID`, `decline:ID`, `ask_more:ID`),
-/// or a reveal of one row's field.
+/// or a reveal of one row's field (`document_number:ID`).
 #[derive(Debug, Default, Deserialize)]
 struct QueueAction {
     #[serde(default)]
@@ -471,8 +471,6 @@ struct QueueAction {
     reason: String,
     #[serde(default)]
     reveal: String,
-    #[serde(default)]
-    field: String,
 }
 
 async fn queue_action(
@@ -483,9 +481,14 @@ async fn queue_action(
     HtmlForm(a): HtmlForm<QueueAction>,
 ) -> Result<Response, AppError> {
     let mut page = queue_of(&state, &scope, c, id, store::QueueFilter::default()).await?;
-    if let Ok(app_id) = a.reveal.trim().parse::<i64>() {
-        match store::reveal(&state.db, &scope, app_id, a.field.trim(), &a.reason).await {
-            Ok(v) => page.revealed = Some((app_id, a.field.trim().to_owned(), v)),
+    // A row's reveal button says which field: `phone:ID`.
+    if let Some((field, Ok(app_id))) = a
+        .reveal
+        .split_once(':')
+        .map(|(f, i)| (f, i.trim().parse::<i64>()))
+    {
+        match store::reveal(&state.db, &scope, app_id, field, &a.reason).await {
+            Ok(v) => page.revealed = Some((app_id, field.to_owned(), v)),
             Err(AppError::Invalid(e)) => {
                 page.errors = e;
                 page.reason = a.reason;

@@ -538,9 +538,10 @@ both!(
         let res = co
             .post(app.at(&queue_path))
             .form(&[
-                ("reveal", a.to_string()),
-                ("field", "document_number".into()),
+                ("reveal", format!("document_number:{a}")),
                 ("reason", "核对身份".into()),
+                // Every row's box is sent, ticked or not.
+                ("ids", String::new()),
             ])
             .send()
             .await
