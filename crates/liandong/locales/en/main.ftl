@@ -928,3 +928,5 @@ decision-decline-confirm = Decline this application?
 queue-reveal-document = document
 queue-reveal-phone = phone
 queue-reveal-address = address
+queue-sort-referred = Referred first
+err-sort = Choose how to sort

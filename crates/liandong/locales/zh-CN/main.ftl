@@ -928,3 +928,5 @@ decision-decline-confirm = 确定不通过这份报名吗？
 queue-reveal-document = 证件
 queue-reveal-phone = 电话
 queue-reveal-address = 住址
+queue-sort-referred = 有推荐的优先
+err-sort = 请选择排序方式

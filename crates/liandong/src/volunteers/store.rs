@@ -393,7 +393,12 @@ pub struct QueueFilter {
     /// A division code: applicants living inside it.
     #[serde(default)]
     pub within: String,
-    /// From 1; 100 a page, longest waiting first.
+    /// "referred": those referred by a volunteer or an organisation first
+    /// (the fast track), each group longest waiting first; else longest
+    /// waiting first.
+    #[serde(default)]
+    pub sort: String,
+    /// From 1; 100 a page.
     #[serde(default)]
     pub page: String,
 }
@@ -452,6 +457,14 @@ pub async fn queue(
                 1
             }),
     };
+    let order = match f.sort.trim() {
+        "" | "waiting" => "created_at, id",
+        "referred" => "CASE WHEN referral = '' THEN 1 ELSE 0 END, created_at, id",
+        _ => {
+            errors.push(FieldError::new("sort", "err-sort"));
+            "created_at, id"
+        }
+    };
     errors.into_result()?;
     let list: Vec<String> = statuses.iter().map(|s| format!("'{s}'")).collect();
     let filters = format!(
@@ -476,7 +489,7 @@ pub async fn queue(
         ApplicationRow,
         sqlx::AssertSqlSafe(format!(
             "SELECT {APPLICATION_COLUMNS} FROM applications WHERE {filters}
-             ORDER BY created_at, id LIMIT $6 OFFSET $7"
+             ORDER BY {order} LIMIT $6 OFFSET $7"
         )),
         scope.jurisdiction(),
         campaign_id,

@@ -180,6 +180,27 @@ both!(
             .await
             .1;
         assert_eq!(yanta_only.as_array().unwrap().len(), 2);
+        // The fast track: one referred (the last to sign up) comes first.
+        let late = json!({"name": "推荐人选", "phone": "13912340008", "document_number": resident_id("610113", "19870707", 8),
+            "address": "西安市雁塔区小寨路街道", "category": "general", "availability": ["weekend"],
+            "referral": "西安市社会工作协会", "idempotency_key": "signup-000008"});
+        let (status, _) = app.post(&anon, &path, &late).await;
+        assert_eq!(status, 201);
+        let (_, referred) = app
+            .get(
+                &co,
+                &format!("/api/campaigns/{cid}/applications?sort=referred"),
+            )
+            .await;
+        assert_eq!(referred[0]["referral"], "西安市社会工作协会", "{referred}");
+        let (status, _) = app
+            .get(&co, &format!("/api/campaigns/{cid}/applications?sort=cake"))
+            .await;
+        assert_eq!(status, 422);
+        let out =
+            json!({"ids": [referred[0]["id"]], "decision": "decline", "reason": "测试推荐排序"});
+        let (status, _) = app.post(&co, "/api/applications/decisions", &out).await;
+        assert_eq!(status, 200);
         // Other roles are refused; the 雁塔区 social worker is not a reviewer.
         for user in ["operator", "caseworker", "viewer", "volunteer"] {
             let c2 = app.signed_in(user).await;
