@@ -147,7 +147,7 @@ impl Drawn {
         self.steps
             .iter()
             .find(|s| s.0 == to)
-            .map(|s| ((s.1 - self.created_at).whole_seconds().max(0) + 59) / 60)
+            .map(|s| crate::needs::model::minutes_between(self.created_at, s.1))
     }
 }
 

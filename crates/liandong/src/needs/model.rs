@@ -214,6 +214,12 @@ fn fold_width(c: char) -> char {
 /// community look like the same need.
 pub const SAME_PLACE_DAYS: i64 = 3;
 
+/// Whole minutes from `from` to `to`, a started minute counted (the
+/// dashboard's times to verify and deliver); never below zero.
+pub fn minutes_between(from: OffsetDateTime, to: OffsetDateTime) -> i64 {
+    ((to - from).whole_seconds().max(0) + 59) / 60
+}
+
 crate::stored_enum! {
     /// Why another need looks like the same one.
     pub enum Likeness {

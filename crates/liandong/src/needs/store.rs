@@ -836,7 +836,7 @@ async fn execute_status(
     to: NeedStatus,
 ) -> Result<(), AppError> {
     let now = crate::db::now();
-    let minutes = ((now - need.created_at).whole_seconds().max(0) + 59) / 60;
+    let minutes = super::model::minutes_between(need.created_at, now);
     let (verified, delivered) = match to {
         NeedStatus::Verified => (Some(minutes), None),
         NeedStatus::Delivered => (None, Some(minutes)),

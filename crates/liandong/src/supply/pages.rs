@@ -860,7 +860,7 @@ async fn create_appeal(
 }
 
 /// A reference as people read it aloud: two groups of five.
-fn spaced(reference: &str) -> String {
+pub(crate) fn spaced(reference: &str) -> String {
     if reference.len() == 10 {
         format!("{}-{}", &reference[..5], &reference[5..])
     } else {
@@ -1050,7 +1050,11 @@ async fn appeal_qr(
         &headers,
         &format!("/appeals/{}", spaced(&appeal.reference)),
     );
-    let svg = qr_svg(&link)?;
+    qr_answer(&link)
+}
+
+/// A public page's link as a QR code answer (SVG).
+pub(crate) fn qr_answer(link: &str) -> Result<Response, AppError> {
     Ok((
         [
             (header::CONTENT_TYPE, "image/svg+xml"),
@@ -1058,7 +1062,7 @@ async fn appeal_qr(
             // this browser only, never by a shared cache.
             (header::CACHE_CONTROL, "private, max-age=3600"),
         ],
-        svg,
+        qr_svg(link)?,
     )
         .into_response())
 }

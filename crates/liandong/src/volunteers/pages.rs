@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
@@ -25,9 +25,7 @@ pub fn routes() -> Router<AppState> {
         .route("/campaigns/{id}", get(queue_page).post(queue_action))
 }
 
-fn spaced(r: &str) -> String {
-    format!("{}-{}", &r[..5], &r[5..])
-}
+use crate::supply::pages::spaced;
 
 #[derive(Template)]
 #[template(path = "campaign_public.html")]
@@ -181,15 +179,7 @@ async fn campaign_qr(
         &headers,
         &format!("/join/{}", spaced(&campaign.reference)),
     );
-    let svg = crate::supply::pages::qr_svg(&link)?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "image/svg+xml"),
-            (header::CACHE_CONTROL, "private, max-age=3600"),
-        ],
-        svg,
-    )
-        .into_response())
+    crate::supply::pages::qr_answer(&link)
 }
 
 #[derive(Template)]
@@ -420,11 +410,7 @@ async fn queue_of(
         return Err(AppError::Forbidden);
     }
     let mut tx = state.db.read().await?;
-    let campaign = store::campaigns(&mut tx, scope)
-        .await?
-        .into_iter()
-        .find(|k| k.id == id)
-        .ok_or(AppError::NotFound)?;
+    let campaign = store::campaign(&mut tx, scope, id).await?;
     let (applications, total, errors) = match store::queue(&mut tx, scope, id, &filter).await {
         Ok((a, t)) => (a, t, Invalid::default()),
         Err(AppError::Invalid(e)) => (Vec::new(), 0, e),

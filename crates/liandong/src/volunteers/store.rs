@@ -52,19 +52,36 @@ struct CampaignRow {
 
 const CAMPAIGN_COLUMNS: &str = "c.id, c.reference, c.org_id, o.name AS org_name, c.title, c.description, c.division_code, c.starts_on, c.ends_on, c.minors, c.created_at";
 
+/// Campaigns with their slots: the slots of all of them in one read.
 async fn with_slots(tx: &mut Tx, rows: Vec<CampaignRow>) -> sqlx::Result<Vec<Campaign>> {
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let slots = fetch_all!(
-            &mut *tx,
-            Slot,
-            "SELECT s.category, s.wanted,
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Ids from the rows just read (numbers), never input.
+    let ids: Vec<String> = rows.iter().map(|r| r.id.to_string()).collect();
+    let slots = fetch_all!(
+        &mut *tx,
+        (i64, String, i64, i64),
+        sqlx::AssertSqlSafe(format!(
+            "SELECT s.campaign_id, s.category, s.wanted,
                     (SELECT COUNT(*) FROM applications a WHERE a.campaign_id = s.campaign_id
-                       AND a.category = s.category AND a.status = 'accepted') AS accepted
-             FROM campaign_slots s WHERE s.campaign_id = $1 ORDER BY s.category",
-            r.id
-        )?;
-        out.push(Campaign {
+                       AND a.category = s.category AND a.status = 'accepted')
+             FROM campaign_slots s WHERE s.campaign_id IN ({}) ORDER BY s.campaign_id, s.category",
+            ids.join(", ")
+        ))
+    )?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Campaign {
+            slots: slots
+                .iter()
+                .filter(|s| s.0 == r.id)
+                .map(|(_, category, wanted, accepted)| Slot {
+                    category: category.clone(),
+                    wanted: *wanted,
+                    accepted: *accepted,
+                })
+                .collect(),
             id: r.id,
             reference: r.reference,
             org_id: r.org_id,
@@ -76,11 +93,9 @@ async fn with_slots(tx: &mut Tx, rows: Vec<CampaignRow>) -> sqlx::Result<Vec<Cam
             starts_on: parse_day(&r.starts_on),
             ends_on: parse_day(&r.ends_on),
             minors: r.minors,
-            slots,
             created_at: r.created_at,
-        });
-    }
-    Ok(out)
+        })
+        .collect())
 }
 
 /// A new campaign, by a coordinator of its whole jurisdiction, for an
@@ -167,6 +182,16 @@ pub async fn campaigns(tx: &mut Tx, scope: &Scope) -> sqlx::Result<Vec<Campaign>
         scope.jurisdiction()
     )?;
     with_slots(tx, rows).await
+}
+
+/// One campaign the caller's area sees (inside it, or covering it).
+pub async fn campaign(tx: &mut Tx, scope: &Scope, id: i64) -> Result<Campaign, AppError> {
+    let c = campaign_in(tx, id).await?;
+    if scope.overlaps(&c.division_code) {
+        Ok(c)
+    } else {
+        Err(AppError::NotFound)
+    }
 }
 
 /// A campaign by its public reference (nothing personal in it).
