@@ -207,46 +207,27 @@ struct Term {
     /// Divisions in its subtree, itself included (`Place::end - id`), or 0
     /// when that does not fit: then the tree is asked (`Resolver::place_of`).
     span: u16,
-    /// `TERM_STREET`; `TERM_VILLAGE`: the official name is a village's
-    /// (村), not an urban community's.
+    /// `TERM_STREET` or none. (What kind of place the official name says,
+    /// village or urban community, town or sub-district, is not kept: a
+    /// suffix never tells two places of one core apart.)
     flags: u8,
-    /// What the official name has after its core: `REST_NONE`, 1 + an
-    /// index into `STREET_SUFFIXES` or `COMMUNITY_SUFFIXES`, or `REST_NEVER`.
+    /// What the official name has after its core: `REST_NONE`, or its
+    /// last suffix's index in `STREET_SUFFIXES` or `COMMUNITY_SUFFIXES`
+    /// plus one (with `REST_STACKED` if more were cut; see `core_of`), or
+    /// `REST_NEVER`.
     rest: u8,
 }
 
 const TERM_STREET: u8 = 1;
-const TERM_VILLAGE: u8 = 2;
-/// A street's official name says town (镇, 乡, 苏木)…
-const TERM_TOWN: u8 = 4;
-/// …or urban sub-district (街道, 办事处, 地区); a 农场 or 林场 says neither.
-const TERM_SUBDISTRICT: u8 = 8;
 
 impl Term {
     fn street(self) -> bool {
         self.flags & TERM_STREET != 0
     }
 
-    fn village(self) -> bool {
-        self.flags & TERM_VILLAGE != 0
-    }
-
-    /// Whether `written` (a suffix after the core) says the kind of place
-    /// the official name is: 村 or 社区 for a community, 镇/乡 or 街道 for a
-    /// street (开平镇 and 开平街道 are two places of 开平区). Which spelling
-    /// of that kind (村 or 村委会) is no matter.
-    fn same_kind(self, written: Option<Written>) -> bool {
-        let Some(w) = written else { return false };
-        if self.street() {
-            (w.town && self.flags & TERM_TOWN != 0)
-                || (!w.town && self.flags & TERM_SUBDISTRICT != 0)
-        } else {
-            w.village == self.village()
-        }
-    }
-
-    /// Whether the core followed by `suffix` is the official name (which
-    /// tells 新村村委会 from 新村社区 in one street).
+    /// Whether the core followed by `suffix` is the official name. That
+    /// never tells places apart (`Resolver::best`); it says where a name
+    /// that repeats its street's (店塔镇石拉沟社区) starts.
     fn is_named_with(self, suffix: Option<Written>) -> bool {
         match self.rest {
             REST_NEVER => false,
@@ -370,6 +351,20 @@ impl<E: Copy> KeyIndex<E> {
     fn may_hold(&self, key: u64) -> bool {
         let (w, bits) = bloom_of(key);
         self.bloom[w] & bits == bits
+    }
+
+    /// The entries under `key` (one lookup, for the rare reading that
+    /// needs one at once).
+    fn get(&self, key: u64) -> &[(u64, E)] {
+        let b = bucket(key);
+        let (start, end) = (
+            (self.slots[b] >> 32) as usize,
+            (self.slots[b + 1] >> 32) as usize,
+        );
+        let entries = &self.entries[start..end];
+        let first = entries.partition_point(|e| e.0 < key);
+        let n = entries[first..].partition_point(|e| e.0 == key);
+        &entries[first..first + n]
     }
 
     /// Look up many keys at once: `probes` holds (key, tag) and is used
@@ -759,13 +754,20 @@ impl Cores {
                     }
                     let (core, term) = division_term(&d, name);
                     cores.add(&core, term, district);
-                    // The parents a name may repeat: its street or district
-                    // (communities), its district or city (streets).
-                    let repeat = [open[li - 1], open[li - 2]]
-                        .into_iter()
-                        .filter(|p| !p.is_empty())
-                        .find_map(|p| name.strip_prefix(p).filter(|rest| chars(rest) >= 2));
-                    if let Some(rest) = repeat {
+                    // The parents a name repeats, any of them from the top
+                    // down (潮州市潮安区凤塘镇沟头村民委员会 → 沟头村民委员会),
+                    // so long as a name is left, not a bare suffix.
+                    let mut rest = name;
+                    for p in open[..li].iter().filter(|p| !p.is_empty()) {
+                        if let Some(r) = rest.strip_prefix(p)
+                            && chars(r) >= 2
+                            && !STREET_SUFFIXES.contains(&r)
+                            && !COMMUNITY_SUFFIXES.contains(&r)
+                        {
+                            rest = r;
+                        }
+                    }
+                    if rest.len() < name.len() {
                         let (core, term) = division_term(&d, rest);
                         cores.add(&core, term, district);
                     }
@@ -857,27 +859,60 @@ pub struct Resolver {
     longest_core: usize,
 }
 
-const STREET_SUFFIXES: [&str; 8] = [
+/// What a street's name may end in, longest first: what its core is cut
+/// of (`core_of`), and what is read after a core in text. Those only
+/// written (街道办, 镇人民政府) are cut too: a written name and an official
+/// one read the same once their suffixes are dropped.
+const STREET_SUFFIXES: [&str; 11] = [
     "街道办事处",
     "地区办事处",
-    "地区",
+    "镇人民政府",
+    "乡人民政府",
+    "街道办",
     "街道",
     "办事处",
+    "地区",
     "苏木",
     "镇",
     "乡",
 ];
-const COMMUNITY_SUFFIXES: [&str; 12] = [
+/// What a community's or village's name may end in, longest first,
+/// misspellings that official names carry (村民委会, 社区居民居委会)
+/// included; likewise cut and read.
+const COMMUNITY_SUFFIXES: [&str; 35] = [
+    "社区居民管理委员会",
+    "嘎查村民委员会",
+    "居民管理委员会",
     "社区居民委员会",
-    "社区居委会",
-    "社区委员会",
+    "社区居民居委会",
+    "社区管理委员会",
     "村村民委员会",
-    "村民委员会",
+    "村民村委员会",
+    "社区居委员会",
+    "嘎查委员会",
     "居民委员会",
+    "村村民委会",
+    "村村民委员",
+    "村民委员会",
+    "村民居委会",
+    "村民村委会",
+    "社区委员会",
+    "社区居委会",
+    "嘎查委会",
+    "居民委会",
     "村村委会",
-    "村委会",
-    "居委会",
+    "村民委会",
+    "村民委员",
+    "社区居委",
     "委员会",
+    "家委会",
+    "居委会",
+    "村委会",
+    "渔委会",
+    "牧委会",
+    "嘎查",
+    "居委",
+    "村委",
     "社区",
     "村",
 ];
@@ -904,11 +939,6 @@ struct Written {
     /// The `Term::rest` of an official name that ends in it, or 0 when none
     /// does (街道办, 镇人民政府 are only written).
     rest: u8,
-    /// A community's suffix that says village (村委会), not urban
-    /// community (社区居委会): as `is_village` reads a name.
-    village: bool,
-    /// A street's suffix that says town (镇, 乡, 苏木), not sub-district.
-    town: bool,
 }
 
 impl<const N: usize> SuffixWords<N> {
@@ -918,8 +948,6 @@ impl<const N: usize> SuffixWords<N> {
             len: 0,
             street,
             rest: 0,
-            village: false,
-            town: false,
         };
         let mut heads = [0; N];
         let mut masks = [0; N];
@@ -941,26 +969,10 @@ impl<const N: usize> SuffixWords<N> {
                 }
                 k += 1;
             }
-            // The last of 村, 社, 居 in the word says which kind it is.
-            let (mut j, mut village) = (0, false);
-            while j + 3 <= b.len() {
-                match [b[j], b[j + 1], b[j + 2]] {
-                    [0xE6, 0x9D, 0x91] => village = true, // 村
-                    [0xE7, 0xA4, 0xBE] | [0xE5, 0xB1, 0x85] => village = false, // 社, 居
-                    _ => {}
-                }
-                j += 3;
-            }
             written[i] = Written {
                 len: b.len() as u8,
                 street,
                 rest,
-                village: village && !street,
-                // 镇 and 乡 (and 苏木, Inner Mongolia's) are towns.
-                town: street
-                    && (contains3(b, [0xE9, 0x95, 0x87])
-                        || contains3(b, [0xE4, 0xB9, 0xA1])
-                        || contains3(b, [0xE8, 0x8B, 0x8F])),
             };
             i += 1;
         }
@@ -992,18 +1004,6 @@ impl<const N: usize> SuffixWords<N> {
     }
 }
 
-/// Whether UTF-8 `b` holds the 3-byte char `c`, in a `const fn`.
-const fn contains3(b: &[u8], c: [u8; 3]) -> bool {
-    let mut j = 0;
-    while j + 3 <= b.len() {
-        if b[j] == c[0] && b[j + 1] == c[1] && b[j + 2] == c[2] {
-            return true;
-        }
-        j += 3;
-    }
-    false
-}
-
 /// Byte strings equal, in a `const fn`.
 const fn same(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
@@ -1020,24 +1020,10 @@ const fn same(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// What may follow a street core in text, longest first.
-const STREET_TEXT_SUFFIXES: SuffixWords<10> = SuffixWords::new(
-    [
-        "街道办事处",
-        "街道办",
-        "地区办事处",
-        "街道",
-        "办事处",
-        "地区",
-        "镇人民政府",
-        "苏木",
-        "镇",
-        "乡",
-    ],
-    &STREET_SUFFIXES,
-    true,
-);
+const STREET_TEXT_SUFFIXES: SuffixWords<{ STREET_SUFFIXES.len() }> =
+    SuffixWords::new(STREET_SUFFIXES, &STREET_SUFFIXES, true);
 /// What may follow a community core in text, longest first.
-const COMMUNITY_TEXT_SUFFIXES: SuffixWords<12> =
+const COMMUNITY_TEXT_SUFFIXES: SuffixWords<{ COMMUNITY_SUFFIXES.len() }> =
     SuffixWords::new(COMMUNITY_SUFFIXES, &COMMUNITY_SUFFIXES, false);
 /// Words after a short name that make it part of a road or another place.
 const ROAD_WORDS: [char; 12] = [
@@ -1111,6 +1097,10 @@ fn chars(s: &str) -> usize {
 fn continues_as_road(rest: &str) -> bool {
     let mut cs = rest.chars();
     match cs.next() {
+        // 大街, 大道, 大厦, but not 山东|大官村.
+        Some('大') => cs
+            .next()
+            .is_some_and(|c| matches!(c, '街' | '道' | '路' | '桥' | '厦' | '院' | '楼')),
         Some(c) if ROAD_WORDS.contains(&c) => true,
         Some('东' | '西' | '南' | '北' | '中') => {
             cs.next().is_some_and(|c| ROAD_WORDS.contains(&c))
@@ -1227,26 +1217,59 @@ fn short_form(name: &str) -> Option<&str> {
     None
 }
 
-/// The core of `name` and which of `suffixes` was cut (none when the
-/// name has none, or only two chars would be left).
-fn core_of<'a>(name: &'a str, suffixes: &[&str]) -> (&'a str, Option<usize>) {
-    for (i, s) in suffixes.iter().enumerate() {
-        if let Some(core) = name.strip_suffix(s)
-            && chars(core) >= 2
-        {
-            return (core, Some(i));
-        }
+/// The core of `name`: every one of `suffixes` cut, repeatedly, longest
+/// first, never below two chars (进化社区村民委员会 → 进化社区 → 进化,
+/// 新村村委会 → 新村), so that every spelling of a place's suffix, stacked
+/// or not, reads as one core. With it the `Term::rest` of what was cut:
+/// the last suffix's index + 1, with `REST_STACKED` when more were cut.
+/// A village of one char (尚村委会, 尚村民委员会) keeps its 村: 尚村 is what
+/// is written, and what its neighbours (尚村社区居委会) are cored to.
+fn core_of<'a>(name: &'a str, suffixes: &[&str]) -> (&'a str, u8) {
+    let (mut core, mut rest) = (name, REST_NONE);
+    loop {
+        let cut = suffixes.iter().enumerate().find_map(|(i, s)| {
+            let shorter = core.strip_suffix(s)?;
+            match chars(shorter) {
+                0 => None,
+                // 尚村委会: the village is 尚村, and keeps its 村.
+                1 => {
+                    let s = s.strip_prefix('村').filter(|s| !s.is_empty())?;
+                    Some((suffixes.iter().position(|x| *x == s), s.len()))
+                }
+                _ => Some((Some(i), s.len())),
+            }
+        });
+        let Some((i, len)) = cut else { break };
+        core = &core[..core.len() - len];
+        rest = match (rest, i) {
+            (REST_NONE, Some(i)) => i as u8 + 1,
+            (REST_NONE | REST_NEVER, None) | (REST_NEVER, _) => REST_NEVER,
+            // Stacked: the last suffix, and that more were cut.
+            (outer, _) => outer | REST_STACKED,
+        };
     }
-    (name, None)
+    (core, rest)
 }
 
-/// The core people write for a street: 小寨路街道 → 小寨路.
+/// The core people write for a street: 小寨路街道 → 小寨路, 菱塘回族乡 →
+/// 菱塘.
 pub fn street_core(name: &str) -> &str {
-    core_of(name, &STREET_SUFFIXES).0
+    street_core_of(name).0
 }
 
-/// The core people write for a community or village: 兴善寺社区居委会 →
-/// 兴善寺, 龙窝村委会 → 龙窝, 西韦村村委会 → 西韦.
+/// A street's core and its `Term::rest` (a township's peoples cut too:
+/// never its name exactly).
+fn street_core_of(name: &str) -> (&str, u8) {
+    let (core, rest) = core_of(name, &STREET_SUFFIXES);
+    match without_peoples(core) {
+        shorter if shorter.len() < core.len() => (shorter, REST_NEVER),
+        _ => (core, rest),
+    }
+}
+
+/// The core people write for a community or village, every suffix cut:
+/// 兴善寺社区居委会 → 兴善寺, 龙窝村委会 → 龙窝, 西韦村村委会 → 西韦,
+/// 进化社区村民委员会 → 进化.
 pub fn community_core(name: &str) -> &str {
     core_of(name, &COMMUNITY_SUFFIXES).0
 }
@@ -1272,20 +1295,21 @@ const REST_NONE: u8 = 0;
 /// `Term::rest` for a name with a note inside it (东村（一组）村委会): the
 /// text, which loses the note, never writes it exactly.
 const REST_NEVER: u8 = u8::MAX;
+/// Set in `Term::rest` (and `Written::rest`) when suffixes are stacked
+/// (街道社区管理中心一|村|居委会): the last one and this are compared,
+/// which is enough to say where a name starts (`Term::is_named_with`).
+const REST_STACKED: u8 = 0x80;
 
 /// The term a street or community is indexed by, and its core.
 fn division_term(d: &Division<'static>, name: &'static str) -> (Cow<'static, str>, Term) {
     let street = d.level() == DivisionLevel::Street;
     let cut = |n: &str| {
-        let (core, cut) = core_of(
-            n,
-            if street {
-                &STREET_SUFFIXES
-            } else {
-                &COMMUNITY_SUFFIXES
-            },
-        );
-        (core.len(), cut.map_or(REST_NONE, |i| i as u8 + 1))
+        let (core, rest) = if street {
+            street_core_of(n)
+        } else {
+            core_of(n, &COMMUNITY_SUFFIXES)
+        };
+        (core.len(), rest)
     };
     let (core, rest) = match plain(name) {
         Cow::Borrowed(n) => {
@@ -1301,23 +1325,7 @@ fn division_term(d: &Division<'static>, name: &'static str) -> (Cow<'static, str
     let term = Term {
         id: d.id(),
         span: u16::try_from(d.node().end - d.id().0).unwrap_or(0),
-        flags: if street {
-            TERM_STREET
-                | if name.ends_with(['镇', '乡']) || name.ends_with("苏木") {
-                    TERM_TOWN
-                } else if name.ends_with("街道")
-                    || name.ends_with("办事处")
-                    || name.ends_with("地区")
-                {
-                    TERM_SUBDISTRICT
-                } else {
-                    0
-                }
-        } else if is_village(name) {
-            TERM_VILLAGE
-        } else {
-            0
-        },
+        flags: if street { TERM_STREET } else { 0 },
         rest: if noted_inside { REST_NEVER } else { rest },
     };
     (core, term)
@@ -1428,6 +1436,18 @@ impl Normal {
         }
     }
 
+    /// Whether the char at byte `at` of the text is an ideograph that
+    /// follows the one before it in the input with nothing between them:
+    /// the word there goes on.
+    fn runs_on(&self, at: usize) -> bool {
+        let k = self.index_of(at);
+        k > 0
+            && self
+                .chars
+                .get(k)
+                .is_some_and(|t| is_cjk(t.c) && self.chars[k - 1].input_end == t.input_at)
+    }
+
     /// The input bytes of the text's chars from byte `start` up to `end`:
     /// from the first one's start to the last one's end (what was dropped
     /// between them included; a note after the last is not).
@@ -1501,16 +1521,24 @@ fn read_into(input: &str, text: &mut String, chars: &mut Vec<TextChar>) {
     }
     // Lead words start with one of these: most texts are spared the
     // compares.
-    if !chars
-        .first()
-        .is_some_and(|t| matches!(t.c, '现' | '家' | '居' | '住' | '地' | '位'))
-    {
+    if !chars.first().is_some_and(|t| {
+        matches!(
+            t.c,
+            '现' | '家' | '居' | '住' | '地' | '位' | '户' | '联' | '收' | '通'
+        )
+    }) {
         return;
     }
     for lead in [
         "现住址",
         "家庭住址",
         "居住地址",
+        "户籍地址",
+        "联系地址",
+        "收货地址",
+        "通讯地址",
+        "居住地",
+        "户籍地",
         "住址",
         "地址",
         "现住",
@@ -1537,18 +1565,141 @@ fn read_into(input: &str, text: &mut String, chars: &mut Vec<TextChar>) {
 fn starts_a_suffix(c: char) -> bool {
     matches!(
         c,
-        '街' | '地' | '办' | '镇' | '苏' | '乡' | '社' | '村' | '居' | '委'
+        '街' | '地'
+            | '办'
+            | '镇'
+            | '苏'
+            | '乡'
+            | '社'
+            | '村'
+            | '居'
+            | '委'
+            | '嘎'
+            | '家'
+            | '牧'
+            | '渔'
     )
 }
 
-/// The street suffix `rest` starts with (街道, 镇 …).
+/// The street suffix `rest` starts with (街道, 镇 …), with the peoples of
+/// an ethnic township before it (菱塘|回族乡, 三合|满族朝鲜族乡) and a
+/// second suffix stacked on it (铁西|街道地区): a street's core is cut of
+/// them all (`street_core`).
 fn street_suffix_at(rest: &str) -> Option<Written> {
-    STREET_TEXT_SUFFIXES.at(rest)
+    let peoples = peoples_len(rest);
+    let first = STREET_TEXT_SUFFIXES.at(&rest[peoples..])?;
+    let after = &rest[peoples + usize::from(first.len)..];
+    // Only a suffix no place's name starts with is stacked (镇|北村 is
+    // a village of the town).
+    let more = ["地区", "办事处"]
+        .into_iter()
+        .find(|w| after.starts_with(w))
+        .and_then(|w| STREET_TEXT_SUFFIXES.at(w));
+    if peoples == 0 && more.is_none() {
+        return Some(first);
+    }
+    Some(Written {
+        len: (peoples + usize::from(first.len) + more.map_or(0, |m| usize::from(m.len))) as u8,
+        street: true,
+        rest: match more {
+            // A township's peoples are never written exactly.
+            _ if peoples > 0 => 0,
+            Some(m) => m.rest | REST_STACKED,
+            None => first.rest,
+        },
+    })
 }
 
-/// The community suffix `rest` starts with (社区, 村委会 …).
+/// The community suffix `rest` starts with after `core`; after a village
+/// of one char (尚村), also what is left of a suffix that holds its 村
+/// (尚村|委会, 尚村|民委员会).
+fn village_suffix_at(core: &str, rest: &str) -> Option<Written> {
+    community_suffix_at(rest).or_else(|| {
+        let len = ["委会", "民委员会"]
+            .into_iter()
+            .find(|w| rest.starts_with(w))
+            .filter(|_| core.ends_with('村') && chars(core) == 2)?
+            .len();
+        Some(Written {
+            len: len as u8,
+            street: false,
+            rest: 0,
+        })
+    })
+}
+
+/// Bytes of the peoples an ethnic township's name holds before its
+/// suffix (回族, 满族朝鲜族, 民族) at the start of `rest`; 0 mostly.
+fn peoples_len(rest: &str) -> usize {
+    let mut n = 0;
+    // Up to each 族 a few chars on (most text has none): a people's name;
+    // four at most (no township names more), so that a suffix's length
+    // stays small.
+    for _ in 0..4 {
+        let Some(k) = rest[n..]
+            .char_indices()
+            .take(5)
+            .find_map(|(k, c)| (c == '族').then_some(k))
+            .filter(|&k| k > 0 && (&rest[n..n + k] == "民" || ETHNIC.contains(&&rest[n..n + k])))
+        else {
+            break;
+        };
+        n += k + '族'.len_utf8();
+    }
+    n
+}
+
+/// `core` without the peoples its end names (菱塘回族 → 菱塘,
+/// 三合满族朝鲜族 → 三合), never below two chars.
+fn without_peoples(mut core: &str) -> &str {
+    while let Some(head) = core.strip_suffix('族')
+        && let Some(shorter) = std::iter::once("民")
+            .chain(ETHNIC)
+            .filter_map(|e| head.strip_suffix(e))
+            .filter(|h| chars(h) >= 2)
+            .min_by_key(|h| h.len())
+    {
+        core = shorter;
+    }
+    core
+}
+
+/// Where, before char `k` of `chars`, the peoples of an ethnic township
+/// start (三合|满族朝鲜族|乡), if `k` follows 族 that names one.
+fn peoples_start(text: &[TextChar], k: usize) -> Option<usize> {
+    let mut start = k;
+    while start > 0 && text[start - 1].c == '族' {
+        let before = &text[..start - 1];
+        let Some(len) = std::iter::once("民").chain(ETHNIC).find_map(|e| {
+            let n = chars(e);
+            (n <= before.len() && before[before.len() - n..].iter().map(|t| t.c).eq(e.chars()))
+                .then_some(n)
+        }) else {
+            break;
+        };
+        start -= len + 1;
+    }
+    (start < k).then_some(start)
+}
+
+/// The community suffix `rest` starts with (社区, 村委会 …), and those
+/// stacked on it (冬奥村|社区居民委员会, 北邵村|社区|村民委员会): official
+/// names stack them, and their cores are cut of all (`core_of`).
 fn community_suffix_at(rest: &str) -> Option<Written> {
-    COMMUNITY_TEXT_SUFFIXES.at(rest)
+    let mut w = COMMUNITY_TEXT_SUFFIXES.at(rest)?;
+    // No official name stacks more than three.
+    for _ in 0..2 {
+        let more = &rest[usize::from(w.len)..];
+        let Some(next) = more
+            .starts_with(starts_a_suffix)
+            .then(|| COMMUNITY_TEXT_SUFFIXES.at(more))
+            .flatten()
+        else {
+            break;
+        };
+        (w.len, w.rest) = (w.len + next.len, next.rest | REST_STACKED);
+    }
+    Some(w)
 }
 
 /// `hay.starts_with(needle)` for the short strings compared here: eight
@@ -1622,19 +1773,98 @@ struct Hit {
     core_end: usize,
     end: usize,
     strong: bool,
-    /// The text is the official name, suffix and all (兴善社区居委会), which
-    /// tells 新村村委会 from 新村社区 in one street.
+    /// The text is the official name, suffix and all (兴善社区居委会): it
+    /// says where a name that repeats its street's starts, and a bare
+    /// name that is official (时村) is strong, but it tells no place from
+    /// another of its core (`Resolver::best`).
     exact: bool,
-    /// The written suffix says the kind of place the official name is
-    /// (`Term::same_kind`).
-    same_kind: bool,
+    /// Part of a road's or a compound's name: never a pick, and no hit
+    /// inside it is one (`Resolver::choose`).
+    blocked: bool,
 }
 
-/// Village (村) or urban community (社区/居委会): the two kinds of
-/// community-level name, which share cores (石拉沟村委会, 石拉沟社区).
-fn is_village(name: &str) -> bool {
-    let n = name.trim_end_matches(|c| c != '村' && c != '社' && c != '居');
-    n.ends_with('村')
+/// Set `blocked` on the hits that lie inside a longer word, so that no
+/// place is claimed by a fit inside it: one inside a longer hit of its
+/// level, or inside a longer one written with its suffix (张府|社区王付廷 is
+/// 张府社区王付廷, 环翠区初村镇大学城社区 not 初村镇); one without a suffix
+/// inside a road's or compound's name (大山|洞64号); and one without a
+/// suffix that starts in the middle of a word (通源|花园, 湖西小区|北门):
+/// not where the text after the head starts (`from`), nor where another
+/// hit ends, nor after a break in the input. Read from the national index
+/// (`local` false), a name is not looked up unless a suffix follows it,
+/// so what lies before a bare name at the end is unknown: such a name is
+/// only not taken as certain (香山农场|六分场生活区).
+fn screen(hits: &mut [Hit], normal: &Normal, from: usize, local: bool) {
+    // Most texts have no two hits of different spans that overlap, and
+    // their bare hits start where the text after the head does: settled
+    // in one pass (hits come in order of where they start, mostly; when
+    // not, all are checked).
+    let (mut last_start, mut reach, mut widest) = (0, 0, (0, 0));
+    let (mut overlap, mut loose) = (false, false);
+    for h in hits.iter() {
+        overlap |= h.start < last_start || (h.start < reach && (h.start, h.end) != widest);
+        last_start = h.start;
+        if h.end > reach {
+            (reach, widest) = (h.end, (h.start, h.end));
+        }
+        loose |= h.end == h.core_end && h.start != from;
+    }
+    if !overlap && !loose && hits.iter().all(|h| !h.blocked) {
+        return;
+    }
+    for i in 0..hits.len() {
+        // A compound's word that starts a longer name is that name's
+        // (考城|城南村: 城 is no compound's); a name that is no longer than
+        // the word is the compound's (郝台头|花园 is no 花园村).
+        let h = hits[i];
+        let rest = &normal.text[h.end..];
+        if h.blocked
+            && let Some(word) = COMPOUND_WORDS.iter().find(|w| rest.starts_with(*w))
+        {
+            let end = h.end + word.len();
+            if hits
+                .iter()
+                .any(|g| !g.blocked && g.start == h.end && g.end > end)
+            {
+                hits[i].blocked = false;
+            } else {
+                for g in hits.iter_mut() {
+                    g.blocked |= g.start == h.end && g.end <= end;
+                }
+            }
+        }
+    }
+    // A longer hit that starts inside another written with its suffix is
+    // another reading of the text, not a word holding what it covers
+    // (兴源镇|北村村委会 against 兴源|镇北村村委会).
+    let overlaps = |hits: &[Hit], b: &Hit| {
+        hits.iter()
+            .any(|g| g.strong && !g.blocked && g.start < b.start && b.start < g.end)
+    };
+    for i in 0..hits.len() {
+        let h = hits[i];
+        let inside = hits.iter().any(|b| {
+            b.start <= h.start
+                && h.end <= b.end
+                && h.end - h.start < b.end - b.start
+                && if b.blocked {
+                    !h.strong
+                } else {
+                    b.level == h.level || b.strong
+                }
+                && !overlaps(hits, b)
+        });
+        let mid_word = h.end == h.core_end
+            && h.start != from
+            && !hits.iter().any(|g| g.end == h.start)
+            && normal.runs_on(h.start);
+        if local {
+            hits[i].blocked |= inside || (mid_word && !h.strong);
+        } else {
+            hits[i].blocked |= inside;
+            hits[i].strong &= !mid_word;
+        }
+    }
 }
 
 /// Buffers one resolution works in, kept per thread: resolving allocates
@@ -1648,7 +1878,9 @@ struct Scratch {
     candidates: Vec<DivisionId>,
     /// The candidates nearest the reader's jurisdiction.
     nearest: Vec<DivisionId>,
-    /// What was known before the last short-form match.
+    /// The candidates whose street is written before them.
+    written: Vec<DivisionId>,
+    /// What was known before the last name of the head.
     prev_hyp: Vec<Place>,
     fits: Vec<Alias>,
     hits: Vec<Hit>,
@@ -1665,10 +1897,24 @@ struct Head {
     /// Where the text after them starts.
     pos: usize,
     strong_all: bool,
-    /// Where the word holding the last short-form name began (the end of
-    /// the name before it), and where the short form did (see
+    /// The last name read (what was known before it is
     /// `Scratch::prev_hyp`).
-    weak_start: Option<(usize, usize)>,
+    last: Option<LastName>,
+}
+
+/// The last province, city or district name of a head, which the text
+/// after it may show to lie inside a longer word.
+#[derive(Clone, Copy)]
+struct LastName {
+    /// Where the word holding it began (the end of the name before it).
+    word: usize,
+    start: usize,
+    end: usize,
+    /// A short form, or a name right before a suffix (古县|镇): a weak
+    /// reading that the word it starts may overrule.
+    weak: bool,
+    /// What was known before it.
+    prev_level: Option<DivisionLevel>,
 }
 
 /// What `choose` picked below the district.
@@ -1687,6 +1933,8 @@ struct Choice {
     others: Vec<Hit>,
     /// Where the pick is written in the normalised text.
     at: Range<usize>,
+    /// Where the first name it used (its street's, or its own) starts.
+    from: usize,
 }
 
 /// What a group of addresses is resolved in: a scratch per address, and
@@ -1946,12 +2194,11 @@ impl Resolver {
         let spans = &mut s.spans;
         spans.clear();
         let mut strong_all = true;
-        // Where the word holding the last short-form match began and where
-        // the match did, with what was known before it in `prev_hyp` (饶阳|店镇:
-        // the short form may be the start of a street's name; 江林|新城北社区:
-        // it may lie inside a community's name, and a fit inside a longer
-        // word is no fit).
-        let mut weak_start: Option<(usize, usize)> = None;
+        // The last name taken, with what was known before it in
+        // `prev_hyp` (饶阳|店镇: a short form may be the start of a
+        // street's name; 江林|新城北社区: it may lie inside a community's
+        // name, and a fit inside a longer word is no fit).
+        let mut last: Option<LastName> = None;
         let mut j = 0;
         while let Some(t) = chars.get(j) {
             let (start, c1) = (t.at(), t.c);
@@ -1966,7 +2213,21 @@ impl Resolver {
             }
             let aliases = self.top.aliases(pattern);
             let weak_only = aliases.iter().all(|a| !a.strong);
-            if weak_only && continues_as_road(&text[end..]) {
+            // A short form before a road or town word is a road's or town's
+            // name, unless another name starts there: a top name
+            // (普洱|镇沅县) or a street's or community's of the district it
+            // names (内乡|大桥乡).
+            if weak_only
+                && continues_as_road(&text[end..])
+                && chars.get(j).is_none_or(|t| {
+                    let c2 = chars.get(j + 1).map(|t| t.c);
+                    self.top.longest_at(text, end, t.c, c2).is_none()
+                        && !aliases.iter().any(|a| {
+                            a.level == DivisionLevel::District
+                                && self.core_starts(a.place.id, &text[end..])
+                        })
+                })
+            {
                 continue;
             }
             // Addresses go from large to small: a province, city or district
@@ -2010,11 +2271,15 @@ impl Resolver {
                 let rest = &text[end..];
                 street_suffix_at(rest).is_some() || community_suffix_at(rest).is_some()
             };
-            weak_start = (!strong || named_place).then(|| {
-                s.prev_hyp.clear();
-                s.prev_hyp.extend_from_slice(hyp);
-                (pos, start)
+            last = Some(LastName {
+                word: pos,
+                start,
+                end,
+                weak: !strong || named_place,
+                prev_level: hyp_level,
             });
+            s.prev_hyp.clear();
+            s.prev_hyp.extend_from_slice(hyp);
             hyp.clear();
             hyp.extend(fits.iter().filter(|a| a.level == level).map(|a| a.place));
             if hyp.len() > 1 {
@@ -2038,8 +2303,23 @@ impl Resolver {
             hyp_level,
             pos,
             strong_all,
-            weak_start,
+            last,
         })
+    }
+
+    /// Whether a street or community core of `district` starts `rest`.
+    fn core_starts(&self, district: DivisionId, rest: &str) -> bool {
+        let mut cs = rest.chars();
+        let (Some(c1), Some(c2)) = (cs.next(), cs.next()) else {
+            return false;
+        };
+        self.local
+            .get(local_key(district, c1, c2))
+            .iter()
+            .any(|(_, core)| {
+                rest.as_bytes()
+                    .starts_with(&self.pool.as_bytes()[core.start()..core.start() + core.len()])
+            })
     }
 
     /// Lookups of the cores of `s`'s districts at every char from `from`
@@ -2074,15 +2354,15 @@ impl Resolver {
         &self,
         s: &mut Scratch,
         head: Head,
-        local: &[Found],
+        found_local: &[Found],
         national: (&[Found], &[Spot]),
         near: Option<Place>,
     ) -> Resolution {
         let Head {
-            hyp_level,
-            pos: _,
+            mut hyp_level,
+            pos,
             mut strong_all,
-            weak_start,
+            last,
         } = head;
         let spans = &mut s.spans;
         let normal = &s.normal;
@@ -2091,7 +2371,7 @@ impl Resolver {
         let hits = &mut s.hits;
         hits.clear();
         if hyp_level == Some(DivisionLevel::District) {
-            for &(tag, a, b) in local {
+            for &(tag, a, b) in found_local {
                 let (_, at) = untag(tag);
                 for (_, core) in &self.local.entries[a as usize..b as usize] {
                     self.local_hit(text, at, core, hits);
@@ -2101,27 +2381,42 @@ impl Resolver {
             let (found, spots) = national;
             self.national_hits(text, found, spots, hyp, hits);
         }
-        self.choose(hits, normal, &mut s.choice);
+        let local = hyp_level == Some(DivisionLevel::District);
+        self.choose(hits, normal, pos, local, &mut s.choice);
         let mut below = &s.choice;
-        if let Some((word, start)) = weak_start
-            && (below.ids.is_empty() || word < start)
+        if let Some(name) = last
+            && (below.ids.is_empty()
+                || name.word < name.start
+                || (name.weak && below.from > name.end))
         {
-            // Nothing below a short-form match, or the match inside a longer
-            // word (小|雁塔社区, 紫郡|长安社区): read the word as a street or
-            // community name instead, if that finds one written with its
-            // suffix (and, when something was found below, one that holds
-            // the short form: the longer word is the name).
+            // Nothing below the last name, or it may lie inside a longer
+            // word: a short form after unread text (小|雁塔社区,
+            // 紫郡|长安社区) or before it (雷州|林业局机关社区). Read the word
+            // as a street or community name instead, if that finds one
+            // written with its suffix: when something was found below, or
+            // the name was written whole (环翠区初村镇大学城社区), one that
+            // holds the name (the longer word is the name).
+            let from = if name.weak { name.word } else { name.start };
             let l = &mut s.national;
             l.clear();
-            self.national_probes(normal, word, s.prev_hyp.is_empty(), 0, l);
+            self.national_probes(normal, from, s.prev_hyp.is_empty(), 0, l);
             self.national_get(l);
             self.national_hits(text, &l.found, &l.spots, &s.prev_hyp, hits);
-            self.choose(hits, normal, &mut s.retry);
-            let holds_it = s.retry.at.start < start && s.retry.at.end > start;
-            if !s.retry.ids.is_empty() && s.retry.strong && (below.ids.is_empty() || holds_it) {
-                spans.pop();
+            self.choose(hits, normal, from, false, &mut s.retry);
+            let holds_it = s.retry.at.start <= name.start && s.retry.at.end > name.end;
+            let found = !s.retry.ids.is_empty() && s.retry.strong;
+            let dropped = if found && (holds_it || (name.weak && below.ids.is_empty())) {
                 below = &s.retry;
+                true
+            } else {
+                // A short form that finds nothing below and runs on into
+                // more of a word (东方|红农场生活区, 向阳|一队) is no fit.
+                name.weak && below.ids.is_empty() && normal.runs_on(name.end)
+            };
+            if dropped {
+                spans.pop();
                 std::mem::swap(hyp, &mut s.prev_hyp);
+                hyp_level = name.prev_level;
             }
         }
         let mut res = Resolution::none();
@@ -2132,6 +2427,13 @@ impl Resolver {
         } else {
             (&below.ids, below.level)
         };
+        if !local
+            && candidates.len() > 1
+            && below.level == Some(DivisionLevel::Community)
+            && self.street_written(candidates, &text[..below.at.start], &mut s.written)
+        {
+            candidates = &s.written;
+        }
         if let Some(near) = near
             && candidates.len() > 1
             && self.nearest(candidates, near, &mut s.nearest)
@@ -2198,17 +2500,15 @@ impl Resolver {
         let suffix = if t.street() {
             street_suffix_at(rest)
         } else {
-            community_suffix_at(rest)
+            village_suffix_at(name, rest)
         };
         let exact = t.is_named_with(suffix);
         // A bare core followed by 路, 街 … is part of a road name; by 小区,
-        // 花园 … part of a compound's.
-        if suffix.is_none()
+        // 花园 … part of a compound's: no place, and no shorter core inside
+        // it is one either (大山|洞64号 is not 大山).
+        let blocked = suffix.is_none()
             && !exact
-            && (bare_is_road(name, rest, !t.street()) || continues_as_compound(rest))
-        {
-            return;
-        }
+            && (bare_is_road(name, rest, !t.street()) || continues_as_compound(rest));
         hits.push(Hit {
             place: self.place_of(t),
             level: t.level(),
@@ -2217,7 +2517,7 @@ impl Resolver {
             end: end + suffix.map_or(0, |w| usize::from(w.len)),
             strong: suffix.is_some() || exact,
             exact,
-            same_kind: t.same_kind(suffix),
+            blocked,
         });
     }
 
@@ -2249,13 +2549,32 @@ impl Resolver {
             if suffix.is_none() && (at != text.len() || anywhere) {
                 continue;
             }
-            let mut h = 0;
-            for (len, t) in chars[..k].iter().rev().take(self.longest_core).enumerate() {
-                h = core_hash_step(h, t.c);
-                if len >= 1 && self.national.runs.may_hold(mix(h)) {
-                    l.probes.push((mix(h), l.spots.len() as u64));
-                    l.spots.push((slot, t.at(), at));
+            // The cores of two chars or more, up to `longest`, that end
+            // before char `k`.
+            let mut probe = |k: usize, longest: usize| {
+                let at = chars.get(k).map_or(text.len(), |t| t.at());
+                let mut h = 0;
+                for (len, t) in chars[..k].iter().rev().take(longest).enumerate() {
+                    h = core_hash_step(h, t.c);
+                    if len >= 1 && self.national.runs.may_hold(mix(h)) {
+                        l.probes.push((mix(h), l.spots.len() as u64));
+                        l.spots.push((slot, t.at(), at));
+                    }
                 }
+            };
+            probe(k, self.longest_core);
+            // A village of one char (尚村|委会) ends inside the suffix.
+            if c == Some('村')
+                && k >= 1
+                && chars.get(k + 1).is_some_and(|t| matches!(t.c, '委' | '民'))
+            {
+                probe(k + 1, 2);
+            }
+            // An ethnic township's core ends before its peoples.
+            if let Some(start) =
+                peoples_start(chars, k).filter(|_| suffix.is_some_and(|w| w.street))
+            {
+                probe(start, self.longest_core);
             }
         }
     }
@@ -2298,7 +2617,7 @@ impl Resolver {
                 continue;
             }
             let street = street_suffix_at(&text[at..]);
-            let community = community_suffix_at(&text[at..]);
+            let community = village_suffix_at(&text[start..at], &text[at..]);
             let written = street.or(community);
             let suffix = written.map(|w| usize::from(w.len));
             let end = at + suffix.unwrap_or(0);
@@ -2317,7 +2636,7 @@ impl Resolver {
                         end,
                         strong: suffix.is_some(),
                         exact: t.is_named_with(written),
-                        same_kind: t.same_kind(if t.street() { street } else { community }),
+                        blocked: false,
                     });
                 }
             };
@@ -2342,8 +2661,7 @@ impl Resolver {
     /// any), starting after the street's span `after` (or an official name
     /// that repeats it: 店塔镇石拉沟社区居民委员会, or one that begins with
     /// what was read as the street's suffix: 临海农场|镇北居委会); strong before weak,
-    /// then longer, then of the kind written; of those, the ones starting
-    /// first.
+    /// then longer; of those, the ones starting first.
     fn best(
         &self,
         hits: &[Hit],
@@ -2353,25 +2671,30 @@ impl Resolver {
         out: &mut Vec<Hit>,
     ) {
         out.clear();
-        // Whether the official name is spelt with the suffix written
-        // (龙窝村 against 龙窝村委会) decides nothing: a written name fits
-        // every division whose name reads the same once its suffix is
+        // Neither the official spelling of the suffix written (龙窝村
+        // against 龙窝村委会) nor the kind of place it says (龙窝村 against
+        // 龙窝社区, 开平镇 against 开平街道) decides anything: a written name
+        // fits every division whose name reads the same once its suffix is
         // dropped or lengthened, and where several fit the answer is what
-        // they share. The kind a suffix says (村 or 社区) is what the text
-        // tells, and tells a village from a community of one core; a bare
-        // core (尚村镇尚村) tells neither.
-        let rank = |h: &Hit| (h.strong, h.end - h.start, h.same_kind);
+        // they share. Hits of one core written one way rank the same.
+        let rank = |h: &Hit| (h.strong, h.end - h.start);
         let follows = |h: &Hit| match after {
             None => true,
             Some(s) => {
                 h.start >= s.end
-                    || (h.start == s.start && h.end > s.end && h.exact)
+                    // A name that holds its street's, suffix and all
+                    // (店塔镇|石拉沟社区), not one that shares its core
+                    // (小璜|居委会 in 小璜镇, 金胜|一社区 in 金胜镇).
+                    || (h.start == s.start && h.core_end > s.end && s.end > s.core_end)
+                    // An official name that starts in what was read as
+                    // the street's suffix (临海农场|镇北居委会).
                     || (h.start >= s.core_end && h.exact)
             }
         };
         let mut top = None;
         for h in hits {
-            if !follows(h)
+            if h.blocked
+                || !follows(h)
                 || h.level != level
                 || !(within.is_empty() || within.iter().any(|w| w.place.holds(h.place.id)))
             {
@@ -2393,13 +2716,30 @@ impl Resolver {
     }
 
     /// From street and community hits, the candidates below the district.
-    fn choose(&self, hits: &[Hit], normal: &Normal, c: &mut Choice) {
+    fn choose(&self, hits: &mut [Hit], normal: &Normal, from: usize, local: bool, c: &mut Choice) {
         c.ids.clear();
         c.spans = [None, None];
         c.strong = true;
         c.level = None;
         if hits.is_empty() {
             return;
+        }
+        screen(hits, normal, from, local);
+        if hits
+            .iter()
+            .any(|h| h.exact && h.strong && h.end == h.core_end)
+        {
+            // A bare name that is one division's official name (时村) is
+            // as strong a reading of every other division of its core
+            // written there (时村社区): it must not win by its spelling.
+            for i in 0..hits.len() {
+                let h = hits[i];
+                if h.exact && h.strong && h.end == h.core_end {
+                    for g in hits.iter_mut() {
+                        g.strong |= (g.start, g.end, g.level) == (h.start, h.end, h.level);
+                    }
+                }
+            }
         }
         self.best(hits, DivisionLevel::Street, &[], None, &mut c.streets);
         let after = c.streets.first().copied();
@@ -2418,6 +2758,7 @@ impl Resolver {
             c.others.extend(hits.iter().filter(|h| {
                 h.level == DivisionLevel::Street
                     && h.strong
+                    && !h.blocked
                     && c.streets.iter().all(|s| s.place != h.place)
             }));
             c.others.sort_unstable_by_key(|h| (h.start, h.place.id));
@@ -2446,6 +2787,35 @@ impl Resolver {
                 std::mem::swap(&mut c.communities, &mut c.anywhere);
             }
         }
+        // A community written after the street but not in it: the text
+        // goes on to name a place elsewhere. It is that place if its own
+        // street is what is written before it (侏儒山街道|洪北片区 is a street
+        // of its own, holding 汉南原种场生活区); else the street is not
+        // certain.
+        let mut doubt = false;
+        if c.communities.is_empty()
+            && let Some(street) = c.streets.first().copied()
+            && c.anywhere.iter().any(|h| h.start >= street.end)
+        {
+            let before = |h: &Hit| {
+                self.div(h.place.id).parent().is_some_and(|p| {
+                    let name = p.name();
+                    name.chars().all(is_cjk) && normal.text[..h.start].ends_with(street_core(name))
+                })
+            };
+            c.others.clear();
+            c.others.extend(
+                c.anywhere
+                    .iter()
+                    .filter(|h| h.start >= street.end && before(h)),
+            );
+            if c.others.is_empty() {
+                doubt = true;
+            } else {
+                c.streets.clear();
+                std::mem::swap(&mut c.communities, &mut c.others);
+            }
+        }
         let pick = if !c.communities.is_empty() {
             if let Some(s) = c
                 .streets
@@ -2464,7 +2834,11 @@ impl Resolver {
         c.level = pick.first().map(|h| h.level);
         if let Some(h) = pick.first() {
             c.at = h.start..h.end;
-            c.strong = h.strong;
+            c.from = match c.spans[0] {
+                Some(_) => c.streets[0].start.min(h.start),
+                None => h.start,
+            };
+            c.strong = h.strong && !doubt;
             c.spans[1] = Some(Span {
                 level: h.level,
                 range: normal.input_range(h.start, h.end),
@@ -2473,6 +2847,29 @@ impl Resolver {
         c.ids.extend(pick.iter().map(|h| h.place.id));
         c.ids.sort_unstable();
         c.ids.dedup();
+    }
+
+    /// The communities of `candidates` whose street's core `before` ends
+    /// with into `out`, if that is fewer than all but none: read from the
+    /// national index, a street written bare before its community
+    /// (衡阳|三湖|新丰村) was not looked up, but tells the ones it holds.
+    /// Candidates are rarely several, so the tree is read here.
+    fn street_written(
+        &self,
+        candidates: &[DivisionId],
+        before: &str,
+        out: &mut Vec<DivisionId>,
+    ) -> bool {
+        out.clear();
+        out.extend(candidates.iter().copied().filter(|&c| {
+            self.div(c).parent().is_some_and(|street| {
+                let name = street.name();
+                // A name with a note is left alone: its core would be made
+                // anew, and this path allocates nothing.
+                name.chars().all(is_cjk) && before.ends_with(street_core(name))
+            })
+        }));
+        !out.is_empty() && out.len() < candidates.len()
     }
 
     /// The candidates nearest `near` into `out`, if that is fewer than all:
@@ -2745,8 +3142,6 @@ mod tests {
         {
             let w = street_suffix_at(s).or(community_suffix_at(s));
             assert_eq!(w.map(|w| usize::from(w.len)), Some(s.len()), "{s}");
-            let street = STREET_TEXT_SUFFIXES.words.contains(s);
-            assert_eq!(w.map(|w| w.village), Some(!street && is_village(s)), "{s}");
             assert!(starts_a_suffix(s.chars().next().unwrap()), "{s}");
         }
         // A suffix that official names end in tells which one it is.
@@ -2764,7 +3159,79 @@ mod tests {
                 "{s}"
             );
         }
-        assert_eq!(street_suffix_at("街道办").map(|w| w.rest), Some(0));
+        // Stacked suffixes and a township's peoples are read whole; what
+        // is stacked tells its last suffix, peoples nothing.
+        let index = |list: &[&str], s: &str| list.iter().position(|x| *x == s).unwrap() as u8 + 1;
+        for (text, len, rest) in [
+            (
+                "社区村民委员会",
+                21,
+                index(&COMMUNITY_SUFFIXES, "村民委员会") | REST_STACKED,
+            ),
+            (
+                "村社区居委会",
+                18,
+                index(&COMMUNITY_SUFFIXES, "社区居委会") | REST_STACKED,
+            ),
+            (
+                "街道地区",
+                12,
+                index(&STREET_SUFFIXES, "地区") | REST_STACKED,
+            ),
+            ("回族乡", 9, 0),
+            ("满族朝鲜族乡", 18, 0),
+        ] {
+            let w = street_suffix_at(text).or(community_suffix_at(text));
+            assert_eq!(
+                w.map(|w| (usize::from(w.len), w.rest)),
+                Some((len, rest)),
+                "{text}"
+            );
+        }
+        // 镇 after a town is the start of its village's name (镇|北村).
+        assert_eq!(street_suffix_at("镇镇北村").map(|w| w.len), Some(3));
+    }
+
+    #[test]
+    fn cores_are_cut_of_every_suffix() {
+        // Stacked suffixes are all cut, never below two chars.
+        assert_eq!(community_core("进化社区村民委员会"), "进化");
+        assert_eq!(community_core("冬奥村社区居民委员会"), "冬奥");
+        assert_eq!(community_core("新村村委会"), "新村");
+        assert_eq!(community_core("新村社区"), "新村");
+        // Misspelt suffixes of official names too.
+        assert_eq!(community_core("袁寨社区居民居委会"), "袁寨");
+        assert_eq!(community_core("卜尔汉图嘎查"), "卜尔汉图");
+        // A village of one char keeps its 村.
+        assert_eq!(community_core("尚村委会"), "尚村");
+        assert_eq!(community_core("马村民委员会"), "马村");
+        assert_eq!(community_core("树村村委会"), "树村");
+        // A township's peoples are cut as a suffix is.
+        assert_eq!(street_core("菱塘回族乡"), "菱塘");
+        assert_eq!(street_core("三合满族朝鲜族乡"), "三合");
+        assert_eq!(street_core("铁西街道地区"), "铁西");
+        // What is cut: the last suffix, and whether more were.
+        assert_eq!(core_of("龙窝村委会", &COMMUNITY_SUFFIXES).1, {
+            COMMUNITY_SUFFIXES
+                .iter()
+                .position(|s| *s == "村委会")
+                .unwrap() as u8
+                + 1
+        });
+        assert_eq!(
+            core_of("进化社区村民委员会", &COMMUNITY_SUFFIXES).1,
+            (COMMUNITY_SUFFIXES
+                .iter()
+                .position(|s| *s == "村民委员会")
+                .unwrap() as u8
+                + 1)
+                | REST_STACKED
+        );
+        assert_eq!(
+            core_of("尚村委会", &COMMUNITY_SUFFIXES),
+            ("尚村", REST_NEVER)
+        );
+        assert_eq!(core_of("时村", &COMMUNITY_SUFFIXES), ("时村", REST_NONE));
     }
 
     #[test]

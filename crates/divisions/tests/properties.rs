@@ -41,54 +41,67 @@ fn shared_full_names() -> &'static HashMap<String, usize> {
     })
 }
 
-/// The kind an official name says: village or community, town or
-/// sub-district (what a written suffix tells).
-fn kind_of(d: &divisions::Division<'_>, name: &str) -> u8 {
-    if d.level() == divisions::DivisionLevel::Community {
-        u8::from(is_village(name))
-    } else if name.ends_with('镇') || name.ends_with('乡') || name.ends_with("苏木") {
-        2
-    } else if name.ends_with("街道") || name.ends_with("办事处") || name.ends_with("地区") {
-        3
-    } else {
-        4
+/// A name without the names of its ancestors it starts with, from the
+/// top down (两渡镇两渡居民委员会 → 两渡居民委员会), as the resolver also
+/// indexes it.
+fn own_name(d: &divisions::Division<'_>) -> String {
+    let mut name = as_read(d.name());
+    let mut ancestors = Vec::new();
+    let mut p = d.parent();
+    while let Some(a) = p {
+        ancestors.push(as_read(a.name()));
+        p = a.parent();
     }
-}
-
-/// A community's core with every suffix cut (小王村村村民委员会 → 小王村 →
-/// 小王): two names whose deep cores agree read the same once a suffix is
-/// dropped or lengthened.
-fn deep_core(name: &str) -> String {
-    let mut core = name.to_owned();
-    loop {
-        let next = divisions::community_core(&core).to_owned();
-        if next == core {
-            return core;
+    for a in ancestors.iter().rev() {
+        if let Some(rest) = name.strip_prefix(a.as_str())
+            && rest.chars().count() >= 2
+        {
+            name = rest.to_owned();
         }
-        core = next;
     }
+    name
 }
 
-/// Divisions whose name is told from a sibling's only by the spelling of
-/// its suffix (干河沟社区居委会 and 干河沟社区居民委员会 in one street): a
-/// written name fits both, so neither full name names one of them.
+/// The cores a street or community is read by: of its name and of its
+/// own name.
+fn cores(d: &divisions::Division<'_>) -> Vec<String> {
+    let core = |n: &str| match d.level() {
+        divisions::DivisionLevel::Street => divisions::street_core(n).to_owned(),
+        _ => divisions::community_core(n).to_owned(),
+    };
+    let mut v = vec![core(&as_read(d.name())), core(&own_name(d))];
+    v.dedup();
+    v
+}
+
+/// Divisions whose full name is told from another's only by suffixes
+/// (干河沟社区居委会 and 干河沟社区居民委员会 in one street; 石拉沟村委会
+/// and 石拉沟社区; 开平镇 and 开平街道 in one district, and a 义井社区 of
+/// 义井街道 and a 义井村委会 of 义井镇): a written full name fits both, so it
+/// names neither. (The kind a suffix says, village or community, town or
+/// sub-district, once told such places apart; it no longer does: a suffix
+/// never tells two places apart.)
 fn suffix_twins() -> &'static std::collections::HashSet<String> {
     static TWINS: OnceLock<std::collections::HashSet<String>> = OnceLock::new();
     TWINS.get_or_init(|| {
-        let mut groups: HashMap<(String, String, u8), Vec<String>> = HashMap::new();
+        // Under (district, street core, community core or "").
+        let mut groups: HashMap<(String, String, String), Vec<String>> = HashMap::new();
         for d in Tree::china().iter() {
-            let core = match d.level() {
-                divisions::DivisionLevel::Community => deep_core(&as_read(d.name())),
-                divisions::DivisionLevel::Street => {
-                    divisions::street_core(&as_read(d.name())).to_owned()
-                }
+            let (street, community) = match d.level() {
+                divisions::DivisionLevel::Street => (d, None),
+                divisions::DivisionLevel::Community => (d.parent().unwrap(), Some(d)),
                 _ => continue,
             };
-            let parent = d.parent().map(|p| p.code()).unwrap_or_default();
-            groups
-                .entry((parent, core, kind_of(&d, &as_read(d.name()))))
-                .or_default()
-                .push(d.code());
+            let district = street.parent().map(|p| p.code()).unwrap_or_default();
+            let community_cores = community.map_or(vec![String::new()], |c| cores(&c));
+            for s in cores(&street) {
+                for c in &community_cores {
+                    groups
+                        .entry((district.clone(), s.clone(), c.clone()))
+                        .or_default()
+                        .push(d.code());
+                }
+            }
         }
         groups
             .into_values()
