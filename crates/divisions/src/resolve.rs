@@ -14,11 +14,22 @@
 //!    龙窝) under (district, first two chars) at every char after the
 //!    district; a core followed by a suffix (街道, 社区居委会, 村 …) is a
 //!    strong match. With no district in the text, a national index of cores
-//!    is consulted before suffix words.
-//! 4. Where several divisions remain (two 新村 in one district, a 新城区 with
-//!    no city), the answer is their deepest common ancestor: never a guess.
-//!    Read near a jurisdiction (`Resolver::near`), those nearest it are
-//!    kept if they are fewer, and the resolution says so.
+//!    is consulted before suffix words. A core is the name with every
+//!    suffix cut, stacked ones too, never below two chars (龙窝村委会,
+//!    龙窝村 and 龙窝社区 are all 龙窝; 开平镇 and 开平街道 are 开平): a
+//!    written name fits every division whose name reads the same once its
+//!    suffix is dropped or lengthened, and neither the spelling of a suffix
+//!    nor the kind of place it says (村 or 社区, 镇 or 街道) tells two of
+//!    them apart.
+//! 4. A fit inside a longer word is no fit: a shorter match inside a longer
+//!    one, a bare core inside a road's or compound's name or in the middle
+//!    of a word, a short form running on into a word that names nothing
+//!    (东方|红农场) are not read (`screen`).
+//! 5. Where several divisions remain (two 新村 in one district, 龙窝村 with
+//!    no district, a 新城区 with no city), the answer is their deepest
+//!    common ancestor: never a guess. Read near a jurisdiction
+//!    (`Resolver::near`), those nearest it are kept if they are fewer, and
+//!    the resolution says so.
 //!
 //! Speed: one address touches a few cache lines of each index and allocates
 //! nothing (buffers are per thread, spans inline); lookups go in passes so
@@ -927,6 +938,22 @@ struct SuffixWords<const N: usize> {
     heads: [u64; N],
     masks: [u64; N],
     written: [Written; N],
+    /// The words grouped by their first char (its three bytes), each group
+    /// longest first: (first char, where its indexes start in `order`).
+    /// A lookup reads one group (a word of another first char cannot
+    /// match), not all the words.
+    groups: [(u32, u8); N],
+    /// Words of each group, in `groups` order; one past the last group
+    /// (`groups[n].1` for the n groups) is `N`.
+    order: [u8; N],
+    /// A bit per hash of each group's first char (`first_bit`): most text
+    /// after a core starts with no suffix, and this says so at once.
+    firsts: u64,
+}
+
+/// The bit of a char's three bytes in `SuffixWords::firsts`.
+const fn first_bit(first: u32) -> u64 {
+    1 << (first.wrapping_mul(0x9E37_79B1) >> 26)
 }
 
 /// A suffix word read after a core.
@@ -976,23 +1003,78 @@ impl<const N: usize> SuffixWords<N> {
             };
             i += 1;
         }
+        // Groups by first char, in the order they first come; words keep
+        // their order (longest first) within a group.
+        let mut groups = [(0u32, N as u8); N];
+        let mut order = [0u8; N];
+        let (mut n, mut placed) = (0, 0);
+        let mut firsts = 0;
+        let mut i = 0;
+        while i < N {
+            let first = (heads[i] & 0xFF_FFFF) as u32;
+            let mut seen = false;
+            let mut g = 0;
+            while g < n {
+                seen |= groups[g].0 == first;
+                g += 1;
+            }
+            if !seen {
+                firsts |= first_bit(first);
+                groups[n] = (first, placed as u8);
+                n += 1;
+                let mut k = i;
+                while k < N {
+                    if (heads[k] & 0xFF_FFFF) as u32 == first {
+                        order[placed] = k as u8;
+                        placed += 1;
+                    }
+                    k += 1;
+                }
+            }
+            i += 1;
+        }
         SuffixWords {
             words,
             heads,
             masks,
             written,
+            groups,
+            order,
+            firsts,
         }
     }
 
     /// The first of the words (longest first) that `rest` starts with.
-    #[inline]
+    #[inline(always)]
     fn at(&self, rest: &str) -> Option<Written> {
         let text = rest.as_bytes();
+        let w = word(text);
+        // Most text starts with no word: said here, where the call is.
+        if self.firsts & first_bit((w & 0xFF_FFFF) as u32) == 0 {
+            return None;
+        }
+        self.among(text, w)
+    }
+
+    /// `at` for a text whose first char may start a word, `w` its first
+    /// eight bytes.
+    #[inline(never)]
+    fn among(&self, text: &[u8], w: u64) -> Option<Written> {
         // Words hold no zero byte: a head that equals the text's first
         // bytes under its mask is a word the text starts with, if it is no
         // longer than eight bytes.
-        let w = word(text);
-        (0..N)
+        let first = (w & 0xFF_FFFF) as u32;
+        // Groups not used are (0, N), after the last: a text's first char
+        // is never 0, so the search ends there.
+        let g = self
+            .groups
+            .iter()
+            .position(|&(f, start)| f == first || usize::from(start) == N)?;
+        let start = usize::from(self.groups[g].1);
+        let end = self.groups.get(g + 1).map_or(N, |&(_, e)| usize::from(e));
+        self.order[start..end]
+            .iter()
+            .map(|&i| usize::from(i))
             .find(|&i| {
                 w & self.masks[i] == self.heads[i]
                     && self.words[i]
@@ -1152,17 +1234,52 @@ const COMPOUND_WORDS: [&str; 36] = [
 ];
 
 /// Whether a bare core followed by `rest` is part of a compound's name.
-/// (Most text after a core starts with none of the words' first chars:
-/// looking it up settles those, as local hits are many.)
 fn continues_as_compound(rest: &str) -> bool {
-    rest.chars()
-        .next()
-        .is_some_and(|c| COMPOUND_FIRSTS.contains(c))
-        && COMPOUND_WORDS.iter().any(|w| rest.starts_with(w))
+    compound_at(rest).is_some()
 }
 
-/// The first chars of `COMPOUND_WORDS`.
-const COMPOUND_FIRSTS: &str = "家新壹一小花公大广国山别宿雅名嘉华尚府丽号苑庭城院园";
+/// The compound's word `rest` starts with (小区, 花园 …). (Most text after
+/// a core starts with none of the words' first chars: looking it up
+/// settles those, as local hits are many.)
+fn compound_at(rest: &str) -> Option<&'static str> {
+    // The words' first chars, compared as chars (a search of a string of
+    // them was most of the cost).
+    if !rest.starts_with(|c| {
+        matches!(
+            c,
+            '家' | '新'
+                | '壹'
+                | '一'
+                | '小'
+                | '花'
+                | '公'
+                | '大'
+                | '广'
+                | '国'
+                | '山'
+                | '别'
+                | '宿'
+                | '雅'
+                | '名'
+                | '嘉'
+                | '华'
+                | '尚'
+                | '府'
+                | '丽'
+                | '号'
+                | '苑'
+                | '庭'
+                | '城'
+                | '院'
+                | '园'
+        )
+    }) {
+        return None;
+    }
+    COMPOUND_WORDS
+        .into_iter()
+        .find(|w| has_prefix(rest.as_bytes(), w.as_bytes()))
+}
 
 /// A bare core (no suffix) that reads as a road: followed by a road word or
 /// a house number (大街258号), or itself ending in one (东大街), or, for a
@@ -1586,14 +1703,22 @@ fn starts_a_suffix(c: char) -> bool {
 /// second suffix stacked on it (铁西|街道地区): a street's core is cut of
 /// them all (`street_core`).
 fn street_suffix_at(rest: &str) -> Option<Written> {
-    let peoples = peoples_len(rest);
-    let first = STREET_TEXT_SUFFIXES.at(&rest[peoples..])?;
+    let (peoples, first) = match STREET_TEXT_SUFFIXES.at(rest) {
+        Some(first) => (0, first),
+        None => {
+            let peoples = peoples_len(rest);
+            if peoples == 0 {
+                return None;
+            }
+            (peoples, STREET_TEXT_SUFFIXES.at(&rest[peoples..])?)
+        }
+    };
     let after = &rest[peoples + usize::from(first.len)..];
     // Only a suffix no place's name starts with is stacked (镇|北村 is
     // a village of the town).
     let more = ["地区", "办事处"]
         .into_iter()
-        .find(|w| after.starts_with(w))
+        .find(|w| has_prefix(after.as_bytes(), w.as_bytes()))
         .and_then(|w| STREET_TEXT_SUFFIXES.at(w));
     if peoples == 0 && more.is_none() {
         return Some(first);
@@ -1615,10 +1740,12 @@ fn street_suffix_at(rest: &str) -> Option<Written> {
 /// (尚村|委会, 尚村|民委员会).
 fn village_suffix_at(core: &str, rest: &str) -> Option<Written> {
     community_suffix_at(rest).or_else(|| {
+        if !(core.len() == 6 && core.ends_with('村')) {
+            return None;
+        }
         let len = ["委会", "民委员会"]
             .into_iter()
-            .find(|w| rest.starts_with(w))
-            .filter(|_| core.ends_with('村') && chars(core) == 2)?
+            .find(|w| has_prefix(rest.as_bytes(), w.as_bytes()))?
             .len();
         Some(Written {
             len: len as u8,
@@ -1631,6 +1758,16 @@ fn village_suffix_at(core: &str, rest: &str) -> Option<Written> {
 /// Bytes of the peoples an ethnic township's name holds before its
 /// suffix (回族, 满族朝鲜族, 民族) at the start of `rest`; 0 mostly.
 fn peoples_len(rest: &str) -> usize {
+    // Most text has no 族 among its next few chars (a people's name is one
+    // to four): settled by comparing bytes, nothing decoded.
+    let b = rest.as_bytes();
+    if !(1..=4).any(|k| {
+        b.get(3 * k) == Some(&0xE6)
+            && b.get(3 * k + 1) == Some(&0x97)
+            && b.get(3 * k + 2) == Some(&0x8F)
+    }) {
+        return 0;
+    }
     let mut n = 0;
     // Up to each 族 a few chars on (most text has none): a people's name;
     // four at most (no township names more), so that a suffix's length
@@ -1784,9 +1921,9 @@ struct Hit {
 }
 
 /// Set `blocked` on the hits that lie inside a longer word, so that no
-/// place is claimed by a fit inside it: one inside a longer hit of its
-/// level, or inside a longer one written with its suffix (张府|社区王付廷 is
-/// 张府社区王付廷, 环翠区初村镇大学城社区 not 初村镇); one without a suffix
+/// place is claimed by a fit inside it: one inside a longer hit, of any
+/// level (张府|社区王付廷 is 张府社区王付廷, 环翠区初村镇大学城社区 not
+/// 初村镇, 南姜格庄 not 姜格庄街道); one without a suffix
 /// inside a road's or compound's name (大山|洞64号); and one without a
 /// suffix that starts in the middle of a word (通源|花园, 湖西小区|北门):
 /// not where the text after the head starts (`from`), nor where another
@@ -1795,74 +1932,80 @@ struct Hit {
 /// so what lies before a bare name at the end is unknown: such a name is
 /// only not taken as certain (香山农场|六分场生活区).
 fn screen(hits: &mut [Hit], normal: &Normal, from: usize, local: bool) {
-    // Most texts have no two hits of different spans that overlap, and
-    // their bare hits start where the text after the head does: settled
-    // in one pass (hits come in order of where they start, mostly; when
-    // not, all are checked).
+    // Most texts have no two hits of different spans that overlap, no
+    // road or compound, and their bare hits start where the text after the
+    // head does or where a hit ends: each settled in one pass (hits come
+    // in order of where they start, mostly; when not, all are checked).
     let (mut last_start, mut reach, mut widest) = (0, 0, (0, 0));
-    let (mut overlap, mut loose) = (false, false);
+    let (mut overlap, mut blocked) = (false, false);
     for h in hits.iter() {
         overlap |= h.start < last_start || (h.start < reach && (h.start, h.end) != widest);
         last_start = h.start;
         if h.end > reach {
             (reach, widest) = (h.end, (h.start, h.end));
         }
-        loose |= h.end == h.core_end && h.start != from;
+        blocked |= h.blocked;
     }
-    if !overlap && !loose && hits.iter().all(|h| !h.blocked) {
-        return;
-    }
-    for i in 0..hits.len() {
-        // A compound's word that starts a longer name is that name's
-        // (考城|城南村: 城 is no compound's); a name that is no longer than
-        // the word is the compound's (郝台头|花园 is no 花园村).
-        let h = hits[i];
-        let rest = &normal.text[h.end..];
-        if h.blocked
-            && let Some(word) = COMPOUND_WORDS.iter().find(|w| rest.starts_with(*w))
-        {
-            let end = h.end + word.len();
-            if hits
-                .iter()
-                .any(|g| !g.blocked && g.start == h.end && g.end > end)
+    if blocked {
+        for i in 0..hits.len() {
+            // A compound's word that starts a longer name is that name's
+            // (考城|城南村: 城 is no compound's); a name that is no longer
+            // than the word is the compound's (郝台头|花园 is no 花园村).
+            let h = hits[i];
+            if h.blocked
+                && let Some(word) = compound_at(&normal.text[h.end..])
             {
-                hits[i].blocked = false;
-            } else {
-                for g in hits.iter_mut() {
-                    g.blocked |= g.start == h.end && g.end <= end;
+                let end = h.end + word.len();
+                if hits
+                    .iter()
+                    .any(|g| !g.blocked && g.start == h.end && g.end > end)
+                {
+                    hits[i].blocked = false;
+                } else {
+                    for g in hits.iter_mut() {
+                        g.blocked |= g.start == h.end && g.end <= end;
+                    }
                 }
             }
         }
     }
-    // A longer hit that starts inside another written with its suffix is
-    // another reading of the text, not a word holding what it covers
-    // (兴源镇|北村村委会 against 兴源|镇北村村委会).
-    let overlaps = |hits: &[Hit], b: &Hit| {
-        hits.iter()
-            .any(|g| g.strong && !g.blocked && g.start < b.start && b.start < g.end)
-    };
+    if overlap || blocked {
+        // A longer hit that starts inside another written with its suffix,
+        // or ends inside another, is another reading of the text, not a
+        // word holding what it covers (兴源镇|北村村委会 against
+        // 兴源|镇北村村委会, 金胜|一电 against 金胜一|电).
+        let overlaps = |hits: &[Hit], b: &Hit| {
+            hits.iter().any(|g| {
+                !g.blocked
+                    && ((g.strong && g.start < b.start && b.start < g.end)
+                        || (b.start < g.start && g.start < b.end && b.end < g.end))
+            })
+        };
+        for i in 0..hits.len() {
+            let h = hits[i];
+            let inside = hits.iter().any(|b| {
+                b.start <= h.start
+                    && h.end <= b.end
+                    && h.end - h.start < b.end - b.start
+                    && (!b.blocked || !h.strong)
+                    && !overlaps(hits, b)
+            });
+            hits[i].blocked |= inside;
+        }
+    }
     for i in 0..hits.len() {
         let h = hits[i];
-        let inside = hits.iter().any(|b| {
-            b.start <= h.start
-                && h.end <= b.end
-                && h.end - h.start < b.end - b.start
-                && if b.blocked {
-                    !h.strong
-                } else {
-                    b.level == h.level || b.strong
-                }
-                && !overlaps(hits, b)
-        });
-        let mid_word = h.end == h.core_end
+        if h.end == h.core_end
             && h.start != from
+            && !h.blocked
+            && normal.runs_on(h.start)
             && !hits.iter().any(|g| g.end == h.start)
-            && normal.runs_on(h.start);
-        if local {
-            hits[i].blocked |= inside || (mid_word && !h.strong);
-        } else {
-            hits[i].blocked |= inside;
-            hits[i].strong &= !mid_word;
+        {
+            if local && !h.strong {
+                hits[i].blocked = true;
+            } else if !local {
+                hits[i].strong = false;
+            }
         }
     }
 }
@@ -2278,8 +2421,8 @@ impl Resolver {
                 weak: !strong || named_place,
                 prev_level: hyp_level,
             });
-            s.prev_hyp.clear();
-            s.prev_hyp.extend_from_slice(hyp);
+            // What was known before: kept by a swap, not a copy.
+            std::mem::swap(hyp, &mut s.prev_hyp);
             hyp.clear();
             hyp.extend(fits.iter().filter(|a| a.level == level).map(|a| a.place));
             if hyp.len() > 1 {
@@ -2430,7 +2573,12 @@ impl Resolver {
         if !local
             && candidates.len() > 1
             && below.level == Some(DivisionLevel::Community)
-            && self.street_written(candidates, &text[..below.at.start], &mut s.written)
+            // Only what was read after the head: 长沙市|东门 is not 沙市镇's.
+            && self.street_written(
+                candidates,
+                &text[pos.min(below.at.start)..below.at.start],
+                &mut s.written,
+            )
         {
             candidates = &s.written;
         }
@@ -2800,7 +2948,8 @@ impl Resolver {
             let before = |h: &Hit| {
                 self.div(h.place.id).parent().is_some_and(|p| {
                     let name = p.name();
-                    name.chars().all(is_cjk) && normal.text[..h.start].ends_with(street_core(name))
+                    name.chars().all(is_cjk)
+                        && normal.text[from.min(h.start)..h.start].ends_with(street_core(name))
                 })
             };
             c.others.clear();
@@ -2845,6 +2994,27 @@ impl Resolver {
             });
         }
         c.ids.extend(pick.iter().map(|h| h.place.id));
+        if c.communities.is_empty()
+            && let Some(s) = pick.first()
+        {
+            // A street picked where communities are written the same way
+            // (营盘 bare is 营盘镇 and five 营盘 villages; 洼里王 the town
+            // and its village): the text fits them all, and the answer is
+            // what they share.
+            let before = c.ids.len();
+            c.ids.extend(
+                hits.iter()
+                    .filter(|h| {
+                        h.level == DivisionLevel::Community
+                            && !h.blocked
+                            && (h.start, h.end, h.strong) == (s.start, s.end, s.strong)
+                    })
+                    .map(|h| h.place.id),
+            );
+            if c.ids.len() > before {
+                c.level = None;
+            }
+        }
         c.ids.sort_unstable();
         c.ids.dedup();
     }
@@ -3142,6 +3312,9 @@ mod tests {
         {
             let w = street_suffix_at(s).or(community_suffix_at(s));
             assert_eq!(w.map(|w| usize::from(w.len)), Some(s.len()), "{s}");
+            // (Which kind of place a word says, village or community, is
+            // no longer read, nor checked here: a suffix tells no two
+            // places apart.)
             assert!(starts_a_suffix(s.chars().next().unwrap()), "{s}");
         }
         // A suffix that official names end in tells which one it is.
@@ -3232,6 +3405,48 @@ mod tests {
             ("尚村", REST_NEVER)
         );
         assert_eq!(core_of("时村", &COMMUNITY_SUFFIXES), ("时村", REST_NONE));
+    }
+
+    #[test]
+    fn a_suffix_never_tells_places_apart() {
+        let tree = Tree::china();
+        let r = Resolver::china();
+        let id = |code: &str| tree.find(code).expect(code).id();
+        let code_of = |res: &Resolution| res.division.map(|d| tree.division(d).code());
+        // 龙窝村 fits every village and community of core 龙窝 (two are
+        // spelt 龙窝村): alone it is none of them; read in Xi'an it is
+        // 鄠邑区's 龙窝村委会, flagged.
+        let alone = r.resolve("龙窝村");
+        assert_eq!(alone.division, None);
+        let near = r.near(id("6101")).resolve("龙窝村");
+        assert_eq!(code_of(&near).as_deref(), Some("610118011226"));
+        assert!(near.by_jurisdiction && near.confidence < 0.9);
+        // 长安区 spells its 高庙村 so, but 未央区 and 周至县 have a
+        // 高庙村委会: the text names Xi'an only.
+        assert_eq!(code("西安市高庙村"), "6101");
+        // 开平区 has a 开平镇 and a 开平街道: the district only.
+        let res = r.resolve("唐山市开平区开平镇");
+        assert_eq!(code_of(&res).as_deref(), Some("130205"));
+        assert!(res.confidence < 0.9);
+        // A town's short form and its villages' (尚村社区居委会, 尚村委会).
+        assert_eq!(code("周至县尚村镇尚村"), "610124106");
+        // A core shared by one spelling and another: 小璜居委会 and
+        // 小璜村委会 in 小璜镇.
+        assert_eq!(code("抚州市东乡区小璜居委会"), "361003101");
+    }
+
+    #[test]
+    fn a_fit_inside_a_longer_word_is_no_fit() {
+        // 雷州 inside 雷州林业局机关社区, a community of 遂溪县.
+        assert_eq!(code("广东雷州林业局机关社区"), "440823107400");
+        // 东方 (东方市) inside 东方红农场生活区, which names nothing alone.
+        assert_eq!(code("东方红农场生活区"), "");
+        // 花园 is a compound's word here, not 花园村委会.
+        assert_eq!(code("婺源县通源花园"), "361130");
+        // 大山 inside 大山洞 (a street and a community: the district).
+        assert_eq!(code("贵阳市白云区大山洞64号"), "520113");
+        // The longer name holds the shorter: 张府社区王付廷 is one village.
+        assert_eq!(code("德州平原王凤楼张府社区王付廷"), "371426101306");
     }
 
     #[test]
