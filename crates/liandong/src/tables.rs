@@ -14,12 +14,13 @@ use crate::web::i18n::Lang;
 /// in neither are an error naming the first line (1-based) that holds
 /// them, never a silent U+FFFD. A text that is UTF-8 up to a bad byte,
 /// with Chinese before it, is taken as broken UTF-8 (read as GB18030 it
-/// would be mojibake that passes).
-pub fn decode(bytes: &[u8]) -> Result<String, usize> {
+/// would be mojibake that passes). UTF-8 is borrowed, not copied (a
+/// screening list can be a hundred megabytes).
+pub fn decode(bytes: &[u8]) -> Result<std::borrow::Cow<'_, str>, usize> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let line_at = |pos: usize| 1 + bytes[..pos].iter().filter(|b| **b == b'\n').count();
     match std::str::from_utf8(bytes) {
-        Ok(s) => Ok(s.to_owned()),
+        Ok(s) => Ok(s.into()),
         Err(e) if !bytes[..e.valid_up_to()].is_ascii() => Err(line_at(e.valid_up_to())),
         Err(_) => {
             // GB18030 never uses 0x0A inside a character: lines can be
@@ -32,7 +33,7 @@ pub fn decode(bytes: &[u8]) -> Result<String, usize> {
                     None => return Err(i + 1),
                 }
             }
-            Ok(out)
+            Ok(out.into())
         }
     }
 }

@@ -31,7 +31,7 @@ impl FromRequestParts<AppState> for Scope {
             .await
             .map_err(|e| AppError::Internal(e.into()))?;
         let id = id.ok_or(AppError::Unauthorized)?;
-        let mut tx = state.db.read().await?;
+        let mut tx = state.db.read_one().await?;
         let scope = crate::access::store::scope_for(&mut tx, id, &client_ip(parts))
             .await?
             .ok_or(AppError::Unauthorized)?;

@@ -138,7 +138,7 @@ impl SessionStore for DbSessionStore {
             data: String,
             expires_at: OffsetDateTime,
         }
-        let mut tx = self.db.read().await.map_err(backend)?;
+        let mut tx = self.db.read_one().await.map_err(backend)?;
         let row = fetch_optional!(
             &mut tx,
             Row,

@@ -32,6 +32,34 @@ pub async fn record(tx: &mut Tx, e: NewEvent) -> sqlx::Result<()> {
     Ok(())
 }
 
+/// Record `events` at once (one statement a piece of a group commit).
+pub async fn record_all(tx: &mut Tx, events: Vec<NewEvent>) -> sqlx::Result<()> {
+    let mut rest = &events[..];
+    for piece in crate::db::pieces(events.len()) {
+        let (now, later) = rest.split_at(piece);
+        let sql = format!(
+            "INSERT INTO events (at, actor_id, actor_name, action, entity, entity_id, division_code, ip, reason, before, after) VALUES {}",
+            crate::db::values(tx, now.len(), 11)
+        );
+        let at = crate::db::stamp();
+        crate::execute_rows!(tx, sqlx::AssertSqlSafe(sql), now.iter(), |e| (
+            at,
+            e.actor_id,
+            &e.actor_name,
+            e.action,
+            e.entity,
+            &e.entity_id,
+            &e.division_code,
+            &e.ip,
+            &e.reason,
+            e.before.as_ref().map(sqlx::types::Json),
+            e.after.as_ref().map(sqlx::types::Json),
+        ))?;
+        rest = later;
+    }
+    Ok(())
+}
+
 /// A personal field of a record, asked for in the clear.
 pub struct Reveal<'a> {
     pub entity: &'static str,

@@ -1,16 +1,22 @@
 //! Group commit: writes that many people send at once (a hotline room, a
-//! public form in the first hour) go through one writer that takes every
-//! job waiting, runs them in one transaction and commits once. Each caller
-//! is answered only after the commit that holds its row, so an
-//! acknowledged write survives power loss (`synchronous=FULL`) while the
-//! cost of that durable commit is shared by the whole group.
+//! public form in the first hour) go through one writer per kind of job
+//! that takes every job waiting, runs them in one transaction and commits
+//! once. Each caller is answered only after the commit that holds its row,
+//! so an acknowledged write survives power loss (`synchronous=FULL`) while
+//! the cost of that durable commit is shared by the whole group. A kind of
+//! job writes its group with a few multi-row statements rather than a few
+//! statements per job: on SQLite each statement is a round trip to the
+//! connection's thread, and those round trips, not the disk, were the
+//! writer's ceiling.
 //!
 //! A job that fails on its own (a field refused, a key reused) writes
 //! nothing and fails only itself. A database error inside a group rolls
 //! the group back and each job is run again alone, so one bad row never
 //! fails its neighbours.
 
-use std::sync::Arc;
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use tokio::sync::mpsc;
@@ -22,27 +28,36 @@ const MAX_GROUP: usize = 1024;
 /// Jobs that may wait for the writer before senders wait too.
 const QUEUE: usize = 16 * 1024;
 
-/// One write of a group.
+/// One write of a group, of a kind that is written a group at a time.
 #[async_trait]
-pub trait Job: Send {
-    /// Run the job's statements in `tx`. `Err` is a database error (the
-    /// group is rolled back and this job run again alone); a refusal of
-    /// the job itself is kept inside the job and answered by `finish`.
-    /// May be called again after a rollback, so it must start afresh.
-    async fn run(&mut self, tx: &mut super::Tx) -> sqlx::Result<()>;
+pub trait Job: Send + Sized + 'static {
+    /// Run the statements of every job of `jobs` in `tx`. `Err` is a
+    /// database error (the group is rolled back and each job run again
+    /// alone); a refusal of one job is kept inside it and answered by
+    /// `finish`. May be called again after a rollback, so each job must
+    /// start afresh.
+    async fn run(jobs: &mut [Self], tx: &mut super::Tx) -> sqlx::Result<()>;
     /// Answer the caller: `Ok` once the group is committed, else why not.
-    fn finish(self: Box<Self>, committed: Result<(), Arc<sqlx::Error>>);
+    fn finish(self, committed: Result<(), Arc<sqlx::Error>>);
 }
 
-/// The sending side of a writer.
-#[derive(Clone, Debug)]
-pub struct Group {
-    jobs: mpsc::Sender<Box<dyn Job>>,
+/// The sending side of a writer for jobs of type `J`.
+#[derive(Debug)]
+pub struct Group<J> {
+    jobs: mpsc::Sender<J>,
 }
 
-impl Group {
+impl<J> Clone for Group<J> {
+    fn clone(&self) -> Self {
+        Group {
+            jobs: self.jobs.clone(),
+        }
+    }
+}
+
+impl<J: Job> Group<J> {
     /// A writer on `pool`, running until every sender is gone.
-    pub fn start(pool: Pool) -> Group {
+    fn start(pool: Pool) -> Group<J> {
         let (jobs, rx) = mpsc::channel(QUEUE);
         tokio::spawn(writer(pool, rx));
         Group { jobs }
@@ -50,61 +65,60 @@ impl Group {
 
     /// Queue `job`; false when the writer has stopped (the server is
     /// shutting down).
-    pub async fn send(&self, job: Box<dyn Job>) -> bool {
+    pub async fn send(&self, job: J) -> bool {
         self.jobs.send(job).await.is_ok()
     }
 }
 
-async fn writer(pool: Pool, mut rx: mpsc::Receiver<Box<dyn Job>>) {
-    let mut group: Vec<Box<dyn Job>> = Vec::with_capacity(MAX_GROUP);
+/// The writers of one database, one per kind of job, each started on its
+/// first job (the database layer knows no kind of job by name).
+#[derive(Clone, Debug, Default)]
+pub struct Writers {
+    started: Arc<Mutex<HashMap<TypeId, Box<dyn Any + Send>>>>,
+}
+
+impl Writers {
+    /// The writer for `J` on `pool`.
+    pub fn of<J: Job>(&self, pool: &Pool) -> Group<J> {
+        let mut started = self.started.lock().unwrap_or_else(|p| p.into_inner());
+        started
+            .entry(TypeId::of::<J>())
+            .or_insert_with(|| Box::new(Group::<J>::start(pool.clone())))
+            .downcast_ref::<Group<J>>()
+            .expect("a writer is stored under its own job type")
+            .clone()
+    }
+}
+
+async fn writer<J: Job>(pool: Pool, mut rx: mpsc::Receiver<J>) {
+    let mut group: Vec<J> = Vec::with_capacity(MAX_GROUP);
     while rx.recv_many(&mut group, MAX_GROUP).await > 0 {
         let jobs = std::mem::take(&mut group);
         metrics::histogram!("db_group_commit_size").record(jobs.len() as f64);
-        match run_group(&pool, jobs).await {
-            Ok(()) => {}
-            Err(jobs) => {
-                for job in jobs {
-                    run_alone(&pool, job).await;
-                }
+        if let Err(jobs) = run_group(&pool, jobs).await {
+            for job in jobs {
+                run_group(&pool, vec![job]).await.ok();
             }
         }
+        group.reserve(MAX_GROUP);
     }
 }
 
-/// The whole group in one transaction; the jobs back when a database
-/// error stopped it (nothing of it was committed).
-async fn run_group(pool: &Pool, mut jobs: Vec<Box<dyn Job>>) -> Result<(), Vec<Box<dyn Job>>> {
-    let mut tx = match pool.write().await {
-        Ok(tx) => tx,
-        Err(e) => {
-            finish_all(jobs, Err(Arc::new(e)));
-            return Ok(());
-        }
+/// The whole group in one transaction. A group of several jobs whose
+/// statements a database error stopped is handed back (nothing of it was
+/// committed); otherwise every job is answered with the outcome.
+async fn run_group<J: Job>(pool: &Pool, mut jobs: Vec<J>) -> Result<(), Vec<J>> {
+    let outcome = match pool.write().await {
+        Ok(mut tx) => match J::run(&mut jobs, &mut tx).await {
+            Ok(()) => tx.commit().await,
+            Err(_) if jobs.len() > 1 => return Err(jobs),
+            Err(e) => Err(e),
+        },
+        Err(e) => Err(e),
     };
-    for job in jobs.iter_mut() {
-        if job.run(&mut tx).await.is_err() {
-            drop(tx);
-            return Err(jobs);
-        }
-    }
-    let committed = tx.commit().await.map_err(Arc::new);
-    finish_all(jobs, committed);
-    Ok(())
-}
-
-async fn run_alone(pool: &Pool, mut job: Box<dyn Job>) {
-    let outcome = async {
-        let mut tx = pool.write().await?;
-        job.run(&mut tx).await?;
-        tx.commit().await
-    }
-    .await
-    .map_err(Arc::new);
-    job.finish(outcome);
-}
-
-fn finish_all(jobs: Vec<Box<dyn Job>>, outcome: Result<(), Arc<sqlx::Error>>) {
+    let outcome = outcome.map_err(Arc::new);
     for job in jobs {
         job.finish(outcome.clone());
     }
+    Ok(())
 }

@@ -22,8 +22,11 @@ const RESULT_COLUMNS: [&str; 9] = [
     "confidence",
     "by_jurisdiction",
 ];
-/// Addresses resolved per batch (each batch on all cores).
-const BATCH: usize = 65_536;
+/// Addresses resolved per batch (each batch on all cores): small enough
+/// that a batch's results fit where the last batch's were freed (at 65,536
+/// each batch's 9 MB came fresh from the system, zeroed page by page: a
+/// sixth of the command's time).
+const BATCH: usize = 4096;
 
 /// A CSV field into `out`, quoted when it must be (as the csv crate's
 /// writer does); `guard`: a leading = + - @ is kept from running as a
@@ -194,7 +197,6 @@ pub fn run(file: Option<&Path>, column: Option<&str>, near: Option<&str>) -> any
             let text = decode(&bytes).map_err(|line| {
                 anyhow::anyhow!("{source}: line {line} is neither UTF-8 nor GB18030")
             })?;
-            drop(bytes);
             let lines: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).collect();
             header(&mut out, &mut std::iter::once("address"));
             let _ = warm.join();

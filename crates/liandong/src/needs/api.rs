@@ -82,7 +82,7 @@ pub async fn create(
     Json(n): Json<NewNeed>,
 ) -> Result<(StatusCode, Json<TakenNeed>), AppError> {
     let taken = store::create(&state.db, &scope, &n).await?;
-    let mut tx = state.db.read().await?;
+    let mut tx = state.db.read_one().await?;
     let need = store::get(&mut tx, &scope, taken.id).await?;
     let status = if taken.created {
         StatusCode::CREATED

@@ -109,10 +109,11 @@ async fn insert(db: &Db, intake: Intake, event: NewEvent) -> Result<Taken, AppEr
     let job = NeedJob {
         intake,
         event,
+        reference: String::new(),
         result: None,
         reply,
     };
-    if !db.group().send(Box::new(job)).await {
+    if !db.group::<NeedJob>().send(job).await {
         return Err(anyhow::anyhow!("the intake writer has stopped").into());
     }
     answer
@@ -124,19 +125,31 @@ async fn insert(db: &Db, intake: Intake, event: NewEvent) -> Result<Taken, AppEr
 struct NeedJob {
     intake: Intake,
     event: NewEvent,
+    /// The reference drawn for it in this run.
+    reference: String,
     result: Option<Result<Taken, AppError>>,
     reply: oneshot::Sender<Result<Taken, AppError>>,
 }
 
+/// Columns of a need as intake writes it; bound per need in this order.
+const INTAKE_COLUMNS: &str = "created_at, updated_at, idempotency_key, channel, kind, urgency, people, description, contact_name, contact_phone, address, division_code, by_jurisdiction, jurisdiction_code, status, created_by, reference, vulnerable, story_key";
+
 #[async_trait::async_trait]
 impl Job for NeedJob {
-    async fn run(&mut self, tx: &mut Tx) -> sqlx::Result<()> {
-        self.result = None;
-        self.result = Some(insert_in(tx, &self.intake, &self.event).await?);
+    /// A group's needs in one INSERT a piece, then their events in one:
+    /// a need the INSERT skipped (its key taken: a retry or a reuse; its
+    /// reference drawn twice) is then taken alone, as an import takes it.
+    async fn run(jobs: &mut [NeedJob], tx: &mut Tx) -> sqlx::Result<()> {
+        let mut rest = &mut jobs[..];
+        for piece in crate::db::pieces(rest.len()) {
+            let (now, later) = rest.split_at_mut(piece);
+            insert_piece(tx, now).await?;
+            rest = later;
+        }
         Ok(())
     }
 
-    fn finish(self: Box<Self>, committed: Result<(), Arc<sqlx::Error>>) {
+    fn finish(self, committed: Result<(), Arc<sqlx::Error>>) {
         let answer = match (committed, self.result) {
             (Ok(()), Some(result)) => result,
             (Ok(()), None) => Err(anyhow::anyhow!("a need was not run").into()),
@@ -145,6 +158,86 @@ impl Job for NeedJob {
         // The caller may have gone (a closed connection); the need stays.
         let _ = self.reply.send(answer);
     }
+}
+
+async fn insert_piece(tx: &mut Tx, jobs: &mut [NeedJob]) -> sqlx::Result<()> {
+    let at = crate::db::stamp();
+    for job in jobs.iter_mut() {
+        job.result = None;
+        job.reference = new_reference();
+    }
+    let sql = format!(
+        "INSERT INTO needs ({INTAKE_COLUMNS}) VALUES {} ON CONFLICT DO NOTHING RETURNING id, reference",
+        crate::db::values(tx, jobs.len(), 19)
+    );
+    let made = crate::fetch_all_rows!(
+        tx,
+        (i64, String),
+        sqlx::AssertSqlSafe(sql),
+        jobs.iter(),
+        |j| (
+            at,
+            at,
+            &j.intake.need.idempotency_key,
+            j.intake.channel.as_str(),
+            j.intake.need.kind.as_str(),
+            j.intake.need.urgency.as_str(),
+            j.intake.need.people,
+            &j.intake.need.description,
+            &j.intake.need.contact_name,
+            &j.intake.need.contact_phone,
+            &j.intake.need.address,
+            &j.intake.division,
+            j.intake.by_jurisdiction,
+            &j.intake.held,
+            NeedStatus::New.as_str(),
+            j.intake.created_by,
+            &j.reference,
+            &j.intake.need.vulnerable,
+            super::model::story_key(&j.intake.need.description),
+        )
+    )?;
+    // References are drawn fresh for each need, so the reference tells
+    // which need a returned row is.
+    let ids: std::collections::HashMap<&str, i64> =
+        made.iter().map(|(id, r)| (r.as_str(), *id)).collect();
+    let mut events = Vec::with_capacity(made.len());
+    for job in jobs.iter_mut() {
+        if let Some(&id) = ids.get(job.reference.as_str()) {
+            events.push(created_event(&job.intake, &job.event, id));
+            job.result = Some(Ok(Taken {
+                id,
+                reference: job.reference.clone(),
+                created: true,
+            }));
+        }
+    }
+    if !events.is_empty() {
+        crate::audit::store::record_all(tx, events).await?;
+    }
+    for job in jobs.iter_mut().filter(|j| j.result.is_none()) {
+        job.result = Some(insert_in(tx, &job.intake, &job.event).await?);
+    }
+    Ok(())
+}
+
+/// The `need.create` event of the need `id` taken as `intake`. It keeps
+/// what the need is, never who or where exactly: events hold no personal
+/// data.
+fn created_event(intake: &Intake, event: &NewEvent, id: i64) -> NewEvent {
+    let after = serde_json::json!({
+        "channel": intake.channel.as_str(),
+        "kind": intake.need.kind.as_str(),
+        "urgency": intake.need.urgency.as_str(),
+        "people": intake.need.people,
+        "division_code": intake.division,
+        "by_jurisdiction": intake.by_jurisdiction,
+        "status": NeedStatus::New.as_str(),
+    });
+    let mut e = event.clone().after(after);
+    e.entity_id = id.to_string();
+    e.division_code = intake.held.clone();
+    e
 }
 
 /// `intake` written inside `tx`, which the caller commits: `Err` is a
@@ -202,21 +295,7 @@ async fn insert_in(
                 None => continue,
             }
         };
-        // The event keeps what the need is, never who or where exactly:
-        // events hold no personal data.
-        let after = serde_json::json!({
-            "channel": channel.as_str(),
-            "kind": need.kind.as_str(),
-            "urgency": need.urgency.as_str(),
-            "people": need.people,
-            "division_code": division,
-            "by_jurisdiction": by_jurisdiction,
-            "status": NeedStatus::New.as_str(),
-        });
-        let mut e = event.clone().after(after);
-        e.entity_id = id.to_string();
-        e.division_code = held.clone();
-        record(tx, e).await?;
+        record(tx, created_event(intake, event, id)).await?;
         return Ok(Ok(Taken {
             id,
             reference,
@@ -328,10 +407,15 @@ static MATCHER_BUILT: AtomicBool = AtomicBool::new(false);
 
 fn read_with(addresses: &[String], near: Option<divisions::DivisionId>) -> Vec<(String, bool)> {
     let tree = divisions::Tree::china();
-    divisions::Resolver::china()
-        .near(near)
-        .resolve_batch(addresses)
-        .into_iter()
+    let near = divisions::Resolver::china().near(near);
+    // One address is read in place: a batch first asks how many cores
+    // there are, which reads the cgroup files (a tenth of a need's intake
+    // when measured).
+    let read = match addresses {
+        [one] => vec![near.resolve(one)],
+        many => near.resolve_batch(many),
+    };
+    read.into_iter()
         .map(|r| {
             let code = r
                 .division
