@@ -674,7 +674,7 @@ impl TopNames {
 
     /// Whether the name at `k` starts `rest`, whose first 16 bytes are
     /// `w` (zeros after its end).
-    #[inline]
+    #[inline(always)]
     fn starts(&self, k: usize, rest: &[u8], w: [u64; 2]) -> bool {
         let e = &self.entries[k];
         let len = e.len();
@@ -695,10 +695,8 @@ impl TopNames {
         let rest = &text.as_bytes()[at..];
         // Read only when some name may start here (most chars start none).
         let words = || [word(rest), word(rest.get(8..).unwrap_or_default())];
-        let hit = |k: usize, w| {
-            self.starts(k, rest, w)
-                .then(|| (k, at + self.entries[k].len()))
-        };
+        // Plain loops with the compare inlined: a closure per name tried
+        // was a call each.
         if let Some(c2) = c2 {
             let bit = pair_bit(c1, c2);
             let (bits, mask) = (self.pairs[bit >> 6], 1u64 << (bit & 63));
@@ -706,8 +704,10 @@ impl TopNames {
                 let w = words();
                 let rank = (self.ranks[bit >> 6] + (bits & (mask - 1)).count_ones()) as usize;
                 let (a, b) = (self.groups[rank] as usize, self.groups[rank + 1] as usize);
-                if let Some(found) = (a..b).find_map(|k| hit(k, w)) {
-                    return Some(found);
+                for k in a..b {
+                    if self.starts(k, rest, w) {
+                        return Some((k, at + self.entries[k].len()));
+                    }
                 }
             }
         }
@@ -715,7 +715,13 @@ impl TopNames {
             return None;
         }
         let w = words();
-        self.singles.iter().find_map(|&k| hit(k as usize, w))
+        for &k in &self.singles {
+            let k = k as usize;
+            if self.starts(k, rest, w) {
+                return Some((k, at + self.entries[k].len()));
+            }
+        }
+        None
     }
 }
 
@@ -927,7 +933,8 @@ const COMMUNITY_SUFFIXES: [&str; 35] = [
     "社区",
     "村",
 ];
-/// Words that may follow a core in text, in a trie of their chars: a
+/// Words that may follow a core in text (suffixes, and the words of a
+/// compound's name), in a trie of their chars: a
 /// lookup walks the text's chars down it and keeps the deepest word it
 /// passes (the longest the text starts with, as the lists' longest-first
 /// order says). (Trying the words of a first char in turn was most of the
@@ -1260,48 +1267,15 @@ fn continues_as_compound(rest: &str) -> bool {
     compound_at(rest).is_some()
 }
 
-/// The compound's word `rest` starts with (小区, 花园 …). (Most text after
-/// a core starts with none of the words' first chars: looking it up
-/// settles those, as local hits are many.)
-fn compound_at(rest: &str) -> Option<&'static str> {
-    // The words' first chars, compared as chars (a search of a string of
-    // them was most of the cost).
-    if !rest.starts_with(|c| {
-        matches!(
-            c,
-            '家' | '新'
-                | '壹'
-                | '一'
-                | '小'
-                | '花'
-                | '公'
-                | '大'
-                | '广'
-                | '国'
-                | '山'
-                | '别'
-                | '宿'
-                | '雅'
-                | '名'
-                | '嘉'
-                | '华'
-                | '尚'
-                | '府'
-                | '丽'
-                | '号'
-                | '苑'
-                | '庭'
-                | '城'
-                | '院'
-                | '园'
-        )
-    }) {
-        return None;
-    }
-    COMPOUND_WORDS
-        .into_iter()
-        .find(|w| has_prefix(rest.as_bytes(), w.as_bytes()))
+/// The bytes of the compound's word `rest` starts with (小区, 花园 …).
+fn compound_at(rest: &str) -> Option<usize> {
+    COMPOUND_TEXT_WORDS.at(rest).map(|w| usize::from(w.len))
 }
+
+/// The compound words in a trie, read as suffix words are (trying the 36
+/// in turn was most of the cost of a bare core's check).
+const COMPOUND_TEXT_WORDS: SuffixWords<{ COMPOUND_WORDS.len() }> =
+    SuffixWords::new(COMPOUND_WORDS, &[], false);
 
 /// A bare core (no suffix) that reads as a road: followed by a road word or
 /// a house number (大街258号), or itself ending in one (东大街), or, for a
@@ -1959,7 +1933,7 @@ fn screen(hits: &mut [Hit], normal: &Normal, from: usize, local: bool) {
     // head does or where a hit ends: each settled in one pass (hits come
     // in order of where they start, mostly; when not, all are checked).
     let (mut last_start, mut reach, mut widest) = (0, 0, (0, 0));
-    let (mut overlap, mut blocked) = (false, false);
+    let (mut overlap, mut blocked, mut bare) = (false, false, false);
     for h in hits.iter() {
         overlap |= h.start < last_start || (h.start < reach && (h.start, h.end) != widest);
         last_start = h.start;
@@ -1967,6 +1941,7 @@ fn screen(hits: &mut [Hit], normal: &Normal, from: usize, local: bool) {
             (reach, widest) = (h.end, (h.start, h.end));
         }
         blocked |= h.blocked;
+        bare |= h.end == h.core_end && h.start != from;
     }
     if blocked {
         for i in 0..hits.len() {
@@ -1977,7 +1952,7 @@ fn screen(hits: &mut [Hit], normal: &Normal, from: usize, local: bool) {
             if h.blocked
                 && let Some(word) = compound_at(&normal.text[h.end..])
             {
-                let end = h.end + word.len();
+                let end = h.end + word;
                 if hits
                     .iter()
                     .any(|g| !g.blocked && g.start == h.end && g.end > end)
@@ -2020,6 +1995,10 @@ fn screen(hits: &mut [Hit], normal: &Normal, from: usize, local: bool) {
             });
             hits[i].blocked = inside;
         }
+    }
+    // The last pass is for bare hits away from `from` only.
+    if !bare {
+        return;
     }
     for i in 0..hits.len() {
         let h = hits[i];
@@ -2578,18 +2557,27 @@ impl Resolver {
             let l = &mut s.national;
             l.clear();
             self.national_probes(normal, from, s.prev_hyp.is_empty(), 0, l);
-            self.national_get(l);
-            self.national_hits(text, &l.found, &l.spots, &s.prev_hyp, hits);
-            self.choose(hits, normal, from, false, &mut s.retry);
-            let holds_it = s.retry.at.start <= name.start && s.retry.at.end > name.end;
-            let found = !s.retry.ids.is_empty() && s.retry.strong;
-            let dropped = if found && (holds_it || (weak && below.ids.is_empty())) {
-                below = &s.retry;
-                true
+            // A name that is not weak gives way only to a reading that
+            // holds it, which starts where it does (the lookups start
+            // there): with no lookup from there, none can, and the rest of
+            // the retry (its lookups, hits and choice) is skipped.
+            let dropped = if weak || l.spots.iter().any(|&(_, start, _)| start == name.start) {
+                self.national_get(l);
+                self.national_hits(text, &l.found, &l.spots, &s.prev_hyp, hits);
+                self.choose(hits, normal, from, false, &mut s.retry);
+                let holds_it = s.retry.at.start <= name.start && s.retry.at.end > name.end;
+                let found = !s.retry.ids.is_empty() && s.retry.strong;
+                if found && (holds_it || (weak && below.ids.is_empty())) {
+                    below = &s.retry;
+                    true
+                } else {
+                    // A short form that finds nothing below and runs on
+                    // into more of a word (东方|红农场生活区, 向阳|一队) is
+                    // no fit.
+                    weak && below.ids.is_empty() && normal.runs_on(name.end)
+                }
             } else {
-                // A short form that finds nothing below and runs on into
-                // more of a word (东方|红农场生活区, 向阳|一队) is no fit.
-                weak && below.ids.is_empty() && normal.runs_on(name.end)
+                false
             };
             if dropped {
                 spans.pop();
@@ -3357,6 +3345,7 @@ mod tests {
         }
         check(&STREET_TEXT_SUFFIXES);
         check(&COMMUNITY_TEXT_SUFFIXES);
+        check(&COMPOUND_TEXT_WORDS);
     }
 
     #[test]
