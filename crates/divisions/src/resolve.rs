@@ -36,8 +36,9 @@
 //! their cache misses overlap, a Bloom filter near the core keeps most that
 //! would find nothing from going further, and `resolve_many` sends the
 //! lookups of 16 addresses out together. Text is compared eight bytes at a
-//! time. `examples/resolve_dump.rs` shows that a speed change kept every
-//! answer; BENCHMARKS.md has the numbers.
+//! time; suffix and compound words are read down a trie of their chars.
+//! `examples/resolve_dump.rs` shows that a speed change kept every answer;
+//! BENCHMARKS.md has the numbers.
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -955,8 +956,9 @@ struct SuffixWords<const N: usize> {
 }
 
 /// Room for the chars of every word (the community words take 87 nodes;
-/// `SuffixWords::new` fails to compile if they outgrow it).
-const SUFFIX_NODES: usize = 112;
+/// `SuffixWords::new` fails to compile if they outgrow it): as many as a
+/// `u8` indexes, so that a walk reads nodes without bounds checks.
+const SUFFIX_NODES: usize = 256;
 
 /// No node (a trie's child or sibling).
 const NO_NODE: u8 = u8::MAX;
@@ -1039,7 +1041,10 @@ impl<const N: usize> SuffixWords<N> {
                     next = nodes[next as usize].sibling;
                 }
                 if next == NO_NODE {
-                    assert!(used < SUFFIX_NODES, "SUFFIX_NODES too small");
+                    assert!(
+                        used < NO_NODE as usize,
+                        "more suffix chars than a u8 indexes"
+                    );
                     nodes[used].c = c;
                     next = used as u8;
                     used += 1;
@@ -1103,9 +1108,10 @@ impl<const N: usize> SuffixWords<N> {
             while next != NO_NODE && self.nodes[usize::from(next)].c != c {
                 next = self.nodes[usize::from(next)].sibling;
             }
-            let Some(node) = self.nodes.get(usize::from(next)) else {
+            if next == NO_NODE {
                 break;
-            };
+            }
+            let node = &self.nodes[usize::from(next)];
             if node.ends.len > 0 {
                 found = Some(node.ends);
             }
