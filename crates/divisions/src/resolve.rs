@@ -36,8 +36,9 @@
 //! their cache misses overlap, a Bloom filter near the core keeps most that
 //! would find nothing from going further, and `resolve_many` sends the
 //! lookups of 16 addresses out together. Text is compared eight bytes at a
-//! time. `examples/resolve_dump.rs` shows that a speed change kept every
-//! answer; BENCHMARKS.md has the numbers.
+//! time; suffix and compound words are read down a trie of their chars.
+//! `examples/resolve_dump.rs` shows that a speed change kept every answer;
+//! BENCHMARKS.md has the numbers.
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -674,7 +675,7 @@ impl TopNames {
 
     /// Whether the name at `k` starts `rest`, whose first 16 bytes are
     /// `w` (zeros after its end).
-    #[inline]
+    #[inline(always)]
     fn starts(&self, k: usize, rest: &[u8], w: [u64; 2]) -> bool {
         let e = &self.entries[k];
         let len = e.len();
@@ -695,10 +696,8 @@ impl TopNames {
         let rest = &text.as_bytes()[at..];
         // Read only when some name may start here (most chars start none).
         let words = || [word(rest), word(rest.get(8..).unwrap_or_default())];
-        let hit = |k: usize, w| {
-            self.starts(k, rest, w)
-                .then(|| (k, at + self.entries[k].len()))
-        };
+        // Plain loops with the compare inlined: a closure per name tried
+        // was a call each.
         if let Some(c2) = c2 {
             let bit = pair_bit(c1, c2);
             let (bits, mask) = (self.pairs[bit >> 6], 1u64 << (bit & 63));
@@ -706,8 +705,10 @@ impl TopNames {
                 let w = words();
                 let rank = (self.ranks[bit >> 6] + (bits & (mask - 1)).count_ones()) as usize;
                 let (a, b) = (self.groups[rank] as usize, self.groups[rank + 1] as usize);
-                if let Some(found) = (a..b).find_map(|k| hit(k, w)) {
-                    return Some(found);
+                for k in a..b {
+                    if self.starts(k, rest, w) {
+                        return Some((k, at + self.entries[k].len()));
+                    }
                 }
             }
         }
@@ -715,7 +716,13 @@ impl TopNames {
             return None;
         }
         let w = words();
-        self.singles.iter().find_map(|&k| hit(k as usize, w))
+        for &k in &self.singles {
+            let k = k as usize;
+            if self.starts(k, rest, w) {
+                return Some((k, at + self.entries[k].len()));
+            }
+        }
+        None
     }
 }
 
@@ -927,35 +934,58 @@ const COMMUNITY_SUFFIXES: [&str; 35] = [
     "社区",
     "村",
 ];
-/// Words that may follow a core in text, longest first, each with its
-/// first bytes as a number (a lookup compares numbers, not text) and what
-/// it says (`Written`).
+/// Words that may follow a core in text (suffixes, and the words of a
+/// compound's name), in a trie of their chars: a
+/// lookup walks the text's chars down it and keeps the deepest word it
+/// passes (the longest the text starts with, as the lists' longest-first
+/// order says). (Trying the words of a first char in turn was most of the
+/// cost of reading a suffix: 村 alone starts thirteen.)
 struct SuffixWords<const N: usize> {
+    #[cfg(test)]
     words: [&'static str; N],
-    /// Each word's first eight bytes (zeros after a shorter word's end),
-    /// and a mask of them: a word of eight bytes or fewer is found by one
-    /// compare of numbers.
-    heads: [u64; N],
-    masks: [u64; N],
-    written: [Written; N],
-    /// The words grouped by their first char (its three bytes), each group
-    /// longest first: (first char, where its indexes start in `order`).
-    /// A lookup reads one group (a word of another first char cannot
-    /// match), not all the words.
-    groups: [(u32, u8); N],
-    /// Words of each group, in `groups` order; one past the last group
-    /// (`groups[n].1` for the n groups) is `N`.
-    order: [u8; N],
-    /// A bit per hash of each group's first char (`first_bit`): most text
-    /// after a core starts with no suffix, and this says so at once.
+    /// The trie's nodes; a node's children are a chain of siblings from
+    /// its `child`.
+    nodes: [SuffixNode; SUFFIX_NODES],
+    /// The words' first chars by their hash (`first_slot`): a chain of
+    /// siblings each, mostly of one (a chain of all of them was as slow as
+    /// trying the words in turn).
+    roots: [u8; 64],
+    /// A bit per `first_slot` of the words' first chars: most text after a
+    /// core starts with no suffix, and this says so at once.
     firsts: u64,
 }
 
-/// The bit of a char's three bytes in `SuffixWords::firsts`.
-const fn first_bit(first: u32) -> u64 {
-    1 << (first.wrapping_mul(0x9E37_79B1) >> 26)
+/// Room for the chars of every word (the community words take 87 nodes;
+/// `SuffixWords::new` fails to compile if they outgrow it): as many as a
+/// `u8` indexes, so that a walk reads nodes without bounds checks.
+const SUFFIX_NODES: usize = 256;
+
+/// No node (a trie's child or sibling).
+const NO_NODE: u8 = u8::MAX;
+
+/// A char of a suffix word in `SuffixWords::nodes`.
+#[derive(Clone, Copy)]
+struct SuffixNode {
+    /// The char's three UTF-8 bytes (every word is of CJK ideographs).
+    c: u32,
+    child: u8,
+    sibling: u8,
+    /// The word that ends here, if one does (`len` 0 when none).
+    ends: Written,
 }
 
+/// Where a char's three bytes fall in `SuffixWords::roots` and
+/// `SuffixWords::firsts`.
+#[inline(always)]
+const fn first_slot(first: u32) -> usize {
+    (first.wrapping_mul(0x9E37_79B1) >> 26) as usize
+}
+
+/// Three bytes as a number, as `SuffixNode::c` holds a char.
+#[inline(always)]
+const fn char3(b: [u8; 3]) -> u32 {
+    b[0] as u32 | (b[1] as u32) << 8 | (b[2] as u32) << 16
+}
 /// A suffix word read after a core.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Written {
@@ -971,22 +1001,63 @@ struct Written {
 impl<const N: usize> SuffixWords<N> {
     /// `words`, of which `names` are what official names end in.
     const fn new(words: [&'static str; N], names: &[&str], street: bool) -> SuffixWords<N> {
-        let no = Written {
-            len: 0,
-            street,
-            rest: 0,
+        let none = SuffixNode {
+            c: 0,
+            child: NO_NODE,
+            sibling: NO_NODE,
+            ends: Written {
+                len: 0,
+                street,
+                rest: 0,
+            },
         };
-        let mut heads = [0; N];
-        let mut masks = [0; N];
-        let mut written = [no; N];
+        let mut nodes = [none; SUFFIX_NODES];
+        let mut roots = [NO_NODE; 64];
+        let mut used = 0;
+        let mut firsts = 0;
         let mut i = 0;
         while i < N {
             let b = words[i].as_bytes();
+            assert!(
+                !b.is_empty() && b.len().is_multiple_of(3),
+                "suffix words are of 3-byte chars"
+            );
+            // Down the trie, adding the chars not there yet: the first in
+            // its root chain, the others in their parent's children.
+            let mut node = NO_NODE;
             let mut k = 0;
-            while k < b.len() && k < 8 {
-                heads[i] |= (b[k] as u64) << (8 * k);
-                masks[i] |= 0xFF << (8 * k);
-                k += 1;
+            while k < b.len() {
+                let c = char3([b[k], b[k + 1], b[k + 2]]);
+                let head = if k == 0 {
+                    firsts |= 1 << first_slot(c);
+                    &mut roots[first_slot(c)]
+                } else {
+                    &mut nodes[node as usize].child
+                };
+                let mut next = *head;
+                let mut last = NO_NODE;
+                while next != NO_NODE && nodes[next as usize].c != c {
+                    last = next;
+                    next = nodes[next as usize].sibling;
+                }
+                if next == NO_NODE {
+                    assert!(
+                        used < NO_NODE as usize,
+                        "more suffix chars than a u8 indexes"
+                    );
+                    nodes[used].c = c;
+                    next = used as u8;
+                    used += 1;
+                    // Appended to its chain: earlier words' chars come
+                    // first.
+                    if last == NO_NODE {
+                        *head = next;
+                    } else {
+                        nodes[last as usize].sibling = next;
+                    }
+                }
+                node = next;
+                k += 3;
             }
             let mut rest = 0;
             let mut k = 0;
@@ -996,93 +1067,57 @@ impl<const N: usize> SuffixWords<N> {
                 }
                 k += 1;
             }
-            written[i] = Written {
+            nodes[node as usize].ends = Written {
                 len: b.len() as u8,
                 street,
                 rest,
             };
             i += 1;
         }
-        // Groups by first char, in the order they first come; words keep
-        // their order (longest first) within a group.
-        let mut groups = [(0u32, N as u8); N];
-        let mut order = [0u8; N];
-        let (mut n, mut placed) = (0, 0);
-        let mut firsts = 0;
-        let mut i = 0;
-        while i < N {
-            let first = (heads[i] & 0xFF_FFFF) as u32;
-            let mut seen = false;
-            let mut g = 0;
-            while g < n {
-                seen |= groups[g].0 == first;
-                g += 1;
-            }
-            if !seen {
-                firsts |= first_bit(first);
-                groups[n] = (first, placed as u8);
-                n += 1;
-                let mut k = i;
-                while k < N {
-                    if (heads[k] & 0xFF_FFFF) as u32 == first {
-                        order[placed] = k as u8;
-                        placed += 1;
-                    }
-                    k += 1;
-                }
-            }
-            i += 1;
-        }
         SuffixWords {
+            #[cfg(test)]
             words,
-            heads,
-            masks,
-            written,
-            groups,
-            order,
+            nodes,
+            roots,
             firsts,
         }
     }
 
-    /// The first of the words (longest first) that `rest` starts with.
+    /// The longest of the words that `rest` starts with.
     #[inline(always)]
     fn at(&self, rest: &str) -> Option<Written> {
         let text = rest.as_bytes();
-        let w = word(text);
+        let slot = first_slot(text.first_chunk::<3>().map_or(0, |b| char3(*b)));
         // Most text starts with no word: said here, where the call is.
-        if self.firsts & first_bit((w & 0xFF_FFFF) as u32) == 0 {
+        if self.firsts & (1 << slot) == 0 {
             return None;
         }
-        self.among(text, w)
+        self.walk(text, self.roots[slot])
     }
 
-    /// `at` for a text whose first char may start a word, `w` its first
-    /// eight bytes.
+    /// `at` for a text whose first char may start a word, from the root
+    /// chain of its hash.
     #[inline(never)]
-    fn among(&self, text: &[u8], w: u64) -> Option<Written> {
-        // Words hold no zero byte: a head that equals the text's first
-        // bytes under its mask is a word the text starts with, if it is no
-        // longer than eight bytes.
-        let first = (w & 0xFF_FFFF) as u32;
-        // Groups not used are (0, N), after the last: a text's first char
-        // is never 0, so the search ends there.
-        let g = self
-            .groups
-            .iter()
-            .position(|&(f, start)| f == first || usize::from(start) == N)?;
-        let start = usize::from(self.groups[g].1);
-        let end = self.groups.get(g + 1).map_or(N, |&(_, e)| usize::from(e));
-        self.order[start..end]
-            .iter()
-            .map(|&i| usize::from(i))
-            .find(|&i| {
-                w & self.masks[i] == self.heads[i]
-                    && self.words[i]
-                        .as_bytes()
-                        .get(8..)
-                        .is_none_or(|more| has_prefix(text.get(8..).unwrap_or_default(), more))
-            })
-            .map(|i| self.written[i])
+    fn walk(&self, text: &[u8], mut next: u8) -> Option<Written> {
+        let mut found = None;
+        // The text's chars, three bytes each: a chunk that is not a whole
+        // CJK char (after an ASCII one, say) equals no node's, and the walk
+        // stops before chunks could fall out of step with chars.
+        for b in text.as_chunks::<3>().0 {
+            let c = char3(*b);
+            while next != NO_NODE && self.nodes[usize::from(next)].c != c {
+                next = self.nodes[usize::from(next)].sibling;
+            }
+            if next == NO_NODE {
+                break;
+            }
+            let node = &self.nodes[usize::from(next)];
+            if node.ends.len > 0 {
+                found = Some(node.ends);
+            }
+            next = node.child;
+        }
+        found
     }
 }
 
@@ -1238,48 +1273,15 @@ fn continues_as_compound(rest: &str) -> bool {
     compound_at(rest).is_some()
 }
 
-/// The compound's word `rest` starts with (小区, 花园 …). (Most text after
-/// a core starts with none of the words' first chars: looking it up
-/// settles those, as local hits are many.)
-fn compound_at(rest: &str) -> Option<&'static str> {
-    // The words' first chars, compared as chars (a search of a string of
-    // them was most of the cost).
-    if !rest.starts_with(|c| {
-        matches!(
-            c,
-            '家' | '新'
-                | '壹'
-                | '一'
-                | '小'
-                | '花'
-                | '公'
-                | '大'
-                | '广'
-                | '国'
-                | '山'
-                | '别'
-                | '宿'
-                | '雅'
-                | '名'
-                | '嘉'
-                | '华'
-                | '尚'
-                | '府'
-                | '丽'
-                | '号'
-                | '苑'
-                | '庭'
-                | '城'
-                | '院'
-                | '园'
-        )
-    }) {
-        return None;
-    }
-    COMPOUND_WORDS
-        .into_iter()
-        .find(|w| has_prefix(rest.as_bytes(), w.as_bytes()))
+/// The bytes of the compound's word `rest` starts with (小区, 花园 …).
+fn compound_at(rest: &str) -> Option<usize> {
+    COMPOUND_TEXT_WORDS.at(rest).map(|w| usize::from(w.len))
 }
+
+/// The compound words in a trie, read as suffix words are (trying the 36
+/// in turn was most of the cost of a bare core's check).
+const COMPOUND_TEXT_WORDS: SuffixWords<{ COMPOUND_WORDS.len() }> =
+    SuffixWords::new(COMPOUND_WORDS, &[], false);
 
 /// A bare core (no suffix) that reads as a road: followed by a road word or
 /// a house number (大街258号), or itself ending in one (东大街), or, for a
@@ -1843,7 +1845,7 @@ fn community_suffix_at(rest: &str) -> Option<Written> {
 /// bytes at a time, so that a compare takes one or two steps whose count
 /// the branch predictor can guess (a byte loop's exit it cannot), and no
 /// library call.
-#[inline]
+#[inline(always)]
 fn has_prefix(hay: &[u8], needle: &[u8]) -> bool {
     if hay.len() < needle.len() {
         return false;
@@ -1937,7 +1939,7 @@ fn screen(hits: &mut [Hit], normal: &Normal, from: usize, local: bool) {
     // head does or where a hit ends: each settled in one pass (hits come
     // in order of where they start, mostly; when not, all are checked).
     let (mut last_start, mut reach, mut widest) = (0, 0, (0, 0));
-    let (mut overlap, mut blocked) = (false, false);
+    let (mut overlap, mut blocked, mut bare) = (false, false, false);
     for h in hits.iter() {
         overlap |= h.start < last_start || (h.start < reach && (h.start, h.end) != widest);
         last_start = h.start;
@@ -1945,6 +1947,7 @@ fn screen(hits: &mut [Hit], normal: &Normal, from: usize, local: bool) {
             (reach, widest) = (h.end, (h.start, h.end));
         }
         blocked |= h.blocked;
+        bare |= h.end == h.core_end && h.start != from;
     }
     if blocked {
         for i in 0..hits.len() {
@@ -1955,7 +1958,7 @@ fn screen(hits: &mut [Hit], normal: &Normal, from: usize, local: bool) {
             if h.blocked
                 && let Some(word) = compound_at(&normal.text[h.end..])
             {
-                let end = h.end + word.len();
+                let end = h.end + word;
                 if hits
                     .iter()
                     .any(|g| !g.blocked && g.start == h.end && g.end > end)
@@ -1969,7 +1972,9 @@ fn screen(hits: &mut [Hit], normal: &Normal, from: usize, local: bool) {
             }
         }
     }
-    if overlap || blocked {
+    // Only hits that overlap can lie one inside another: without an
+    // overlap this settles nothing, whatever is blocked.
+    if overlap {
         // A longer hit that starts inside another written with its suffix,
         // or ends inside another, is another reading of the text, not a
         // word holding what it covers (兴源镇|北村村委会 against
@@ -1983,6 +1988,10 @@ fn screen(hits: &mut [Hit], normal: &Normal, from: usize, local: bool) {
         };
         for i in 0..hits.len() {
             let h = hits[i];
+            // Blocked already: nothing to learn.
+            if h.blocked {
+                continue;
+            }
             let inside = hits.iter().any(|b| {
                 b.start <= h.start
                     && h.end <= b.end
@@ -1990,8 +1999,12 @@ fn screen(hits: &mut [Hit], normal: &Normal, from: usize, local: bool) {
                     && (!b.blocked || !h.strong)
                     && !overlaps(hits, b)
             });
-            hits[i].blocked |= inside;
+            hits[i].blocked = inside;
         }
+    }
+    // The last pass is for bare hits away from `from` only.
+    if !bare {
+        return;
     }
     for i in 0..hits.len() {
         let h = hits[i];
@@ -2053,11 +2066,24 @@ struct LastName {
     word: usize,
     start: usize,
     end: usize,
-    /// A short form, or a name right before a suffix (古县|镇): a weak
-    /// reading that the word it starts may overrule.
-    weak: bool,
+    /// Written in full, not a short form. With a name right before a
+    /// suffix (古县|镇) it makes a weak reading that the word it starts may
+    /// overrule (`LastName::weak`).
+    strong: bool,
     /// What was known before it.
     prev_level: Option<DivisionLevel>,
+}
+
+impl LastName {
+    /// A short form, or a name right before a street's or community's
+    /// suffix, which may be that place's name (古县|镇, 东城区|居委会): a
+    /// reading the word it starts may overrule. Asked only of the last
+    /// name, and only when the text below it leaves a doubt (reading the
+    /// suffixes after every name read was a twentieth of a resolution).
+    fn weak(&self, text: &str) -> bool {
+        let rest = &text[self.end..];
+        !self.strong || street_suffix_at(rest).is_some() || community_suffix_at(rest).is_some()
+    }
 }
 
 /// What `choose` picked below the district.
@@ -2407,18 +2433,11 @@ impl Resolver {
                 .min()
                 .unwrap_or(DivisionLevel::Province);
             let strong = fits.iter().any(|a| a.strong);
-            // A name right before a street's or community's suffix may be
-            // that place's name (古县|镇, 东城区|居委会): read it so if the
-            // name alone finds nothing below it.
-            let named_place = {
-                let rest = &text[end..];
-                street_suffix_at(rest).is_some() || community_suffix_at(rest).is_some()
-            };
             last = Some(LastName {
                 word: pos,
                 start,
                 end,
-                weak: !strong || named_place,
+                strong,
                 prev_level: hyp_level,
             });
             // What was known before: kept by a swap, not a copy.
@@ -2530,8 +2549,9 @@ impl Resolver {
         if let Some(name) = last
             && (below.ids.is_empty()
                 || name.word < name.start
-                || (name.weak && below.from > name.end))
+                || (below.from > name.end && name.weak(text)))
         {
+            let weak = name.weak(text);
             // Nothing below the last name, or it may lie inside a longer
             // word: a short form after unread text (小|雁塔社区,
             // 紫郡|长安社区) or before it (雷州|林业局机关社区). Read the word
@@ -2539,22 +2559,31 @@ impl Resolver {
             // written with its suffix: when something was found below, or
             // the name was written whole (环翠区初村镇大学城社区), one that
             // holds the name (the longer word is the name).
-            let from = if name.weak { name.word } else { name.start };
+            let from = if weak { name.word } else { name.start };
             let l = &mut s.national;
             l.clear();
             self.national_probes(normal, from, s.prev_hyp.is_empty(), 0, l);
-            self.national_get(l);
-            self.national_hits(text, &l.found, &l.spots, &s.prev_hyp, hits);
-            self.choose(hits, normal, from, false, &mut s.retry);
-            let holds_it = s.retry.at.start <= name.start && s.retry.at.end > name.end;
-            let found = !s.retry.ids.is_empty() && s.retry.strong;
-            let dropped = if found && (holds_it || (name.weak && below.ids.is_empty())) {
-                below = &s.retry;
-                true
+            // A name that is not weak gives way only to a reading that
+            // holds it, which starts where it does (the lookups start
+            // there): with no lookup from there, none can, and the rest of
+            // the retry (its lookups, hits and choice) is skipped.
+            let dropped = if weak || l.spots.iter().any(|&(_, start, _)| start == name.start) {
+                self.national_get(l);
+                self.national_hits(text, &l.found, &l.spots, &s.prev_hyp, hits);
+                self.choose(hits, normal, from, false, &mut s.retry);
+                let holds_it = s.retry.at.start <= name.start && s.retry.at.end > name.end;
+                let found = !s.retry.ids.is_empty() && s.retry.strong;
+                if found && (holds_it || (weak && below.ids.is_empty())) {
+                    below = &s.retry;
+                    true
+                } else {
+                    // A short form that finds nothing below and runs on
+                    // into more of a word (东方|红农场生活区, 向阳|一队) is
+                    // no fit.
+                    weak && below.ids.is_empty() && normal.runs_on(name.end)
+                }
             } else {
-                // A short form that finds nothing below and runs on into
-                // more of a word (东方|红农场生活区, 向阳|一队) is no fit.
-                name.weak && below.ids.is_empty() && normal.runs_on(name.end)
+                false
             };
             if dropped {
                 spans.pop();
@@ -3301,6 +3330,28 @@ mod tests {
             proptest::prop_assert_eq!(fast, slow.clone());
             proptest::prop_assert_eq!(out, &slow.iter().map(|e| e.1).collect::<String>());
         }
+    }
+
+    /// The trie reads what trying the words in turn, longest first, read.
+    #[test]
+    fn suffix_trie_finds_the_first_listed_word() {
+        fn check<const N: usize>(words: &SuffixWords<N>) {
+            let tails = ["", "3号", "东", "居", "委员", "社区", "村委会", "镇人民"];
+            for w in words.words.iter().chain(&tails) {
+                for tail in words.words.iter().chain(&tails) {
+                    let text = format!("{w}{tail}");
+                    let first = words.words.iter().find(|x| text.starts_with(**x));
+                    assert_eq!(
+                        words.at(&text).map(|w| usize::from(w.len)),
+                        first.map(|x| x.len()),
+                        "{text}"
+                    );
+                }
+            }
+        }
+        check(&STREET_TEXT_SUFFIXES);
+        check(&COMMUNITY_TEXT_SUFFIXES);
+        check(&COMPOUND_TEXT_WORDS);
     }
 
     #[test]
