@@ -407,15 +407,10 @@ static MATCHER_BUILT: AtomicBool = AtomicBool::new(false);
 
 fn read_with(addresses: &[String], near: Option<divisions::DivisionId>) -> Vec<(String, bool)> {
     let tree = divisions::Tree::china();
-    let near = divisions::Resolver::china().near(near);
-    // One address is read in place: a batch first asks how many cores
-    // there are, which reads the cgroup files (a tenth of a need's intake
-    // when measured).
-    let read = match addresses {
-        [one] => vec![near.resolve(one)],
-        many => near.resolve_batch(many),
-    };
-    read.into_iter()
+    divisions::Resolver::china()
+        .near(near)
+        .resolve_batch(addresses)
+        .into_iter()
         .map(|r| {
             let code = r
                 .division
