@@ -194,6 +194,10 @@ pub fn run(file: Option<&Path>, column: Option<&str>, near: Option<&str>) -> any
             let mut lines = Lines::new(input);
             while let Some(chunk) = lines.next_chunk().map_err(|e| match e {
                 LineError::Io(e) => anyhow::Error::from(e).context(format!("reading {source}")),
+                LineError::TooLong(line) => anyhow::anyhow!(
+                    "{source}: line {line} is longer than {} MB: not an address",
+                    LONGEST_LINE >> 20
+                ),
                 LineError::Encoding(line) => {
                     anyhow::anyhow!("{source}: line {line} is neither UTF-8 nor GB18030")
                 }
@@ -263,7 +267,13 @@ enum LineError {
     Io(std::io::Error),
     /// The 1-based line holding bytes valid in neither encoding.
     Encoding(usize),
+    /// The 1-based line longer than `LONGEST_LINE`.
+    TooLong(usize),
 }
+
+/// The longest line read: a line has one address, and a file without line
+/// ends (or a stream that never sends one) must not be held whole.
+const LONGEST_LINE: usize = 1 << 24;
 
 /// The lines of a list read a few MB at a time, decoded as
 /// `tables::decode` decodes a whole file (UTF-8, a BOM dropped, else
@@ -329,7 +339,10 @@ impl Lines {
             if self.done || self.buf[..filled].contains(&b'\n') {
                 break;
             }
-            self.buf.resize(self.buf.len() * 2, 0);
+            if filled >= LONGEST_LINE {
+                return Err(LineError::TooLong(self.line + 1));
+            }
+            self.buf.resize((self.buf.len() * 2).min(LONGEST_LINE), 0);
         }
         let mut begin = 0;
         if std::mem::take(&mut self.start) && self.buf[..filled].starts_with(b"\xEF\xBB\xBF") {
@@ -420,6 +433,7 @@ mod tests {
                 Ok(Some(c)) => out.extend(c.iter().map(|l| l.to_string())),
                 Ok(None) => return Ok(out),
                 Err(LineError::Encoding(line)) => return Err(line),
+                Err(LineError::TooLong(line)) => return Err(1000 + line),
                 Err(LineError::Io(e)) => panic!("{e}"),
             }
         }
@@ -438,6 +452,10 @@ mod tests {
             assert_eq!(all(text.as_bytes(), chunk).unwrap(), whole, "chunk {chunk}");
         }
         assert_eq!(all(b"", 4).unwrap(), Vec::<String>::new());
+        // A line past the longest is refused by its number, read or not.
+        let mut long = b"x\n".to_vec();
+        long.resize(2 + LONGEST_LINE + 1, b'a');
+        assert_eq!(all(&long, 1 << 20), Err(1002));
     }
 
     #[test]
