@@ -20,7 +20,7 @@ run_engine() { # NAME DATABASE_URL
   echo "### $1"
   echo
   local t0=$(date +%s.%N)
-  "$bin" demo --demo-needs "$needs" --demo-open "$open" --database "$2" | grep "^demo: [0-9]"
+  "$bin" demo --demo-needs "$needs" --demo-open "$open" --demo-volunteers 0 --database "$2" | grep "^demo: [0-9]"
   echo "(filled in $(echo "$(date +%s.%N) - $t0" | bc | cut -c1-5) s)"
   echo
   : > "$dir/out"

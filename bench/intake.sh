@@ -18,7 +18,7 @@ trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
 
 serve() { # DATABASE_URL → sets $addr and $pid
   : > "$dir/out"
-  "$bin" serve --demo --listen 127.0.0.1:0 --database "$1" --trusted-proxy 127.0.0.1 \
+  "$bin" serve --demo --demo-volunteers 0 --listen 127.0.0.1:0 --database "$1" --trusted-proxy 127.0.0.1 \
     > "$dir/out" 2>/dev/null &
   pid=$!
   until grep -q listening "$dir/out"; do sleep 0.05; done

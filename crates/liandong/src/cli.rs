@@ -55,6 +55,10 @@ struct CityArgs {
     /// How many of them are still open.
     #[arg(long = "demo-open", default_value_t = 100)]
     open: usize,
+    /// Volunteers recruited across the city, in squads of five (0 for none);
+    /// streets are sealed until about a quarter can still move.
+    #[arg(long = "demo-volunteers", default_value_t = 8000)]
+    volunteers: usize,
 }
 
 #[derive(Subcommand)]
@@ -92,6 +96,11 @@ enum Command {
         /// browser tests that replay a night; never in a deployment.
         #[arg(long, hide = true)]
         settable_clock: bool,
+        /// Days what a squad touched still counts as contact: no other
+        /// squad may touch it, nor a member move to another squad.
+        #[arg(long, env = "LIANDONG_EXPOSURE_DAYS", default_value_t = crate::squads::model::EXPOSURE_DAYS,
+              value_parser = clap::value_parser!(u16).range(1..=60))]
+        exposure_days: u16,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -217,6 +226,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             home,
             hotline,
             settable_clock,
+            exposure_days,
             db,
         } => {
             let home = home.trim().to_owned();
@@ -230,6 +240,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 home,
                 hotline,
                 settable_clock,
+                exposure_days,
             };
             let db = db.connect().await?;
             if demo {
@@ -239,6 +250,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     "{}",
                     crate::demo::load_city(&db, city.needs, city.open).await?
                 );
+                print!("{}", crate::demo::load_roster(&db, city.volunteers).await?);
             }
             // Parse the national tree before the first request needs it.
             let tree = divisions::Tree::china();
@@ -266,6 +278,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 "{}",
                 crate::demo::load_city(&db, city.needs, city.open).await?
             );
+            print!("{}", crate::demo::load_roster(&db, city.volunteers).await?);
             db.close().await;
             Ok(())
         }

@@ -16,6 +16,8 @@ macro_rules! stored_enum {
             PartialEq,
             Eq,
             Hash,
+            PartialOrd,
+            Ord,
             serde::Serialize,
             serde::Deserialize,
             utoipa::ToSchema,
@@ -55,6 +57,7 @@ pub mod needs;
 pub mod orgs;
 pub mod phone;
 pub mod serve;
+pub mod squads;
 pub mod supply;
 pub mod tables;
 pub mod volunteers;

@@ -55,6 +55,8 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::live::api::routes())
         .merge(crate::volunteers::api::routes())
         .merge(crate::volunteers::pages::routes())
+        .merge(crate::squads::api::routes())
+        .merge(crate::squads::pages::routes())
         .route("/api/openapi.json", get(openapi::document))
         .route("/api/clock", axum::routing::put(set_clock))
         .route("/healthz", get(healthz))

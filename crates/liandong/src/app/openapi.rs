@@ -9,6 +9,7 @@ use crate::dashboard::api as dashboard;
 use crate::divisions::api as divisions;
 use crate::needs::api as needs;
 use crate::orgs::api as orgs;
+use crate::squads::api as squads;
 use crate::supply::api as supply;
 use crate::volunteers::api as volunteers;
 
@@ -24,6 +25,7 @@ use crate::volunteers::api as volunteers;
         supply::items, supply::add_item, supply::depots, supply::create_depot, supply::depot, supply::receive, supply::adjust, supply::reservations, supply::reserve, supply::dispatch, supply::release, supply::offers, supply::create_offer, supply::offer, supply::receive_offer, supply::withdraw_offer, supply::reveal_offer, supply::appeals, supply::create_appeal, supply::appeal, supply::close_appeal, supply::pledges, supply::pledge,
         dashboard::dashboard,
         volunteers::campaigns, volunteers::create_campaign, volunteers::public_campaign, volunteers::apply, volunteers::public_application, volunteers::queue, volunteers::application, volunteers::reveal, volunteers::decide,
+        squads::squads, squads::create, squads::squad, squads::join, squads::leave, squads::lead, squads::touch, squads::release, squads::vehicles, squads::create_vehicle, squads::roster, squads::movable, squads::movement, squads::positive, squads::trace,
         audit::list, audit::export,
     ),
     tags(
@@ -34,6 +36,7 @@ use crate::volunteers::api as volunteers;
         (name = "supply", description = "Items, depots and stock, offers, appeals and pledges"),
         (name = "dashboard", description = "Counts, times and goods of the caller's jurisdiction"),
         (name = "volunteers", description = "Recruitment campaigns, sign-ups (public, under /public/) and vetting"),
+        (name = "squads", description = "Squads that never mix (the contact rule), vehicles, volunteers' movement and the exposure trace"),
         (name = "audit", description = "Who changed or revealed what"),
     )
 )]

@@ -29,7 +29,7 @@ pub struct Picture {
 
 /// Xi'an's districts and counties by people living there (2020 census, in
 /// ten thousands): where needs come from, in that proportion.
-const DISTRICTS: &[(&str, u32)] = &[
+pub(super) const DISTRICTS: &[(&str, u32)] = &[
     ("610102", 60),  // 新城区
     ("610103", 76),  // 碑林区
     ("610104", 101), // 莲湖区
@@ -45,7 +45,7 @@ const DISTRICTS: &[(&str, u32)] = &[
     ("610124", 56),  // 周至县
 ];
 
-const SURNAMES: &[&str] = &[
+pub(super) const SURNAMES: &[&str] = &[
     "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "胡", "朱", "郭",
     "何", "罗", "高", "林",
 ];
@@ -151,11 +151,11 @@ impl Drawn {
     }
 }
 
-fn pick<'a, T>(rng: &mut StdRng, items: &'a [T]) -> &'a T {
+pub(super) fn pick<'a, T>(rng: &mut StdRng, items: &'a [T]) -> &'a T {
     &items[rng.random_range(0..items.len())]
 }
 
-fn weighted(rng: &mut StdRng, weights: &[u32]) -> usize {
+pub(super) fn weighted(rng: &mut StdRng, weights: &[u32]) -> usize {
     let total: u32 = weights.iter().sum();
     let mut r = rng.random_range(0..total);
     for (i, &w) in weights.iter().enumerate() {
@@ -169,7 +169,7 @@ fn weighted(rng: &mut StdRng, weights: &[u32]) -> usize {
 
 /// The communities of each district, as the national tree lists them
 /// (statistical units nobody lives in left out).
-fn communities() -> Vec<Vec<String>> {
+pub(super) fn communities() -> Vec<Vec<String>> {
     let tree = divisions::Tree::china();
     DISTRICTS
         .iter()

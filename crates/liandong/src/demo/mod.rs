@@ -16,6 +16,7 @@ use crate::orgs::store as orgs;
 use crate::{execute, fetch_scalar};
 
 pub mod city;
+pub mod roster;
 
 pub const COALITION: &str = "陕西社会组织抗疫联合行动";
 /// Password of every demo account (printed at start).
@@ -283,6 +284,26 @@ pub async fn load_city(db: &Db, needs: usize, open: usize) -> anyhow::Result<Str
     let written = city::fill(db, &picture).await.context("filling the city")?;
     Ok(format!(
         "demo: {written} needs across Xi'an's 13 districts ({open} open) in {} ms\n",
+        started.elapsed().as_millis()
+    ))
+}
+
+/// Add the city's volunteers, squads and sealed streets unless they are
+/// there; returns what to print.
+pub async fn load_roster(db: &Db, volunteers: usize) -> anyhow::Result<String> {
+    let started = std::time::Instant::now();
+    let Some(r) = roster::load(db, volunteers, volunteers / 4)
+        .await
+        .context("recruiting the city's volunteers")?
+    else {
+        return Ok(String::new());
+    };
+    Ok(format!(
+        "demo: {} volunteers in {} squads; {} streets sealed, {} can still move ({} ms)\n",
+        r.volunteers,
+        r.squads,
+        r.sealed_streets,
+        r.movable,
         started.elapsed().as_millis()
     ))
 }

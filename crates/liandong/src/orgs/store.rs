@@ -531,3 +531,18 @@ pub async fn set_leads(
     tx.commit().await?;
     Ok(())
 }
+
+/// Refuse an organisation that is not approved (or not there) as the one
+/// a campaign, depot, squad or vehicle belongs to: the field is named.
+pub async fn approved(tx: &mut Tx, org_id: i64) -> Result<(), AppError> {
+    let n = fetch_scalar!(
+        &mut *tx,
+        i64,
+        "SELECT COUNT(*) FROM orgs WHERE id = $1 AND status = 'approved'",
+        org_id
+    )?;
+    if n == 0 {
+        return Err(AppError::invalid("org_id", "err-org-not-approved"));
+    }
+    Ok(())
+}

@@ -186,15 +186,7 @@ pub async fn create_depot(db: &Db, scope: &Scope, n: &NewDepot) -> Result<Depot,
     }
     let org_id = n.org_id.unwrap_or(scope.org_id());
     let mut tx = db.write().await?;
-    let org_ok = fetch_scalar!(
-        &mut tx,
-        i64,
-        "SELECT COUNT(*) FROM orgs WHERE id = $1 AND status = 'approved'",
-        org_id
-    )?;
-    if org_ok == 0 {
-        return Err(AppError::invalid("org_id", "err-org-not-approved"));
-    }
+    crate::orgs::store::approved(&mut tx, org_id).await?;
     let name = n.name.trim();
     if fetch_scalar!(
         &mut tx,

@@ -113,15 +113,7 @@ pub async fn create_campaign(
         return Err(AppError::Forbidden);
     }
     let mut tx = db.write().await?;
-    let approved = fetch_scalar!(
-        &mut tx,
-        i64,
-        "SELECT COUNT(*) FROM orgs WHERE id = $1 AND status = 'approved'",
-        n.org_id
-    )?;
-    if approved == 0 {
-        return Err(AppError::invalid("org_id", "err-org-not-approved"));
-    }
+    crate::orgs::store::approved(&mut tx, n.org_id).await?;
     let reference = crate::needs::model::new_reference();
     let id = fetch_scalar!(
         &mut tx,

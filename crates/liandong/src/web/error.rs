@@ -125,6 +125,10 @@ pub enum AppError {
     /// A conflict with the current state; the key explains it.
     #[error("conflict: {0}")]
     Conflict(&'static str),
+    /// A conflict whose message names what it conflicts with (the other
+    /// squad, when): the key and its arguments.
+    #[error("conflict: {0}")]
+    Refused(&'static str, Vec<(&'static str, String)>),
     #[error("invalid input")]
     Invalid(Invalid),
     /// Too many attempts; the key explains it.
@@ -158,12 +162,20 @@ impl AppError {
         AppError::Invalid(Invalid(vec![FieldError::new(field, key)]))
     }
 
+    /// The headline message in `lang`.
+    pub fn message(&self, lang: crate::web::i18n::Lang) -> String {
+        match self {
+            AppError::Refused(key, args) => lang.t_args(key, args),
+            _ => lang.t(self.message_key()),
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Conflict(_) | AppError::Refused(..) => StatusCode::CONFLICT,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -178,7 +190,7 @@ impl AppError {
             AppError::Unauthorized => "unauthorized",
             AppError::Forbidden => "forbidden",
             AppError::NotFound => "not_found",
-            AppError::Conflict(_) => "conflict",
+            AppError::Conflict(_) | AppError::Refused(..) => "conflict",
             AppError::Invalid(_) => "invalid",
             AppError::TooMany(_) => "too_many_requests",
             AppError::BadRequest(_) => "bad_request",
@@ -193,7 +205,10 @@ impl AppError {
             AppError::Unauthorized => "err-unauthorized",
             AppError::Forbidden => "err-forbidden",
             AppError::NotFound => "err-not-found",
-            AppError::Conflict(k) | AppError::TooMany(k) | AppError::BadRequest(k) => k,
+            AppError::Conflict(k)
+            | AppError::Refused(k, _)
+            | AppError::TooMany(k)
+            | AppError::BadRequest(k) => k,
             AppError::UnsupportedMediaType => "err-media-type",
             AppError::Invalid(_) => "err-invalid",
             AppError::Internal(_) => "err-internal",

@@ -63,9 +63,21 @@ pub struct Settings {
     /// An admin may set the clock (`PUT /api/clock`): for browser tests
     /// that replay a night, never for a deployment.
     pub settable_clock: bool,
+    /// How long what a squad touched still counts as contact (days; 0
+    /// reads as the default, 14).
+    pub exposure_days: u16,
 }
 
 impl Settings {
+    /// The exposure window of the squad contact rule.
+    pub fn exposure_window(&self) -> time::Duration {
+        let days = match self.exposure_days {
+            0 => crate::squads::model::EXPOSURE_DAYS,
+            d => d,
+        };
+        time::Duration::days(i64::from(days))
+    }
+
     pub fn https(&self) -> bool {
         self.public_url
             .as_deref()
@@ -156,7 +168,18 @@ pub fn client_ip(parts: &Parts) -> String {
 struct ErrorInfo {
     code: &'static str,
     key: &'static str,
+    args: Vec<(&'static str, String)>,
     fields: Vec<error::FieldError>,
+}
+
+impl ErrorInfo {
+    fn message(&self, lang: Lang) -> String {
+        if self.args.is_empty() {
+            lang.t(self.key)
+        } else {
+            lang.t_args(self.key, &self.args)
+        }
+    }
 }
 
 impl IntoResponse for AppError {
@@ -167,6 +190,10 @@ impl IntoResponse for AppError {
         let info = ErrorInfo {
             code: self.code(),
             key: self.message_key(),
+            args: match &self {
+                AppError::Refused(_, args) => args.clone(),
+                _ => Vec::new(),
+            },
             fields: match &self {
                 AppError::Invalid(i) => i.0.clone(),
                 _ => Vec::new(),
@@ -206,7 +233,7 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
     let mut out = if is_api {
         let body = ErrorBody {
             error: info.code,
-            message: lang.t(info.key),
+            message: info.message(lang),
             fields: info
                 .fields
                 .iter()
@@ -224,7 +251,7 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
         // A refusal that names fields says what they were, not only that
         // something was wrong.
         let message = if info.fields.is_empty() {
-            lang.t(info.key)
+            info.message(lang)
         } else {
             let fields: Vec<String> = info.fields.iter().map(|f| f.message(lang)).collect();
             fields.join("；")

@@ -48,12 +48,22 @@ struct Target {
     /// after the secret: an applicant's name is personal).
     campaign_id: i64,
     application_id: i64,
+    /// A squad of the area, and (for the cases that need one) a volunteer
+    /// accepted from a second sign-up (0 otherwise).
+    squad_id: i64,
+    volunteer_id: i64,
     division: String,
     /// A string only this record's body contains (must not leak outside).
     secret: String,
 }
 
-async fn make_target(app: &TestApp, admin: &reqwest::Client, code: &str, n: usize) -> Target {
+async fn make_target(
+    app: &TestApp,
+    admin: &reqwest::Client,
+    code: &str,
+    n: usize,
+    volunteer: bool,
+) -> Target {
     let code = if code.is_empty() { "61" } else { code };
     let name = format!("矩阵测试组织{n}号");
     let phone = format!("1380000{n:04}");
@@ -165,7 +175,58 @@ async fn make_target(app: &TestApp, admin: &reqwest::Client, code: &str, n: usiz
     let (_, queue) = app
         .get(admin, &format!("/api/campaigns/{campaign_id}/applications"))
         .await;
+    let (status, squad) = app
+        .post(
+            admin,
+            "/api/squads",
+            &json!({"org_id": 1, "division_code": code, "name": format!("{name}小分队")}),
+        )
+        .await;
+    assert_eq!(status, 201, "{squad}");
+    let volunteer_id = if volunteer {
+        let second = format!("61011319800101{:03}", n % 1000);
+        let sum: u32 = second
+            .chars()
+            .zip(weights)
+            .map(|(c, w)| c.to_digit(10).unwrap() * w)
+            .sum();
+        let res = app
+            .client()
+            .post(app.at(&format!("/api/campaigns/public/{}/applications", campaign["reference"].as_str().unwrap())))
+            .header("x-forwarded-for", format!("10.8.{}.{}", n / 250, n % 250 + 1))
+            .json(&json!({"name": format!("{name}队员"), "phone": format!("1370{:07}", n), "document_number": format!("{second}{}", b"10X98765432"[(sum % 11) as usize] as char),
+                "address": divisions::Tree::china().find(code).unwrap().full_name(), "category": "general",
+                "availability": ["weekend"], "idempotency_key": format!("matrix-second-{n:06}")}))
+            .send()
+            .await
+            .unwrap();
+        let (status, applied) = json(res).await;
+        assert_eq!(status, 201, "{applied}");
+        let (_, queue) = app
+            .get(admin, &format!("/api/campaigns/{campaign_id}/applications"))
+            .await;
+        let second_id = queue
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["reference"] == applied["reference"])
+            .unwrap()["id"]
+            .clone();
+        let (status, decided) = app
+            .post(
+                admin,
+                "/api/applications/decisions",
+                &json!({"ids": [second_id], "decision": "accept"}),
+            )
+            .await;
+        assert_eq!(status, 200, "{decided}");
+        decided["volunteers"][0]["volunteer_id"].as_i64().unwrap()
+    } else {
+        0
+    };
     Target {
+        squad_id: squad["id"].as_i64().unwrap(),
+        volunteer_id,
         campaign_id,
         application_id: queue[0]["id"].as_i64().unwrap(),
         depot_id,
@@ -179,6 +240,13 @@ async fn make_target(app: &TestApp, admin: &reqwest::Client, code: &str, n: usiz
         division: code.to_owned(),
         secret: name,
     }
+}
+
+/// `hours` from now, as RFC 3339.
+fn later_than_now(hours: i64) -> String {
+    (time::OffsetDateTime::now_utc() + time::Duration::hours(hours))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap()
 }
 
 /// Four hours from now, as RFC 3339.
@@ -197,6 +265,8 @@ fn need_in(code: &str, story: &str, n: impl std::fmt::Display) -> Value {
 
 struct Case {
     name: &'static str,
+    /// The target needs a volunteer (an accepted sign-up: slower).
+    volunteer: bool,
     method: Method,
     path: fn(&Target) -> String,
     body: fn(&Target) -> Option<Value>,
@@ -228,6 +298,7 @@ fn cases() -> Vec<Case> {
     }
     vec![
         Case {
+            volunteer: false,
             name: "me",
             method: Method::GET,
             path: |_| "/api/me".into(),
@@ -237,6 +308,7 @@ fn cases() -> Vec<Case> {
             list: true,
         },
         Case {
+            volunteer: false,
             name: "list orgs",
             method: Method::GET,
             path: |_| "/api/orgs".into(),
@@ -246,6 +318,7 @@ fn cases() -> Vec<Case> {
             list: true,
         },
         Case {
+            volunteer: false,
             name: "get org",
             method: Method::GET,
             path: |t| format!("/api/orgs/{}", t.org_id),
@@ -255,6 +328,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "create org",
             method: Method::POST,
             path: |_| "/api/orgs".into(),
@@ -268,6 +342,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "approve org",
             method: Method::POST,
             path: |t| format!("/api/orgs/{}/approve", t.org_id),
@@ -277,6 +352,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "reject org",
             method: Method::POST,
             path: |t| format!("/api/orgs/{}/reject", t.org_id),
@@ -286,6 +362,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "reveal phone",
             method: Method::POST,
             path: |t| format!("/api/orgs/{}/reveal", t.org_id),
@@ -295,6 +372,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "list needs",
             method: Method::GET,
             path: |_| "/api/needs".into(),
@@ -304,6 +382,7 @@ fn cases() -> Vec<Case> {
             list: true,
         },
         Case {
+            volunteer: false,
             name: "get need",
             method: Method::GET,
             path: |t| format!("/api/needs/{}", t.need_id),
@@ -313,6 +392,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "take need",
             method: Method::POST,
             path: |_| "/api/needs".into(),
@@ -328,6 +408,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "reveal need",
             method: Method::POST,
             path: |t| format!("/api/needs/{}/reveal", t.need_id),
@@ -337,6 +418,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "move need",
             method: Method::POST,
             path: |t| format!("/api/needs/{}/status", t.need_id),
@@ -346,6 +428,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "escalate need",
             method: Method::POST,
             path: |t| format!("/api/needs/{}/escalation", t.need_id),
@@ -355,6 +438,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "call need",
             method: Method::POST,
             path: |t| format!("/api/needs/{}/call", t.need_id),
@@ -364,6 +448,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "call-back queue",
             method: Method::GET,
             path: |_| "/api/needs/call-backs".into(),
@@ -373,6 +458,7 @@ fn cases() -> Vec<Case> {
             list: true,
         },
         Case {
+            volunteer: false,
             name: "needs like this one",
             method: Method::GET,
             path: |t| format!("/api/needs/{}/similar", t.need_id),
@@ -382,6 +468,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "needs like one being typed",
             method: Method::GET,
             path: |_| "/api/needs/similar?phone=13800000000".into(),
@@ -391,6 +478,7 @@ fn cases() -> Vec<Case> {
             list: true,
         },
         Case {
+            volunteer: false,
             name: "merge need",
             method: Method::POST,
             path: |t| format!("/api/needs/{}/merge", t.need_id),
@@ -400,6 +488,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "escalations list",
             method: Method::GET,
             path: |_| "/api/needs/escalations".into(),
@@ -409,6 +498,7 @@ fn cases() -> Vec<Case> {
             list: true,
         },
         Case {
+            volunteer: false,
             name: "read service levels",
             method: Method::GET,
             path: |_| "/api/service-levels".into(),
@@ -418,6 +508,7 @@ fn cases() -> Vec<Case> {
             list: true,
         },
         Case {
+            volunteer: false,
             name: "set service levels",
             method: Method::PUT,
             path: |_| "/api/service-levels".into(),
@@ -433,6 +524,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "need timeline",
             method: Method::GET,
             path: |t| format!("/api/needs/{}/timeline", t.need_id),
@@ -442,6 +534,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "list zones",
             method: Method::GET,
             path: |t| format!("/api/zones?division={}", t.division),
@@ -451,6 +544,7 @@ fn cases() -> Vec<Case> {
             list: true,
         },
         Case {
+            volunteer: false,
             name: "mark zone",
             method: Method::POST,
             path: |_| "/api/zones".into(),
@@ -464,6 +558,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "lift zone",
             method: Method::POST,
             path: |t| format!("/api/zones/{}/lift", t.zone_id),
@@ -473,6 +568,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "division detail",
             method: Method::GET,
             path: |t| format!("/api/divisions/{}", t.division),
@@ -482,6 +578,7 @@ fn cases() -> Vec<Case> {
             list: true,
         },
         Case {
+            volunteer: false,
             name: "resolve address",
             method: Method::POST,
             path: |_| "/api/divisions/resolve".into(),
@@ -491,6 +588,7 @@ fn cases() -> Vec<Case> {
             list: true,
         },
         Case {
+            volunteer: false,
             name: "coalitions",
             method: Method::GET,
             path: |_| "/api/coalitions".into(),
@@ -502,6 +600,7 @@ fn cases() -> Vec<Case> {
         // The demo's coalition (陕西, 61): run by those who coordinate all
         // of 陕西 — of the matrix's roles, the admin.
         Case {
+            volunteer: false,
             name: "create working group",
             method: Method::POST,
             path: |_| "/api/coalitions/1/groups".into(),
@@ -511,6 +610,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "edit working group",
             method: Method::PUT,
             path: |_| "/api/working-groups/1".into(),
@@ -526,6 +626,7 @@ fn cases() -> Vec<Case> {
         // The target's organisation is no member: the one allowed is told
         // so (422), everyone else is refused before that.
         Case {
+            volunteer: false,
             name: "remove coalition member",
             method: Method::DELETE,
             path: |t| format!("/api/coalitions/1/members/{}", t.org_id),
@@ -535,6 +636,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "list accounts",
             method: Method::GET,
             path: |_| "/api/accounts".into(),
@@ -544,6 +646,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "create account",
             method: Method::POST,
             path: |_| "/api/accounts".into(),
@@ -557,6 +660,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "account detail",
             method: Method::GET,
             path: |t| format!("/api/accounts/{}", t.account_id),
@@ -566,6 +670,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "edit account",
             method: Method::PUT,
             path: |t| format!("/api/accounts/{}", t.account_id),
@@ -579,6 +684,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "disable account",
             method: Method::POST,
             path: |t| format!("/api/accounts/{}/disable", t.account_id),
@@ -588,6 +694,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "enable account",
             method: Method::POST,
             path: |t| format!("/api/accounts/{}/enable", t.account_id),
@@ -597,6 +704,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "unlock account",
             method: Method::POST,
             path: |t| format!("/api/accounts/{}/unlock", t.account_id),
@@ -606,6 +714,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "reset password",
             method: Method::POST,
             path: |t| format!("/api/accounts/{}/password-reset", t.account_id),
@@ -615,6 +724,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "dashboard",
             method: Method::GET,
             path: |_| "/api/dashboard".into(),
@@ -624,6 +734,7 @@ fn cases() -> Vec<Case> {
             list: true,
         },
         Case {
+            volunteer: false,
             name: "list items",
             method: Method::GET,
             path: |_| "/api/items".into(),
@@ -633,6 +744,7 @@ fn cases() -> Vec<Case> {
             list: true,
         },
         Case {
+            volunteer: false,
             name: "add item",
             method: Method::POST,
             path: |_| "/api/items".into(),
@@ -647,6 +759,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "list depots",
             method: Method::GET,
             path: |_| "/api/depots".into(),
@@ -656,6 +769,7 @@ fn cases() -> Vec<Case> {
             list: true,
         },
         Case {
+            volunteer: false,
             name: "list campaigns",
             method: Method::GET,
             path: |_| "/api/campaigns".into(),
@@ -665,6 +779,7 @@ fn cases() -> Vec<Case> {
             list: true,
         },
         Case {
+            volunteer: false,
             name: "create campaign",
             method: Method::POST,
             path: |_| "/api/campaigns".into(),
@@ -679,6 +794,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "vetting queue",
             method: Method::GET,
             path: |t| format!("/api/campaigns/{}/applications", t.campaign_id),
@@ -688,6 +804,7 @@ fn cases() -> Vec<Case> {
             list: true,
         },
         Case {
+            volunteer: false,
             name: "application detail",
             method: Method::GET,
             path: |t| format!("/api/applications/{}", t.application_id),
@@ -697,6 +814,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "reveal an applicant's phone",
             method: Method::POST,
             path: |t| format!("/api/applications/{}/reveal", t.application_id),
@@ -706,6 +824,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "decide on an application",
             method: Method::POST,
             path: |_| "/api/applications/decisions".into(),
@@ -719,6 +838,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "create depot",
             method: Method::POST,
             path: |_| "/api/depots".into(),
@@ -732,6 +852,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "depot stock",
             method: Method::GET,
             path: |t| format!("/api/depots/{}", t.depot_id),
@@ -741,6 +862,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "receive stock",
             method: Method::POST,
             path: |t| format!("/api/depots/{}/receive", t.depot_id),
@@ -750,6 +872,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "adjust stock",
             method: Method::POST,
             path: |t| format!("/api/depots/{}/adjust", t.depot_id),
@@ -759,6 +882,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "depot reservations",
             method: Method::GET,
             path: |t| format!("/api/depots/{}/reservations", t.depot_id),
@@ -768,6 +892,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "reserve stock",
             method: Method::POST,
             path: |t| format!("/api/depots/{}/reservations", t.depot_id),
@@ -777,6 +902,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "dispatch reservation",
             method: Method::POST,
             path: |t| format!("/api/reservations/{}/dispatch", t.reservation_id),
@@ -786,6 +912,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "release reservation",
             method: Method::POST,
             path: |t| format!("/api/reservations/{}/release", t.reservation_id),
@@ -795,6 +922,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "list offers",
             method: Method::GET,
             path: |_| "/api/offers".into(),
@@ -804,6 +932,7 @@ fn cases() -> Vec<Case> {
             list: true,
         },
         Case {
+            volunteer: false,
             name: "record offer",
             method: Method::POST,
             path: |_| "/api/offers".into(),
@@ -817,6 +946,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "get offer",
             method: Method::GET,
             path: |t| format!("/api/offers/{}", t.offer_id),
@@ -826,6 +956,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "offer arrives",
             method: Method::POST,
             path: |t| format!("/api/offers/{}/receive", t.offer_id),
@@ -835,6 +966,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "withdraw offer",
             method: Method::POST,
             path: |t| format!("/api/offers/{}/withdraw", t.offer_id),
@@ -844,6 +976,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "reveal offer phone",
             method: Method::POST,
             path: |t| format!("/api/offers/{}/reveal", t.offer_id),
@@ -853,6 +986,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "list appeals",
             method: Method::GET,
             path: |_| "/api/appeals".into(),
@@ -862,6 +996,7 @@ fn cases() -> Vec<Case> {
             list: true,
         },
         Case {
+            volunteer: false,
             name: "publish appeal",
             method: Method::POST,
             path: |_| "/api/appeals".into(),
@@ -876,6 +1011,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "get appeal",
             method: Method::GET,
             path: |t| format!("/api/appeals/{}", t.appeal_id),
@@ -885,6 +1021,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "close appeal",
             method: Method::POST,
             path: |t| format!("/api/appeals/{}/close", t.appeal_id),
@@ -894,6 +1031,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "appeal pledges",
             method: Method::GET,
             path: |t| format!("/api/appeals/{}/pledges", t.appeal_id),
@@ -903,6 +1041,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "pledge",
             method: Method::POST,
             path: |t| format!("/api/appeals/{}/pledges", t.appeal_id),
@@ -912,6 +1051,7 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "audit",
             method: Method::GET,
             path: |_| "/api/audit".into(),
@@ -921,12 +1061,171 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
             name: "audit csv",
             method: Method::GET,
             path: |_| "/api/audit.csv".into(),
             body: none,
             allowed: ADMIN,
             ok: 200,
+            list: false,
+        },
+        Case {
+            volunteer: false,
+            name: "list squads",
+            method: Method::GET,
+            path: |_| "/api/squads".into(),
+            body: none,
+            allowed: COORD,
+            ok: 200,
+            list: true,
+        },
+        Case {
+            volunteer: false,
+            name: "create squad",
+            method: Method::POST,
+            path: |_| "/api/squads".into(),
+            body: |t| {
+                Some(
+                    json!({"org_id": 1, "division_code": t.division, "name": format!("{}新队", t.secret)}),
+                )
+            },
+            allowed: COORD,
+            ok: 201,
+            list: false,
+        },
+        Case {
+            volunteer: false,
+            name: "squad detail",
+            method: Method::GET,
+            path: |t| format!("/api/squads/{}", t.squad_id),
+            body: none,
+            allowed: COORD,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            volunteer: false,
+            name: "record a squad's contact",
+            method: Method::POST,
+            path: |t| format!("/api/squads/{}/contacts", t.squad_id),
+            body: |t| Some(json!({"kind": "household", "target_id": t.need_id})),
+            allowed: COORD,
+            ok: 201,
+            list: false,
+        },
+        Case {
+            volunteer: false,
+            name: "make a non-member leader (refused as input)",
+            method: Method::POST,
+            path: |t| format!("/api/squads/{}/leader", t.squad_id),
+            body: |_| Some(json!({"volunteer_id": 0})),
+            allowed: COORD,
+            ok: 422,
+            list: false,
+        },
+        Case {
+            volunteer: false,
+            name: "take a non-member out (not found)",
+            method: Method::POST,
+            path: |t| format!("/api/squads/{}/leave", t.squad_id),
+            body: |_| Some(json!({"volunteer_id": 0, "reason": "矩阵测试"})),
+            allowed: COORD,
+            ok: 404,
+            list: false,
+        },
+        Case {
+            volunteer: false,
+            name: "release a squad at work (a conflict)",
+            method: Method::POST,
+            path: |t| format!("/api/squads/{}/release", t.squad_id),
+            body: |_| Some(json!({"reason": "全员阴性"})),
+            allowed: COORD,
+            ok: 409,
+            list: false,
+        },
+        Case {
+            volunteer: false,
+            name: "list vehicles",
+            method: Method::GET,
+            path: |_| "/api/vehicles".into(),
+            body: none,
+            allowed: COORD,
+            ok: 200,
+            list: true,
+        },
+        Case {
+            volunteer: false,
+            name: "add a vehicle",
+            method: Method::POST,
+            path: |_| "/api/vehicles".into(),
+            body: |t| {
+                Some(
+                    json!({"org_id": 1, "division_code": t.division, "plate": format!("陕A{:05}", t.depot_id), "seats": 5}),
+                )
+            },
+            allowed: COORD,
+            ok: 201,
+            list: false,
+        },
+        Case {
+            volunteer: true,
+            name: "volunteer roster",
+            method: Method::GET,
+            path: |_| "/api/volunteers".into(),
+            body: none,
+            allowed: COORD,
+            ok: 200,
+            list: true,
+        },
+        Case {
+            volunteer: false,
+            name: "movable count",
+            method: Method::GET,
+            path: |_| "/api/volunteers/movable".into(),
+            body: none,
+            allowed: COORD,
+            ok: 200,
+            list: true,
+        },
+        Case {
+            volunteer: true,
+            name: "add a volunteer to a squad",
+            method: Method::POST,
+            path: |t| format!("/api/squads/{}/members", t.squad_id),
+            body: |t| Some(json!({"volunteer_id": t.volunteer_id})),
+            allowed: COORD,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            volunteer: true,
+            name: "set a volunteer's movement",
+            method: Method::POST,
+            path: |t| format!("/api/volunteers/{}/movement", t.volunteer_id),
+            body: |_| Some(json!({"movement": "pass", "reason": "办理通行证"})),
+            allowed: COORD,
+            ok: 204,
+            list: false,
+        },
+        Case {
+            volunteer: true,
+            name: "mark a volunteer positive",
+            method: Method::POST,
+            path: |t| format!("/api/volunteers/{}/positive", t.volunteer_id),
+            body: |_| Some(json!({"at": later_than_now(-2), "reason": "核酸阳性"})),
+            allowed: COORD,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            volunteer: true,
+            name: "trace a volunteer not positive (a conflict)",
+            method: Method::GET,
+            path: |t| format!("/api/volunteers/{}/trace", t.volunteer_id),
+            body: none,
+            allowed: COORD,
+            ok: 409,
             list: false,
         },
     ]
@@ -949,7 +1248,7 @@ both!(authorization_matrix, |app| {
             for inside in [true, false] {
                 n += 1;
                 let area = if inside { jurisdiction(role) } else { OUTSIDE };
-                let t = make_target(&app, &admin, area, n).await;
+                let t = make_target(&app, &admin, area, n, case.volunteer).await;
                 let mut req = client.request(case.method.clone(), app.at(&(case.path)(&t)));
                 if let Some(b) = (case.body)(&t) {
                     req = req.json(&b);

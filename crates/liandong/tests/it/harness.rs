@@ -94,6 +94,7 @@ impl TestApp {
             home: "6101".into(),
             hotline: "12345".into(),
             settable_clock: false,
+            exposure_days: 14,
         };
         let server = liandong::serve::start_with("127.0.0.1:0", db.clone(), settings)
             .await

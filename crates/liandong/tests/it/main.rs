@@ -25,5 +25,6 @@ mod needs;
 mod orgs;
 mod platform;
 mod sla;
+mod squads;
 mod supply;
 mod volunteers;

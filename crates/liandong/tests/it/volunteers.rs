@@ -9,7 +9,7 @@ use crate::harness::*;
 
 /// A resident ID with its check character (GB 11643), born on `birth`
 /// (YYYYMMDD), from `region`.
-fn resident_id(region: &str, birth: &str, seq: u32) -> String {
+pub(crate) fn resident_id(region: &str, birth: &str, seq: u32) -> String {
     let first = format!("{region}{birth}{seq:03}");
     let w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
     let s: u32 = first
@@ -20,7 +20,7 @@ fn resident_id(region: &str, birth: &str, seq: u32) -> String {
     format!("{first}{}", b"10X98765432"[(s % 11) as usize] as char)
 }
 
-async fn campaign(app: &TestApp, co: &reqwest::Client) -> Value {
+pub(crate) async fn campaign(app: &TestApp, co: &reqwest::Client) -> Value {
     let (_, orgs) = app.get(co, "/api/orgs?q=西安市社会工作协会").await;
     let org = orgs[0]["id"].as_i64().unwrap();
     let today = time::OffsetDateTime::now_utc().date();

@@ -1,0 +1,299 @@
+//! The field report's volunteers (mission §2): 8,000 recruited and trained
+//! across Xi'an's 13 districts before the lockdown, in about 400 squads of
+//! five; once the demo's streets are sealed, about 2,000 can still move.
+//! Written in bulk, one transaction, as the vetting and the squads pages
+//! write them. The volunteers' accounts share one hash of a password
+//! nobody is told: they are the roster, not people to sign in as (the
+//! demo's `volunteer` account is).
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use time::{Duration, OffsetDateTime};
+
+use super::city::{DISTRICTS, SURNAMES, communities, pick, weighted};
+use crate::db::{Db, Ts};
+use crate::squads::model::{MovementStatus, Seal, movement, sealed_in};
+use crate::{execute, fetch_scalar};
+
+const GIVEN: &[&str] = &[
+    "伟", "芳", "娜", "敏", "静", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明", "超",
+    "秀兰", "霞", "平", "刚", "桂英", "晨", "博", "欣", "宇", "思远", "佳怡", "子涵", "浩然",
+];
+
+/// (category, weight, skills)
+const CATEGORIES: &[(&str, u32, &str)] = &[
+    ("general", 62, ",ppe_trained,"),
+    ("logistics", 11, ",logistics,ppe_trained,"),
+    ("driver", 8, ",driver_c1,ppe_trained,"),
+    ("medical", 8, ",medical,nursing,ppe_trained,"),
+    ("psychological", 5, ",psychological,"),
+    ("social_work", 6, ",social_work,dialect,"),
+];
+
+/// What the demo's volunteers came to.
+pub struct Loaded {
+    pub volunteers: usize,
+    pub squads: usize,
+    pub sealed_streets: usize,
+    pub movable: usize,
+}
+
+/// A resident ID with its check character (GB 11643).
+fn resident_id(region: &str, birth: time::Date, seq: u32) -> String {
+    let first = format!(
+        "{region}{:04}{:02}{:02}{:03}",
+        birth.year(),
+        u8::from(birth.month()),
+        birth.day(),
+        seq % 1000
+    );
+    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let s: u32 = first
+        .chars()
+        .zip(W)
+        .map(|(c, w)| c.to_digit(10).unwrap_or(0) * w)
+        .sum();
+    format!("{first}{}", b"10X98765432"[(s % 11) as usize] as char)
+}
+
+/// Load `n` volunteers unless the demo's are there.
+pub async fn load(db: &Db, n: usize, target_movable: usize) -> anyhow::Result<Option<Loaded>> {
+    if n == 0 {
+        return Ok(None);
+    }
+    let mut tx = db.write().await?;
+    let present = fetch_scalar!(
+        &mut tx,
+        i64,
+        "SELECT COUNT(*) FROM applications WHERE idempotency_key LIKE 'demo-roster-%'"
+    )?;
+    if present > 0 {
+        return Ok(None);
+    }
+    let org = fetch_scalar!(
+        &mut tx,
+        i64,
+        "SELECT id FROM orgs WHERE name = '西安市社会工作协会'"
+    )?;
+    let coordinator = fetch_scalar!(
+        &mut tx,
+        i64,
+        "SELECT id FROM accounts WHERE username = 'coordinator'"
+    )?;
+    let mut rng = StdRng::seed_from_u64(20211223);
+    let now = crate::db::now();
+    let recruited = now - Duration::days(20);
+    let campaign = fetch_scalar!(
+        &mut tx,
+        i64,
+        "INSERT INTO campaigns (reference, org_id, title, description, division_code, starts_on, ends_on, minors, created_by, created_at)
+         VALUES ($1, $2, '西安市疫情防控志愿者招募', '社区核酸、物资配送、特殊人群关爱；上岗前完成穿脱防护服培训', '6101', $3, $4, 'refuse', $5, $6) RETURNING id",
+        crate::needs::model::new_reference(),
+        org,
+        recruited.date().to_string(),
+        (now + Duration::days(30)).date().to_string(),
+        coordinator,
+        Ts::from(recruited),
+    )?;
+    for (category, wanted) in [
+        ("general", 5000),
+        ("logistics", 900),
+        ("driver", 640),
+        ("medical", 640),
+        ("psychological", 400),
+        ("social_work", 480),
+    ] {
+        execute!(
+            &mut tx,
+            "INSERT INTO campaign_slots (campaign_id, category, wanted) VALUES ($1, $2, $3)",
+            campaign,
+            category,
+            wanted
+        )?;
+    }
+    let hash = crate::access::password::hash(crate::access::store::first_time_password()).await?;
+    let places = communities();
+    let weights: Vec<u32> = DISTRICTS.iter().map(|d| d.1).collect();
+    // (id, home community, stored movement)
+    let mut people: Vec<(i64, String, MovementStatus)> = Vec::with_capacity(n);
+    for i in 0..n {
+        let d = weighted(&mut rng, &weights);
+        let home = pick(&mut rng, &places[d]).clone();
+        let name = format!("{}{}", pick(&mut rng, SURNAMES), pick(&mut rng, GIVEN));
+        let phone = format!(
+            "+86{}{:08}",
+            [138, 139, 135, 186, 158][i % 5],
+            20_000_000 + i
+        );
+        let birth = time::Date::from_ordinal_date(
+            rng.random_range(1965..=2002),
+            rng.random_range(1..=365),
+        )?;
+        let (category, _, skills) = CATEGORIES[weighted(
+            &mut rng,
+            &CATEGORIES.iter().map(|c| c.1).collect::<Vec<_>>(),
+        )];
+        let stored = match rng.random_range(0..100) {
+            0..5 => MovementStatus::Pass,
+            5..7 => MovementStatus::Stranded,
+            _ => MovementStatus::Free,
+        };
+        let reference = crate::needs::model::new_reference();
+        let at = Ts::from(recruited + Duration::minutes(rng.random_range(0..60 * 24 * 5)));
+        let address = format!(
+            "{}{}号楼",
+            crate::orgs::model::division_name(&home),
+            rng.random_range(1..30)
+        );
+        let application = fetch_scalar!(
+            &mut tx,
+            i64,
+            "INSERT INTO applications (campaign_id, reference, idempotency_key, name, phone, document_type, document_number, birth_date,
+                address, home_division, jurisdiction_code, category, skills, availability, motivation, referral, status, decided_by, decided_at, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, 'resident_id', $6, $7, $8, $9, $9, $10, $11, ',daytime,weekend,', '', '', 'accepted', $12, $13, $13, $13) RETURNING id",
+            campaign,
+            &reference,
+            format!("demo-roster-{i:05}"),
+            &name,
+            &phone,
+            resident_id(&home[..6], birth, i as u32),
+            birth.to_string(),
+            &address,
+            &home,
+            category,
+            skills,
+            coordinator,
+            at,
+        )?;
+        let account = fetch_scalar!(
+            &mut tx,
+            i64,
+            "INSERT INTO accounts (username, display_name, password_hash, role, org_id, jurisdiction_code, created_at, password_changed_at)
+             VALUES ($1, $2, $3, 'volunteer', $4, $5, $6, $6) RETURNING id",
+            format!("v{}", reference.to_lowercase()),
+            &name,
+            &hash,
+            org,
+            &home,
+            at,
+        )?;
+        let id = fetch_scalar!(
+            &mut tx,
+            i64,
+            "INSERT INTO volunteers (application_id, account_id, org_id, name, phone, home_division, jurisdiction_code, category, skills, movement, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10) RETURNING id",
+            application,
+            account,
+            org,
+            &name,
+            &phone,
+            &home,
+            category,
+            skills,
+            stored.as_str(),
+            at,
+        )?;
+        people.push((id, home, stored));
+    }
+    // Squads of five from neighbours (one street), before the lockdown.
+    let mut by_street: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
+    for (i, p) in people.iter().enumerate() {
+        by_street.entry(p.1[..9].to_owned()).or_default().push(i);
+    }
+    let wanted_squads = n / 20;
+    let mut squads = 0;
+    let formed = recruited + Duration::days(6);
+    'streets: for (street, members) in &by_street {
+        for (k, five) in members.chunks_exact(5).enumerate() {
+            if squads >= wanted_squads {
+                break 'streets;
+            }
+            let squad = fetch_scalar!(
+                &mut tx,
+                i64,
+                "INSERT INTO squads (org_id, division_code, name, min_size, max_size, status, created_by, created_at, updated_at)
+                 VALUES ($1, $2, $3, 3, 6, 'active', $4, $5, $5) RETURNING id",
+                org,
+                street,
+                format!("{}第{}小分队", crate::orgs::model::division_name(street), k + 1),
+                coordinator,
+                Ts::from(formed),
+            )?;
+            for &m in five {
+                execute!(
+                    &mut tx,
+                    "INSERT INTO squad_members (squad_id, volunteer_id, joined_at) VALUES ($1, $2, $3)",
+                    squad,
+                    people[m].0,
+                    Ts::from(formed)
+                )?;
+            }
+            execute!(
+                &mut tx,
+                "UPDATE squads SET leader_id = $1 WHERE id = $2",
+                people[five[0]].0,
+                squad
+            )?;
+            squads += 1;
+        }
+    }
+    // The lockdown: streets sealed one by one (in a drawn order) until
+    // about `target_movable` can still go out.
+    let mut streets: Vec<&String> = by_street.keys().collect();
+    for i in (1..streets.len()).rev() {
+        streets.swap(i, rng.random_range(0..=i));
+    }
+    let mut seals: Vec<Seal> = Vec::new();
+    let count = |seals: &[Seal]| {
+        people
+            .iter()
+            .filter(|(_, home, m)| movement(*m, sealed_in(home, "", seals)).can_move())
+            .count()
+    };
+    let sealed_at = now - Duration::days(13);
+    for street in streets {
+        if count(&seals) <= target_movable {
+            break;
+        }
+        seals.push(Seal {
+            division_code: street.clone(),
+            compound: String::new(),
+        });
+        let id = fetch_scalar!(
+            &mut tx,
+            i64,
+            "INSERT INTO zones (division_code, compound, level, starts_at, reason, created_by, created_at) VALUES ($1, '', 'sealed', $2, '全域封控', $3, $2) RETURNING id",
+            street,
+            Ts::from(sealed_at),
+            coordinator,
+        )?;
+        crate::audit::store::record(
+            &mut tx,
+            crate::audit::model::NewEvent::by_or_system(None, "zone.mark", "zone", id, street),
+        )
+        .await?;
+    }
+    let movable = count(&seals);
+    crate::audit::store::record(
+        &mut tx,
+        crate::audit::model::NewEvent::by_or_system(
+            None,
+            "demo.roster",
+            "campaign",
+            campaign,
+            "6101",
+        )
+        .after(
+            serde_json::json!({"volunteers": n, "squads": squads, "sealed_streets": seals.len()}),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    let _: OffsetDateTime = now;
+    Ok(Some(Loaded {
+        volunteers: n,
+        squads,
+        sealed_streets: seals.len(),
+        movable,
+    }))
+}

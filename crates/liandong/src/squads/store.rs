@@ -1,0 +1,1447 @@
+//! SQL for squads, their members and contacts, vehicles, movement and the
+//! exposure trace.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+use time::{Duration, OffsetDateTime};
+use utoipa::ToSchema;
+
+use super::model::{
+    CheckedSquad, ContactKind, Exposure, Join, MovableCount, MovementStatus, NewSquad, Refusal,
+    Seal, SquadStatus, Stint, Touch, exposure, may_join, may_touch, movement, sealed_in,
+};
+use crate::access::model::Scope;
+use crate::audit::model::NewEvent;
+use crate::audit::store::record;
+use crate::db::{Db, Ts, Tx, inside, related};
+use crate::orgs::model::division_name;
+use crate::web::error::{AppError, FieldError, Invalid};
+use crate::web::i18n::Lang;
+use crate::{execute, fetch_all, fetch_optional, fetch_scalar};
+
+fn coordinates(scope: &Scope) -> Result<(), AppError> {
+    if scope.role().coordinates() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// A refusal of the contact rule as the caller reads it: the other squad
+/// named, and when.
+pub fn refused(r: Refusal) -> AppError {
+    let when = crate::web::beijing;
+    match r {
+        Refusal::Touched {
+            kind,
+            squad_name,
+            at,
+            ..
+        } => AppError::Refused(
+            "err-contact-touched",
+            vec![
+                ("squad", squad_name),
+                ("kind", kind.as_str().to_owned()),
+                ("at", when(at)),
+            ],
+        ),
+        Refusal::InSquad { squad_name, .. } => {
+            AppError::Refused("err-contact-in-squad", vec![("squad", squad_name)])
+        }
+        Refusal::LeftRecently {
+            squad_name,
+            left_at,
+            ..
+        } => AppError::Refused(
+            "err-contact-left",
+            vec![("squad", squad_name), ("at", when(left_at))],
+        ),
+    }
+}
+
+/// A squad as a coordinator sees it.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct Squad {
+    pub id: i64,
+    pub org_id: i64,
+    pub org_name: String,
+    pub division_code: String,
+    #[sqlx(skip)]
+    pub division_name: String,
+    pub name: String,
+    pub leader_id: Option<i64>,
+    #[sqlx(skip)]
+    pub leader_name: String,
+    pub min_size: i64,
+    pub max_size: i64,
+    /// Members now.
+    pub size: i64,
+    #[schema(value_type = SquadStatus)]
+    pub status: String,
+    pub status_reason: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+}
+
+impl Squad {
+    /// Too few to work yet.
+    pub fn forming(&self) -> bool {
+        self.size < self.min_size
+    }
+}
+
+const SQUAD_COLUMNS: &str = "s.id, s.org_id, o.name AS org_name, s.division_code, s.name, s.leader_id, s.min_size, s.max_size,
+    (SELECT COUNT(*) FROM squad_members m WHERE m.squad_id = s.id AND m.left_at IS NULL) AS size,
+    s.status, s.status_reason, s.created_at";
+
+fn named(mut s: Squad, leaders: &BTreeMap<i64, String>) -> Squad {
+    s.division_name = division_name(&s.division_code);
+    if let Some(l) = s.leader_id {
+        s.leader_name = leaders.get(&l).cloned().unwrap_or_default();
+    }
+    s
+}
+
+/// Squads inside the caller's area, by division and name.
+pub async fn squads(tx: &mut Tx, scope: &Scope) -> Result<Vec<Squad>, AppError> {
+    coordinates(scope)?;
+    let list = fetch_all!(
+        &mut *tx,
+        Squad,
+        sqlx::AssertSqlSafe(format!(
+            "SELECT {SQUAD_COLUMNS} FROM squads s JOIN orgs o ON o.id = s.org_id
+             WHERE {} ORDER BY s.division_code, s.name LIMIT 2000",
+            inside("s.division_code", 1)
+        )),
+        scope.jurisdiction()
+    )?;
+    let leaders: BTreeMap<i64, String> = fetch_all!(
+        &mut *tx,
+        (i64, String),
+        sqlx::AssertSqlSafe(format!(
+            "SELECT v.id, v.name FROM volunteers v JOIN squads s ON s.leader_id = v.id WHERE {}",
+            inside("s.division_code", 1)
+        )),
+        scope.jurisdiction()
+    )?
+    .into_iter()
+    .collect();
+    Ok(list.into_iter().map(|s| named(s, &leaders)).collect())
+}
+
+/// One squad inside the caller's area (else not found).
+pub async fn squad(tx: &mut Tx, scope: &Scope, id: i64) -> Result<Squad, AppError> {
+    coordinates(scope)?;
+    let s = fetch_optional!(
+        &mut *tx,
+        Squad,
+        sqlx::AssertSqlSafe(format!(
+            "SELECT {SQUAD_COLUMNS} FROM squads s JOIN orgs o ON o.id = s.org_id
+             WHERE s.id = $1 AND {}",
+            inside("s.division_code", 2)
+        )),
+        id,
+        scope.jurisdiction()
+    )?
+    .ok_or(AppError::NotFound)?;
+    let leaders = match s.leader_id {
+        Some(l) => fetch_all!(
+            &mut *tx,
+            (i64, String),
+            "SELECT id, name FROM volunteers WHERE id = $1",
+            l
+        )?
+        .into_iter()
+        .collect(),
+        None => BTreeMap::new(),
+    };
+    Ok(named(s, &leaders))
+}
+
+/// A new squad of an approved organisation, for a division inside the
+/// caller's area.
+pub async fn create(db: &Db, scope: &Scope, n: &NewSquad) -> Result<Squad, AppError> {
+    coordinates(scope)?;
+    let CheckedSquad {
+        org_id,
+        division_code,
+        name,
+        min_size,
+        max_size,
+    } = n.check().map_err(AppError::Invalid)?;
+    if !scope.covers(&division_code) {
+        return Err(AppError::Forbidden);
+    }
+    let mut tx = db.write().await?;
+    crate::orgs::store::approved(&mut tx, org_id).await?;
+    let taken = fetch_scalar!(
+        &mut tx,
+        i64,
+        "SELECT COUNT(*) FROM squads WHERE org_id = $1 AND name = $2",
+        org_id,
+        &name
+    )?;
+    if taken > 0 {
+        return Err(AppError::invalid("name", "err-squad-name-taken"));
+    }
+    let now = crate::db::stamp();
+    let id = fetch_scalar!(
+        &mut tx,
+        i64,
+        "INSERT INTO squads (org_id, division_code, name, min_size, max_size, status, created_by, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $7) RETURNING id",
+        org_id,
+        &division_code,
+        &name,
+        min_size,
+        max_size,
+        scope.account_id(),
+        now,
+    )?;
+    record(
+        &mut tx,
+        NewEvent::by(scope, "squad.create", "squad", id, &division_code).after(
+            serde_json::json!({"name": name, "org_id": org_id, "min_size": min_size, "max_size": max_size}),
+        ),
+    )
+    .await?;
+    let s = squad(&mut tx, scope, id).await?;
+    tx.commit().await?;
+    Ok(s)
+}
+
+/// A member as a coordinator sees them: phone masked.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Member {
+    pub volunteer_id: i64,
+    pub name: String,
+    pub phone: String,
+    #[schema(value_type = super::model::MovementStatus)]
+    pub movement: String,
+    pub positive: bool,
+    pub leader: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub joined_at: OffsetDateTime,
+}
+
+/// The members of a squad now (the squad read through the caller's area).
+pub async fn members(tx: &mut Tx, scope: &Scope, id: i64) -> Result<Vec<Member>, AppError> {
+    let s = squad(tx, scope, id).await?;
+    let rows = fetch_all!(
+        &mut *tx,
+        (i64, String, String, String, bool, OffsetDateTime),
+        "SELECT v.id, v.name, v.phone, v.movement, v.positive_at IS NOT NULL, m.joined_at
+         FROM squad_members m JOIN volunteers v ON v.id = m.volunteer_id
+         WHERE m.squad_id = $1 AND m.left_at IS NULL ORDER BY m.joined_at, v.id",
+        id
+    )?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(volunteer_id, name, phone, movement, positive, joined_at)| Member {
+                leader: s.leader_id == Some(volunteer_id),
+                volunteer_id,
+                name,
+                phone: crate::phone::mask(&phone),
+                movement,
+                positive,
+                joined_at,
+            },
+        )
+        .collect())
+}
+
+/// A volunteer as the roster shows them.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RosterEntry {
+    pub id: i64,
+    pub name: String,
+    pub phone: String,
+    pub org_id: i64,
+    pub home_division: String,
+    pub home: String,
+    #[schema(value_type = crate::volunteers::model::Category)]
+    pub category: String,
+    pub skills: Vec<String>,
+    /// MovementStatus now (sealed in follows the zones).
+    #[schema(value_type = MovementStatus)]
+    pub movement: String,
+    pub available: bool,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub positive_at: Option<OffsetDateTime>,
+    pub squad_id: Option<i64>,
+    pub squad_name: String,
+}
+
+/// The zones that keep people in, in force now, over or inside the
+/// caller's area.
+async fn seals(tx: &mut Tx, scope: &Scope) -> sqlx::Result<Vec<Seal>> {
+    Ok(fetch_all!(
+        &mut *tx,
+        (String, String),
+        sqlx::AssertSqlSafe(format!(
+            "SELECT division_code, compound FROM zones
+             WHERE level IN ('sealed', 'controlled') AND lifted_at IS NULL AND starts_at <= $2 AND {}",
+            related("division_code", 1)
+        )),
+        scope.jurisdiction(),
+        crate::db::stamp()
+    )?
+    .into_iter()
+    .map(|(division_code, compound)| Seal {
+        division_code,
+        compound,
+    })
+    .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct RosterRow {
+    id: i64,
+    name: String,
+    phone: String,
+    org_id: i64,
+    home_division: String,
+    jurisdiction_code: String,
+    address: String,
+    category: String,
+    skills: String,
+    movement: String,
+    available: bool,
+    positive_at: Option<OffsetDateTime>,
+    squad_id: Option<i64>,
+    squad_name: Option<String>,
+    squad_status: Option<String>,
+}
+
+impl RosterRow {
+    fn movement(&self, seals: &[Seal]) -> MovementStatus {
+        movement(
+            MovementStatus::parse(&self.movement).unwrap_or(MovementStatus::Free),
+            sealed_in(&self.home_division, &self.address, seals),
+        )
+    }
+    fn stood_down(&self) -> bool {
+        self.positive_at.is_some() || self.squad_status.as_deref() == Some("stood_down")
+    }
+    /// Where they count: their home, else the area holding them.
+    fn area(&self) -> &str {
+        if self.home_division.is_empty() {
+            &self.jurisdiction_code
+        } else {
+            &self.home_division
+        }
+    }
+}
+
+const ROSTER_SQL: &str = "SELECT v.id, v.name, v.phone, v.org_id, v.home_division, v.jurisdiction_code, a.address, v.category, v.skills,
+        v.movement, v.available, v.positive_at, s.id AS squad_id, s.name AS squad_name, s.status AS squad_status
+    FROM volunteers v JOIN applications a ON a.id = v.application_id
+    LEFT JOIN squad_members m ON m.volunteer_id = v.id AND m.left_at IS NULL
+    LEFT JOIN squads s ON s.id = m.squad_id";
+
+/// The roster's filters.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RosterFilter {
+    /// A division code: volunteers living inside it.
+    #[serde(default)]
+    pub within: String,
+    /// free, sealed_in, pass, stranded, or "movable".
+    #[serde(default)]
+    pub movement: String,
+    /// "none": those in no squad (to form squads from).
+    #[serde(default)]
+    pub squad: String,
+    /// A name (part of it).
+    #[serde(default)]
+    pub q: String,
+}
+
+/// Volunteers held inside the caller's area (at most 500, by home and
+/// name), phones masked.
+pub async fn roster(
+    tx: &mut Tx,
+    scope: &Scope,
+    f: &RosterFilter,
+) -> Result<Vec<RosterEntry>, AppError> {
+    coordinates(scope)?;
+    let mut errors = Invalid::default();
+    errors.optional("q", &f.q, 20);
+    let within = f.within.trim();
+    if !within.is_empty() && divisions::Tree::china().find(within).is_none() {
+        errors.push(FieldError::new("within", "err-division"));
+    }
+    let wanted = match f.movement.trim() {
+        "" | "movable" => None,
+        m => Some(
+            MovementStatus::parse(m)
+                .ok_or_else(|| AppError::invalid("movement", "err-movement"))?,
+        ),
+    };
+    errors.into_result()?;
+    let seals = seals(tx, scope).await?;
+    let rows = fetch_all!(
+        &mut *tx,
+        RosterRow,
+        sqlx::AssertSqlSafe(format!(
+            "{ROSTER_SQL} WHERE {} AND {} AND ($3 = '' OR m.id IS NULL) AND ($4 = '' OR v.name LIKE '%' || $4 || '%')
+             ORDER BY v.home_division, v.name, v.id",
+            inside("v.jurisdiction_code", 1),
+            inside("v.home_division", 2)
+        )),
+        scope.jurisdiction(),
+        within,
+        if f.squad.trim() == "none" { "none" } else { "" },
+        f.q.trim()
+    )?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let m = r.movement(&seals);
+            let keep = match wanted {
+                Some(w) => w == m,
+                None if f.movement.trim() == "movable" => m.can_move() && !r.stood_down(),
+                None => true,
+            };
+            keep.then(|| RosterEntry {
+                id: r.id,
+                name: r.name,
+                phone: crate::phone::mask(&r.phone),
+                org_id: r.org_id,
+                home: crate::needs::model::read_as(&r.home_division),
+                home_division: r.home_division,
+                category: r.category,
+                skills: crate::volunteers::model::tags(&r.skills),
+                movement: m.as_str().to_owned(),
+                available: r.available,
+                positive_at: r.positive_at,
+                squad_id: r.squad_id,
+                squad_name: r.squad_name.unwrap_or_default(),
+            })
+        })
+        .take(500)
+        .collect())
+}
+
+/// How many can still move, by area one level below the caller's
+/// jurisdiction: read at once from the zones in force.
+pub async fn movable(tx: &mut Tx, scope: &Scope) -> Result<Vec<MovableCount>, AppError> {
+    coordinates(scope)?;
+    let seals = seals(tx, scope).await?;
+    let rows = fetch_all!(
+        &mut *tx,
+        RosterRow,
+        sqlx::AssertSqlSafe(format!(
+            "{ROSTER_SQL} WHERE {}",
+            inside("v.jurisdiction_code", 1)
+        )),
+        scope.jurisdiction()
+    )?;
+    let len = crate::dashboard::model::area_len(scope.jurisdiction());
+    let mut by: BTreeMap<String, MovableCount> = BTreeMap::new();
+    for r in &rows {
+        let area = r.area();
+        let code = area.get(..len.min(area.len())).unwrap_or(area);
+        by.entry(code.to_owned())
+            .or_insert_with(|| MovableCount {
+                division_code: code.to_owned(),
+                division_name: division_name(code),
+                ..MovableCount::default()
+            })
+            .add(r.movement(&seals), r.stood_down());
+    }
+    Ok(by.into_values().collect())
+}
+
+/// A volunteer inside the caller's area: (org, jurisdiction, name).
+async fn volunteer(tx: &mut Tx, scope: &Scope, id: i64) -> Result<(i64, String, String), AppError> {
+    fetch_optional!(
+        &mut *tx,
+        (i64, String, String),
+        sqlx::AssertSqlSafe(format!(
+            "SELECT org_id, jurisdiction_code, name FROM volunteers WHERE id = $1 AND {}",
+            inside("jurisdiction_code", 2)
+        )),
+        id,
+        scope.jurisdiction()
+    )?
+    .ok_or(AppError::NotFound)
+}
+
+async fn stints_of(tx: &mut Tx, column: &str, ids: &[i64]) -> sqlx::Result<Vec<Stint>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Ids from rows just read (numbers), never input; the column is ours.
+    let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+    Ok(fetch_all!(
+        &mut *tx,
+        (i64, i64, String, OffsetDateTime, Option<OffsetDateTime>),
+        sqlx::AssertSqlSafe(format!(
+            "SELECT m.volunteer_id, m.squad_id, s.name, m.joined_at, m.left_at
+             FROM squad_members m JOIN squads s ON s.id = m.squad_id
+             WHERE m.{column} IN ({}) ORDER BY m.joined_at, m.id",
+            list.join(", ")
+        ))
+    )?
+    .into_iter()
+    .map(
+        |(volunteer_id, squad_id, squad_name, joined_at, left_at)| Stint {
+            volunteer_id,
+            squad_id,
+            squad_name,
+            joined_at,
+            left_at,
+        },
+    )
+    .collect())
+}
+
+/// Add a volunteer to a squad: same organisation, not positive, room in
+/// the squad, and the contact rule (in no other squad, none left inside
+/// the window). Of two joins at once, the one-open-membership index
+/// decides; the other is told which squad won.
+pub async fn join(
+    db: &Db,
+    scope: &Scope,
+    window: Duration,
+    squad_id: i64,
+    volunteer_id: i64,
+) -> Result<Squad, AppError> {
+    let (mut tx, s) = at_work(db, scope, squad_id).await?;
+    let (org, _, _) = volunteer(&mut tx, scope, volunteer_id).await?;
+    if org != s.org_id {
+        return Err(AppError::invalid("volunteer_id", "err-squad-other-org"));
+    }
+    let positive = fetch_scalar!(
+        &mut tx,
+        i64,
+        "SELECT COUNT(*) FROM volunteers WHERE id = $1 AND positive_at IS NOT NULL",
+        volunteer_id
+    )?;
+    if positive > 0 {
+        return Err(AppError::Conflict("err-volunteer-positive"));
+    }
+    let now = crate::db::now();
+    let stints = stints_of(&mut tx, "volunteer_id", &[volunteer_id]).await?;
+    if may_join(squad_id, &stints, now, window).map_err(refused)? == Join::Already {
+        return Ok(s);
+    }
+    if s.size >= s.max_size {
+        return Err(AppError::Refused(
+            "err-squad-full",
+            vec![("count", s.max_size.to_string())],
+        ));
+    }
+    let inserted = execute!(
+        &mut tx,
+        "INSERT INTO squad_members (squad_id, volunteer_id, joined_at) VALUES ($1, $2, $3)",
+        squad_id,
+        volunteer_id,
+        Ts::from(now)
+    );
+    match inserted {
+        Ok(_) => {}
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            drop(tx);
+            // Another join won between our read and our write: name it.
+            let mut tx = db.read().await?;
+            let stints = stints_of(&mut tx, "volunteer_id", &[volunteer_id]).await?;
+            return Err(match may_join(squad_id, &stints, now, window) {
+                Err(r) => refused(r),
+                Ok(_) => AppError::Conflict("err-squad-retry"),
+            });
+        }
+        Err(e) => return Err(e.into()),
+    }
+    finish(
+        tx,
+        scope,
+        squad_id,
+        NewEvent::by(scope, "squad.join", "squad", squad_id, &s.division_code)
+            .after(serde_json::json!({"volunteer_id": volunteer_id})),
+    )
+    .await
+}
+
+/// A squad at work, read for a change to it (a squad stood down or
+/// disbanded takes no one and touches nothing).
+async fn at_work(db: &Db, scope: &Scope, squad_id: i64) -> Result<(Tx, Squad), AppError> {
+    coordinates(scope)?;
+    let mut tx = db.write().await?;
+    let s = squad(&mut tx, scope, squad_id).await?;
+    if s.status != SquadStatus::Active.as_str() {
+        return Err(AppError::Conflict("err-squad-not-active"));
+    }
+    Ok((tx, s))
+}
+
+/// The end of a change to a squad: its event, the squad as it is now, the
+/// commit.
+async fn finish(
+    mut tx: Tx,
+    scope: &Scope,
+    squad_id: i64,
+    event: NewEvent,
+) -> Result<Squad, AppError> {
+    record(&mut tx, event).await?;
+    let s = squad(&mut tx, scope, squad_id).await?;
+    tx.commit().await?;
+    Ok(s)
+}
+
+/// Take a volunteer out of a squad (the leader's place falls empty).
+/// They may not join another inside the window.
+pub async fn leave(
+    db: &Db,
+    scope: &Scope,
+    squad_id: i64,
+    volunteer_id: i64,
+    reason: &str,
+) -> Result<Squad, AppError> {
+    coordinates(scope)?;
+    let mut errors = Invalid::default();
+    errors.reason("reason", reason, 200);
+    errors.into_result()?;
+    let mut tx = db.write().await?;
+    let s = squad(&mut tx, scope, squad_id).await?;
+    let now = crate::db::stamp();
+    let left = execute!(
+        &mut tx,
+        "UPDATE squad_members SET left_at = $1 WHERE squad_id = $2 AND volunteer_id = $3 AND left_at IS NULL",
+        now,
+        squad_id,
+        volunteer_id
+    )?;
+    if left == 0 {
+        return Err(AppError::NotFound);
+    }
+    if s.leader_id == Some(volunteer_id) {
+        execute!(
+            &mut tx,
+            "UPDATE squads SET leader_id = NULL, updated_at = $1 WHERE id = $2",
+            now,
+            squad_id
+        )?;
+    }
+    finish(
+        tx,
+        scope,
+        squad_id,
+        NewEvent::by(scope, "squad.leave", "squad", squad_id, &s.division_code)
+            .reason(reason.trim())
+            .before(serde_json::json!({"volunteer_id": volunteer_id})),
+    )
+    .await
+}
+
+/// Make a member the squad's leader.
+pub async fn lead(
+    db: &Db,
+    scope: &Scope,
+    squad_id: i64,
+    volunteer_id: i64,
+) -> Result<Squad, AppError> {
+    coordinates(scope)?;
+    let mut tx = db.write().await?;
+    let s = squad(&mut tx, scope, squad_id).await?;
+    let member = fetch_scalar!(
+        &mut tx,
+        i64,
+        "SELECT COUNT(*) FROM squad_members WHERE squad_id = $1 AND volunteer_id = $2 AND left_at IS NULL",
+        squad_id,
+        volunteer_id
+    )?;
+    if member == 0 {
+        return Err(AppError::invalid("volunteer_id", "err-squad-not-member"));
+    }
+    execute!(
+        &mut tx,
+        "UPDATE squads SET leader_id = $1, updated_at = $2 WHERE id = $3",
+        volunteer_id,
+        crate::db::stamp(),
+        squad_id
+    )?;
+    finish(
+        tx,
+        scope,
+        squad_id,
+        NewEvent::by(scope, "squad.lead", "squad", squad_id, &s.division_code)
+            .before(serde_json::json!({"leader_id": s.leader_id}))
+            .after(serde_json::json!({"leader_id": volunteer_id})),
+    )
+    .await
+}
+
+/// A touch as listed on a squad's page.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Contact {
+    #[schema(value_type = ContactKind)]
+    pub kind: String,
+    pub target_id: i64,
+    /// What it is: a plate, a depot, a gate (zone), a need's reference.
+    pub label: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub at: OffsetDateTime,
+}
+
+/// What a target is, read inside the caller's area (else not found): its
+/// label and division.
+async fn target(
+    tx: &mut Tx,
+    scope: &Scope,
+    kind: ContactKind,
+    id: i64,
+) -> Result<(String, String), AppError> {
+    let sql = match kind {
+        ContactKind::Vehicle => format!(
+            "SELECT plate, division_code FROM vehicles WHERE id = $1 AND {}",
+            related("division_code", 2)
+        ),
+        ContactKind::Depot => format!(
+            "SELECT name, division_code FROM depots WHERE id = $1 AND {}",
+            related("division_code", 2)
+        ),
+        ContactKind::Handoff => format!(
+            "SELECT division_code || ' ' || compound, division_code FROM zones WHERE id = $1 AND {}",
+            related("division_code", 2)
+        ),
+        ContactKind::Household => format!(
+            "SELECT reference, division_code FROM needs WHERE id = $1 AND {}",
+            inside("division_code", 2)
+        ),
+    };
+    let (label, division) = fetch_optional!(
+        &mut *tx,
+        (String, String),
+        sqlx::AssertSqlSafe(sql),
+        id,
+        scope.jurisdiction()
+    )?
+    .ok_or_else(|| AppError::invalid("target_id", "err-contact-target"))?;
+    let label = shown(kind, label);
+    Ok((label, division))
+}
+
+/// A target's label as people read it: a gate by its place, a household
+/// by its need's reference (spaced as printed).
+fn shown(kind: ContactKind, label: String) -> String {
+    match kind {
+        ContactKind::Handoff => {
+            let (code, compound) = label.split_once(' ').unwrap_or((&label, ""));
+            format!("{} {compound}", division_name(code))
+                .trim()
+                .to_owned()
+        }
+        ContactKind::Household => crate::supply::pages::spaced(&label),
+        _ => label,
+    }
+}
+
+async fn touches_of(
+    tx: &mut Tx,
+    kind: ContactKind,
+    target_id: i64,
+    since: OffsetDateTime,
+) -> sqlx::Result<Vec<Touch>> {
+    Ok(fetch_all!(
+        &mut *tx,
+        (i64, String, i64, OffsetDateTime),
+        "SELECT c.squad_id, s.name, c.target_id, c.at FROM contacts c JOIN squads s ON s.id = c.squad_id
+         WHERE c.kind = $1 AND c.target_id = $2 AND c.at > $3",
+        kind.as_str(),
+        target_id,
+        Ts::from(since)
+    )?
+    .into_iter()
+    .map(|(squad_id, squad_name, target_id, at)| Touch {
+        squad_id,
+        squad_name,
+        kind,
+        target_id,
+        at,
+    })
+    .collect())
+}
+
+/// Record that a squad uses a vehicle, a depot, a gate or a household now
+/// — refused, naming the other squad, when another touched it inside the
+/// window. The squad must be active. Two squads taking one vehicle at once
+/// cannot both pass: each write takes the target's row (`contact_holds`)
+/// only where no other squad holds it inside the window.
+pub async fn touch(
+    db: &Db,
+    scope: &Scope,
+    window: Duration,
+    squad_id: i64,
+    kind: ContactKind,
+    target_id: i64,
+) -> Result<Contact, AppError> {
+    let (mut tx, s) = at_work(db, scope, squad_id).await?;
+    let (label, division) = target(&mut tx, scope, kind, target_id).await?;
+    let now = crate::db::now();
+    let since = now - window;
+    let touches = touches_of(&mut tx, kind, target_id, since).await?;
+    may_touch(squad_id, &touches, now, window).map_err(refused)?;
+    let held = execute!(
+        &mut tx,
+        "INSERT INTO contact_holds (kind, target_id, squad_id, at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (kind, target_id) DO UPDATE SET squad_id = excluded.squad_id, at = excluded.at
+         WHERE contact_holds.squad_id = excluded.squad_id OR contact_holds.at <= $5",
+        kind.as_str(),
+        target_id,
+        squad_id,
+        Ts::from(now),
+        Ts::from(since)
+    )?;
+    if held == 0 {
+        drop(tx);
+        let mut tx = db.read().await?;
+        let touches = touches_of(&mut tx, kind, target_id, since).await?;
+        return Err(match may_touch(squad_id, &touches, now, window) {
+            Err(r) => refused(r),
+            Ok(()) => AppError::Conflict("err-squad-retry"),
+        });
+    }
+    execute!(
+        &mut tx,
+        "INSERT INTO contacts (squad_id, kind, target_id, division_code, at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6)",
+        squad_id,
+        kind.as_str(),
+        target_id,
+        &division,
+        Ts::from(now),
+        scope.account_id()
+    )?;
+    record(
+        &mut tx,
+        NewEvent::by(scope, "squad.touch", "squad", squad_id, &s.division_code)
+            .after(serde_json::json!({"kind": kind.as_str(), "target_id": target_id})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Contact {
+        kind: kind.as_str().to_owned(),
+        target_id,
+        label,
+        at: now,
+    })
+}
+
+/// What a squad touched inside the window, latest first.
+pub async fn contacts(
+    tx: &mut Tx,
+    scope: &Scope,
+    window: Duration,
+    squad_id: i64,
+) -> Result<Vec<Contact>, AppError> {
+    squad(tx, scope, squad_id).await?;
+    let since = crate::db::now() - window;
+    let rows = fetch_all!(
+        &mut *tx,
+        (String, i64, OffsetDateTime),
+        "SELECT kind, target_id, at FROM contacts WHERE squad_id = $1 AND at > $2 ORDER BY at DESC LIMIT 500",
+        squad_id,
+        Ts::from(since)
+    )?;
+    let keys: Vec<(ContactKind, i64)> = rows
+        .iter()
+        .filter_map(|(k, t, _)| Some((ContactKind::parse(k)?, *t)))
+        .collect();
+    let labels = labels(tx, &keys).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(kind, target_id, at)| {
+            let k = ContactKind::parse(&kind)?;
+            Some(Contact {
+                label: labels.get(&(k, target_id)).cloned().unwrap_or_default(),
+                kind,
+                target_id,
+                at,
+            })
+        })
+        .collect())
+}
+
+/// Labels of targets, a read per kind.
+async fn labels(
+    tx: &mut Tx,
+    keys: &[(ContactKind, i64)],
+) -> sqlx::Result<BTreeMap<(ContactKind, i64), String>> {
+    let mut out = BTreeMap::new();
+    for kind in ContactKind::ALL.iter().copied() {
+        let ids: BTreeSet<String> = keys
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, t)| t.to_string())
+            .collect();
+        if ids.is_empty() {
+            continue;
+        }
+        let list = ids.into_iter().collect::<Vec<_>>().join(", ");
+        // Ids are numbers from rows just read.
+        let sql = match kind {
+            ContactKind::Vehicle => format!("SELECT id, plate FROM vehicles WHERE id IN ({list})"),
+            ContactKind::Depot => format!("SELECT id, name FROM depots WHERE id IN ({list})"),
+            ContactKind::Handoff => format!(
+                "SELECT id, division_code || ' ' || compound FROM zones WHERE id IN ({list})"
+            ),
+            ContactKind::Household => {
+                format!("SELECT id, reference FROM needs WHERE id IN ({list})")
+            }
+        };
+        for (id, label) in fetch_all!(&mut *tx, (i64, String), sqlx::AssertSqlSafe(sql))? {
+            let label = shown(kind, label);
+            out.insert((kind, id), label);
+        }
+    }
+    Ok(out)
+}
+
+/// A vehicle of the vehicle team (车辆保障组).
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct Vehicle {
+    pub id: i64,
+    pub org_id: i64,
+    pub division_code: String,
+    pub plate: String,
+    pub description: String,
+    pub seats: i64,
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize, ToSchema)]
+pub struct NewVehicle {
+    pub org_id: i64,
+    pub division_code: String,
+    /// The plate, e.g. 陕A·12345.
+    pub plate: String,
+    #[serde(default)]
+    pub description: String,
+    pub seats: i64,
+}
+
+pub async fn vehicles(tx: &mut Tx, scope: &Scope) -> Result<Vec<Vehicle>, AppError> {
+    coordinates(scope)?;
+    Ok(fetch_all!(
+        &mut *tx,
+        Vehicle,
+        sqlx::AssertSqlSafe(format!(
+            "SELECT id, org_id, division_code, plate, description, seats FROM vehicles WHERE {} ORDER BY plate LIMIT 1000",
+            related("division_code", 1)
+        )),
+        scope.jurisdiction()
+    )?)
+}
+
+/// A plate as written on it: letters upper case, the separators people
+/// type (spaces, dots, dashes) dropped.
+pub fn plate(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '·' | '.' | '-' | '•' | '・'))
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+pub async fn create_vehicle(db: &Db, scope: &Scope, n: &NewVehicle) -> Result<Vehicle, AppError> {
+    coordinates(scope)?;
+    let mut errors = Invalid::default();
+    errors.text("plate", &n.plate, 12);
+    errors.optional("description", &n.description, 100);
+    let plate = plate(&n.plate);
+    if errors.key_for("plate").is_none() && !(5..=9).contains(&plate.chars().count()) {
+        errors.push(FieldError::new("plate", "err-plate"));
+    }
+    if !(1..=60).contains(&n.seats) {
+        errors.push(FieldError::new("seats", "err-seats"));
+    }
+    let code = n.division_code.trim();
+    if divisions::Tree::china().find(code).is_none() {
+        errors.push(FieldError::new("division_code", "err-division"));
+    }
+    errors.into_result()?;
+    if !scope.covers(code) {
+        return Err(AppError::Forbidden);
+    }
+    let mut tx = db.write().await?;
+    crate::orgs::store::approved(&mut tx, n.org_id).await?;
+    let taken = fetch_scalar!(
+        &mut tx,
+        i64,
+        "SELECT COUNT(*) FROM vehicles WHERE plate = $1",
+        &plate
+    )?;
+    if taken > 0 {
+        return Err(AppError::invalid("plate", "err-plate-taken"));
+    }
+    let id = fetch_scalar!(
+        &mut tx,
+        i64,
+        "INSERT INTO vehicles (org_id, division_code, plate, description, seats, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        n.org_id,
+        code,
+        &plate,
+        n.description.trim(),
+        n.seats,
+        scope.account_id(),
+        crate::db::stamp()
+    )?;
+    record(
+        &mut tx,
+        NewEvent::by(scope, "vehicle.create", "vehicle", id, code)
+            .after(serde_json::json!({"plate": plate, "seats": n.seats})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Vehicle {
+        id,
+        org_id: n.org_id,
+        division_code: code.to_owned(),
+        plate,
+        description: n.description.trim().to_owned(),
+        seats: n.seats,
+    })
+}
+
+/// Set what a coordinator knows of a volunteer's movement (free, pass,
+/// stranded; sealed in follows the zones), with a reason.
+pub async fn set_movement(
+    db: &Db,
+    scope: &Scope,
+    volunteer_id: i64,
+    to: MovementStatus,
+    reason: &str,
+) -> Result<(), AppError> {
+    coordinates(scope)?;
+    let mut errors = Invalid::default();
+    if !to.settable() {
+        errors.push(FieldError::new("movement", "err-movement"));
+    }
+    errors.reason("reason", reason, 200);
+    errors.into_result()?;
+    let mut tx = db.write().await?;
+    let (_, jurisdiction, _) = volunteer(&mut tx, scope, volunteer_id).await?;
+    let before = fetch_scalar!(
+        &mut tx,
+        String,
+        "SELECT movement FROM volunteers WHERE id = $1",
+        volunteer_id
+    )?;
+    execute!(
+        &mut tx,
+        "UPDATE volunteers SET movement = $1 WHERE id = $2",
+        to.as_str(),
+        volunteer_id
+    )?;
+    record(
+        &mut tx,
+        NewEvent::by(
+            scope,
+            "volunteer.movement",
+            "volunteer",
+            volunteer_id,
+            &jurisdiction,
+        )
+        .reason(reason.trim())
+        .before(serde_json::json!({"movement": before}))
+        .after(serde_json::json!({"movement": to.as_str()})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A person on an exposure trace (phone masked).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TracePerson {
+    pub volunteer_id: i64,
+    pub name: String,
+    pub phone: String,
+    pub squad_names: Vec<String>,
+}
+
+/// A squad outside the positive volunteer's that touched what theirs did.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TraceShared {
+    pub squad_id: i64,
+    pub squad_name: String,
+    pub shared: Vec<Contact>,
+}
+
+/// Everyone and everything a positive volunteer may have reached.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Trace {
+    pub volunteer_id: i64,
+    pub name: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub positive_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub window_from: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub window_to: OffsetDateTime,
+    /// Their squads in the window (stood down).
+    pub squads: Vec<Squad>,
+    pub people: Vec<TracePerson>,
+    /// What those squads touched (the last time each): vehicles, depots,
+    /// gates, households (by their needs).
+    pub contacts: Vec<Contact>,
+    /// Other squads that touched the same (none while the rule held).
+    pub shared: Vec<TraceShared>,
+}
+
+/// Mark a volunteer positive (tested at `at`, at most 30 days ago) and
+/// stand down the squads they were in during the window; nothing else is
+/// touched. Their trace is the answer.
+pub async fn mark_positive(
+    db: &Db,
+    scope: &Scope,
+    window: Duration,
+    volunteer_id: i64,
+    at: OffsetDateTime,
+    reason: &str,
+) -> Result<Trace, AppError> {
+    coordinates(scope)?;
+    let now = crate::db::now();
+    let mut errors = Invalid::default();
+    if at > now + Duration::minutes(5) || at < now - Duration::days(30) {
+        errors.push(FieldError::new("at", "err-positive-at"));
+    }
+    errors.reason("reason", reason, 200);
+    errors.into_result()?;
+    let mut tx = db.write().await?;
+    let (_, jurisdiction, _) = volunteer(&mut tx, scope, volunteer_id).await?;
+    let marked = execute!(
+        &mut tx,
+        "UPDATE volunteers SET positive_at = $1, available = $2 WHERE id = $3 AND positive_at IS NULL",
+        Ts::from(at),
+        false,
+        volunteer_id
+    )?;
+    if marked == 0 {
+        return Err(AppError::Conflict("err-volunteer-positive"));
+    }
+    record(
+        &mut tx,
+        NewEvent::by(scope, "volunteer.positive", "volunteer", volunteer_id, &jurisdiction)
+            .reason(reason.trim())
+            .after(serde_json::json!({"positive_at": at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()})),
+    )
+    .await?;
+    let stints = stints_of(&mut tx, "volunteer_id", &[volunteer_id]).await?;
+    let from = at - window;
+    let squads: BTreeSet<i64> = stints
+        .iter()
+        .filter(|s| s.overlaps(from, now.max(at)))
+        .map(|s| s.squad_id)
+        .collect();
+    for id in squads {
+        let down = execute!(
+            &mut tx,
+            "UPDATE squads SET status = 'stood_down', status_reason = $1, updated_at = $2 WHERE id = $3 AND status = 'active'",
+            reason.trim(),
+            crate::db::stamp(),
+            id
+        )?;
+        if down > 0 {
+            let division = fetch_scalar!(
+                &mut tx,
+                String,
+                "SELECT division_code FROM squads WHERE id = $1",
+                id
+            )?;
+            record(
+                &mut tx,
+                NewEvent::by(scope, "squad.stand_down", "squad", id, &division)
+                    .reason(reason.trim())
+                    .after(serde_json::json!({"volunteer_id": volunteer_id})),
+            )
+            .await?;
+        }
+    }
+    let t = trace(&mut tx, scope, window, volunteer_id).await?;
+    tx.commit().await?;
+    Ok(t)
+}
+
+/// Release a squad stood down (after its members tested negative), with a
+/// reason. A positive member must leave it first.
+pub async fn release(
+    db: &Db,
+    scope: &Scope,
+    squad_id: i64,
+    reason: &str,
+) -> Result<Squad, AppError> {
+    coordinates(scope)?;
+    let mut errors = Invalid::default();
+    errors.reason("reason", reason, 200);
+    errors.into_result()?;
+    let mut tx = db.write().await?;
+    let s = squad(&mut tx, scope, squad_id).await?;
+    let positive = fetch_scalar!(
+        &mut tx,
+        i64,
+        "SELECT COUNT(*) FROM squad_members m JOIN volunteers v ON v.id = m.volunteer_id
+         WHERE m.squad_id = $1 AND m.left_at IS NULL AND v.positive_at IS NOT NULL",
+        squad_id
+    )?;
+    if positive > 0 {
+        return Err(AppError::Conflict("err-squad-has-positive"));
+    }
+    let moved = execute!(
+        &mut tx,
+        "UPDATE squads SET status = 'active', status_reason = '', updated_at = $1 WHERE id = $2 AND status = 'stood_down'",
+        crate::db::stamp(),
+        squad_id
+    )?;
+    if moved == 0 {
+        return Err(AppError::Conflict("err-squad-not-stood-down"));
+    }
+    finish(
+        tx,
+        scope,
+        squad_id,
+        NewEvent::by(scope, "squad.release", "squad", squad_id, &s.division_code)
+            .reason(reason.trim()),
+    )
+    .await
+}
+
+/// The exposure trace of a volunteer marked positive.
+pub async fn trace(
+    tx: &mut Tx,
+    scope: &Scope,
+    window: Duration,
+    volunteer_id: i64,
+) -> Result<Trace, AppError> {
+    coordinates(scope)?;
+    let (_, _, name) = volunteer(tx, scope, volunteer_id).await?;
+    let positive_at = fetch_scalar!(
+        &mut *tx,
+        Option<OffsetDateTime>,
+        "SELECT positive_at FROM volunteers WHERE id = $1",
+        volunteer_id
+    )?
+    .ok_or(AppError::Conflict("err-volunteer-not-positive"))?;
+    let now = crate::db::now();
+    let from = positive_at - window;
+    let to = now.max(positive_at);
+    let own = stints_of(tx, "volunteer_id", &[volunteer_id]).await?;
+    let squad_ids: Vec<i64> = own
+        .iter()
+        .filter(|s| s.overlaps(from, to))
+        .map(|s| s.squad_id)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut stints = stints_of(tx, "squad_id", &squad_ids).await?;
+    stints.extend(own);
+    let mut touches = Vec::new();
+    if !squad_ids.is_empty() {
+        let list: Vec<String> = squad_ids.iter().map(i64::to_string).collect();
+        touches = touches_where(tx, &format!("c.squad_id IN ({})", list.join(", ")), from).await?;
+        // Others that touched the same things in the window.
+        let mut by_kind: BTreeMap<ContactKind, BTreeSet<i64>> = BTreeMap::new();
+        for t in &touches {
+            by_kind.entry(t.kind).or_default().insert(t.target_id);
+        }
+        let parts: Vec<String> = by_kind
+            .iter()
+            .map(|(k, ids)| {
+                let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+                format!(
+                    "(c.kind = '{}' AND c.target_id IN ({}))",
+                    k.as_str(),
+                    ids.join(", ")
+                )
+            })
+            .collect();
+        if !parts.is_empty() {
+            let others = touches_where(
+                tx,
+                &format!(
+                    "({}) AND c.squad_id NOT IN ({})",
+                    parts.join(" OR "),
+                    list.join(", ")
+                ),
+                from,
+            )
+            .await?;
+            touches.extend(others);
+        }
+    }
+    let e: Exposure = exposure(volunteer_id, positive_at, now, window, &stints, &touches);
+    let keys: Vec<(ContactKind, i64)> = e.touched.keys().copied().collect();
+    let labels = labels(tx, &keys).await?;
+    let contact = |(k, t): (ContactKind, i64), at: OffsetDateTime| Contact {
+        kind: k.as_str().to_owned(),
+        target_id: t,
+        label: labels.get(&(k, t)).cloned().unwrap_or_default(),
+        at,
+    };
+    let mut squads = Vec::new();
+    for id in &e.squads {
+        squads.push(squad(tx, scope, *id).await?);
+    }
+    let names: BTreeMap<i64, String> = stints
+        .iter()
+        .map(|s| (s.squad_id, s.squad_name.clone()))
+        .chain(touches.iter().map(|t| (t.squad_id, t.squad_name.clone())))
+        .collect();
+    let people_ids: Vec<String> = e.volunteers.iter().map(i64::to_string).collect();
+    let people = fetch_all!(
+        &mut *tx,
+        (i64, String, String),
+        sqlx::AssertSqlSafe(format!(
+            "SELECT id, name, phone FROM volunteers WHERE id IN ({}) ORDER BY id",
+            people_ids.join(", ")
+        ))
+    )?
+    .into_iter()
+    .map(|(id, name, phone)| TracePerson {
+        volunteer_id: id,
+        name,
+        phone: crate::phone::mask(&phone),
+        squad_names: stints
+            .iter()
+            .filter(|s| s.volunteer_id == id && e.squads.contains(&s.squad_id))
+            .map(|s| s.squad_name.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect(),
+    })
+    .collect();
+    let mut contacts: Vec<Contact> = e.touched.iter().map(|(k, at)| contact(*k, *at)).collect();
+    contacts.sort_by_key(|c| std::cmp::Reverse(c.at));
+    let shared = e
+        .shared
+        .iter()
+        .map(|(id, what)| TraceShared {
+            squad_id: *id,
+            squad_name: names.get(id).cloned().unwrap_or_default(),
+            shared: what
+                .iter()
+                .map(|k| contact(*k, e.touched.get(k).copied().unwrap_or(now)))
+                .collect(),
+        })
+        .collect();
+    Ok(Trace {
+        volunteer_id,
+        name,
+        positive_at,
+        window_from: from,
+        window_to: to,
+        squads,
+        people,
+        contacts,
+        shared,
+    })
+}
+
+async fn touches_where(
+    tx: &mut Tx,
+    condition: &str,
+    from: OffsetDateTime,
+) -> sqlx::Result<Vec<Touch>> {
+    // The condition is built above from kinds and ids read from rows.
+    Ok(fetch_all!(
+        &mut *tx,
+        (i64, String, String, i64, OffsetDateTime),
+        sqlx::AssertSqlSafe(format!(
+            "SELECT c.squad_id, s.name, c.kind, c.target_id, c.at FROM contacts c JOIN squads s ON s.id = c.squad_id
+             WHERE {condition} AND c.at > $1"
+        )),
+        Ts::from(from)
+    )?
+    .into_iter()
+    .filter_map(|(squad_id, squad_name, kind, target_id, at)| {
+        Some(Touch {
+            squad_id,
+            squad_name,
+            kind: ContactKind::parse(&kind)?,
+            target_id,
+            at,
+        })
+    })
+    .collect())
+}
+
+/// The trace as a spreadsheet: one sheet, a section per list.
+pub fn trace_xlsx(t: &Trace, lang: Lang) -> Result<Vec<u8>, AppError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    let bold = Format::new().set_bold();
+    let fail = |e: rust_xlsxwriter::XlsxError| AppError::Internal(anyhow::anyhow!("xlsx: {e}"));
+    let mut row = 0u32;
+    let stamp = crate::web::beijing;
+    ws.write_with_format(row, 0, lang.t("trace-title"), &bold)
+        .map_err(fail)?;
+    ws.write(row, 1, &t.name).map_err(fail)?;
+    row += 1;
+    ws.write(row, 0, lang.t("trace-window")).map_err(fail)?;
+    ws.write(
+        row,
+        1,
+        format!("{} – {}", stamp(t.window_from), stamp(t.window_to)),
+    )
+    .map_err(fail)?;
+    row += 2;
+    ws.write_with_format(row, 0, lang.t("trace-squads"), &bold)
+        .map_err(fail)?;
+    row += 1;
+    for s in &t.squads {
+        ws.write(row, 0, &s.name).map_err(fail)?;
+        ws.write(row, 1, &s.division_name).map_err(fail)?;
+        ws.write(
+            row,
+            2,
+            lang.t(&format!("squad-status-{}", s.status.replace('_', "-"))),
+        )
+        .map_err(fail)?;
+        row += 1;
+    }
+    row += 1;
+    ws.write_with_format(row, 0, lang.t("trace-people"), &bold)
+        .map_err(fail)?;
+    row += 1;
+    for p in &t.people {
+        ws.write(row, 0, &p.name).map_err(fail)?;
+        ws.write(row, 1, &p.phone).map_err(fail)?;
+        ws.write(row, 2, p.squad_names.join("、")).map_err(fail)?;
+        row += 1;
+    }
+    row += 1;
+    ws.write_with_format(row, 0, lang.t("trace-contacts"), &bold)
+        .map_err(fail)?;
+    row += 1;
+    for c in &t.contacts {
+        ws.write(row, 0, lang.t(&format!("contact-{}", c.kind)))
+            .map_err(fail)?;
+        ws.write(row, 1, &c.label).map_err(fail)?;
+        ws.write(row, 2, stamp(c.at)).map_err(fail)?;
+        row += 1;
+    }
+    row += 1;
+    ws.write_with_format(row, 0, lang.t("trace-shared"), &bold)
+        .map_err(fail)?;
+    row += 1;
+    for s in &t.shared {
+        ws.write(row, 0, &s.squad_name).map_err(fail)?;
+        let what: Vec<String> = s.shared.iter().map(|c| c.label.clone()).collect();
+        ws.write(row, 1, what.join("、")).map_err(fail)?;
+        row += 1;
+    }
+    ws.set_column_width(0, 24).map_err(fail)?;
+    ws.set_column_width(1, 36).map_err(fail)?;
+    ws.set_column_width(2, 24).map_err(fail)?;
+    wb.save_to_buffer().map_err(fail)
+}

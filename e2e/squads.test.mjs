@@ -1,0 +1,103 @@
+// Squads that never mix, as a coordinator works them in the browser: a
+// vehicle added, a squad formed from the roster, the vehicle taken; a
+// second squad refused the same vehicle with the first one named; a
+// member marked positive and their trace; a street sealed and the movable
+// count dropping at once.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, missingBrowser, newPage, signIn, startServer } from './server.mjs';
+
+const skip = missingBrowser();
+
+describe('squads', { timeout: 240_000 }, () => {
+  let server;
+  let browser;
+  before(async () => {
+    if (skip) return;
+    server = await startServer(['--demo-volunteers', '400']);
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  const total = async (p) => Number(await p.locator('#movable-total').innerText());
+
+  test('form squads, refuse contact, trace a positive, seal a street', { skip: skip ?? false }, async () => {
+    const url = server.url;
+    const desk = await newPage(browser);
+    try {
+      const p = desk.page;
+      await signIn(p, url, 'coordinator');
+      await p.goto(`${url}/squads`);
+      const before = await total(p);
+      assert.ok(before > 0 && before < 400, `movable ${before}`);
+      // A vehicle of the vehicle team.
+      await p.selectOption('#v_org_id', { label: '西安市社会工作协会' });
+      await p.fill('#plate', '陕A·V2021');
+      await p.fill('#seats', '7');
+      await p.fill('#v_division_code', '610113');
+      await p.click('#vehicle-create');
+      await p.waitForSelector('#vehicle-table');
+      assert.match(await p.locator('#vehicle-table').innerText(), /陕AV2021/);
+      // Two squads in 雁塔区, two members each from the roster.
+      const squadUrls = [];
+      for (const name of ['雁塔突击一队', '雁塔突击二队']) {
+        await p.goto(`${url}/squads`);
+        await p.selectOption('#org_id', { label: '西安市社会工作协会' });
+        await p.fill('#name', name);
+        await p.fill('#division_code', '610113');
+        await p.click('#squad-create');
+        await p.waitForSelector('#join-form');
+        squadUrls.push(p.url());
+        for (let i = 0; i < 2; i++) {
+          await p.click('#join');
+          await p.waitForSelector(`#members tbody tr:nth-child(${i + 1})`);
+        }
+      }
+      // The first takes the vehicle; the second is refused, the first named.
+      await p.goto(squadUrls[0]);
+      await p.selectOption('#target', { label: '陕AV2021' });
+      await p.click('#touch');
+      await p.waitForSelector('#contacts');
+      assert.match(await p.locator('#contacts').innerText(), /陕AV2021/);
+      await p.goto(squadUrls[1]);
+      await p.selectOption('#target', { label: '陕AV2021' });
+      await p.click('#touch');
+      await p.waitForSelector('#notice');
+      assert.match(await p.locator('#notice').innerText(), /雁塔突击一队/);
+      // A member of the first marked positive: the trace lists the squad,
+      // both members and the vehicle; the squad stands down.
+      await p.goto(squadUrls[0]);
+      const first = await p.locator('#members tbody tr').first().getAttribute('data-volunteer');
+      await p.goto(`${url}/volunteers/${first}/trace`);
+      await p.fill('#reason', '核酸检测阳性');
+      await p.click('#positive');
+      await p.waitForSelector('#trace-people');
+      assert.match(await p.locator('#trace-squads').innerText(), /雁塔突击一队/);
+      assert.equal(await p.locator('#trace-people tbody tr').count(), 2);
+      assert.match(await p.locator('#trace-contacts').innerText(), /陕AV2021/);
+      assert.ok(await p.locator('#trace-shared-none').isVisible());
+      await p.goto(squadUrls[0]);
+      assert.match(await p.locator('#squad-status').innerText(), /停工/);
+      await p.goto(squadUrls[1]);
+      assert.match(await p.locator('#squad-status').innerText(), /在岗/);
+      // A street where movable volunteers live is sealed: the count drops.
+      await p.goto(`${url}/volunteers?movement=free`);
+      const id = await p.locator('#roster tbody tr').first().getAttribute('data-volunteer');
+      const roster = await (await p.request.get(`${url}/api/volunteers?movement=free`)).json();
+      const street = roster.find((v) => String(v.id) === id).home_division.slice(0, 9);
+      const freeThere = roster.filter((v) => v.home_division.startsWith(street)).length;
+      assert.ok(freeThere > 0);
+      await p.goto(`${url}/squads`);
+      const beforeSeal = await total(p);
+      const res = await p.request.post(`${url}/api/zones`, { data: { division_code: street, level: 'sealed', reason: '出现阳性病例' } });
+      assert.equal(res.status(), 201);
+      await p.goto(`${url}/squads`);
+      assert.ok(await total(p) <= beforeSeal - freeThere, `${beforeSeal} - ${freeThere}`);
+    } finally {
+      await desk.ctx.close();
+    }
+  });
+});
