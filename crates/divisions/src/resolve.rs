@@ -2576,6 +2576,19 @@ impl Resolver {
                 if found && (holds_it || (weak && below.ids.is_empty())) {
                     below = &s.retry;
                     true
+                } else if weak
+                    && below.ids.is_empty()
+                    && s.retry.at.start <= name.start
+                    && s.retry.at.end >= name.end
+                    && s.retry.at.end - s.retry.at.start > name.end - name.start
+                    && !s.retry.ids.is_empty()
+                {
+                    // A short form inside a longer name known there, even
+                    // one written bare (喀什地区|吐孜鲁克喀什: two villages,
+                    // not 喀什市): the longer word is the name, a weak
+                    // reading, and a fit inside it is no fit.
+                    below = &s.retry;
+                    true
                 } else {
                     // A short form that finds nothing below and runs on
                     // into more of a word (东方|红农场生活区, 向阳|一队) is
@@ -3243,6 +3256,22 @@ mod tests {
             texts("鄠邑区 龙 窝 村！"),
             [(District, "鄠邑区"), (Community, "龙 窝 村")]
         );
+    }
+
+    #[test]
+    fn a_short_form_inside_a_longer_name_written_bare_is_no_fit() {
+        let tree = Tree::china();
+        let r = Resolver::china();
+        let code_of = |text: &str| r.resolve(text).division.map(|d| tree.division(d).code());
+        // 吐孜鲁克喀什村委会 is a village in two counties of 喀什地区: written
+        // bare, its 喀什 is not 喀什市; the answer is what the two share.
+        for text in [
+            "新疆维吾尔自治区喀什地区吐孜鲁克喀什",
+            "喀什地区吐孜鲁克喀什",
+            "喀什地区吐孜鲁克喀什村",
+        ] {
+            assert_eq!(code_of(text).as_deref(), Some("6531"), "{text}");
+        }
     }
 
     #[test]
