@@ -14,7 +14,7 @@ describe('squads', { timeout: 240_000 }, () => {
   let browser;
   before(async () => {
     if (skip) return;
-    server = await startServer(['--demo-volunteers', '400']);
+    server = await startServer(['--demo-volunteers', '8000']);
     browser = await launch();
   });
   after(async () => {
@@ -32,7 +32,7 @@ describe('squads', { timeout: 240_000 }, () => {
       await signIn(p, url, 'coordinator');
       await p.goto(`${url}/squads`);
       const before = await total(p);
-      assert.ok(before > 0 && before < 400, `movable ${before}`);
+      assert.ok(before > 1000 && before < 3000, `movable ${before}`);
       // A vehicle of the vehicle team.
       await p.selectOption('#v_org_id', { label: '西安市社会工作协会' });
       await p.fill('#plate', '陕A·V2021');
@@ -73,6 +73,8 @@ describe('squads', { timeout: 240_000 }, () => {
       const first = await p.locator('#members tbody tr').first().getAttribute('data-volunteer');
       await p.goto(`${url}/volunteers/${first}/trace`);
       await p.fill('#reason', '核酸检测阳性');
+      assert.match(await p.locator('#positive-squad').innerText(), /雁塔突击一队/);
+      await p.check('#confirm');
       await p.click('#positive');
       await p.waitForSelector('#trace-people');
       assert.match(await p.locator('#trace-squads').innerText(), /雁塔突击一队/);
@@ -98,6 +100,27 @@ describe('squads', { timeout: 240_000 }, () => {
       assert.ok(await total(p) <= beforeSeal - freeThere, `${beforeSeal} - ${freeThere}`);
     } finally {
       await desk.ctx.close();
+    }
+  });
+
+  test('a volunteer on a phone sees their squad and pauses work', { skip: skip ?? false }, async () => {
+    const url = server.url;
+    const phone = await newPage(browser, { viewport: { width: 360, height: 740 }, isMobile: true });
+    try {
+      const p = phone.page;
+      await signIn(p, url, 'volunteer');
+      await p.goto(`${url}/service`);
+      assert.match(await p.locator('#service-squad-name').innerText(), /小分队/);
+      assert.ok(await p.locator('#service-members li').count() >= 3);
+      assert.doesNotMatch(await p.locator('#service-members').innerText(), /1[3-9]\d{9}/);
+      assert.ok(await p.evaluate(() => document.documentElement.scrollWidth <= 360));
+      await p.click('#availability');
+      await p.waitForSelector('#service-available');
+      assert.match(await p.locator('#service-available').innerText(), /暂停/);
+      await p.click('#availability');
+      await p.waitForFunction(() => /可以接受任务/.test(document.querySelector('#service-available')?.textContent ?? ''));
+    } finally {
+      await phone.ctx.close();
     }
   });
 });

@@ -59,6 +59,10 @@ struct CityArgs {
     /// streets are sealed until about a quarter can still move.
     #[arg(long = "demo-volunteers", default_value_t = 8000)]
     volunteers: usize,
+    /// Contacts the squads recorded over the last day (households served,
+    /// vehicles driven).
+    #[arg(long = "demo-work", default_value_t = 2000)]
+    work: usize,
 }
 
 #[derive(Subcommand)]
@@ -250,7 +254,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     "{}",
                     crate::demo::load_city(&db, city.needs, city.open).await?
                 );
-                print!("{}", crate::demo::load_roster(&db, city.volunteers).await?);
+                print!(
+                    "{}",
+                    crate::demo::load_roster(&db, city.volunteers, city.work).await?
+                );
             }
             // Parse the national tree before the first request needs it.
             let tree = divisions::Tree::china();
@@ -278,7 +285,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 "{}",
                 crate::demo::load_city(&db, city.needs, city.open).await?
             );
-            print!("{}", crate::demo::load_roster(&db, city.volunteers).await?);
+            print!(
+                "{}",
+                crate::demo::load_roster(&db, city.volunteers, city.work).await?
+            );
             db.close().await;
             Ok(())
         }

@@ -65,6 +65,9 @@ CREATE INDEX contacts_squad ON contacts (squad_id, at);
 ALTER TABLE volunteers ADD COLUMN movement TEXT NOT NULL DEFAULT 'free';
 ALTER TABLE volunteers ADD COLUMN available BOOLEAN NOT NULL DEFAULT TRUE;
 ALTER TABLE volunteers ADD COLUMN positive_at TIMESTAMPTZ;
+-- When the positive was recorded: the exposure trace ends there (it is
+-- read again later; people who join the squad afterwards were not exposed).
+ALTER TABLE volunteers ADD COLUMN positive_marked_at TIMESTAMPTZ;
 CREATE INDEX volunteers_home ON volunteers (home_division);
 
 -- The squad that last touched each thing. Two squads taking one vehicle at

@@ -25,7 +25,7 @@ use crate::volunteers::api as volunteers;
         supply::items, supply::add_item, supply::depots, supply::create_depot, supply::depot, supply::receive, supply::adjust, supply::reservations, supply::reserve, supply::dispatch, supply::release, supply::offers, supply::create_offer, supply::offer, supply::receive_offer, supply::withdraw_offer, supply::reveal_offer, supply::appeals, supply::create_appeal, supply::appeal, supply::close_appeal, supply::pledges, supply::pledge,
         dashboard::dashboard,
         volunteers::campaigns, volunteers::create_campaign, volunteers::public_campaign, volunteers::apply, volunteers::public_application, volunteers::queue, volunteers::application, volunteers::reveal, volunteers::decide,
-        squads::squads, squads::create, squads::squad, squads::join, squads::leave, squads::lead, squads::touch, squads::release, squads::vehicles, squads::create_vehicle, squads::roster, squads::movable, squads::movement, squads::positive, squads::trace,
+        squads::squads, squads::create, squads::squad, squads::join, squads::leave, squads::lead, squads::touch, squads::release, squads::vehicles, squads::create_vehicle, squads::roster, squads::movable, squads::movement, squads::positive, squads::trace, squads::mine, squads::availability,
         audit::list, audit::export,
     ),
     tags(

@@ -290,18 +290,19 @@ pub async fn load_city(db: &Db, needs: usize, open: usize) -> anyhow::Result<Str
 
 /// Add the city's volunteers, squads and sealed streets unless they are
 /// there; returns what to print.
-pub async fn load_roster(db: &Db, volunteers: usize) -> anyhow::Result<String> {
+pub async fn load_roster(db: &Db, volunteers: usize, work: usize) -> anyhow::Result<String> {
     let started = std::time::Instant::now();
-    let Some(r) = roster::load(db, volunteers, volunteers / 4)
+    let Some(r) = roster::load(db, volunteers, volunteers / 4, work)
         .await
         .context("recruiting the city's volunteers")?
     else {
         return Ok(String::new());
     };
     Ok(format!(
-        "demo: {} volunteers in {} squads; {} streets sealed, {} can still move ({} ms)\n",
+        "demo: {} volunteers in {} squads, {} contacts in the last day; {} streets sealed, {} can still move ({} ms)\n",
         r.volunteers,
         r.squads,
+        r.work,
         r.sealed_streets,
         r.movable,
         started.elapsed().as_millis()

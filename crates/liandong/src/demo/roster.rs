@@ -36,6 +36,8 @@ pub struct Loaded {
     pub squads: usize,
     pub sealed_streets: usize,
     pub movable: usize,
+    /// Contacts recorded over the last day (households served, vehicles).
+    pub work: usize,
 }
 
 /// A resident ID with its check character (GB 11643).
@@ -57,7 +59,12 @@ fn resident_id(region: &str, birth: time::Date, seq: u32) -> String {
 }
 
 /// Load `n` volunteers unless the demo's are there.
-pub async fn load(db: &Db, n: usize, target_movable: usize) -> anyhow::Result<Option<Loaded>> {
+pub async fn load(
+    db: &Db,
+    n: usize,
+    target_movable: usize,
+    work: usize,
+) -> anyhow::Result<Option<Loaded>> {
     if n == 0 {
         return Ok(None);
     }
@@ -202,12 +209,21 @@ pub async fn load(db: &Db, n: usize, target_movable: usize) -> anyhow::Result<Op
     }
     let wanted_squads = n / 20;
     let mut squads = 0;
+    let mut squad_ids = Vec::new();
     let formed = recruited + Duration::days(6);
-    'streets: for (street, members) in &by_street {
-        for (k, five) in members.chunks_exact(5).enumerate() {
+    // Round by round, one squad from each street that still has five
+    // without one, so that squads are spread over the whole city.
+    let mut round = 0;
+    while squads < wanted_squads {
+        let mut formed_any = false;
+        for (street, members) in &by_street {
+            let Some(five) = members.chunks_exact(5).nth(round) else {
+                continue;
+            };
             if squads >= wanted_squads {
-                break 'streets;
+                break;
             }
+            formed_any = true;
             let squad = fetch_scalar!(
                 &mut tx,
                 i64,
@@ -215,7 +231,7 @@ pub async fn load(db: &Db, n: usize, target_movable: usize) -> anyhow::Result<Op
                  VALUES ($1, $2, $3, 3, 6, 'active', $4, $5, $5) RETURNING id",
                 org,
                 street,
-                format!("{}第{}小分队", crate::orgs::model::division_name(street), k + 1),
+                format!("{}第{}小分队", crate::orgs::model::division_name(street), round + 1),
                 coordinator,
                 Ts::from(formed),
             )?;
@@ -235,8 +251,15 @@ pub async fn load(db: &Db, n: usize, target_movable: usize) -> anyhow::Result<Op
                 squad
             )?;
             squads += 1;
+            squad_ids.push(squad);
         }
+        if !formed_any {
+            break;
+        }
+        round += 1;
     }
+    link_demo_volunteer(&mut tx).await?;
+    let work = work_day(&mut tx, &squad_ids, work, now).await?;
     // The lockdown: streets sealed one by one (in a drawn order) until
     // about `target_movable` can still go out.
     let mut streets: Vec<&String> = by_street.keys().collect();
@@ -295,5 +318,127 @@ pub async fn load(db: &Db, n: usize, target_movable: usize) -> anyhow::Result<Op
         squads,
         sealed_streets: seals.len(),
         movable,
+        work,
     }))
+}
+
+/// The demo's `volunteer` account (何志愿, 鄠邑区) becomes the leader of
+/// the first squad there, so that signing in as it shows a volunteer's own
+/// page with a squad; the account drawn for that place is dropped.
+async fn link_demo_volunteer(tx: &mut crate::db::Tx) -> anyhow::Result<()> {
+    let Some((account, display_name)) = crate::fetch_optional!(
+        &mut *tx,
+        (i64, String),
+        "SELECT id, display_name FROM accounts WHERE username = 'volunteer'"
+    )?
+    else {
+        return Ok(());
+    };
+    let Some((volunteer, drawn, application)) = crate::fetch_optional!(
+        &mut *tx,
+        (i64, i64, i64),
+        "SELECT v.id, v.account_id, v.application_id FROM squads s JOIN volunteers v ON v.id = s.leader_id
+         WHERE s.division_code >= '610118' AND s.division_code < '610118~' ORDER BY s.id LIMIT 1"
+    )?
+    else {
+        return Ok(());
+    };
+    execute!(
+        &mut *tx,
+        "UPDATE volunteers SET account_id = $1, name = $2 WHERE id = $3",
+        account,
+        &display_name,
+        volunteer
+    )?;
+    execute!(
+        &mut *tx,
+        "UPDATE applications SET name = $1 WHERE id = $2",
+        &display_name,
+        application
+    )?;
+    execute!(&mut *tx, "DELETE FROM accounts WHERE id = $1", drawn)?;
+    Ok(())
+}
+
+/// A city day of work: `n` contacts over the last 24 hours, each squad
+/// serving households of its own (the needs there are, dealt out among the
+/// squads so none is shared) and the first thirty driving a vehicle each
+/// (the field report's vehicle team). The contact rule holds throughout.
+async fn work_day(
+    tx: &mut crate::db::Tx,
+    squads: &[i64],
+    n: usize,
+    now: OffsetDateTime,
+) -> anyhow::Result<usize> {
+    if squads.is_empty() || n == 0 {
+        return Ok(0);
+    }
+    let needs: Vec<(i64, String)> = crate::fetch_all!(
+        &mut *tx,
+        (i64, String),
+        "SELECT id, division_code FROM needs ORDER BY id"
+    )?;
+    let org = fetch_scalar!(
+        &mut *tx,
+        i64,
+        "SELECT org_id FROM squads WHERE id = $1",
+        squads[0]
+    )?;
+    let mut vehicles = Vec::new();
+    for (k, squad) in squads.iter().take(30).enumerate() {
+        let division = fetch_scalar!(
+            &mut *tx,
+            String,
+            "SELECT division_code FROM squads WHERE id = $1",
+            *squad
+        )?;
+        let vehicle = fetch_scalar!(
+            &mut *tx,
+            i64,
+            "INSERT INTO vehicles (org_id, division_code, plate, description, seats, created_at) VALUES ($1, $2, $3, '物资运输', 7, $4) RETURNING id",
+            org,
+            &division,
+            format!("陕A{:05}", 80_000 + k),
+            Ts::from(now - Duration::days(10)),
+        )?;
+        vehicles.push((*squad, vehicle, division));
+    }
+    let mut written = 0;
+    let mut rows: Vec<(i64, &'static str, i64, String, Ts)> = Vec::with_capacity(n);
+    for i in 0..n {
+        let k = i % squads.len();
+        let at = Ts::from(now - Duration::seconds(((n - i) * 86_400 / n) as i64));
+        // Every tenth trip of a squad with a vehicle is a drive.
+        if let Some((squad, vehicle, division)) = vehicles
+            .get(k)
+            .filter(|_| (i / squads.len()).is_multiple_of(10))
+        {
+            rows.push((*squad, "vehicle", *vehicle, division.clone(), at));
+        } else if !needs.is_empty() {
+            // The households of squad k: needs k, k + squads, k + 2·squads…
+            let mine = (needs.len() + squads.len() - 1 - k) / squads.len();
+            if mine == 0 {
+                continue;
+            }
+            let need = &needs[k + (i / squads.len() % mine) * squads.len()];
+            rows.push((squads[k], "household", need.0, need.1.clone(), at));
+        }
+    }
+    for piece in rows.chunks(500) {
+        let sql = format!(
+            "INSERT INTO contacts (squad_id, kind, target_id, division_code, at) VALUES {}",
+            crate::db::values(tx, piece.len(), 5)
+        );
+        written += crate::execute_rows!(&mut *tx, sqlx::AssertSqlSafe(sql), piece, |r| (
+            r.0, r.1, r.2, &r.3, r.4
+        ))? as usize;
+    }
+    // Who holds each thing now: its last toucher (the gate of the rule).
+    execute!(
+        &mut *tx,
+        "INSERT INTO contact_holds (kind, target_id, squad_id, at)
+         SELECT c.kind, c.target_id, c.squad_id, c.at FROM contacts c
+         WHERE c.id = (SELECT MAX(c2.id) FROM contacts c2 WHERE c2.kind = c.kind AND c2.target_id = c.target_id)"
+    )?;
+    Ok(written)
 }

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use super::model::{ContactKind, MovableCount, MovementStatus, NewSquad};
 use super::store::{
-    self, Contact, Member, NewVehicle, RosterEntry, RosterFilter, Squad, Trace, Vehicle,
+    self, Contact, Member, MyService, NewVehicle, RosterEntry, RosterFilter, Squad, Trace, Vehicle,
 };
 use crate::access::model::Scope;
 use crate::web::AppState;
@@ -30,6 +30,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/vehicles", get(vehicles).post(create_vehicle))
         .route("/api/volunteers", get(roster))
         .route("/api/volunteers/movable", get(movable))
+        .route("/api/volunteers/me", get(mine))
+        .route("/api/volunteers/me/availability", post(availability))
         .route("/api/volunteers/{id}/movement", post(movement))
         .route("/api/volunteers/{id}/positive", post(positive))
         .route("/api/volunteers/{id}/trace", get(trace))
@@ -290,4 +292,36 @@ pub async fn trace(
     let mut tx = state.db.read().await?;
     let window = state.settings.exposure_window();
     Ok(Json(store::trace(&mut tx, &scope, window, id).await?))
+}
+
+/// The signed-in volunteer's own service: movement, availability, squad,
+/// teammates (phones masked) and what the squad touched. 404 when no
+/// volunteer record is linked to the account.
+#[utoipa::path(get, path = "/api/volunteers/me", tag = "squads",
+    responses((status = 200, body = MyService), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn mine(
+    State(state): State<AppState>,
+    scope: Scope,
+) -> Result<Json<MyService>, AppError> {
+    let mut tx = state.db.read().await?;
+    let window = state.settings.exposure_window();
+    Ok(Json(store::mine(&mut tx, &scope, window).await?))
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct Availability {
+    pub available: bool,
+}
+
+/// A volunteer takes work now, or not (their own toggle; refused while
+/// marked positive).
+#[utoipa::path(post, path = "/api/volunteers/me/availability", tag = "squads", request_body = Availability,
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn availability(
+    State(state): State<AppState>,
+    scope: Scope,
+    Json(a): Json<Availability>,
+) -> Result<StatusCode, AppError> {
+    store::set_available(&state.db, &scope, a.available).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -328,21 +328,22 @@ pub struct Exposure {
     pub shared: BTreeMap<i64, BTreeSet<(ContactKind, i64)>>,
 }
 
-/// The exposure of `volunteer`, positive at `positive_at`, seen at `now`:
-/// the window runs from `positive_at - window` to `now` (they may have
-/// served after the test was taken). `stints` are the stints of the
+/// The exposure of `volunteer`, positive at `positive_at` (the test) and
+/// recorded at `marked_at`: the window runs from `positive_at - window` to
+/// `marked_at` (they may have served after the test was taken, never after
+/// they were stood down). `stints` are the stints of the
 /// volunteer and of every squad they were in; `touches` the touches of those
 /// squads and of the things those squads touched.
 pub fn exposure(
     volunteer: i64,
     positive_at: OffsetDateTime,
-    now: OffsetDateTime,
+    marked_at: OffsetDateTime,
     window: Duration,
     stints: &[Stint],
     touches: &[Touch],
 ) -> Exposure {
     let from = positive_at - window;
-    let to = now.max(positive_at);
+    let to = marked_at.max(positive_at);
     let mut out = Exposure::default();
     out.squads = stints
         .iter()
@@ -541,6 +542,11 @@ mod tests {
             stint(3, 10, 1, None),
             stint(4, 10, 60, Some(40)),
             stint(5, 20, 30, None),
+            // Joined after the positive was recorded: not exposed by it.
+            Stint {
+                joined_at: NOW + Duration::days(1),
+                ..stint(6, 10, 0, None)
+            },
         ];
         let touches = [
             touch(10, ContactKind::Vehicle, 7, 5),
@@ -549,6 +555,12 @@ mod tests {
             touch(20, ContactKind::Depot, 1, 2),
             touch(30, ContactKind::Vehicle, 7, 6),
             touch(30, ContactKind::Depot, 1, 6),
+            // After the recording: the squad was stood down; whoever drove
+            // the van then is not in this trace.
+            Touch {
+                at: NOW + Duration::days(2),
+                ..touch(40, ContactKind::Vehicle, 7, 0)
+            },
         ];
         let e = exposure(1, NOW - Duration::days(3), NOW, W, &stints, &touches);
         assert_eq!(e.squads, BTreeSet::from([10]));

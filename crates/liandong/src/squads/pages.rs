@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::model::{ContactKind, MovableCount, MovementStatus, NewSquad};
 use super::store::{
-    self, Contact, Member, NewVehicle, RosterEntry, RosterFilter, Squad, Trace, Vehicle,
+    self, Contact, Member, MyService, NewVehicle, RosterEntry, RosterFilter, Squad, Trace, Vehicle,
 };
 use crate::access::model::Scope;
 use crate::web::error::{AppError, Invalid};
@@ -29,6 +29,7 @@ pub fn routes() -> Router<AppState> {
             get(trace_page).post(mark_positive),
         )
         .route("/volunteers/{id}/trace.xlsx", get(trace_xlsx))
+        .route("/service", get(service_page).post(service_action))
 }
 
 /// What a refused action says on the page (the other squad named), or the
@@ -70,6 +71,9 @@ struct IndexForm {
     plate: String,
     description: String,
     seats: String,
+    /// The vehicle form's organisation and division (the squad form has its own).
+    v_org_id: String,
+    v_division_code: String,
 }
 
 async fn index_of(
@@ -139,8 +143,8 @@ async fn index_action(
             &state.db,
             &scope,
             &NewVehicle {
-                org_id: number(&form.org_id).unwrap_or(0),
-                division_code: form.division_code.clone(),
+                org_id: number(&form.v_org_id).unwrap_or(0),
+                division_code: form.v_division_code.clone(),
                 plate: form.plate.clone(),
                 description: form.description.clone(),
                 seats: number(&form.seats).unwrap_or(0),
@@ -190,6 +194,13 @@ struct SquadPage {
     reason: String,
 }
 
+impl RosterPage {
+    /// The list stopped at its cap: a filter shows the rest.
+    fn capped(&self) -> bool {
+        self.list.len() >= store::ROSTER_MAX
+    }
+}
+
 impl SquadPage {
     fn status_key(&self) -> String {
         format!("squad-status-{}", self.squad.status.replace('_', "-"))
@@ -211,12 +222,13 @@ async fn squad_of(
         &RosterFilter {
             within: squad.division_code.clone(),
             squad: "none".into(),
+            org_id: Some(squad.org_id),
             ..RosterFilter::default()
         },
     )
     .await?
     .into_iter()
-    .filter(|v| v.org_id == squad.org_id && v.positive_at.is_none())
+    .filter(|v| v.positive_at.is_none())
     .collect();
     let gates = crate::divisions::store::list(&mut tx, scope, "", true)
         .await?
@@ -361,8 +373,11 @@ struct MovementForm {
     volunteer_id: String,
     movement: String,
     reason: String,
-    /// The filter the page was showing (kept after the change).
+    /// The filters the page was showing (kept after the change).
     within: String,
+    #[serde(rename = "filter_movement")]
+    shown_movement: String,
+    q: String,
 }
 
 async fn roster_action(
@@ -386,12 +401,16 @@ async fn roster_action(
     };
     let filter = RosterFilter {
         within: f.within.clone(),
+        movement: f.shown_movement.clone(),
+        q: f.q.clone(),
         ..RosterFilter::default()
     };
     match result {
         Ok(()) => Ok(Redirect::to(&format!(
-            "/volunteers?within={}",
-            crate::web::form_urlencoded_component(f.within.trim())
+            "/volunteers?within={}&movement={}&q={}",
+            crate::web::form_urlencoded_component(f.within.trim()),
+            crate::web::form_urlencoded_component(f.shown_movement.trim()),
+            crate::web::form_urlencoded_component(f.q.trim())
         ))
         .into_response()),
         Err(e) => {
@@ -409,6 +428,9 @@ async fn roster_action(
 struct TracePage {
     c: Chrome,
     volunteer_id: i64,
+    /// Who is being marked, and the squad that will stand down.
+    name: String,
+    squad: String,
     trace: Option<Trace>,
     errors: Invalid,
     notice: String,
@@ -428,10 +450,13 @@ async fn trace_of(
         Err(AppError::Conflict("err-volunteer-not-positive")) => None,
         Err(e) => return Err(e),
     };
+    let (name, squad) = store::brief(&mut tx, scope, id).await?;
     let now = crate::db::now().to_offset(time::macros::offset!(+8));
     Ok(TracePage {
         c,
         volunteer_id: id,
+        name,
+        squad,
         trace,
         errors: Invalid::default(),
         notice: String::new(),
@@ -459,6 +484,8 @@ struct PositiveForm {
     /// The local time the test was taken (Beijing, from a datetime-local).
     at: String,
     reason: String,
+    /// The confirmation box: marking stands a squad down at once.
+    confirm: String,
 }
 
 async fn mark_positive(
@@ -474,6 +501,7 @@ async fn mark_positive(
     )
     .map(|t| t.assume_offset(time::macros::offset!(+8)));
     let result = match at {
+        _ if f.confirm != "yes" => Err(AppError::invalid("confirm", "err-positive-confirm")),
         Ok(at) => store::mark_positive(
             &state.db,
             &scope,
@@ -514,4 +542,60 @@ async fn trace_xlsx(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         &format!("trace-{id}.xlsx"),
     ))
+}
+
+#[derive(Template)]
+#[template(path = "service.html")]
+struct ServicePage {
+    c: Chrome,
+    /// None: no volunteer record is linked to this account.
+    me: Option<MyService>,
+    notice: String,
+}
+
+/// The volunteer's own page, phone first: can I go out, am I taking work,
+/// my squad and teammates, what our squad touched.
+async fn service_page(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+) -> Result<Response, AppError> {
+    let mut tx = state.db.read().await?;
+    let me = match store::mine(&mut tx, &scope, state.settings.exposure_window()).await {
+        Ok(m) => Some(m),
+        Err(AppError::NotFound) => None,
+        Err(e) => return Err(e),
+    };
+    Ok(render(&ServicePage {
+        c,
+        me,
+        notice: String::new(),
+    })?
+    .into_response())
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+struct ServiceForm {
+    /// "yes" or "no".
+    available: String,
+}
+
+async fn service_action(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    HtmlForm(f): HtmlForm<ServiceForm>,
+) -> Result<Response, AppError> {
+    match store::set_available(&state.db, &scope, f.available == "yes").await {
+        Ok(()) => Ok(Redirect::to("/service").into_response()),
+        Err(e) => {
+            let (status, notice, _) = refusal(e, &c)?;
+            let mut tx = state.db.read().await?;
+            let me = store::mine(&mut tx, &scope, state.settings.exposure_window())
+                .await
+                .ok();
+            Ok((status, render(&ServicePage { c, me, notice })?).into_response())
+        }
+    }
 }

@@ -18,7 +18,7 @@ use crate::db::{Db, Ts, Tx, inside, related};
 use crate::orgs::model::division_name;
 use crate::web::error::{AppError, FieldError, Invalid};
 use crate::web::i18n::Lang;
-use crate::{execute, fetch_all, fetch_optional, fetch_scalar};
+use crate::{execute, fetch_all, fetch_one, fetch_optional, fetch_scalar};
 
 fn coordinates(scope: &Scope) -> Result<(), AppError> {
     if scope.role().coordinates() {
@@ -57,6 +57,15 @@ pub fn refused(r: Refusal) -> AppError {
             "err-contact-left",
             vec![("squad", squad_name), ("at", when(left_at))],
         ),
+    }
+}
+
+/// A name or plate taken by someone else between our check and our write
+/// (the UNIQUE constraint decides): the field named, as the check would.
+fn taken_as(e: sqlx::Error, field: &'static str, key: &'static str) -> AppError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => AppError::invalid(field, key),
+        _ => e.into(),
     }
 }
 
@@ -199,7 +208,8 @@ pub async fn create(db: &Db, scope: &Scope, n: &NewSquad) -> Result<Squad, AppEr
         max_size,
         scope.account_id(),
         now,
-    )?;
+    )
+    .map_err(|e| taken_as(e, "name", "err-squad-name-taken"))?;
     record(
         &mut tx,
         NewEvent::by(scope, "squad.create", "squad", id, &division_code).after(
@@ -230,6 +240,12 @@ pub struct Member {
 /// The members of a squad now (the squad read through the caller's area).
 pub async fn members(tx: &mut Tx, scope: &Scope, id: i64) -> Result<Vec<Member>, AppError> {
     let s = squad(tx, scope, id).await?;
+    Ok(members_of(tx, &s).await?)
+}
+
+/// A squad's members now, read once the squad is.
+async fn members_of(tx: &mut Tx, s: &Squad) -> sqlx::Result<Vec<Member>> {
+    let id = s.id;
     let rows = fetch_all!(
         &mut *tx,
         (i64, String, String, String, bool, OffsetDateTime),
@@ -277,18 +293,14 @@ pub struct RosterEntry {
     pub squad_name: String,
 }
 
-/// The zones that keep people in, in force now, over or inside the
-/// caller's area.
-async fn seals(tx: &mut Tx, scope: &Scope) -> sqlx::Result<Vec<Seal>> {
+/// The zones that keep people in, in force now, wherever they are: a
+/// volunteer held here may live elsewhere (zones are not personal).
+async fn seals(tx: &mut Tx) -> sqlx::Result<Vec<Seal>> {
     Ok(fetch_all!(
         &mut *tx,
         (String, String),
-        sqlx::AssertSqlSafe(format!(
-            "SELECT division_code, compound FROM zones
-             WHERE level IN ('sealed', 'controlled') AND lifted_at IS NULL AND starts_at <= $2 AND {}",
-            related("division_code", 1)
-        )),
-        scope.jurisdiction(),
+        "SELECT division_code, compound FROM zones
+         WHERE level IN ('sealed', 'controlled') AND lifted_at IS NULL AND starts_at <= $1",
         crate::db::stamp()
     )?
     .into_iter()
@@ -306,7 +318,6 @@ struct RosterRow {
     phone: String,
     org_id: i64,
     home_division: String,
-    jurisdiction_code: String,
     address: String,
     category: String,
     skills: String,
@@ -328,17 +339,9 @@ impl RosterRow {
     fn stood_down(&self) -> bool {
         self.positive_at.is_some() || self.squad_status.as_deref() == Some("stood_down")
     }
-    /// Where they count: their home, else the area holding them.
-    fn area(&self) -> &str {
-        if self.home_division.is_empty() {
-            &self.jurisdiction_code
-        } else {
-            &self.home_division
-        }
-    }
 }
 
-const ROSTER_SQL: &str = "SELECT v.id, v.name, v.phone, v.org_id, v.home_division, v.jurisdiction_code, a.address, v.category, v.skills,
+const ROSTER_SQL: &str = "SELECT v.id, v.name, v.phone, v.org_id, v.home_division, a.address, v.category, v.skills,
         v.movement, v.available, v.positive_at, s.id AS squad_id, s.name AS squad_name, s.status AS squad_status
     FROM volunteers v JOIN applications a ON a.id = v.application_id
     LEFT JOIN squad_members m ON m.volunteer_id = v.id AND m.left_at IS NULL
@@ -360,7 +363,13 @@ pub struct RosterFilter {
     /// A name (part of it).
     #[serde(default)]
     pub q: String,
+    /// An organisation's id: its volunteers only.
+    #[serde(default)]
+    pub org_id: Option<i64>,
 }
+
+/// The most volunteers a roster shows at once (a filter narrows it).
+pub const ROSTER_MAX: usize = 500;
 
 /// Volunteers held inside the caller's area (at most 500, by home and
 /// name), phones masked.
@@ -384,20 +393,25 @@ pub async fn roster(
         ),
     };
     errors.into_result()?;
-    let seals = seals(tx, scope).await?;
+    let seals = seals(tx).await?;
     let rows = fetch_all!(
         &mut *tx,
         RosterRow,
         sqlx::AssertSqlSafe(format!(
             "{ROSTER_SQL} WHERE {} AND {} AND ($3 = '' OR m.id IS NULL) AND ($4 = '' OR v.name LIKE '%' || $4 || '%')
-             ORDER BY v.home_division, v.name, v.id",
+               AND ($5 = 0 OR v.org_id = $5)
+             ORDER BY v.home_division, v.id{}",
             inside("v.jurisdiction_code", 1),
-            inside("v.home_division", 2)
+            inside("v.home_division", 2),
+            // Movement is known only once the zones are read: then every
+            // row of the area is read and the first ROSTER_MAX kept.
+            if f.movement.trim().is_empty() { format!(" LIMIT {ROSTER_MAX}") } else { String::new() }
         )),
         scope.jurisdiction(),
         within,
         if f.squad.trim() == "none" { "none" } else { "" },
-        f.q.trim()
+        f.q.trim(),
+        f.org_id.unwrap_or(0)
     )?;
     Ok(rows
         .into_iter()
@@ -424,38 +438,72 @@ pub async fn roster(
                 squad_name: r.squad_name.unwrap_or_default(),
             })
         })
-        .take(500)
+        .take(ROSTER_MAX)
         .collect())
 }
 
 /// How many can still move, by area one level below the caller's
-/// jurisdiction: read at once from the zones in force.
+/// jurisdiction: read at once from the zones in force. Only what the count
+/// needs is read (the address only when a zone names a compound).
 pub async fn movable(tx: &mut Tx, scope: &Scope) -> Result<Vec<MovableCount>, AppError> {
     coordinates(scope)?;
-    let seals = seals(tx, scope).await?;
+    let seals = seals(tx).await?;
+    let compounds = seals.iter().any(|z| !z.compound.is_empty());
     let rows = fetch_all!(
         &mut *tx,
-        RosterRow,
+        (String, String, String, bool, Option<String>, String),
         sqlx::AssertSqlSafe(format!(
-            "{ROSTER_SQL} WHERE {}",
+            "SELECT v.home_division, v.jurisdiction_code, v.movement, v.positive_at IS NOT NULL, s.status, {}
+             FROM volunteers v {}
+             LEFT JOIN squad_members m ON m.volunteer_id = v.id AND m.left_at IS NULL
+             LEFT JOIN squads s ON s.id = m.squad_id
+             WHERE {}",
+            if compounds { "a.address" } else { "''" },
+            if compounds { "JOIN applications a ON a.id = v.application_id" } else { "" },
             inside("v.jurisdiction_code", 1)
         )),
         scope.jurisdiction()
     )?;
     let len = crate::dashboard::model::area_len(scope.jurisdiction());
     let mut by: BTreeMap<String, MovableCount> = BTreeMap::new();
-    for r in &rows {
-        let area = r.area();
+    for (home, held, stored, positive, squad, address) in &rows {
+        // Counted where they live when that is inside the reader's area,
+        // else where they are held.
+        let area = if !home.is_empty() && scope.covers(home) {
+            home
+        } else {
+            held
+        };
         let code = area.get(..len.min(area.len())).unwrap_or(area);
+        let m = movement(
+            MovementStatus::parse(stored).unwrap_or(MovementStatus::Free),
+            sealed_in(home, address, &seals),
+        );
         by.entry(code.to_owned())
             .or_insert_with(|| MovableCount {
                 division_code: code.to_owned(),
                 division_name: division_name(code),
                 ..MovableCount::default()
             })
-            .add(r.movement(&seals), r.stood_down());
+            .add(m, *positive || squad.as_deref() == Some("stood_down"));
     }
     Ok(by.into_values().collect())
+}
+
+/// A volunteer as the positive form names them: their name and the squad
+/// they are in now ("" for none). Not found outside the caller's area.
+pub async fn brief(tx: &mut Tx, scope: &Scope, id: i64) -> Result<(String, String), AppError> {
+    coordinates(scope)?;
+    let (_, _, name) = volunteer(tx, scope, id).await?;
+    let squad = fetch_optional!(
+        &mut *tx,
+        (String,),
+        "SELECT s.name FROM squad_members m JOIN squads s ON s.id = m.squad_id WHERE m.volunteer_id = $1 AND m.left_at IS NULL",
+        id
+    )?
+    .map(|(n,)| n)
+    .unwrap_or_default();
+    Ok((name, squad))
 }
 
 /// A volunteer inside the caller's area: (org, jurisdiction, name).
@@ -518,13 +566,14 @@ pub async fn join(
     if org != s.org_id {
         return Err(AppError::invalid("volunteer_id", "err-squad-other-org"));
     }
-    let positive = fetch_scalar!(
+    // Their row too: a positive marked at this moment either finished (and
+    // refuses this join) or waits for it and stands this squad down.
+    let well = execute!(
         &mut tx,
-        i64,
-        "SELECT COUNT(*) FROM volunteers WHERE id = $1 AND positive_at IS NOT NULL",
+        "UPDATE volunteers SET available = available WHERE id = $1 AND positive_at IS NULL",
         volunteer_id
     )?;
-    if positive > 0 {
+    if well == 0 {
         return Err(AppError::Conflict("err-volunteer-positive"));
     }
     let now = crate::db::now();
@@ -569,11 +618,26 @@ pub async fn join(
     .await
 }
 
-/// A squad at work, read for a change to it (a squad stood down or
-/// disbanded takes no one and touches nothing).
+/// Take a squad's row for this transaction (PostgreSQL holds it to the
+/// commit; SQLite's writer is one at a time anyway), so that changes to one
+/// squad — its size, leader, status — are made one after another.
+async fn lock(tx: &mut Tx, squad_id: i64) -> sqlx::Result<u64> {
+    execute!(
+        &mut *tx,
+        "UPDATE squads SET updated_at = $1 WHERE id = $2",
+        crate::db::stamp(),
+        squad_id
+    )
+}
+
+/// A squad at work, read and locked for a change to it (a squad stood down
+/// or disbanded takes no one and touches nothing). Read after the lock, so
+/// its size and status are the ones this change works on.
 async fn at_work(db: &Db, scope: &Scope, squad_id: i64) -> Result<(Tx, Squad), AppError> {
     coordinates(scope)?;
     let mut tx = db.write().await?;
+    squad(&mut tx, scope, squad_id).await?;
+    lock(&mut tx, squad_id).await?;
     let s = squad(&mut tx, scope, squad_id).await?;
     if s.status != SquadStatus::Active.as_str() {
         return Err(AppError::Conflict("err-squad-not-active"));
@@ -610,6 +674,7 @@ pub async fn leave(
     errors.into_result()?;
     let mut tx = db.write().await?;
     let s = squad(&mut tx, scope, squad_id).await?;
+    lock(&mut tx, squad_id).await?;
     let now = crate::db::stamp();
     let left = execute!(
         &mut tx,
@@ -621,14 +686,12 @@ pub async fn leave(
     if left == 0 {
         return Err(AppError::NotFound);
     }
-    if s.leader_id == Some(volunteer_id) {
-        execute!(
-            &mut tx,
-            "UPDATE squads SET leader_id = NULL, updated_at = $1 WHERE id = $2",
-            now,
-            squad_id
-        )?;
-    }
+    execute!(
+        &mut tx,
+        "UPDATE squads SET leader_id = NULL WHERE id = $1 AND leader_id = $2",
+        squad_id,
+        volunteer_id
+    )?;
     finish(
         tx,
         scope,
@@ -650,6 +713,7 @@ pub async fn lead(
     coordinates(scope)?;
     let mut tx = db.write().await?;
     let s = squad(&mut tx, scope, squad_id).await?;
+    lock(&mut tx, squad_id).await?;
     let member = fetch_scalar!(
         &mut tx,
         i64,
@@ -850,6 +914,14 @@ pub async fn contacts(
         squad_id,
         Ts::from(since)
     )?;
+    Ok(contacts_labelled(tx, rows).await?)
+}
+
+/// Contacts as read (kind, target, when), with their labels.
+async fn contacts_labelled(
+    tx: &mut Tx,
+    rows: Vec<(String, i64, OffsetDateTime)>,
+) -> sqlx::Result<Vec<Contact>> {
     let keys: Vec<(ContactKind, i64)> = rows
         .iter()
         .filter_map(|(k, t, _)| Some((ContactKind::parse(k)?, *t)))
@@ -991,7 +1063,8 @@ pub async fn create_vehicle(db: &Db, scope: &Scope, n: &NewVehicle) -> Result<Ve
         n.seats,
         scope.account_id(),
         crate::db::stamp()
-    )?;
+    )
+    .map_err(|e| taken_as(e, "plate", "err-plate-taken"))?;
     record(
         &mut tx,
         NewEvent::by(scope, "vehicle.create", "vehicle", id, code)
@@ -1091,6 +1164,8 @@ pub struct Trace {
     /// Their squads in the window (stood down).
     pub squads: Vec<Squad>,
     pub people: Vec<TracePerson>,
+    /// Exposed people held outside the reader's area (their office sees them).
+    pub people_elsewhere: usize,
     /// What those squads touched (the last time each): vehicles, depots,
     /// gates, households (by their needs).
     pub contacts: Vec<Contact>,
@@ -1121,8 +1196,9 @@ pub async fn mark_positive(
     let (_, jurisdiction, _) = volunteer(&mut tx, scope, volunteer_id).await?;
     let marked = execute!(
         &mut tx,
-        "UPDATE volunteers SET positive_at = $1, available = $2 WHERE id = $3 AND positive_at IS NULL",
+        "UPDATE volunteers SET positive_at = $1, positive_marked_at = $2, available = $3 WHERE id = $4 AND positive_at IS NULL",
         Ts::from(at),
+        Ts::from(now),
         false,
         volunteer_id
     )?;
@@ -1144,10 +1220,12 @@ pub async fn mark_positive(
         .map(|s| s.squad_id)
         .collect();
     for id in squads {
+        // Every squad of the window, stood down already or not, is taken
+        // (its row locked), so a release running now waits for this one.
+        // The reason stays on the event: it speaks of a person's test.
         let down = execute!(
             &mut tx,
-            "UPDATE squads SET status = 'stood_down', status_reason = $1, updated_at = $2 WHERE id = $3 AND status = 'active'",
-            reason.trim(),
+            "UPDATE squads SET status = 'stood_down', status_reason = '', updated_at = $1 WHERE id = $2 AND status IN ('active', 'stood_down')",
             crate::db::stamp(),
             id
         )?;
@@ -1186,6 +1264,10 @@ pub async fn release(
     errors.into_result()?;
     let mut tx = db.write().await?;
     let s = squad(&mut tx, scope, squad_id).await?;
+    // The squad's row first: a member marked positive at this moment
+    // either finished (and is counted below) or waits for this release and
+    // stands the squad down again.
+    lock(&mut tx, squad_id).await?;
     let positive = fetch_scalar!(
         &mut tx,
         i64,
@@ -1224,16 +1306,17 @@ pub async fn trace(
 ) -> Result<Trace, AppError> {
     coordinates(scope)?;
     let (_, _, name) = volunteer(tx, scope, volunteer_id).await?;
-    let positive_at = fetch_scalar!(
+    let (positive_at, marked_at) = match fetch_one!(
         &mut *tx,
-        Option<OffsetDateTime>,
-        "SELECT positive_at FROM volunteers WHERE id = $1",
+        (Option<OffsetDateTime>, Option<OffsetDateTime>),
+        "SELECT positive_at, positive_marked_at FROM volunteers WHERE id = $1",
         volunteer_id
-    )?
-    .ok_or(AppError::Conflict("err-volunteer-not-positive"))?;
-    let now = crate::db::now();
+    )? {
+        (Some(p), m) => (p, m.unwrap_or(p)),
+        (None, _) => return Err(AppError::Conflict("err-volunteer-not-positive")),
+    };
     let from = positive_at - window;
-    let to = now.max(positive_at);
+    let to = marked_at.max(positive_at);
     let own = stints_of(tx, "volunteer_id", &[volunteer_id]).await?;
     let squad_ids: Vec<i64> = own
         .iter()
@@ -1278,7 +1361,14 @@ pub async fn trace(
             touches.extend(others);
         }
     }
-    let e: Exposure = exposure(volunteer_id, positive_at, now, window, &stints, &touches);
+    let e: Exposure = exposure(
+        volunteer_id,
+        positive_at,
+        marked_at,
+        window,
+        &stints,
+        &touches,
+    );
     let keys: Vec<(ContactKind, i64)> = e.touched.keys().copied().collect();
     let labels = labels(tx, &keys).await?;
     let contact = |(k, t): (ContactKind, i64), at: OffsetDateTime| Contact {
@@ -1287,38 +1377,55 @@ pub async fn trace(
         label: labels.get(&(k, t)).cloned().unwrap_or_default(),
         at,
     };
-    let mut squads = Vec::new();
-    for id in &e.squads {
-        squads.push(squad(tx, scope, *id).await?);
-    }
+    // Their squads by id: one may lie outside the reader's area (placed by
+    // another office); it is named, its people below are not.
+    let squad_list: Vec<String> = e.squads.iter().map(i64::to_string).collect();
+    let squads = if squad_list.is_empty() {
+        Vec::new()
+    } else {
+        fetch_all!(
+            &mut *tx,
+            Squad,
+            sqlx::AssertSqlSafe(format!(
+                "SELECT {SQUAD_COLUMNS} FROM squads s JOIN orgs o ON o.id = s.org_id WHERE s.id IN ({}) ORDER BY s.id",
+                squad_list.join(", ")
+            ))
+        )?
+        .into_iter()
+        .map(|s| named(s, &BTreeMap::new()))
+        .collect()
+    };
     let names: BTreeMap<i64, String> = stints
         .iter()
         .map(|s| (s.squad_id, s.squad_name.clone()))
         .chain(touches.iter().map(|t| (t.squad_id, t.squad_name.clone())))
         .collect();
     let people_ids: Vec<String> = e.volunteers.iter().map(i64::to_string).collect();
-    let people = fetch_all!(
+    let (people, elsewhere): (Vec<_>, Vec<_>) = fetch_all!(
         &mut *tx,
-        (i64, String, String),
+        (i64, String, String, String),
         sqlx::AssertSqlSafe(format!(
-            "SELECT id, name, phone FROM volunteers WHERE id IN ({}) ORDER BY id",
+            "SELECT id, name, phone, jurisdiction_code FROM volunteers WHERE id IN ({}) ORDER BY id",
             people_ids.join(", ")
         ))
     )?
     .into_iter()
-    .map(|(id, name, phone)| TracePerson {
-        volunteer_id: id,
-        name,
-        phone: crate::phone::mask(&phone),
-        squad_names: stints
-            .iter()
-            .filter(|s| s.volunteer_id == id && e.squads.contains(&s.squad_id))
-            .map(|s| s.squad_name.clone())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect(),
-    })
-    .collect();
+    .partition(|p| scope.covers(&p.3));
+    let people = people
+        .into_iter()
+        .map(|(id, name, phone, _)| TracePerson {
+            volunteer_id: id,
+            name,
+            phone: crate::phone::mask(&phone),
+            squad_names: stints
+                .iter()
+                .filter(|s| s.volunteer_id == id && e.squads.contains(&s.squad_id))
+                .map(|s| s.squad_name.clone())
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect(),
+        })
+        .collect();
     let mut contacts: Vec<Contact> = e.touched.iter().map(|(k, at)| contact(*k, *at)).collect();
     contacts.sort_by_key(|c| std::cmp::Reverse(c.at));
     let shared = e
@@ -1329,7 +1436,7 @@ pub async fn trace(
             squad_name: names.get(id).cloned().unwrap_or_default(),
             shared: what
                 .iter()
-                .map(|k| contact(*k, e.touched.get(k).copied().unwrap_or(now)))
+                .map(|k| contact(*k, e.touched.get(k).copied().unwrap_or(to)))
                 .collect(),
         })
         .collect();
@@ -1341,6 +1448,7 @@ pub async fn trace(
         window_to: to,
         squads,
         people,
+        people_elsewhere: elsewhere.len(),
         contacts,
         shared,
     })
@@ -1444,4 +1552,115 @@ pub fn trace_xlsx(t: &Trace, lang: Lang) -> Result<Vec<u8>, AppError> {
     ws.set_column_width(1, 36).map_err(fail)?;
     ws.set_column_width(2, 24).map_err(fail)?;
     wb.save_to_buffer().map_err(fail)
+}
+
+/// What a volunteer sees of their own service: their movement now, whether
+/// they are taking work, their squad and its members (phones masked), what
+/// the squad touched in the window.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MyService {
+    pub volunteer_id: i64,
+    pub name: String,
+    pub org_name: String,
+    pub home: String,
+    #[schema(value_type = MovementStatus)]
+    pub movement: String,
+    pub available: bool,
+    pub positive: bool,
+    pub squad: Option<Squad>,
+    pub members: Vec<Member>,
+    pub contacts: Vec<Contact>,
+}
+
+/// The signed-in volunteer's own record (not found: no volunteer record
+/// is linked to this account).
+pub async fn mine(tx: &mut Tx, me: &Scope, window: Duration) -> Result<MyService, AppError> {
+    let row = fetch_optional!(
+        &mut *tx,
+        RosterRow,
+        sqlx::AssertSqlSafe(format!("{ROSTER_SQL} WHERE v.account_id = $1")),
+        me.account_id()
+    )?
+    .ok_or(AppError::NotFound)?;
+    let org_name = fetch_scalar!(
+        &mut *tx,
+        String,
+        "SELECT name FROM orgs WHERE id = $1",
+        row.org_id
+    )?;
+    let seals = seals(tx).await?;
+    let m = row.movement(&seals);
+    let (squad, members, contacts) = match row.squad_id {
+        Some(id) => {
+            // Their own squad, read by id: a volunteer's account holds no
+            // jurisdiction over squads, only membership of this one.
+            let s = fetch_one!(
+                &mut *tx,
+                Squad,
+                sqlx::AssertSqlSafe(format!(
+                    "SELECT {SQUAD_COLUMNS} FROM squads s JOIN orgs o ON o.id = s.org_id WHERE s.id = $1"
+                )),
+                id
+            )?;
+            let members = members_of(tx, &s).await?;
+            let since = crate::db::now() - window;
+            let rows = fetch_all!(
+                &mut *tx,
+                (String, i64, OffsetDateTime),
+                "SELECT kind, target_id, at FROM contacts WHERE squad_id = $1 AND at > $2 ORDER BY at DESC LIMIT 50",
+                id,
+                Ts::from(since)
+            )?;
+            let contacts = contacts_labelled(tx, rows).await?;
+            let leaders = members
+                .iter()
+                .filter(|m| m.leader)
+                .map(|m| (m.volunteer_id, m.name.clone()))
+                .collect();
+            (Some(named(s, &leaders)), members, contacts)
+        }
+        None => (None, Vec::new(), Vec::new()),
+    };
+    Ok(MyService {
+        volunteer_id: row.id,
+        name: row.name.clone(),
+        org_name,
+        home: crate::needs::model::read_as(&row.home_division),
+        movement: m.as_str().to_owned(),
+        available: row.available,
+        positive: row.positive_at.is_some(),
+        squad,
+        members,
+        contacts,
+    })
+}
+
+/// A volunteer says whether they are taking work now (their own toggle).
+pub async fn set_available(db: &Db, me: &Scope, available: bool) -> Result<(), AppError> {
+    let mut tx = db.write().await?;
+    let (id, jurisdiction) = fetch_optional!(
+        &mut tx,
+        (i64, String),
+        "SELECT id, jurisdiction_code FROM volunteers WHERE account_id = $1",
+        me.account_id()
+    )?
+    .ok_or(AppError::NotFound)?;
+    // A positive volunteer is off work until a coordinator clears them.
+    let moved = execute!(
+        &mut tx,
+        "UPDATE volunteers SET available = $1 WHERE id = $2 AND positive_at IS NULL",
+        available,
+        id
+    )?;
+    if moved == 0 {
+        return Err(AppError::Conflict("err-volunteer-positive"));
+    }
+    record(
+        &mut tx,
+        NewEvent::by(me, "volunteer.available", "volunteer", id, &jurisdiction)
+            .after(serde_json::json!({"available": available})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }

@@ -1228,6 +1228,26 @@ fn cases() -> Vec<Case> {
             ok: 409,
             list: false,
         },
+        Case {
+            volunteer: false,
+            name: "my volunteer service (no record linked)",
+            method: Method::GET,
+            path: |_| "/api/volunteers/me".into(),
+            body: none,
+            allowed: ALL,
+            ok: 404,
+            list: false,
+        },
+        Case {
+            volunteer: false,
+            name: "my availability (no record linked)",
+            method: Method::POST,
+            path: |_| "/api/volunteers/me/availability".into(),
+            body: |_| Some(json!({"available": false})),
+            allowed: ALL,
+            ok: 404,
+            list: false,
+        },
     ]
 }
 

@@ -18,6 +18,21 @@ async fn volunteers(
     address: &str,
     seed: u32,
 ) -> Vec<i64> {
+    volunteer_accounts(app, co, n, address, seed)
+        .await
+        .into_iter()
+        .map(|v| v.0)
+        .collect()
+}
+
+/// The same, with each one's account as shown once: (id, username, password).
+async fn volunteer_accounts(
+    app: &TestApp,
+    co: &reqwest::Client,
+    n: u32,
+    address: &str,
+    seed: u32,
+) -> Vec<(i64, String, String)> {
     let c = campaign(app, co).await;
     let reference = c["reference"].as_str().unwrap();
     let mut applications = Vec::new();
@@ -60,7 +75,13 @@ async fn volunteers(
         .as_array()
         .unwrap()
         .iter()
-        .map(|v| v["volunteer_id"].as_i64().unwrap())
+        .map(|v| {
+            (
+                v["volunteer_id"].as_i64().unwrap(),
+                v["username"].as_str().unwrap().to_owned(),
+                v["password"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect()
 }
 
@@ -558,5 +579,76 @@ both!(sealing_a_zone_drops_the_movable_count_at_once, |app| {
     // Counts are a coordinator's.
     let huyi = app.signed_in("caseworker").await;
     let (status, _) = app.get(&huyi, "/api/volunteers/movable").await;
+    assert_eq!(status, 403);
+});
+
+both!(a_volunteer_sees_their_squad_and_pauses_work, |app| {
+    let co = app.signed_in("coordinator").await;
+    let accounts = volunteer_accounts(&app, &co, 3, "西安市雁塔区电子城街道", 5).await;
+    let ids: Vec<i64> = accounts.iter().map(|a| a.0).collect();
+    let v = app.client();
+    let res = v
+        .post(app.at("/api/session"))
+        .json(&json!({"username": accounts[0].1, "password": accounts[0].2}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    // No squad yet: said so.
+    let (status, me) = app.get(&v, "/api/volunteers/me").await;
+    assert_eq!((status, &me["squad"]), (200, &Value::Null), "{me}");
+    assert_eq!(me["available"], true);
+    let s = squad(&app, &co, "我的小分队", &ids).await;
+    let (_, _) = app
+        .post(
+            &co,
+            &format!("/api/squads/{s}/leader"),
+            &json!({"volunteer_id": ids[1]}),
+        )
+        .await;
+    let (_, me) = app.get(&v, "/api/volunteers/me").await;
+    assert_eq!(me["squad"]["name"], "我的小分队", "{me}");
+    assert_eq!(me["members"].as_array().unwrap().len(), 3);
+    assert!(!me.to_string().contains("13911110"), "{me}");
+    // Pause, and the roster shows it; a coordinator's own record is none.
+    let (status, _) = app
+        .post(
+            &v,
+            "/api/volunteers/me/availability",
+            &json!({"available": false}),
+        )
+        .await;
+    assert_eq!(status, 204);
+    let (_, me) = app.get(&v, "/api/volunteers/me").await;
+    assert_eq!(me["available"], false);
+    let (status, _) = app.get(&co, "/api/volunteers/me").await;
+    assert_eq!(status, 404);
+    let page = app.page(&v, "/service").await;
+    assert!(
+        page.contains("我的小分队") && page.contains("恢复接任务"),
+        "{page}"
+    );
+    // Marked positive: no taking work until cleared.
+    let at = (time::OffsetDateTime::now_utc() - time::Duration::hours(1))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let (status, _) = app
+        .post(
+            &co,
+            &format!("/api/volunteers/{}/positive", ids[0]),
+            &json!({"at": at, "reason": "核酸阳性"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = app
+        .post(
+            &v,
+            "/api/volunteers/me/availability",
+            &json!({"available": true}),
+        )
+        .await;
+    assert_eq!(status, 409);
+    // Squads are not a volunteer's to manage.
+    let (status, _) = app.get(&v, &format!("/api/squads/{s}")).await;
     assert_eq!(status, 403);
 });
