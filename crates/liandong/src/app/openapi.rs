@@ -25,7 +25,7 @@ use crate::volunteers::api as volunteers;
         supply::items, supply::add_item, supply::depots, supply::create_depot, supply::depot, supply::receive, supply::adjust, supply::reservations, supply::reserve, supply::dispatch, supply::release, supply::offers, supply::create_offer, supply::offer, supply::receive_offer, supply::withdraw_offer, supply::reveal_offer, supply::appeals, supply::create_appeal, supply::appeal, supply::close_appeal, supply::pledges, supply::pledge,
         dashboard::dashboard,
         volunteers::campaigns, volunteers::create_campaign, volunteers::public_campaign, volunteers::apply, volunteers::public_application, volunteers::queue, volunteers::application, volunteers::reveal, volunteers::decide,
-        squads::squads, squads::create, squads::squad, squads::join, squads::leave, squads::lead, squads::touch, squads::release, squads::vehicles, squads::create_vehicle, squads::roster, squads::movable, squads::movement, squads::positive, squads::trace, squads::mine, squads::availability,
+        squads::squads, squads::create, squads::squad, squads::join, squads::leave, squads::lead, squads::touch, squads::release, squads::vehicles, squads::create_vehicle, squads::roster, squads::movable, squads::movement, squads::positive, squads::trace, squads::mine, squads::availability, squads::disband, squads::recovered,
         audit::list, audit::export,
     ),
     tags(
@@ -210,10 +210,34 @@ const BODY_RULES: &[(&str, &str, Rule)] = &[
     ("NewZone", "reason", Rule::Text(500)),
     ("LiftZone", "reason", Rule::Text(500)),
     ("ResolveRequest", "address", Rule::Required(500)),
+    ("NewSquad", "name", Rule::Required(40)),
+    ("NewVehicle", "plate", Rule::Required(12)),
+    ("NewVehicle", "description", Rule::Text(100)),
+    ("NewVehicle", "seats", Rule::Limit(1, 60)),
+    (
+        "NewTouch",
+        "kind",
+        Rule::OneOf(&["vehicle", "depot", "handoff", "household"]),
+    ),
+    ("Leave", "reason", Rule::Text(200)),
+    ("Reason", "reason", Rule::Text(200)),
+    (
+        "SetMovement",
+        "movement",
+        Rule::OneOf(&["free", "pass", "stranded"]),
+    ),
+    ("SetMovement", "reason", Rule::Text(200)),
+    ("Positive", "reason", Rule::Text(200)),
 ];
 
 /// Query parameters' rules by path and name.
 const QUERY_RULES: &[(&str, &str, Rule)] = &[
+    (
+        "/api/volunteers",
+        "movement",
+        Rule::OneOf(&["", "movable", "free", "sealed_in", "pass", "stranded"]),
+    ),
+    ("/api/volunteers", "q", Rule::Text(20)),
     (
         "/api/needs",
         "status",

@@ -127,11 +127,7 @@ pub async fn load(
         let d = weighted(&mut rng, &weights);
         let home = pick(&mut rng, &places[d]).clone();
         let name = format!("{}{}", pick(&mut rng, SURNAMES), pick(&mut rng, GIVEN));
-        let phone = format!(
-            "+86{}{:08}",
-            [138, 139, 135, 186, 158][i % 5],
-            20_000_000 + i
-        );
+        let phone = format!("{}{:08}", [138, 139, 135, 186, 158][i % 5], 20_000_000 + i);
         let birth = time::Date::from_ordinal_date(
             rng.random_range(1965..=2002),
             rng.random_range(1..=365),

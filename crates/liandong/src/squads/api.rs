@@ -27,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/squads/{id}/leader", post(lead))
         .route("/api/squads/{id}/contacts", post(touch))
         .route("/api/squads/{id}/release", post(release))
+        .route("/api/squads/{id}/disband", post(disband))
         .route("/api/vehicles", get(vehicles).post(create_vehicle))
         .route("/api/volunteers", get(roster))
         .route("/api/volunteers/movable", get(movable))
@@ -35,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/volunteers/{id}/movement", post(movement))
         .route("/api/volunteers/{id}/positive", post(positive))
         .route("/api/volunteers/{id}/trace", get(trace))
+        .route("/api/volunteers/{id}/recovered", post(recovered))
 }
 
 #[utoipa::path(get, path = "/api/squads", tag = "squads",
@@ -323,5 +325,36 @@ pub async fn availability(
     Json(a): Json<Availability>,
 ) -> Result<StatusCode, AppError> {
     store::set_available(&state.db, &scope, a.available).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Disband a squad: every member leaves it now (none may join another
+/// inside the exposure window).
+#[utoipa::path(post, path = "/api/squads/{id}/disband", tag = "squads", params(("id" = i64, Path)), request_body = Reason,
+    responses((status = 200, body = Squad), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn disband(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path(id): Path<i64>,
+    Json(r): Json<Reason>,
+) -> Result<Json<Squad>, AppError> {
+    Ok(Json(
+        store::disband(&state.db, &scope, id, &r.reason).await?,
+    ))
+}
+
+/// A positive volunteer tested negative: free to move and take work again
+/// (their squad is released on its own).
+#[utoipa::path(post, path = "/api/volunteers/{id}/recovered", tag = "squads", params(("id" = i64, Path)), request_body = Reason,
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn recovered(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path(id): Path<i64>,
+    Json(r): Json<Reason>,
+) -> Result<StatusCode, AppError> {
+    store::recovered(&state.db, &scope, id, &r.reason).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -292,6 +292,9 @@ async fn squad_action(
         "release" => store::release(&state.db, &scope, id, &f.reason)
             .await
             .map(|_| ()),
+        "disband" => store::disband(&state.db, &scope, id, &f.reason)
+            .await
+            .map(|_| ()),
         "touch" => {
             let parsed = f
                 .target
@@ -486,6 +489,8 @@ struct PositiveForm {
     reason: String,
     /// The confirmation box: marking stands a squad down at once.
     confirm: String,
+    /// "recovered" (a negative test clears the mark); else marking.
+    action: String,
 }
 
 async fn mark_positive(
@@ -501,6 +506,7 @@ async fn mark_positive(
     )
     .map(|t| t.assume_offset(time::macros::offset!(+8)));
     let result = match at {
+        _ if f.action == "recovered" => store::recovered(&state.db, &scope, id, &f.reason).await,
         _ if f.confirm != "yes" => Err(AppError::invalid("confirm", "err-positive-confirm")),
         Ok(at) => store::mark_positive(
             &state.db,

@@ -1250,6 +1250,88 @@ pub async fn mark_positive(
     Ok(t)
 }
 
+/// Disband a squad, with a reason: every member leaves it now (so none
+/// joins another inside the window), the leader's place falls empty, and it
+/// takes no one and touches nothing again.
+pub async fn disband(
+    db: &Db,
+    scope: &Scope,
+    squad_id: i64,
+    reason: &str,
+) -> Result<Squad, AppError> {
+    coordinates(scope)?;
+    let mut errors = Invalid::default();
+    errors.reason("reason", reason, 200);
+    errors.into_result()?;
+    let mut tx = db.write().await?;
+    let s = squad(&mut tx, scope, squad_id).await?;
+    let now = crate::db::stamp();
+    let moved = execute!(
+        &mut tx,
+        "UPDATE squads SET status = 'disbanded', leader_id = NULL, updated_at = $1 WHERE id = $2 AND status <> 'disbanded'",
+        now,
+        squad_id
+    )?;
+    if moved == 0 {
+        return Err(AppError::Conflict("err-squad-not-active"));
+    }
+    let left = execute!(
+        &mut tx,
+        "UPDATE squad_members SET left_at = $1 WHERE squad_id = $2 AND left_at IS NULL",
+        now,
+        squad_id
+    )?;
+    finish(
+        tx,
+        scope,
+        squad_id,
+        NewEvent::by(scope, "squad.disband", "squad", squad_id, &s.division_code)
+            .reason(reason.trim())
+            .before(serde_json::json!({"status": s.status, "members": left})),
+    )
+    .await
+}
+
+/// A positive volunteer recovered (a negative test), with a reason: back to
+/// free movement and able to take work; their trace stays in the audit log
+/// (the `volunteer.positive` event), and their squad stays as it is (a
+/// coordinator releases it).
+pub async fn recovered(
+    db: &Db,
+    scope: &Scope,
+    volunteer_id: i64,
+    reason: &str,
+) -> Result<(), AppError> {
+    coordinates(scope)?;
+    let mut errors = Invalid::default();
+    errors.reason("reason", reason, 200);
+    errors.into_result()?;
+    let mut tx = db.write().await?;
+    let (_, jurisdiction, _) = volunteer(&mut tx, scope, volunteer_id).await?;
+    let moved = execute!(
+        &mut tx,
+        "UPDATE volunteers SET positive_at = NULL, positive_marked_at = NULL WHERE id = $1 AND positive_at IS NOT NULL",
+        volunteer_id
+    )?;
+    if moved == 0 {
+        return Err(AppError::Conflict("err-volunteer-not-positive"));
+    }
+    record(
+        &mut tx,
+        NewEvent::by(
+            scope,
+            "volunteer.recovered",
+            "volunteer",
+            volunteer_id,
+            &jurisdiction,
+        )
+        .reason(reason.trim()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Release a squad stood down (after its members tested negative), with a
 /// reason. A positive member must leave it first.
 pub async fn release(

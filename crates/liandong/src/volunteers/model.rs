@@ -385,6 +385,12 @@ pub fn mask_document(number: &str) -> String {
     out
 }
 
+/// A calendar day as people and the document write it (2021-12-23):
+/// `time`'s own serde form is a [year, day of year] pair.
+fn day<S: serde::Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(d)
+}
+
 /// A recruitment campaign as shown.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Campaign {
@@ -398,8 +404,10 @@ pub struct Campaign {
     /// The jurisdiction it recruits for.
     pub division_code: String,
     pub division_name: String,
+    #[serde(serialize_with = "day")]
     #[schema(value_type = String, format = Date)]
     pub starts_on: Date,
+    #[serde(serialize_with = "day")]
     #[schema(value_type = String, format = Date)]
     pub ends_on: Date,
     #[schema(value_type = Minors)]

@@ -1248,6 +1248,26 @@ fn cases() -> Vec<Case> {
             ok: 404,
             list: false,
         },
+        Case {
+            volunteer: false,
+            name: "disband a squad",
+            method: Method::POST,
+            path: |t| format!("/api/squads/{}/disband", t.squad_id),
+            body: |_| Some(json!({"reason": "任务结束"})),
+            allowed: COORD,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            volunteer: true,
+            name: "recover a volunteer not positive (a conflict)",
+            method: Method::POST,
+            path: |t| format!("/api/volunteers/{}/recovered", t.volunteer_id),
+            body: |_| Some(json!({"reason": "两次核酸阴性"})),
+            allowed: COORD,
+            ok: 409,
+            list: false,
+        },
     ]
 }
 

@@ -477,6 +477,15 @@ both!(
             )
             .await;
         assert_eq!((status, &back["status"]), (200, &json!("active")), "{back}");
+        // One never marked cannot recover.
+        let (status, _) = app
+            .post(
+                &co,
+                &format!("/api/volunteers/{}/recovered", v[5]),
+                &json!({"reason": "两次核酸阴性"}),
+            )
+            .await;
+        assert_eq!(status, 409);
         // The trace stays readable, as a page and as a spreadsheet.
         let page = app.page(&co, &format!("/volunteers/{}/trace", v[0])).await;
         assert!(
@@ -494,6 +503,57 @@ both!(
             .get(&app.signed_in("admin").await, "/api/audit?entity=squad")
             .await;
         assert!(events.to_string().contains("squad.stand_down"), "{events}");
+        let (status, _) = app
+            .post(
+                &co,
+                &format!("/api/volunteers/{}/recovered", v[0]),
+                &json!({"reason": "两次核酸阴性"}),
+            )
+            .await;
+        assert_eq!(status, 204);
+        let (status, _) = app
+            .get(&co, &format!("/api/volunteers/{}/trace", v[0]))
+            .await;
+        assert_eq!(status, 409);
+        let (status, _) = app
+            .post(
+                &co,
+                &format!("/api/volunteers/{}/recovered", v[0]),
+                &json!({"reason": "两次核酸阴性"}),
+            )
+            .await;
+        assert_eq!(status, 409);
+        // Disbanded: everyone leaves, and none may join another squad inside
+        // the window; a disbanded squad is disbanded once.
+        let (status, gone) = app
+            .post(
+                &co,
+                &format!("/api/squads/{b}/disband"),
+                &json!({"reason": "任务结束"}),
+            )
+            .await;
+        assert_eq!(
+            (status, &gone["status"], &gone["size"]),
+            (200, &json!("disbanded"), &json!(0)),
+            "{gone}"
+        );
+        let (status, body) = app
+            .post(
+                &co,
+                &format!("/api/squads/{a}/members"),
+                &json!({"volunteer_id": v[3]}),
+            )
+            .await;
+        assert_eq!(status, 409, "{body}");
+        assert!(message(&body).contains("追踪二队"), "{body}");
+        let (status, _) = app
+            .post(
+                &co,
+                &format!("/api/squads/{b}/disband"),
+                &json!({"reason": "任务结束"}),
+            )
+            .await;
+        assert_eq!(status, 409);
     }
 );
 

@@ -54,6 +54,9 @@ both!(
             .await;
         assert_eq!(status, 200);
         assert_eq!(public["slots"][1]["wanted"], 200);
+        // Days as the document says: YYYY-MM-DD.
+        let day = (time::OffsetDateTime::now_utc().date() - time::Duration::days(1)).to_string();
+        assert_eq!(public["starts_on"], day.as_str(), "{public}");
         let path = format!("/api/campaigns/public/{reference}/applications");
         let id1 = resident_id("610113", "19900101", 123);
         let (status, first) = app
