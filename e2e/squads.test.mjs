@@ -123,4 +123,72 @@ describe('squads', { timeout: 240_000 }, () => {
       await phone.ctx.close();
     }
   });
+
+  // A Beijing wall-clock time `hours` from now, as a datetime-local input takes it.
+  const beijing = (hours) => new Date(Date.now() + (hours + 8) * 3600_000).toISOString().slice(0, 16);
+
+  test('a training attended grants a credential; a volunteer takes a seat, clocks on and prints their hours', { skip: skip ?? false }, async () => {
+    const url = server.url;
+    const desk = await newPage(browser);
+    const phone = await newPage(browser, { viewport: { width: 360, height: 740 }, isMobile: true });
+    try {
+      const p = desk.page;
+      await signIn(p, url, 'coordinator');
+      await p.goto(`${url}/trainings`);
+      // The trainings of the demo are listed; a new first-aid session under way.
+      assert.match(await p.locator('#trainings').innerText(), /防护服穿脱培训/);
+      await p.selectOption('#org_id', { label: '西安市社会工作协会' });
+      await p.fill('#title', '鄠邑区现场急救加训');
+      await p.selectOption('#credential', 'first_aid');
+      await p.fill('#division_code', '610118');
+      await p.fill('#place', '鄠邑区社会工作服务站');
+      await p.fill('#starts_at', beijing(-1));
+      await p.fill('#ends_at', beijing(1));
+      await p.fill('#capacity', '30');
+      await p.click('#training-create');
+      await p.waitForSelector('#enrol-find');
+      // Enrol the volunteer found by name, mark them present.
+      await p.fill('#q', '何志愿');
+      await p.click('#enrol-find button');
+      await p.waitForSelector('#enrol-found li');
+      await p.click('#enrol-found button');
+      await p.waitForSelector('#enrolments');
+      await p.check('#enrolments input[name="ids"]');
+      await p.click('#attend');
+      await p.waitForFunction(() => document.querySelector('#training-attended')?.textContent === '1');
+      assert.doesNotMatch(await p.locator('#enrolments').innerText(), /1[3-9]\d{9}/);
+
+      // On their phone: the credential, a seat in a session still to come,
+      // a duty clocked on and off, and the certificate.
+      const v = phone.page;
+      await signIn(v, url, 'volunteer');
+      await v.goto(`${url}/service`);
+      assert.match(await v.locator('#credentials').innerText(), /急救/);
+      assert.match(await v.locator('#feedback').innerText(), /做得很好/);
+      const hoursBefore = Number(await v.locator('#hours-total').innerText());
+      assert.ok(hoursBefore >= 25.5, `hours ${hoursBefore}`);
+      const session = v.locator('#open-trainings li', { hasText: '现场急救培训（鄠邑区）' });
+      await session.locator('button').click();
+      await v.waitForSelector('#open-trainings');
+      assert.match(await v.locator('#open-trainings li', { hasText: '现场急救培训（鄠邑区）' }).innerText(), /已报名/);
+      await v.click('#duty-clock');
+      await v.waitForFunction(() => /上岗中/.test(document.querySelector('#duty-state')?.textContent ?? ''));
+      await v.click('#duty-clock');
+      await v.waitForFunction(() => /未上岗/.test(document.querySelector('#duty-state')?.textContent ?? ''));
+      assert.ok(await v.evaluate(() => document.documentElement.scrollWidth <= 360));
+      const pdf = await v.request.get(`${url}/service/certificate.pdf`);
+      assert.equal(pdf.status(), 200);
+      assert.equal(pdf.headers()['content-type'], 'application/pdf');
+      assert.ok((await pdf.body()).subarray(0, 5).toString() === '%PDF-');
+
+      // Back at the desk: the roster finds who may do a medical escort.
+      await p.goto(`${url}/volunteers?task=medical_escort&within=610118`);
+      const rows = p.locator('#roster tbody tr');
+      assert.ok(await rows.count() > 0);
+      assert.match(await rows.first().innerText(), /医护执业证/);
+    } finally {
+      await desk.ctx.close();
+      await phone.ctx.close();
+    }
+  });
 });

@@ -60,5 +60,6 @@ pub mod serve;
 pub mod squads;
 pub mod supply;
 pub mod tables;
+pub mod training;
 pub mod volunteers;
 pub mod web;

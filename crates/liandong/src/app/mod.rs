@@ -57,6 +57,8 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::volunteers::pages::routes())
         .merge(crate::squads::api::routes())
         .merge(crate::squads::pages::routes())
+        .merge(crate::training::api::routes())
+        .merge(crate::training::pages::routes())
         .route("/api/openapi.json", get(openapi::document))
         .route("/api/clock", axum::routing::put(set_clock))
         .route("/healthz", get(healthz))

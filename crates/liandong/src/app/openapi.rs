@@ -11,6 +11,7 @@ use crate::needs::api as needs;
 use crate::orgs::api as orgs;
 use crate::squads::api as squads;
 use crate::supply::api as supply;
+use crate::training::api as training;
 use crate::volunteers::api as volunteers;
 
 #[derive(OpenApi)]
@@ -26,6 +27,7 @@ use crate::volunteers::api as volunteers;
         dashboard::dashboard,
         volunteers::campaigns, volunteers::create_campaign, volunteers::public_campaign, volunteers::apply, volunteers::public_application, volunteers::queue, volunteers::application, volunteers::reveal, volunteers::decide,
         squads::squads, squads::create, squads::squad, squads::join, squads::leave, squads::lead, squads::touch, squads::release, squads::vehicles, squads::create_vehicle, squads::roster, squads::movable, squads::movement, squads::positive, squads::trace, squads::mine, squads::availability, squads::disband, squads::recovered,
+        training::trainings, training::create, training::training, training::enrol, training::attend, training::my_service, training::duty, training::seat, training::service, training::grant, training::feedback, training::anchor,
         audit::list, audit::export,
     ),
     tags(
@@ -37,6 +39,7 @@ use crate::volunteers::api as volunteers;
         (name = "dashboard", description = "Counts, times and goods of the caller's jurisdiction"),
         (name = "volunteers", description = "Recruitment campaigns, sign-ups (public, under /public/) and vetting"),
         (name = "squads", description = "Squads that never mix (the contact rule), vehicles, volunteers' movement and the exposure trace"),
+        (name = "training", description = "Training sessions and attendance, credentials with expiry, duty, service hours, feedback and resident leaders"),
         (name = "audit", description = "Who changed or revealed what"),
     )
 )]
@@ -228,6 +231,18 @@ const BODY_RULES: &[(&str, &str, Rule)] = &[
     ),
     ("SetMovement", "reason", Rule::Text(200)),
     ("Positive", "reason", Rule::Text(200)),
+    ("NewTraining", "title", Rule::Required(80)),
+    ("NewTraining", "place", Rule::Required(120)),
+    (
+        "NewTraining",
+        "credential",
+        Rule::OneOf(&["ppe", "first_aid", "disinfection"]),
+    ),
+    ("NewTraining", "capacity", Rule::Limit(1, 1000)),
+    ("NewCredential", "note", Rule::Text(120)),
+    ("NewFeedback", "rating", Rule::Limit(1, 5)),
+    ("NewFeedback", "comment", Rule::Text(500)),
+    ("Anchor", "compound", Rule::Text(60)),
 ];
 
 /// Query parameters' rules by path and name.
@@ -238,6 +253,19 @@ const QUERY_RULES: &[(&str, &str, Rule)] = &[
         Rule::OneOf(&["", "movable", "free", "sealed_in", "pass", "stranded"]),
     ),
     ("/api/volunteers", "q", Rule::Text(20)),
+    (
+        "/api/volunteers",
+        "task",
+        Rule::OneOf(&[
+            "",
+            "deliver",
+            "visit",
+            "sealed_zone_entry",
+            "medical_escort",
+            "driving",
+            "disinfect",
+        ]),
+    ),
     (
         "/api/needs",
         "status",

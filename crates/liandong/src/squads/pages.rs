@@ -34,7 +34,7 @@ pub fn routes() -> Router<AppState> {
 
 /// What a refused action says on the page (the other squad named), or the
 /// error itself when it is not the caller's to fix.
-fn refusal(e: AppError, c: &Chrome) -> Result<(StatusCode, String, Invalid), AppError> {
+pub(crate) fn refusal(e: AppError, c: &Chrome) -> Result<(StatusCode, String, Invalid), AppError> {
     match e {
         AppError::Invalid(i) => Ok((StatusCode::UNPROCESSABLE_ENTITY, String::new(), i)),
         AppError::Refused(..) | AppError::Conflict(_) => {
@@ -128,7 +128,7 @@ async fn index(
 
 /// A number from a form field; blank or unreadable is `None` (the store
 /// names the field).
-fn number(s: &str) -> Option<i64> {
+pub(crate) fn number(s: &str) -> Option<i64> {
     s.trim().parse().ok()
 }
 
@@ -329,6 +329,7 @@ struct RosterPage {
     list: Vec<RosterEntry>,
     filter: RosterFilter,
     movements: Vec<&'static str>,
+    tasks: Vec<&'static str>,
     errors: Invalid,
     notice: String,
 }
@@ -350,6 +351,10 @@ async fn roster_of(
         list,
         filter,
         movements: MovementStatus::ALL.iter().map(|m| m.as_str()).collect(),
+        tasks: crate::training::model::TaskKind::ALL
+            .iter()
+            .map(|t| t.as_str())
+            .collect(),
         errors,
         notice: String::new(),
     })
@@ -556,28 +561,69 @@ struct ServicePage {
     c: Chrome,
     /// None: no volunteer record is linked to this account.
     me: Option<MyService>,
+    record: Option<crate::training::store::ServiceRecord>,
+    /// Sessions they may take, and whether they hold a seat.
+    open: Vec<(crate::training::store::Training, bool)>,
     notice: String,
 }
 
+impl ServicePage {
+    fn hours(&self, minutes: &i64) -> String {
+        crate::training::model::hours(*minutes)
+    }
+}
+
+/// The volunteer's own page: the squad side and the record side.
+async fn service_of(
+    state: &AppState,
+    scope: &Scope,
+    c: Chrome,
+    notice: String,
+) -> Result<ServicePage, AppError> {
+    let mut tx = state.db.read().await?;
+    let me = match store::mine(&mut tx, scope, state.settings.exposure_window()).await {
+        Ok(m) => Some(m),
+        Err(AppError::NotFound) => None,
+        Err(e) => return Err(e),
+    };
+    let (record, open) = if me.is_some() {
+        (
+            Some(crate::training::store::my_service(&mut tx, scope).await?),
+            crate::training::store::open_trainings(&mut tx, scope).await?,
+        )
+    } else {
+        (None, Vec::new())
+    };
+    Ok(ServicePage {
+        c,
+        me,
+        record,
+        open,
+        notice,
+    })
+}
+
+/// The volunteer's page answering a refused action of theirs, with why.
+pub(crate) async fn service_refused(
+    state: &AppState,
+    scope: &Scope,
+    c: Chrome,
+    e: AppError,
+) -> Result<Response, AppError> {
+    let (status, notice, _) = refusal(e, &c)?;
+    let p = service_of(state, scope, c, notice).await?;
+    Ok((status, render(&p)?).into_response())
+}
+
 /// The volunteer's own page, phone first: can I go out, am I taking work,
-/// my squad and teammates, what our squad touched.
+/// my squad and teammates, what our squad touched; my duty, trainings,
+/// credentials, hours and feedback.
 async fn service_page(
     State(state): State<AppState>,
     scope: Scope,
     c: Chrome,
 ) -> Result<Response, AppError> {
-    let mut tx = state.db.read().await?;
-    let me = match store::mine(&mut tx, &scope, state.settings.exposure_window()).await {
-        Ok(m) => Some(m),
-        Err(AppError::NotFound) => None,
-        Err(e) => return Err(e),
-    };
-    Ok(render(&ServicePage {
-        c,
-        me,
-        notice: String::new(),
-    })?
-    .into_response())
+    Ok(render(&service_of(&state, &scope, c, String::new()).await?)?.into_response())
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -595,13 +641,6 @@ async fn service_action(
 ) -> Result<Response, AppError> {
     match store::set_available(&state.db, &scope, f.available == "yes").await {
         Ok(()) => Ok(Redirect::to("/service").into_response()),
-        Err(e) => {
-            let (status, notice, _) = refusal(e, &c)?;
-            let mut tx = state.db.read().await?;
-            let me = store::mine(&mut tx, &scope, state.settings.exposure_window())
-                .await
-                .ok();
-            Ok((status, render(&ServicePage { c, me, notice })?).into_response())
-        }
+        Err(e) => service_refused(&state, &scope, c, e).await,
     }
 }

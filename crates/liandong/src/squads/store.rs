@@ -20,7 +20,7 @@ use crate::web::error::{AppError, FieldError, Invalid};
 use crate::web::i18n::Lang;
 use crate::{execute, fetch_all, fetch_one, fetch_optional, fetch_scalar};
 
-fn coordinates(scope: &Scope) -> Result<(), AppError> {
+pub(crate) fn coordinates(scope: &Scope) -> Result<(), AppError> {
     if scope.role().coordinates() {
         Ok(())
     } else {
@@ -291,6 +291,10 @@ pub struct RosterEntry {
     pub positive_at: Option<OffsetDateTime>,
     pub squad_id: Option<i64>,
     pub squad_name: String,
+    /// Credentials valid now (CredentialKind).
+    pub credentials: Vec<String>,
+    /// The compound they lead as a resident leader (骨干), or ''.
+    pub anchor_compound: String,
 }
 
 /// The zones that keep people in, in force now, wherever they are: a
@@ -327,6 +331,7 @@ struct RosterRow {
     squad_id: Option<i64>,
     squad_name: Option<String>,
     squad_status: Option<String>,
+    anchor_compound: String,
 }
 
 impl RosterRow {
@@ -342,7 +347,8 @@ impl RosterRow {
 }
 
 const ROSTER_SQL: &str = "SELECT v.id, v.name, v.phone, v.org_id, v.home_division, a.address, v.category, v.skills,
-        v.movement, v.available, v.positive_at, s.id AS squad_id, s.name AS squad_name, s.status AS squad_status
+        v.movement, v.available, v.positive_at, s.id AS squad_id, s.name AS squad_name, s.status AS squad_status,
+        v.anchor_compound
     FROM volunteers v JOIN applications a ON a.id = v.application_id
     LEFT JOIN squad_members m ON m.volunteer_id = v.id AND m.left_at IS NULL
     LEFT JOIN squads s ON s.id = m.squad_id";
@@ -366,6 +372,13 @@ pub struct RosterFilter {
     /// An organisation's id: its volunteers only.
     #[serde(default)]
     pub org_id: Option<i64>,
+    /// A task kind: only those holding every credential it needs, valid now.
+    #[serde(default)]
+    #[param(value_type = Option<crate::training::model::TaskKind>)]
+    pub task: String,
+    /// "yes": resident leaders (骨干) only.
+    #[serde(default)]
+    pub anchor: String,
 }
 
 /// The most volunteers a roster shows at once (a filter narrows it).
@@ -392,6 +405,13 @@ pub async fn roster(
                 .ok_or_else(|| AppError::invalid("movement", "err-movement"))?,
         ),
     };
+    let task = match f.task.trim() {
+        "" => None,
+        t => Some(
+            crate::training::model::TaskKind::parse(t)
+                .ok_or_else(|| AppError::invalid("task", "err-task-kind"))?,
+        ),
+    };
     errors.into_result()?;
     let seals = seals(tx).await?;
     let rows = fetch_all!(
@@ -399,10 +419,11 @@ pub async fn roster(
         RosterRow,
         sqlx::AssertSqlSafe(format!(
             "{ROSTER_SQL} WHERE {} AND {} AND ($3 = '' OR m.id IS NULL) AND ($4 = '' OR v.name LIKE '%' || $4 || '%')
-               AND ($5 = 0 OR v.org_id = $5)
+               AND ($5 = 0 OR v.org_id = $5) AND ($6 = '' OR v.anchor_compound <> '') AND {}
              ORDER BY v.home_division, v.id{}",
             inside("v.jurisdiction_code", 1),
             inside("v.home_division", 2),
+            task.map_or("TRUE".to_owned(), |t| crate::training::store::qualified_sql(t, 7)),
             // Movement is known only once the zones are read: then every
             // row of the area is read and the first ROSTER_MAX kept.
             if f.movement.trim().is_empty() { format!(" LIMIT {ROSTER_MAX}") } else { String::new() }
@@ -411,9 +432,11 @@ pub async fn roster(
         within,
         if f.squad.trim() == "none" { "none" } else { "" },
         f.q.trim(),
-        f.org_id.unwrap_or(0)
+        f.org_id.unwrap_or(0),
+        if f.anchor.trim() == "yes" { "yes" } else { "" },
+        crate::db::stamp()
     )?;
-    Ok(rows
+    let kept: Vec<(RosterRow, MovementStatus)> = rows
         .into_iter()
         .filter_map(|r| {
             let m = r.movement(&seals);
@@ -422,24 +445,41 @@ pub async fn roster(
                 None if f.movement.trim() == "movable" => m.can_move() && !r.stood_down(),
                 None => true,
             };
-            keep.then(|| RosterEntry {
-                id: r.id,
-                name: r.name,
-                phone: crate::phone::mask(&r.phone),
-                org_id: r.org_id,
-                home: crate::needs::model::read_as(&r.home_division),
-                home_division: r.home_division,
-                category: r.category,
-                skills: crate::volunteers::model::tags(&r.skills),
-                movement: m.as_str().to_owned(),
-                available: r.available,
-                positive_at: r.positive_at,
-                squad_id: r.squad_id,
-                squad_name: r.squad_name.unwrap_or_default(),
-            })
+            keep.then_some((r, m))
         })
         .take(ROSTER_MAX)
+        .collect();
+    let ids: Vec<i64> = kept.iter().map(|(r, _)| r.id).collect();
+    let mut held = crate::training::store::held_by(tx, &ids).await?;
+    Ok(kept
+        .into_iter()
+        .map(|(r, m)| RosterEntry {
+            id: r.id,
+            name: r.name,
+            phone: crate::phone::mask(&r.phone),
+            org_id: r.org_id,
+            home: crate::needs::model::read_as(&r.home_division),
+            home_division: r.home_division,
+            category: r.category,
+            skills: crate::volunteers::model::tags(&r.skills),
+            movement: m.as_str().to_owned(),
+            available: r.available,
+            positive_at: r.positive_at,
+            squad_id: r.squad_id,
+            squad_name: r.squad_name.unwrap_or_default(),
+            credentials: held_names(held.remove(&r.id).unwrap_or_default()),
+            anchor_compound: r.anchor_compound,
+        })
         .collect())
+}
+
+/// Credential kinds held, once each, in the taxonomy's order.
+fn held_names(mut held: Vec<crate::training::model::Held>) -> Vec<String> {
+    held.sort_by_key(|h| h.kind);
+    held.dedup_by_key(|h| h.kind);
+    held.into_iter()
+        .map(|h| h.kind.as_str().to_owned())
+        .collect()
 }
 
 /// How many can still move, by area one level below the caller's
@@ -507,7 +547,11 @@ pub async fn brief(tx: &mut Tx, scope: &Scope, id: i64) -> Result<(String, Strin
 }
 
 /// A volunteer inside the caller's area: (org, jurisdiction, name).
-async fn volunteer(tx: &mut Tx, scope: &Scope, id: i64) -> Result<(i64, String, String), AppError> {
+pub(crate) async fn volunteer(
+    tx: &mut Tx,
+    scope: &Scope,
+    id: i64,
+) -> Result<(i64, String, String), AppError> {
     fetch_optional!(
         &mut *tx,
         (i64, String, String),
@@ -1205,6 +1249,8 @@ pub async fn mark_positive(
     if marked == 0 {
         return Err(AppError::Conflict("err-volunteer-positive"));
     }
+    // Off duty at once: hours stop when the work does.
+    crate::training::store::close_duty(&mut tx, volunteer_id, now).await?;
     record(
         &mut tx,
         NewEvent::by(scope, "volunteer.positive", "volunteer", volunteer_id, &jurisdiction)

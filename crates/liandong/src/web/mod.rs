@@ -7,6 +7,7 @@ pub mod error;
 pub mod extract;
 pub mod i18n;
 pub mod limiter;
+pub mod pdf;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;

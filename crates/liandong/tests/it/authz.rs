@@ -52,6 +52,8 @@ struct Target {
     /// accepted from a second sign-up (0 otherwise).
     squad_id: i64,
     volunteer_id: i64,
+    /// A training session of the area, under way.
+    training_id: i64,
     division: String,
     /// A string only this record's body contains (must not leak outside).
     secret: String,
@@ -175,6 +177,15 @@ async fn make_target(
     let (_, queue) = app
         .get(admin, &format!("/api/campaigns/{campaign_id}/applications"))
         .await;
+    let (status, training) = app
+        .post(
+            admin,
+            "/api/trainings",
+            &json!({"org_id": 1, "division_code": code, "title": "防护服穿脱", "credential": "ppe",
+                "place": "社工站", "starts_at": later_than_now(-1), "ends_at": later_than_now(1), "capacity": 5}),
+        )
+        .await;
+    assert_eq!(status, 201, "{training}");
     let (status, squad) = app
         .post(
             admin,
@@ -227,6 +238,7 @@ async fn make_target(
     Target {
         squad_id: squad["id"].as_i64().unwrap(),
         volunteer_id,
+        training_id: training["id"].as_i64().unwrap(),
         campaign_id,
         application_id: queue[0]["id"].as_i64().unwrap(),
         depot_id,
@@ -1256,6 +1268,135 @@ fn cases() -> Vec<Case> {
             body: |_| Some(json!({"reason": "任务结束"})),
             allowed: COORD,
             ok: 200,
+            list: false,
+        },
+        Case {
+            volunteer: false,
+            name: "list training sessions",
+            method: Method::GET,
+            path: |_| "/api/trainings".into(),
+            body: none,
+            allowed: COORD,
+            ok: 200,
+            list: true,
+        },
+        Case {
+            volunteer: false,
+            name: "schedule a training session",
+            method: Method::POST,
+            path: |_| "/api/trainings".into(),
+            body: |t| {
+                Some(
+                    json!({"org_id": 1, "division_code": t.division, "title": "急救培训", "credential": "first_aid",
+                    "place": "社区活动室", "starts_at": later(), "ends_at": later_than_now(6), "capacity": 30}),
+                )
+            },
+            allowed: COORD,
+            ok: 201,
+            list: false,
+        },
+        Case {
+            volunteer: false,
+            name: "read a training session",
+            method: Method::GET,
+            path: |t| format!("/api/trainings/{}", t.training_id),
+            body: none,
+            allowed: COORD,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            volunteer: true,
+            name: "enrol a volunteer in a session",
+            method: Method::POST,
+            path: |t| format!("/api/trainings/{}/enrolments", t.training_id),
+            body: |t| Some(json!({"volunteer_id": t.volunteer_id})),
+            allowed: COORD,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            volunteer: true,
+            name: "mark someone not enrolled present (refused)",
+            method: Method::POST,
+            path: |t| format!("/api/trainings/{}/attendance", t.training_id),
+            body: |t| Some(json!({"volunteer_ids": [t.volunteer_id]})),
+            allowed: COORD,
+            ok: 422,
+            list: false,
+        },
+        Case {
+            volunteer: true,
+            name: "read a volunteer's service record",
+            method: Method::GET,
+            path: |t| format!("/api/volunteers/{}/service", t.volunteer_id),
+            body: none,
+            allowed: COORD,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            volunteer: true,
+            name: "record a licence checked",
+            method: Method::POST,
+            path: |t| format!("/api/volunteers/{}/credentials", t.volunteer_id),
+            body: |_| {
+                Some(
+                    json!({"kind": "driving_licence", "expires_on": "2035-06-30", "note": "C1 驾驶证"}),
+                )
+            },
+            allowed: COORD,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            volunteer: true,
+            name: "give a volunteer feedback",
+            method: Method::POST,
+            path: |t| format!("/api/volunteers/{}/feedback", t.volunteer_id),
+            body: |_| Some(json!({"rating": 4, "comment": "按时到岗"})),
+            allowed: COORD,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            volunteer: true,
+            name: "flag a resident leader",
+            method: Method::POST,
+            path: |t| format!("/api/volunteers/{}/anchor", t.volunteer_id),
+            body: |_| Some(json!({"compound": "幸福里小区"})),
+            allowed: COORD,
+            ok: 204,
+            list: false,
+        },
+        Case {
+            volunteer: false,
+            name: "my service record (no record linked)",
+            method: Method::GET,
+            path: |_| "/api/volunteers/me/service".into(),
+            body: none,
+            allowed: ALL,
+            ok: 404,
+            list: false,
+        },
+        Case {
+            volunteer: false,
+            name: "clock on (no record linked)",
+            method: Method::POST,
+            path: |_| "/api/volunteers/me/duty".into(),
+            body: |_| Some(json!({"on": true})),
+            allowed: ALL,
+            ok: 404,
+            list: false,
+        },
+        Case {
+            volunteer: false,
+            name: "take a seat (no record linked)",
+            method: Method::POST,
+            path: |t| format!("/api/volunteers/me/trainings/{}", t.training_id),
+            body: |_| Some(json!({"seat": true})),
+            allowed: ALL,
+            ok: 404,
             list: false,
         },
         Case {

@@ -27,4 +27,5 @@ mod platform;
 mod sla;
 mod squads;
 mod supply;
+mod training;
 mod volunteers;

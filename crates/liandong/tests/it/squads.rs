@@ -26,7 +26,7 @@ async fn volunteers(
 }
 
 /// The same, with each one's account as shown once: (id, username, password).
-async fn volunteer_accounts(
+pub(crate) async fn volunteer_accounts(
     app: &TestApp,
     co: &reqwest::Client,
     n: u32,
