@@ -130,6 +130,38 @@ enum Command {
         #[command(subcommand)]
         command: DivisionsCommand,
     },
+    /// Screening lists (排查).
+    Screening {
+        #[command(subcommand)]
+        command: ScreeningCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ScreeningCommand {
+    /// Import a list (xlsx, or CSV in UTF-8 or GB18030): its columns found
+    /// from the headers (or as this source's last list had them), the good
+    /// rows taken, every bad row named by line and field; sent twice, taken
+    /// once.
+    Import {
+        file: std::path::PathBuf,
+        /// Where the list comes from (a department, a platform).
+        #[arg(long)]
+        source: String,
+        /// a (back by public transport), b (roaming phones), c (key
+        /// venues) or self (people who reported themselves).
+        #[arg(long)]
+        kind: String,
+        /// The account importing it: its office's area is where people
+        /// with no known residence are dealt.
+        #[arg(long = "as", value_name = "USERNAME")]
+        account: String,
+        /// The home jurisdiction (for an account of the whole country).
+        #[arg(long, env = "LIANDONG_HOME", default_value = "6101")]
+        home: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -332,6 +364,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Err(e) => return Err(anyhow::anyhow!(e)),
             }
             db.close().await;
+            Ok(())
+        }
+        Command::Screening {
+            command:
+                ScreeningCommand::Import {
+                    file,
+                    source,
+                    kind,
+                    account,
+                    home,
+                    db,
+                },
+        } => {
+            let kind = crate::screening::model::ListKind::from_letter(&kind)
+                .ok_or_else(|| anyhow::anyhow!("--kind {kind}: a, b, c or self"))?;
+            let db = db.connect().await?;
+            let report =
+                crate::screening::cli::import(&db, &file, &source, kind, &account, &home).await;
+            db.close().await;
+            println!("{}", report?);
             Ok(())
         }
         Command::Divisions {

@@ -56,6 +56,7 @@ pub mod live;
 pub mod needs;
 pub mod orgs;
 pub mod phone;
+pub mod screening;
 pub mod serve;
 pub mod squads;
 pub mod supply;

@@ -23,6 +23,11 @@ impl Role {
     }
 
     /// Create accounts, read the audit log.
+    /// Roles that work screening lists (排查): import, read and call.
+    pub fn screens(self) -> bool {
+        matches!(self, Role::Admin | Role::Coordinator | Role::Screener)
+    }
+
     pub fn administers(self) -> bool {
         self == Role::Admin
     }

@@ -9,6 +9,7 @@ use crate::dashboard::api as dashboard;
 use crate::divisions::api as divisions;
 use crate::needs::api as needs;
 use crate::orgs::api as orgs;
+use crate::screening::api as screening;
 use crate::squads::api as squads;
 use crate::supply::api as supply;
 use crate::training::api as training;
@@ -28,6 +29,7 @@ use crate::volunteers::api as volunteers;
         volunteers::campaigns, volunteers::create_campaign, volunteers::public_campaign, volunteers::apply, volunteers::public_application, volunteers::queue, volunteers::application, volunteers::reveal, volunteers::decide,
         squads::squads, squads::create, squads::squad, squads::join, squads::leave, squads::lead, squads::touch, squads::release, squads::vehicles, squads::create_vehicle, squads::roster, squads::movable, squads::movement, squads::positive, squads::trace, squads::mine, squads::availability, squads::disband, squads::recovered,
         training::trainings, training::create, training::training, training::enrol, training::attend, training::my_service, training::duty, training::seat, training::service, training::grant, training::feedback, training::anchor,
+        screening::lists, screening::list, screening::subjects, screening::subject, screening::reveal,
         audit::list, audit::export,
     ),
     tags(
@@ -40,6 +42,7 @@ use crate::volunteers::api as volunteers;
         (name = "volunteers", description = "Recruitment campaigns, sign-ups (public, under /public/) and vetting"),
         (name = "squads", description = "Squads that never mix (the contact rule), vehicles, volunteers' movement and the exposure trace"),
         (name = "training", description = "Training sessions and attendance, credentials with expiry, duty, service hours, feedback and resident leaders"),
+        (name = "screening", description = "Screening lists (sent as files by the page or the command line), one subject per person, routed to the street that owns them"),
         (name = "audit", description = "Who changed or revealed what"),
     )
 )]
@@ -243,6 +246,18 @@ const BODY_RULES: &[(&str, &str, Rule)] = &[
     ("NewFeedback", "rating", Rule::Limit(1, 5)),
     ("NewFeedback", "comment", Rule::Text(500)),
     ("Anchor", "compound", Rule::Text(60)),
+    (
+        "SubjectReveal",
+        "field",
+        Rule::OneOf(&[
+            "name",
+            "phone",
+            "id_number",
+            "residence_address",
+            "registered_address",
+        ]),
+    ),
+    ("SubjectReveal", "reason", Rule::Text(200)),
 ];
 
 /// Query parameters' rules by path and name.
@@ -253,6 +268,16 @@ const QUERY_RULES: &[(&str, &str, Rule)] = &[
         Rule::OneOf(&["", "movable", "free", "sealed_in", "pass", "stranded"]),
     ),
     ("/api/volunteers", "q", Rule::Text(20)),
+    (
+        "/api/screening/subjects",
+        "kind",
+        Rule::OneOf(&["", "transport", "roaming", "venue", "self_report"]),
+    ),
+    (
+        "/api/screening/subjects",
+        "routed_by",
+        Rule::OneOf(&["", "residence", "registered", "split"]),
+    ),
     (
         "/api/volunteers",
         "task",

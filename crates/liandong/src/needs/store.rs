@@ -386,7 +386,7 @@ pub async fn import(
 /// jurisdiction chose it, read as an office of `jurisdiction` reads: on
 /// all cores, off the async threads (the first read in a process builds
 /// the matcher).
-async fn read_all(
+pub(crate) async fn read_all(
     addresses: Vec<String>,
     jurisdiction: &str,
 ) -> Result<Vec<(String, bool)>, AppError> {

@@ -364,6 +364,10 @@ impl Chrome {
         self.me.as_ref().is_some_and(|m| m.role().coordinates())
     }
 
+    pub fn can_screen(&self) -> bool {
+        self.me.as_ref().is_some_and(|m| m.role().screens())
+    }
+
     pub fn can_see_needs(&self) -> bool {
         self.me.as_ref().is_some_and(|m| m.role().sees_needs())
     }

@@ -54,6 +54,9 @@ struct Target {
     volunteer_id: i64,
     /// A training session of the area, under way.
     training_id: i64,
+    /// A screening subject living in a street of the area, whose trip
+    /// is the secret (0 when the case needs none).
+    subject_id: i64,
     division: String,
     /// A string only this record's body contains (must not leak outside).
     secret: String,
@@ -65,6 +68,7 @@ async fn make_target(
     code: &str,
     n: usize,
     volunteer: bool,
+    subject: bool,
 ) -> Target {
     let code = if code.is_empty() { "61" } else { code };
     let name = format!("矩阵测试组织{n}号");
@@ -239,6 +243,11 @@ async fn make_target(
         squad_id: squad["id"].as_i64().unwrap(),
         volunteer_id,
         training_id: training["id"].as_i64().unwrap(),
+        subject_id: if subject {
+            screening_subject(app, admin, code, n, &name).await
+        } else {
+            0
+        },
         campaign_id,
         application_id: queue[0]["id"].as_i64().unwrap(),
         depot_id,
@@ -252,6 +261,37 @@ async fn make_target(
         division: code.to_owned(),
         secret: name,
     }
+}
+
+/// A subject living in the first street of `code`, sent on a list as the
+/// admin does: its id.
+async fn screening_subject(
+    app: &TestApp,
+    admin: &reqwest::Client,
+    code: &str,
+    n: usize,
+    secret: &str,
+) -> i64 {
+    let tree = divisions::Tree::china();
+    let mut d = tree
+        .find(if code.is_empty() { "6101" } else { code })
+        .unwrap();
+    while d.level() < divisions::DivisionLevel::Street {
+        d = d.children().next().unwrap();
+    }
+    let csv = format!(
+        "姓名,手机号码,现住址,车次\n矩阵{n},1391234{:04},{},{secret}\n",
+        n % 10_000,
+        d.full_name()
+    );
+    crate::screening::send(app, admin, "matrix.csv", &csv, "矩阵来源", "transport").await;
+    let (_, subjects) = app
+        .get(
+            admin,
+            &format!("/api/screening/subjects?within={}", d.code()),
+        )
+        .await;
+    subjects[0]["id"].as_i64().unwrap()
 }
 
 /// `hours` from now, as RFC 3339.
@@ -279,6 +319,8 @@ struct Case {
     name: &'static str,
     /// The target needs a volunteer (an accepted sign-up: slower).
     volunteer: bool,
+    /// The target needs a screening subject (a list sent: slower).
+    subject: bool,
     method: Method,
     path: fn(&Target) -> String,
     body: fn(&Target) -> Option<Value>,
@@ -300,6 +342,7 @@ const ALL: &[&str] = &[
     "viewer",
 ];
 const COORD: &[&str] = &["admin", "coordinator"];
+const SCREEN: &[&str] = &["admin", "coordinator", "screener"];
 const SEE_NEEDS: &[&str] = &["admin", "coordinator", "operator", "caseworker", "viewer"];
 const TAKE_NEEDS: &[&str] = &["admin", "coordinator", "operator"];
 const ADMIN: &[&str] = &["admin"];
@@ -311,6 +354,7 @@ fn cases() -> Vec<Case> {
     vec![
         Case {
             volunteer: false,
+            subject: false,
             name: "me",
             method: Method::GET,
             path: |_| "/api/me".into(),
@@ -321,6 +365,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "list orgs",
             method: Method::GET,
             path: |_| "/api/orgs".into(),
@@ -331,6 +376,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "get org",
             method: Method::GET,
             path: |t| format!("/api/orgs/{}", t.org_id),
@@ -341,6 +387,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "create org",
             method: Method::POST,
             path: |_| "/api/orgs".into(),
@@ -355,6 +402,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "approve org",
             method: Method::POST,
             path: |t| format!("/api/orgs/{}/approve", t.org_id),
@@ -365,6 +413,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "reject org",
             method: Method::POST,
             path: |t| format!("/api/orgs/{}/reject", t.org_id),
@@ -375,6 +424,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "reveal phone",
             method: Method::POST,
             path: |t| format!("/api/orgs/{}/reveal", t.org_id),
@@ -385,6 +435,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "list needs",
             method: Method::GET,
             path: |_| "/api/needs".into(),
@@ -395,6 +446,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "get need",
             method: Method::GET,
             path: |t| format!("/api/needs/{}", t.need_id),
@@ -405,6 +457,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "take need",
             method: Method::POST,
             path: |_| "/api/needs".into(),
@@ -421,6 +474,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "reveal need",
             method: Method::POST,
             path: |t| format!("/api/needs/{}/reveal", t.need_id),
@@ -431,6 +485,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "move need",
             method: Method::POST,
             path: |t| format!("/api/needs/{}/status", t.need_id),
@@ -441,6 +496,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "escalate need",
             method: Method::POST,
             path: |t| format!("/api/needs/{}/escalation", t.need_id),
@@ -451,6 +507,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "call need",
             method: Method::POST,
             path: |t| format!("/api/needs/{}/call", t.need_id),
@@ -461,6 +518,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "call-back queue",
             method: Method::GET,
             path: |_| "/api/needs/call-backs".into(),
@@ -471,6 +529,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "needs like this one",
             method: Method::GET,
             path: |t| format!("/api/needs/{}/similar", t.need_id),
@@ -481,6 +540,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "needs like one being typed",
             method: Method::GET,
             path: |_| "/api/needs/similar?phone=13800000000".into(),
@@ -491,6 +551,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "merge need",
             method: Method::POST,
             path: |t| format!("/api/needs/{}/merge", t.need_id),
@@ -501,6 +562,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "escalations list",
             method: Method::GET,
             path: |_| "/api/needs/escalations".into(),
@@ -511,6 +573,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "read service levels",
             method: Method::GET,
             path: |_| "/api/service-levels".into(),
@@ -521,6 +584,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "set service levels",
             method: Method::PUT,
             path: |_| "/api/service-levels".into(),
@@ -537,6 +601,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "need timeline",
             method: Method::GET,
             path: |t| format!("/api/needs/{}/timeline", t.need_id),
@@ -547,6 +612,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "list zones",
             method: Method::GET,
             path: |t| format!("/api/zones?division={}", t.division),
@@ -557,6 +623,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "mark zone",
             method: Method::POST,
             path: |_| "/api/zones".into(),
@@ -571,6 +638,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "lift zone",
             method: Method::POST,
             path: |t| format!("/api/zones/{}/lift", t.zone_id),
@@ -581,6 +649,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "division detail",
             method: Method::GET,
             path: |t| format!("/api/divisions/{}", t.division),
@@ -591,6 +660,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "resolve address",
             method: Method::POST,
             path: |_| "/api/divisions/resolve".into(),
@@ -601,6 +671,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "coalitions",
             method: Method::GET,
             path: |_| "/api/coalitions".into(),
@@ -613,6 +684,7 @@ fn cases() -> Vec<Case> {
         // of 陕西 — of the matrix's roles, the admin.
         Case {
             volunteer: false,
+            subject: false,
             name: "create working group",
             method: Method::POST,
             path: |_| "/api/coalitions/1/groups".into(),
@@ -623,6 +695,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "edit working group",
             method: Method::PUT,
             path: |_| "/api/working-groups/1".into(),
@@ -639,6 +712,7 @@ fn cases() -> Vec<Case> {
         // so (422), everyone else is refused before that.
         Case {
             volunteer: false,
+            subject: false,
             name: "remove coalition member",
             method: Method::DELETE,
             path: |t| format!("/api/coalitions/1/members/{}", t.org_id),
@@ -649,6 +723,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "list accounts",
             method: Method::GET,
             path: |_| "/api/accounts".into(),
@@ -659,6 +734,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "create account",
             method: Method::POST,
             path: |_| "/api/accounts".into(),
@@ -673,6 +749,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "account detail",
             method: Method::GET,
             path: |t| format!("/api/accounts/{}", t.account_id),
@@ -683,6 +760,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "edit account",
             method: Method::PUT,
             path: |t| format!("/api/accounts/{}", t.account_id),
@@ -697,6 +775,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "disable account",
             method: Method::POST,
             path: |t| format!("/api/accounts/{}/disable", t.account_id),
@@ -707,6 +786,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "enable account",
             method: Method::POST,
             path: |t| format!("/api/accounts/{}/enable", t.account_id),
@@ -717,6 +797,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "unlock account",
             method: Method::POST,
             path: |t| format!("/api/accounts/{}/unlock", t.account_id),
@@ -727,6 +808,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "reset password",
             method: Method::POST,
             path: |t| format!("/api/accounts/{}/password-reset", t.account_id),
@@ -737,6 +819,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "dashboard",
             method: Method::GET,
             path: |_| "/api/dashboard".into(),
@@ -747,6 +830,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "list items",
             method: Method::GET,
             path: |_| "/api/items".into(),
@@ -757,6 +841,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "add item",
             method: Method::POST,
             path: |_| "/api/items".into(),
@@ -772,6 +857,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "list depots",
             method: Method::GET,
             path: |_| "/api/depots".into(),
@@ -782,6 +868,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "list campaigns",
             method: Method::GET,
             path: |_| "/api/campaigns".into(),
@@ -792,6 +879,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "create campaign",
             method: Method::POST,
             path: |_| "/api/campaigns".into(),
@@ -807,6 +895,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "vetting queue",
             method: Method::GET,
             path: |t| format!("/api/campaigns/{}/applications", t.campaign_id),
@@ -817,6 +906,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "application detail",
             method: Method::GET,
             path: |t| format!("/api/applications/{}", t.application_id),
@@ -827,6 +917,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "reveal an applicant's phone",
             method: Method::POST,
             path: |t| format!("/api/applications/{}/reveal", t.application_id),
@@ -837,6 +928,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "decide on an application",
             method: Method::POST,
             path: |_| "/api/applications/decisions".into(),
@@ -851,6 +943,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "create depot",
             method: Method::POST,
             path: |_| "/api/depots".into(),
@@ -865,6 +958,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "depot stock",
             method: Method::GET,
             path: |t| format!("/api/depots/{}", t.depot_id),
@@ -875,6 +969,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "receive stock",
             method: Method::POST,
             path: |t| format!("/api/depots/{}/receive", t.depot_id),
@@ -885,6 +980,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "adjust stock",
             method: Method::POST,
             path: |t| format!("/api/depots/{}/adjust", t.depot_id),
@@ -895,6 +991,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "depot reservations",
             method: Method::GET,
             path: |t| format!("/api/depots/{}/reservations", t.depot_id),
@@ -905,6 +1002,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "reserve stock",
             method: Method::POST,
             path: |t| format!("/api/depots/{}/reservations", t.depot_id),
@@ -915,6 +1013,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "dispatch reservation",
             method: Method::POST,
             path: |t| format!("/api/reservations/{}/dispatch", t.reservation_id),
@@ -925,6 +1024,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "release reservation",
             method: Method::POST,
             path: |t| format!("/api/reservations/{}/release", t.reservation_id),
@@ -935,6 +1035,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "list offers",
             method: Method::GET,
             path: |_| "/api/offers".into(),
@@ -945,6 +1046,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "record offer",
             method: Method::POST,
             path: |_| "/api/offers".into(),
@@ -959,6 +1061,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "get offer",
             method: Method::GET,
             path: |t| format!("/api/offers/{}", t.offer_id),
@@ -969,6 +1072,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "offer arrives",
             method: Method::POST,
             path: |t| format!("/api/offers/{}/receive", t.offer_id),
@@ -979,6 +1083,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "withdraw offer",
             method: Method::POST,
             path: |t| format!("/api/offers/{}/withdraw", t.offer_id),
@@ -989,6 +1094,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "reveal offer phone",
             method: Method::POST,
             path: |t| format!("/api/offers/{}/reveal", t.offer_id),
@@ -999,6 +1105,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "list appeals",
             method: Method::GET,
             path: |_| "/api/appeals".into(),
@@ -1009,6 +1116,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "publish appeal",
             method: Method::POST,
             path: |_| "/api/appeals".into(),
@@ -1024,6 +1132,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "get appeal",
             method: Method::GET,
             path: |t| format!("/api/appeals/{}", t.appeal_id),
@@ -1034,6 +1143,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "close appeal",
             method: Method::POST,
             path: |t| format!("/api/appeals/{}/close", t.appeal_id),
@@ -1044,6 +1154,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "appeal pledges",
             method: Method::GET,
             path: |t| format!("/api/appeals/{}/pledges", t.appeal_id),
@@ -1054,6 +1165,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "pledge",
             method: Method::POST,
             path: |t| format!("/api/appeals/{}/pledges", t.appeal_id),
@@ -1064,6 +1176,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "audit",
             method: Method::GET,
             path: |_| "/api/audit".into(),
@@ -1074,6 +1187,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "audit csv",
             method: Method::GET,
             path: |_| "/api/audit.csv".into(),
@@ -1084,6 +1198,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "list squads",
             method: Method::GET,
             path: |_| "/api/squads".into(),
@@ -1094,6 +1209,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "create squad",
             method: Method::POST,
             path: |_| "/api/squads".into(),
@@ -1108,6 +1224,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "squad detail",
             method: Method::GET,
             path: |t| format!("/api/squads/{}", t.squad_id),
@@ -1118,6 +1235,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "record a squad's contact",
             method: Method::POST,
             path: |t| format!("/api/squads/{}/contacts", t.squad_id),
@@ -1128,6 +1246,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "make a non-member leader (refused as input)",
             method: Method::POST,
             path: |t| format!("/api/squads/{}/leader", t.squad_id),
@@ -1138,6 +1257,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "take a non-member out (not found)",
             method: Method::POST,
             path: |t| format!("/api/squads/{}/leave", t.squad_id),
@@ -1148,6 +1268,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "release a squad at work (a conflict)",
             method: Method::POST,
             path: |t| format!("/api/squads/{}/release", t.squad_id),
@@ -1158,6 +1279,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "list vehicles",
             method: Method::GET,
             path: |_| "/api/vehicles".into(),
@@ -1168,6 +1290,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "add a vehicle",
             method: Method::POST,
             path: |_| "/api/vehicles".into(),
@@ -1182,6 +1305,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: true,
+            subject: false,
             name: "volunteer roster",
             method: Method::GET,
             path: |_| "/api/volunteers".into(),
@@ -1192,6 +1316,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "movable count",
             method: Method::GET,
             path: |_| "/api/volunteers/movable".into(),
@@ -1202,6 +1327,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: true,
+            subject: false,
             name: "add a volunteer to a squad",
             method: Method::POST,
             path: |t| format!("/api/squads/{}/members", t.squad_id),
@@ -1212,6 +1338,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: true,
+            subject: false,
             name: "set a volunteer's movement",
             method: Method::POST,
             path: |t| format!("/api/volunteers/{}/movement", t.volunteer_id),
@@ -1222,6 +1349,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: true,
+            subject: false,
             name: "mark a volunteer positive",
             method: Method::POST,
             path: |t| format!("/api/volunteers/{}/positive", t.volunteer_id),
@@ -1232,6 +1360,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: true,
+            subject: false,
             name: "trace a volunteer not positive (a conflict)",
             method: Method::GET,
             path: |t| format!("/api/volunteers/{}/trace", t.volunteer_id),
@@ -1242,6 +1371,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "my volunteer service (no record linked)",
             method: Method::GET,
             path: |_| "/api/volunteers/me".into(),
@@ -1252,6 +1382,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "my availability (no record linked)",
             method: Method::POST,
             path: |_| "/api/volunteers/me/availability".into(),
@@ -1262,6 +1393,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "disband a squad",
             method: Method::POST,
             path: |t| format!("/api/squads/{}/disband", t.squad_id),
@@ -1272,6 +1404,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "list training sessions",
             method: Method::GET,
             path: |_| "/api/trainings".into(),
@@ -1282,6 +1415,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "schedule a training session",
             method: Method::POST,
             path: |_| "/api/trainings".into(),
@@ -1297,6 +1431,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "read a training session",
             method: Method::GET,
             path: |t| format!("/api/trainings/{}", t.training_id),
@@ -1307,6 +1442,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: true,
+            subject: false,
             name: "enrol a volunteer in a session",
             method: Method::POST,
             path: |t| format!("/api/trainings/{}/enrolments", t.training_id),
@@ -1317,6 +1453,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: true,
+            subject: false,
             name: "mark someone not enrolled present (refused)",
             method: Method::POST,
             path: |t| format!("/api/trainings/{}/attendance", t.training_id),
@@ -1327,6 +1464,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: true,
+            subject: false,
             name: "read a volunteer's service record",
             method: Method::GET,
             path: |t| format!("/api/volunteers/{}/service", t.volunteer_id),
@@ -1337,6 +1475,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: true,
+            subject: false,
             name: "record a licence checked",
             method: Method::POST,
             path: |t| format!("/api/volunteers/{}/credentials", t.volunteer_id),
@@ -1351,6 +1490,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: true,
+            subject: false,
             name: "give a volunteer feedback",
             method: Method::POST,
             path: |t| format!("/api/volunteers/{}/feedback", t.volunteer_id),
@@ -1361,6 +1501,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: true,
+            subject: false,
             name: "flag a resident leader",
             method: Method::POST,
             path: |t| format!("/api/volunteers/{}/anchor", t.volunteer_id),
@@ -1371,6 +1512,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "my service record (no record linked)",
             method: Method::GET,
             path: |_| "/api/volunteers/me/service".into(),
@@ -1381,6 +1523,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "clock on (no record linked)",
             method: Method::POST,
             path: |_| "/api/volunteers/me/duty".into(),
@@ -1391,6 +1534,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             volunteer: false,
+            subject: false,
             name: "take a seat (no record linked)",
             method: Method::POST,
             path: |t| format!("/api/volunteers/me/trainings/{}", t.training_id),
@@ -1400,7 +1544,52 @@ fn cases() -> Vec<Case> {
             list: false,
         },
         Case {
+            volunteer: false,
+            subject: false,
+            name: "list screening lists",
+            method: Method::GET,
+            path: |_| "/api/screening/lists".into(),
+            body: none,
+            allowed: SCREEN,
+            ok: 200,
+            list: true,
+        },
+        Case {
+            volunteer: false,
+            subject: true,
+            name: "list screening subjects",
+            method: Method::GET,
+            path: |_| "/api/screening/subjects".into(),
+            body: none,
+            allowed: SCREEN,
+            ok: 200,
+            list: true,
+        },
+        Case {
+            volunteer: false,
+            subject: true,
+            name: "read a screening subject",
+            method: Method::GET,
+            path: |t| format!("/api/screening/subjects/{}", t.subject_id),
+            body: none,
+            allowed: SCREEN,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            volunteer: false,
+            subject: true,
+            name: "reveal a screening subject's phone",
+            method: Method::POST,
+            path: |t| format!("/api/screening/subjects/{}/reveal", t.subject_id),
+            body: |_| Some(json!({"field": "phone", "reason": "核查电话"})),
+            allowed: SCREEN,
+            ok: 200,
+            list: false,
+        },
+        Case {
             volunteer: true,
+            subject: false,
             name: "recover a volunteer not positive (a conflict)",
             method: Method::POST,
             path: |t| format!("/api/volunteers/{}/recovered", t.volunteer_id),
@@ -1429,7 +1618,7 @@ both!(authorization_matrix, |app| {
             for inside in [true, false] {
                 n += 1;
                 let area = if inside { jurisdiction(role) } else { OUTSIDE };
-                let t = make_target(&app, &admin, area, n, case.volunteer).await;
+                let t = make_target(&app, &admin, area, n, case.volunteer, case.subject).await;
                 let mut req = client.request(case.method.clone(), app.at(&(case.path)(&t)));
                 if let Some(b) = (case.body)(&t) {
                     req = req.json(&b);

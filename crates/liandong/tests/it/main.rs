@@ -24,6 +24,7 @@ mod live;
 mod needs;
 mod orgs;
 mod platform;
+mod screening;
 mod sla;
 mod squads;
 mod supply;

@@ -1,0 +1,427 @@
+//! Pages: the screening board (subjects a street holds, lists taken, a
+//! list to send); a sent list's columns checked by a person before it is
+//! taken; a list's report (every refused row by line and field); one
+//! subject with its sources and an audited reveal.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use super::model::{Field, ListKind, mapping};
+use super::store::{
+    self, List, MAX_COLUMNS, MAX_ROWS, Report, Subject, SubjectDetail, SubjectFilter, SubjectReveal,
+};
+use crate::access::model::Scope;
+use crate::tables::{Bounds, Upload};
+use crate::web::error::{AppError, Invalid};
+use crate::web::extract::HtmlForm;
+use crate::web::{AppState, Chrome, render};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/screening", get(board))
+        .route("/screening/uploads", post(upload))
+        .route("/screening/uploads/{id}", get(preview).post(take))
+        .route("/screening/lists/{id}", get(report_page))
+        .route("/screening/subjects/{id}", get(subject_page).post(reveal))
+}
+
+fn kinds() -> Vec<&'static str> {
+    ListKind::ALL.iter().map(|k| k.as_str()).collect()
+}
+
+#[derive(Template)]
+#[template(path = "screening.html")]
+struct BoardPage {
+    c: Chrome,
+    subjects: Vec<Subject>,
+    lists: Vec<List>,
+    sources: Vec<String>,
+    kinds: Vec<&'static str>,
+    filter: SubjectFilter,
+    errors: Invalid,
+    notice: String,
+}
+
+async fn board_of(
+    state: &AppState,
+    scope: &Scope,
+    c: Chrome,
+    filter: SubjectFilter,
+) -> Result<BoardPage, AppError> {
+    let mut tx = state.db.read().await?;
+    let (subjects, errors) = match store::subjects(&state.db, &mut tx, scope, &filter).await {
+        Ok(s) => (s, Invalid::default()),
+        Err(AppError::Invalid(e)) => (Vec::new(), e),
+        Err(e) => return Err(e),
+    };
+    Ok(BoardPage {
+        c,
+        subjects,
+        lists: store::lists(&mut tx, scope).await?,
+        sources: store::sources(&mut tx).await?,
+        kinds: kinds(),
+        filter,
+        errors,
+        notice: String::new(),
+    })
+}
+
+async fn board(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    Query(f): Query<SubjectFilter>,
+) -> Result<Response, AppError> {
+    let p = board_of(&state, &scope, c, f).await?;
+    let status = if p.errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, render(&p)?).into_response())
+}
+
+/// Read a list within bounds, off the async threads.
+async fn read(name: String, bytes: Vec<u8>) -> Result<Result<Upload, String>, AppError> {
+    let bounds = Bounds {
+        max_rows: MAX_ROWS,
+        max_cols: MAX_COLUMNS,
+        cancelled: Default::default(),
+        time: std::time::Duration::from_secs(60),
+    };
+    let read =
+        tokio::task::spawn_blocking(move || crate::tables::read_upload(&name, bytes, &bounds))
+            .await
+            .map_err(anyhow::Error::from)?;
+    Ok(read.map_err(|e| format!("{e:?}")))
+}
+
+/// A list sent: kept until a person has checked its columns.
+async fn upload(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    mut multipart: Multipart,
+) -> Result<Response, AppError> {
+    store::screens(&scope)?;
+    let (mut file, mut source, mut kind) = (None, String::new(), String::new());
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|_| AppError::invalid("file", "err-upload"))?
+    {
+        match field.name() {
+            Some("file") => {
+                let name = field.file_name().unwrap_or("list.csv").to_owned();
+                let bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|_| AppError::invalid("file", "err-upload"))?;
+                file = Some((name, bytes.to_vec()));
+            }
+            Some("source") => source = field.text().await.unwrap_or_default(),
+            Some("kind") => kind = field.text().await.unwrap_or_default(),
+            _ => {}
+        }
+    }
+    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        let mut p = board_of(&state, &scope, c, SubjectFilter::default()).await?;
+        p.notice = p.c.t("err-upload");
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&p)?).into_response());
+    };
+    let id = store::keep_upload(&state.db, &scope, &name, &bytes).await?;
+    Ok(Redirect::to(&format!(
+        "/screening/uploads/{id}?source={}&kind={}",
+        crate::web::form_urlencoded_component(source.trim()),
+        crate::web::form_urlencoded_component(kind.trim())
+    ))
+    .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "screening_preview.html")]
+struct PreviewPage {
+    c: Chrome,
+    id: i64,
+    file_name: String,
+    source: String,
+    kind: String,
+    kinds: Vec<&'static str>,
+    headers: Vec<String>,
+    sample: Vec<Vec<String>>,
+    rows: usize,
+    /// Each field and the column it is read from (None: not read).
+    fields: Vec<(&'static str, Option<usize>)>,
+    unreadable: String,
+    errors: Invalid,
+}
+
+impl PreviewPage {
+    fn chosen(&self, field: &str, column: &usize) -> bool {
+        self.fields
+            .iter()
+            .any(|(f, c)| *f == field && *c == Some(*column))
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+struct PreviewQuery {
+    source: String,
+    kind: String,
+}
+
+async fn preview_of(
+    state: &AppState,
+    scope: &Scope,
+    c: Chrome,
+    id: i64,
+    source: String,
+    kind: String,
+    chosen: Option<BTreeMap<Field, usize>>,
+) -> Result<(PreviewPage, Option<Upload>), AppError> {
+    let (file_name, bytes) = {
+        let mut tx = state.db.read().await?;
+        store::upload(&mut tx, scope, id).await?
+    };
+    let saved = {
+        let mut tx = state.db.read().await?;
+        store::saved_mapping(&mut tx, &source).await?
+    };
+    let mut p = PreviewPage {
+        c,
+        id,
+        file_name: file_name.clone(),
+        source,
+        kind,
+        kinds: kinds(),
+        headers: Vec::new(),
+        sample: Vec::new(),
+        rows: 0,
+        fields: Vec::new(),
+        unreadable: String::new(),
+        errors: Invalid::default(),
+    };
+    match read(file_name, bytes).await? {
+        Err(_) => {
+            p.unreadable = p.c.t("err-import-unreadable");
+            Ok((p, None))
+        }
+        Ok(up) => {
+            let map = chosen.unwrap_or_else(|| mapping(&up.headers, &saved));
+            p.fields = Field::ALL
+                .iter()
+                .map(|f| (f.as_str(), map.get(f).copied()))
+                .collect();
+            p.headers = up.headers.clone();
+            p.sample = up.rows.iter().take(5).map(|(_, r)| r.clone()).collect();
+            p.rows = up.rows.len();
+            Ok((p, Some(up)))
+        }
+    }
+}
+
+async fn preview(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    Path(id): Path<i64>,
+    Query(q): Query<PreviewQuery>,
+) -> Result<Response, AppError> {
+    let (p, _) = preview_of(&state, &scope, c, id, q.source, q.kind, None).await?;
+    Ok(render(&p)?.into_response())
+}
+
+/// The columns as the person set them: `col_<field>` = a column number
+/// or '' (not read).
+fn chosen_mapping(form: &BTreeMap<String, String>) -> BTreeMap<Field, usize> {
+    Field::ALL
+        .iter()
+        .filter_map(|f| {
+            let column = form
+                .get(&format!("col_{}", f.as_str()))?
+                .trim()
+                .parse()
+                .ok()?;
+            Some((*f, column))
+        })
+        .collect()
+}
+
+/// Take the list with the columns the person checked.
+async fn take(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    Path(id): Path<i64>,
+    HtmlForm(form): HtmlForm<BTreeMap<String, String>>,
+) -> Result<Response, AppError> {
+    let source = form.get("source").cloned().unwrap_or_default();
+    let kind_text = form.get("kind").cloned().unwrap_or_default();
+    let map = chosen_mapping(&form);
+    let (mut p, up) = preview_of(
+        &state,
+        &scope,
+        c,
+        id,
+        source.clone(),
+        kind_text.clone(),
+        Some(map.clone()),
+    )
+    .await?;
+    let Some(up) = up else {
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&p)?).into_response());
+    };
+    let Some(kind) = ListKind::parse(kind_text.trim()) else {
+        p.errors = Invalid(vec![crate::web::error::FieldError::new(
+            "kind",
+            "err-screening-kind",
+        )]);
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&p)?).into_response());
+    };
+    let result = store::import(
+        &state.db,
+        &scope,
+        &state.settings.home,
+        &source,
+        kind,
+        &p.file_name,
+        &up,
+        &map,
+        &|_| {},
+    )
+    .await;
+    match result {
+        Ok(r) => {
+            // The upload has served; it is not kept.
+            let mut tx = state.db.write().await?;
+            crate::execute!(&mut tx, "DELETE FROM screening_uploads WHERE id = $1", id)?;
+            tx.commit().await?;
+            let already = if r.already { "?already=1" } else { "" };
+            Ok(Redirect::to(&format!("/screening/lists/{}{already}", r.list_id)).into_response())
+        }
+        Err(AppError::Invalid(e)) => {
+            p.errors = e;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&p)?).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "screening_report.html")]
+struct ReportPage {
+    c: Chrome,
+    r: Report,
+    already: bool,
+}
+
+impl ReportPage {
+    fn kind_name(&self) -> String {
+        self.c.t(&format!("screening-kind-{}", self.r.kind))
+    }
+    fn message(&self, key: &str, field: &str) -> String {
+        format!(
+            "{}：{}",
+            self.c.t(&format!("screening-field-{field}")),
+            self.c.t(key)
+        )
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+struct Already {
+    already: String,
+}
+
+async fn report_page(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    Path(id): Path<i64>,
+    Query(q): Query<Already>,
+) -> Result<Response, AppError> {
+    let mut tx = state.db.read().await?;
+    let r = store::report(&mut tx, &scope, id).await?;
+    Ok(render(&ReportPage {
+        c,
+        r,
+        already: q.already == "1",
+    })?
+    .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "subject.html")]
+struct SubjectPage {
+    c: Chrome,
+    d: SubjectDetail,
+    /// The field revealed and its value, once asked with a reason.
+    revealed: Option<(String, String)>,
+    errors: Invalid,
+}
+
+impl SubjectPage {
+    fn routed(&self) -> String {
+        self.c
+            .t(&format!("screening-routed-{}", self.d.subject.routed_by))
+    }
+}
+
+async fn subject_page(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let mut tx = state.db.read().await?;
+    let d = store::subject(&state.db, &mut tx, &scope, id).await?;
+    Ok(render(&SubjectPage {
+        c,
+        d,
+        revealed: None,
+        errors: Invalid::default(),
+    })?
+    .into_response())
+}
+
+async fn reveal(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    Path(id): Path<i64>,
+    HtmlForm(r): HtmlForm<SubjectReveal>,
+) -> Result<Response, AppError> {
+    let result = store::reveal(&state.db, &scope, id, &r).await;
+    let mut tx = state.db.read().await?;
+    let d = store::subject(&state.db, &mut tx, &scope, id).await?;
+    match result {
+        Ok(value) => {
+            let page = SubjectPage {
+                c,
+                d,
+                revealed: Some((r.field.trim().to_owned(), value)),
+                errors: Invalid::default(),
+            };
+            crate::web::reveal_answer(&page, true)
+        }
+        Err(AppError::Invalid(errors)) => {
+            let page = SubjectPage {
+                c,
+                d,
+                revealed: None,
+                errors,
+            };
+            crate::web::reveal_answer(&page, false)
+        }
+        Err(e) => Err(e),
+    }
+}

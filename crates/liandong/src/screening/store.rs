@@ -1,0 +1,847 @@
+//! SQL for screening: uploads waiting for their columns to be checked,
+//! lists taken row by row (the good rows taken, the bad ones named),
+//! leads made one subject per person and routed to the street that owns
+//! them, and the subjects a street holds (masked, revealed by audited
+//! action).
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+
+use super::model::{Field, Known, Lead, ListKind, RoutedBy, lead, route, same_person, split};
+use crate::access::model::Scope;
+use crate::audit::model::NewEvent;
+use crate::audit::store::record;
+use crate::db::{Db, Ts, Tx, inside};
+use crate::tables::Upload;
+use crate::web::error::{AppError, FieldError, Invalid};
+use crate::{execute, fetch_all, fetch_optional, fetch_scalar};
+
+/// Days apart two sightings of one phone (with no name or ID number to go
+/// by) still count as one person's trip.
+pub const TRIP_WINDOW_DAYS: i64 = 14;
+
+/// Rows taken in one transaction: other writers wait at most this long
+/// behind a big list, and a list cut off (a crash) goes on from here when
+/// sent again.
+const BATCH: usize = 2000;
+
+/// The most refused rows a report keeps (the count has them all).
+const MAX_REPORTED: usize = 1000;
+
+/// The rows a list may hold (web and command line alike).
+pub const MAX_ROWS: usize = 1_000_000;
+/// The columns a list is read with.
+pub const MAX_COLUMNS: usize = 40;
+
+pub(crate) fn screens(scope: &Scope) -> Result<(), AppError> {
+    if scope.role().screens() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Keep an upload until its columns are checked: its id.
+pub async fn keep_upload(
+    db: &Db,
+    scope: &Scope,
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<i64, AppError> {
+    screens(scope)?;
+    let mut tx = db.write().await?;
+    // Uploads older than a day were abandoned.
+    execute!(
+        &mut tx,
+        "DELETE FROM screening_uploads WHERE uploaded_at < $1",
+        Ts::from(crate::db::now() - time::Duration::days(1))
+    )?;
+    let id = fetch_scalar!(
+        &mut tx,
+        i64,
+        "INSERT INTO screening_uploads (file_name, content, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        file_name,
+        bytes,
+        scope.account_id(),
+        crate::db::stamp()
+    )?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// An upload kept for the caller: its name and bytes.
+pub async fn upload(tx: &mut Tx, scope: &Scope, id: i64) -> Result<(String, Vec<u8>), AppError> {
+    screens(scope)?;
+    fetch_optional!(
+        &mut *tx,
+        (String, Vec<u8>),
+        "SELECT file_name, content FROM screening_uploads WHERE id = $1 AND uploaded_by = $2",
+        id,
+        scope.account_id()
+    )?
+    .ok_or(AppError::NotFound)
+}
+
+/// The mapping a source used last (field → header text).
+pub async fn saved_mapping(tx: &mut Tx, source: &str) -> sqlx::Result<BTreeMap<String, String>> {
+    let text = fetch_optional!(
+        &mut *tx,
+        (String,),
+        "SELECT mapping FROM screening_sources WHERE name = $1",
+        source.trim()
+    )?;
+    Ok(text
+        .and_then(|(t,)| serde_json::from_str(&t).ok())
+        .unwrap_or_default())
+}
+
+/// Sources known, by name.
+pub async fn sources(tx: &mut Tx) -> sqlx::Result<Vec<String>> {
+    Ok(fetch_all!(
+        &mut *tx,
+        (String,),
+        "SELECT name FROM screening_sources ORDER BY name LIMIT 500"
+    )?
+    .into_iter()
+    .map(|(n,)| n)
+    .collect())
+}
+
+/// A refused row: its line (as the spreadsheet shows it), the field and
+/// the message key.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema, PartialEq, Eq)]
+pub struct RowError {
+    pub line: usize,
+    pub field: String,
+    pub key: String,
+}
+
+/// What became of a list.
+#[derive(Debug, Clone, Serialize, ToSchema, Default)]
+pub struct Report {
+    pub list_id: i64,
+    pub source: String,
+    #[schema(value_type = ListKind)]
+    pub kind: String,
+    pub file_name: String,
+    /// This list was sent before (same source, same rows): nothing new.
+    pub already: bool,
+    pub rows_read: i64,
+    /// People seen for the first time.
+    pub new_subjects: i64,
+    /// Rows that are someone already known (another source added).
+    pub joined: i64,
+    /// Rows this source had sent already.
+    pub repeated: i64,
+    pub refused: i64,
+    /// The refused rows (the first 1,000).
+    pub errors: Vec<RowError>,
+    /// Unlocated people dealt among streets: street → how many.
+    pub split: BTreeMap<String, i64>,
+}
+
+/// The content of a list: the same rows in the same order, whatever the
+/// file's name or format.
+fn content_key(upload: &Upload) -> String {
+    let mut h = Sha256::new();
+    for cell in &upload.headers {
+        h.update(cell.as_bytes());
+        h.update([0x1f]);
+    }
+    for (_, row) in &upload.rows {
+        h.update([0x1e]);
+        for cell in row {
+            h.update(cell.trim().as_bytes());
+            h.update([0x1f]);
+        }
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The streets an office of `jurisdiction` deals unlocated people to:
+/// every street inside it (a street office: itself).
+fn streets_of(jurisdiction: &str) -> Vec<String> {
+    let tree = divisions::Tree::china();
+    let Some(top) = tree.find(jurisdiction).filter(|_| jurisdiction.len() >= 2) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut stack = vec![top];
+    while let Some(d) = stack.pop() {
+        if d.level() == divisions::DivisionLevel::Street {
+            out.push(d.code());
+        } else if d.level() < divisions::DivisionLevel::Street {
+            stack.extend(d.children());
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Take a list: each good row a lead of its person (one subject per
+/// person), the bad rows named by line and field, nothing twice. Rows are
+/// taken in batches; `progress` hears how many rows are done.
+#[allow(clippy::too_many_arguments)]
+pub async fn import(
+    db: &Db,
+    scope: &Scope,
+    home: &str,
+    source: &str,
+    kind: ListKind,
+    file_name: &str,
+    upload: &Upload,
+    map: &BTreeMap<Field, usize>,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<Report, AppError> {
+    screens(scope)?;
+    let mut errors = Invalid::default();
+    errors.text("source", source, 60);
+    if !map.contains_key(&Field::Phone) && !map.contains_key(&Field::IdNumber) {
+        errors.push(FieldError::new("mapping", "err-screening-mapping"));
+    }
+    if upload.rows.len() > MAX_ROWS {
+        errors.push(FieldError::counted(
+            "file",
+            "err-screening-rows",
+            MAX_ROWS as i64,
+        ));
+    }
+    errors.into_result()?;
+    let source = source.trim();
+    // The office's area: where unlocated people are dealt, and who reads
+    // the addresses (an admin's whole country reads as the deployment).
+    let office = if scope.jurisdiction().is_empty() {
+        home
+    } else {
+        scope.jurisdiction()
+    };
+    let key = content_key(upload);
+    let saved: BTreeMap<String, String> = map
+        .iter()
+        .filter_map(|(f, i)| Some((f.as_str().to_owned(), upload.headers.get(*i)?.clone())))
+        .collect();
+
+    let mut tx = db.write().await?;
+    let source_id = fetch_scalar!(
+        &mut tx,
+        i64,
+        "INSERT INTO screening_sources (name, mapping, created_at) VALUES ($1, $2, $3)
+         ON CONFLICT (name) DO UPDATE SET mapping = $2 RETURNING id",
+        source,
+        serde_json::to_string(&saved).unwrap_or_default(),
+        crate::db::stamp()
+    )?;
+    let earlier = fetch_optional!(
+        &mut tx,
+        (i64, String),
+        "SELECT id, status FROM screening_lists WHERE source_id = $1 AND content_key = $2",
+        source_id,
+        &key
+    )?;
+    let list_id = match earlier {
+        Some((id, status)) if status == "done" => {
+            tx.commit().await?;
+            let mut read = db.read().await?;
+            let mut r = report(&mut read, scope, id).await?;
+            r.already = true;
+            return Ok(r);
+        }
+        // Cut off before: go on (rows already taken are found as repeated).
+        Some((id, _)) => id,
+        None => fetch_scalar!(
+            &mut tx,
+            i64,
+            "INSERT INTO screening_lists (source_id, kind, file_name, content_key, jurisdiction_code, status, rows_read,
+                new_subjects, joined, repeated, refused, report, imported_by, imported_at)
+             VALUES ($1, $2, $3, $4, $5, 'importing', $6, 0, 0, 0, 0, '[]', $7, $8) RETURNING id",
+            source_id,
+            kind.as_str(),
+            file_name,
+            &key,
+            office,
+            upload.rows.len() as i64,
+            scope.account_id(),
+            crate::db::stamp()
+        )?,
+    };
+    tx.commit().await?;
+
+    // Check every row; read the addresses of the good ones (all cores).
+    let mut refused: Vec<RowError> = Vec::new();
+    let mut refused_count = 0i64;
+    let mut good: Vec<(usize, Lead)> = Vec::with_capacity(upload.rows.len());
+    for (line, row) in &upload.rows {
+        match lead(row, map) {
+            Ok(l) => good.push((*line, l)),
+            Err(es) => {
+                refused_count += 1;
+                for e in es {
+                    if refused.len() < MAX_REPORTED {
+                        refused.push(RowError {
+                            line: *line,
+                            field: e.field.to_owned(),
+                            key: e.key.to_owned(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    let residences = crate::needs::store::read_all(
+        good.iter().map(|(_, l)| l.residence.clone()).collect(),
+        office,
+    )
+    .await?;
+    let registrations = crate::needs::store::read_all(
+        good.iter().map(|(_, l)| l.registered.clone()).collect(),
+        office,
+    )
+    .await?;
+
+    let now = crate::db::now();
+    let (mut new_subjects, mut joined, mut repeated) = (0i64, 0i64, 0i64);
+    let mut done = 0;
+    for (b, batch) in good.chunks(BATCH).enumerate() {
+        let mut tx = db.write().await?;
+        for (i, (line, l)) in batch.iter().enumerate() {
+            let at = b * BATCH + i;
+            let row_key = l.key();
+            let seen = fetch_scalar!(
+                &mut tx,
+                i64,
+                "SELECT COUNT(*) FROM leads WHERE source_id = $1 AND row_key = $2",
+                source_id,
+                &row_key
+            )?;
+            if seen > 0 {
+                repeated += 1;
+                continue;
+            }
+            let known: Vec<Known> = fetch_all!(
+                &mut tx,
+                (i64, String, String, String, String),
+                "SELECT id, name, phone, id_number, last_seen_on FROM subjects
+                 WHERE (id_number = $1 AND $1 <> '') OR (phone = $2 AND $2 <> '') ORDER BY id LIMIT 50",
+                &l.id_number,
+                &l.phone
+            )?
+            .into_iter()
+            .map(|(id, name, phone, id_number, last_seen_on)| Known {
+                id,
+                name,
+                phone,
+                id_number,
+                last_seen_on,
+            })
+            .collect();
+            let residence = &residences[at].0;
+            let registered = &registrations[at].0;
+            let subject = match same_person(l, &known, TRIP_WINDOW_DAYS) {
+                Some(id) => {
+                    // Another source for someone known: what they lacked
+                    // is filled in; their latest sighting kept.
+                    execute!(
+                        &mut tx,
+                        "UPDATE subjects SET
+                            name = CASE WHEN name = '' THEN $1 ELSE name END,
+                            id_number = CASE WHEN id_number = '' THEN $2 ELSE id_number END,
+                            phone = CASE WHEN phone = '' THEN $3 ELSE phone END,
+                            last_seen_on = CASE WHEN $4 > last_seen_on THEN $4 ELSE last_seen_on END,
+                            self_reported_at = CASE WHEN $5 AND self_reported_at IS NULL THEN $6 ELSE self_reported_at END,
+                            updated_at = $6
+                         WHERE id = $7",
+                        &l.name,
+                        &l.id_number,
+                        &l.phone,
+                        &l.seen_on,
+                        kind == ListKind::SelfReport,
+                        Ts::from(now),
+                        id
+                    )?;
+                    joined += 1;
+                    id
+                }
+                None => {
+                    let (holder, by) =
+                        route(residence, registered).unwrap_or((String::new(), RoutedBy::Split));
+                    let id = fetch_scalar!(
+                        &mut tx,
+                        i64,
+                        "INSERT INTO subjects (name, phone, id_number, residence_address, residence_division,
+                            registered_address, registered_division, holder_division, routed_by, status,
+                            last_seen_on, self_reported_at, created_at, updated_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $11, $12, $12) RETURNING id",
+                        &l.name,
+                        &l.phone,
+                        &l.id_number,
+                        &l.residence,
+                        residence,
+                        &l.registered,
+                        registered,
+                        &holder,
+                        by.as_str(),
+                        &l.seen_on,
+                        (kind == ListKind::SelfReport).then_some(Ts::from(now)),
+                        Ts::from(now)
+                    )?;
+                    new_subjects += 1;
+                    id
+                }
+            };
+            execute!(
+                &mut tx,
+                "INSERT INTO leads (list_id, source_id, subject_id, kind, line, row_key, name, phone, id_number,
+                    residence_address, registered_address, trip, seen_on, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                list_id,
+                source_id,
+                subject,
+                kind.as_str(),
+                *line as i64,
+                &row_key,
+                &l.name,
+                &l.phone,
+                &l.id_number,
+                &l.residence,
+                &l.registered,
+                &l.trip,
+                &l.seen_on,
+                Ts::from(now)
+            )?;
+        }
+        tx.commit().await?;
+        done += batch.len();
+        progress(done);
+    }
+
+    // Unlocated people (and any a cut-off run left): dealt among the
+    // office's streets by their open subjects, the split recorded.
+    let mut tx = db.write().await?;
+    let left: Vec<i64> = fetch_all!(
+        &mut tx,
+        (i64,),
+        "SELECT DISTINCT s.id FROM subjects s JOIN leads l ON l.subject_id = s.id
+         WHERE l.list_id = $1 AND s.holder_division = '' ORDER BY s.id",
+        list_id
+    )?
+    .into_iter()
+    .map(|(id,)| id)
+    .collect();
+    let streets = streets_of(office);
+    let mut dealt: BTreeMap<String, i64> = BTreeMap::new();
+    if !left.is_empty() && !streets.is_empty() {
+        let loads: HashMap<String, i64> = fetch_all!(
+            &mut tx,
+            (String, i64),
+            sqlx::AssertSqlSafe(format!(
+                "SELECT holder_division, COUNT(*) FROM subjects WHERE status = 'open' AND {} GROUP BY holder_division",
+                inside("holder_division", 1)
+            )),
+            office
+        )?
+        .into_iter()
+        .collect();
+        let workload: Vec<(String, i64)> = streets
+            .iter()
+            .map(|s| (s.clone(), loads.get(s).copied().unwrap_or(0)))
+            .collect();
+        for (id, street) in left.iter().zip(split(left.len(), &workload)) {
+            execute!(
+                &mut tx,
+                "UPDATE subjects SET holder_division = $1, updated_at = $2 WHERE id = $3",
+                &street,
+                crate::db::stamp(),
+                id
+            )?;
+            *dealt.entry(street).or_default() += 1;
+        }
+    }
+    execute!(
+        &mut tx,
+        "UPDATE screening_lists SET status = 'done', new_subjects = new_subjects + $1, joined = joined + $2,
+            repeated = repeated + $3, refused = $4, report = $5 WHERE id = $6",
+        new_subjects,
+        joined,
+        repeated,
+        refused_count,
+        serde_json::to_string(&(&refused, &dealt)).unwrap_or_default(),
+        list_id
+    )?;
+    record(
+        &mut tx,
+        NewEvent::by(scope, "screening.import", "screening_list", list_id, office).after(
+            serde_json::json!({"source": source, "kind": kind.as_str(), "rows": upload.rows.len(),
+                "new_subjects": new_subjects, "joined": joined, "repeated": repeated,
+                "refused": refused_count, "split": dealt}),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    let mut read = db.read().await?;
+    report(&mut read, scope, list_id).await
+}
+
+/// A list's report (the office that imported it, or above).
+pub async fn report(tx: &mut Tx, scope: &Scope, list_id: i64) -> Result<Report, AppError> {
+    screens(scope)?;
+    let row = fetch_optional!(
+        &mut *tx,
+        (i64, String, String, String, i64, i64, i64, i64, i64, String),
+        sqlx::AssertSqlSafe(format!(
+            "SELECT l.id, s.name, l.kind, l.file_name, l.rows_read, l.new_subjects, l.joined, l.repeated, l.refused, l.report
+             FROM screening_lists l JOIN screening_sources s ON s.id = l.source_id
+             WHERE l.id = $1 AND {}",
+            inside("l.jurisdiction_code", 2)
+        )),
+        list_id,
+        scope.jurisdiction()
+    )?
+    .ok_or(AppError::NotFound)?;
+    let (id, source, kind, file_name, rows_read, new_subjects, joined, repeated, refused, text) =
+        row;
+    let (errors, split): (Vec<RowError>, BTreeMap<String, i64>) =
+        serde_json::from_str(&text).unwrap_or_default();
+    Ok(Report {
+        list_id: id,
+        source,
+        kind,
+        file_name,
+        already: false,
+        rows_read,
+        new_subjects,
+        joined,
+        repeated,
+        refused,
+        errors,
+        split,
+    })
+}
+
+/// A list as the lists page shows it.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct List {
+    pub id: i64,
+    pub source: String,
+    #[schema(value_type = ListKind)]
+    pub kind: String,
+    pub file_name: String,
+    pub status: String,
+    pub rows_read: i64,
+    pub new_subjects: i64,
+    pub joined: i64,
+    pub repeated: i64,
+    pub refused: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub imported_at: OffsetDateTime,
+}
+
+/// Lists imported inside the caller's area, latest first (200).
+pub async fn lists(tx: &mut Tx, scope: &Scope) -> Result<Vec<List>, AppError> {
+    screens(scope)?;
+    Ok(fetch_all!(
+        &mut *tx,
+        List,
+        sqlx::AssertSqlSafe(format!(
+            "SELECT l.id, s.name AS source, l.kind, l.file_name, l.status, l.rows_read, l.new_subjects, l.joined,
+                l.repeated, l.refused, l.imported_at
+             FROM screening_lists l JOIN screening_sources s ON s.id = l.source_id
+             WHERE {} ORDER BY l.imported_at DESC, l.id DESC LIMIT 200",
+            inside("l.jurisdiction_code", 1)
+        )),
+        scope.jurisdiction()
+    )?)
+}
+
+/// A subject as the board shows it: name, phone and ID number masked.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Subject {
+    pub id: i64,
+    pub name: String,
+    pub phone: String,
+    pub id_number: String,
+    pub residence_division: String,
+    pub registered_division: String,
+    pub holder_division: String,
+    #[schema(value_type = RoutedBy)]
+    pub routed_by: String,
+    pub status: String,
+    pub last_seen_on: String,
+    /// How many rows of lists name them (each a source's word).
+    pub leads: i64,
+    /// The kinds of list they are on (transport, roaming, venue, self_report).
+    pub kinds: Vec<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub self_reported_at: Option<OffsetDateTime>,
+}
+
+/// A name as shown before a reveal: the family name and a mark for each
+/// other character (张*, 欧阳**).
+pub fn mask_name(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => std::iter::once(first).chain(chars.map(|_| '*')).collect(),
+        None => String::new(),
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct SubjectRow {
+    id: i64,
+    name: String,
+    phone: String,
+    id_number: String,
+    residence_division: String,
+    registered_division: String,
+    holder_division: String,
+    routed_by: String,
+    status: String,
+    last_seen_on: String,
+    self_reported_at: Option<OffsetDateTime>,
+    leads: i64,
+    kinds: String,
+}
+
+impl SubjectRow {
+    fn masked(self) -> Subject {
+        let mut kinds: Vec<String> = self
+            .kinds
+            .split(',')
+            .filter(|k| !k.is_empty())
+            .map(str::to_owned)
+            .collect();
+        kinds.sort();
+        kinds.dedup();
+        Subject {
+            id: self.id,
+            name: mask_name(&self.name),
+            phone: crate::phone::mask(&self.phone),
+            id_number: crate::volunteers::model::mask_document(&self.id_number),
+            residence_division: self.residence_division,
+            registered_division: self.registered_division,
+            holder_division: self.holder_division,
+            routed_by: self.routed_by,
+            status: self.status,
+            last_seen_on: self.last_seen_on,
+            leads: self.leads,
+            kinds,
+            self_reported_at: self.self_reported_at,
+        }
+    }
+}
+
+/// The board's filters.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SubjectFilter {
+    /// A street or community code inside the caller's area.
+    #[serde(default)]
+    pub within: String,
+    /// A list kind: those on such a list.
+    #[serde(default)]
+    #[param(value_type = Option<ListKind>)]
+    pub kind: String,
+    /// "split": those dealt by workload (no known residence).
+    #[serde(default)]
+    pub routed_by: String,
+}
+
+const SUBJECT_SQL: &str = "SELECT s.id, s.name, s.phone, s.id_number, s.residence_division, s.registered_division,
+        s.holder_division, s.routed_by, s.status, s.last_seen_on, s.self_reported_at,
+        (SELECT COUNT(*) FROM leads l WHERE l.subject_id = s.id) AS leads,
+        COALESCE((SELECT GROUP_CONCAT(DISTINCT l.kind) FROM leads l WHERE l.subject_id = s.id), '') AS kinds
+    FROM subjects s";
+
+/// `GROUP_CONCAT` as PostgreSQL spells it.
+fn subject_sql(db: &Db) -> String {
+    if db.engine() == "postgres" {
+        SUBJECT_SQL.replace(
+            "GROUP_CONCAT(DISTINCT l.kind)",
+            "STRING_AGG(DISTINCT l.kind, ',')",
+        )
+    } else {
+        SUBJECT_SQL.to_owned()
+    }
+}
+
+/// The most subjects the board shows at once (a filter narrows it).
+pub const BOARD_MAX: i64 = 500;
+
+/// Subjects held inside the caller's area (at most 500, latest seen first).
+pub async fn subjects(
+    db: &Db,
+    tx: &mut Tx,
+    scope: &Scope,
+    f: &SubjectFilter,
+) -> Result<Vec<Subject>, AppError> {
+    screens(scope)?;
+    let mut errors = Invalid::default();
+    let within = f.within.trim();
+    if !within.is_empty() && divisions::Tree::china().find(within).is_none() {
+        errors.push(FieldError::new("within", "err-division"));
+    }
+    let kind = f.kind.trim();
+    if !kind.is_empty() && ListKind::parse(kind).is_none() {
+        errors.push(FieldError::new("kind", "err-screening-kind"));
+    }
+    errors.into_result()?;
+    let rows = fetch_all!(
+        &mut *tx,
+        SubjectRow,
+        sqlx::AssertSqlSafe(format!(
+            "{} WHERE {} AND {} AND ($3 = '' OR EXISTS (SELECT 1 FROM leads k WHERE k.subject_id = s.id AND k.kind = $3))
+               AND ($4 = '' OR s.routed_by = $4)
+             ORDER BY s.last_seen_on DESC, s.id DESC LIMIT {BOARD_MAX}",
+            subject_sql(db),
+            inside("s.holder_division", 1),
+            inside("s.holder_division", 2)
+        )),
+        scope.jurisdiction(),
+        within,
+        kind,
+        f.routed_by.trim()
+    )?;
+    Ok(rows.into_iter().map(SubjectRow::masked).collect())
+}
+
+/// A lead as a subject's page lists it (what each source said; personal
+/// cells masked).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LeadView {
+    pub source: String,
+    #[schema(value_type = ListKind)]
+    pub kind: String,
+    pub file_name: String,
+    pub line: i64,
+    pub trip: String,
+    pub seen_on: String,
+}
+
+/// One subject with every source that named them.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SubjectDetail {
+    pub subject: Subject,
+    pub residence_address: String,
+    pub registered_address: String,
+    pub leads: Vec<LeadView>,
+}
+
+/// A subject held inside the caller's area.
+pub async fn subject(
+    db: &Db,
+    tx: &mut Tx,
+    scope: &Scope,
+    id: i64,
+) -> Result<SubjectDetail, AppError> {
+    screens(scope)?;
+    let row = fetch_optional!(
+        &mut *tx,
+        SubjectRow,
+        sqlx::AssertSqlSafe(format!(
+            "{} WHERE s.id = $1 AND {}",
+            subject_sql(db),
+            inside("s.holder_division", 2)
+        )),
+        id,
+        scope.jurisdiction()
+    )?
+    .ok_or(AppError::NotFound)?;
+    let (residence, registered) = fetch_one_pair(tx, id).await?;
+    let read_as = crate::needs::model::read_as;
+    let leads = fetch_all!(
+        &mut *tx,
+        (String, String, String, i64, String, String),
+        "SELECT s.name, l.kind, sl.file_name, l.line, l.trip, l.seen_on
+         FROM leads l JOIN screening_sources s ON s.id = l.source_id JOIN screening_lists sl ON sl.id = l.list_id
+         WHERE l.subject_id = $1 ORDER BY l.id",
+        id
+    )?
+    .into_iter()
+    .map(|(source, kind, file_name, line, trip, seen_on)| LeadView {
+        source,
+        kind,
+        file_name,
+        line,
+        trip,
+        seen_on,
+    })
+    .collect();
+    Ok(SubjectDetail {
+        // Addresses are personal: the division read from them is shown,
+        // the text only by a reveal.
+        residence_address: crate::needs::model::mask_address(
+            &residence,
+            &read_as(&row.residence_division),
+        ),
+        registered_address: crate::needs::model::mask_address(
+            &registered,
+            &read_as(&row.registered_division),
+        ),
+        subject: row.masked(),
+        leads,
+    })
+}
+
+async fn fetch_one_pair(tx: &mut Tx, id: i64) -> sqlx::Result<(String, String)> {
+    crate::fetch_one!(
+        &mut *tx,
+        (String, String),
+        "SELECT residence_address, registered_address FROM subjects WHERE id = $1",
+        id
+    )
+}
+
+/// A personal field shown in the clear, with a reason, audited.
+#[derive(Debug, Clone, Default, serde::Deserialize, ToSchema)]
+pub struct SubjectReveal {
+    /// name, phone, id_number, residence_address or registered_address.
+    pub field: String,
+    pub reason: String,
+}
+
+/// Reveal one field of a subject held inside the caller's area.
+pub async fn reveal(
+    db: &Db,
+    scope: &Scope,
+    id: i64,
+    r: &SubjectReveal,
+) -> Result<String, AppError> {
+    screens(scope)?;
+    let column = match r.field.trim() {
+        "name" => "name",
+        "phone" => "phone",
+        "id_number" => "id_number",
+        "residence_address" => "residence_address",
+        "registered_address" => "registered_address",
+        _ => return Err(AppError::invalid("field", "err-screening-field")),
+    };
+    let mut errors = Invalid::default();
+    errors.reason("reason", &r.reason, 200);
+    errors.into_result()?;
+    let mut tx = db.write().await?;
+    let (value, holder) = fetch_optional!(
+        &mut tx,
+        (String, String),
+        sqlx::AssertSqlSafe(format!(
+            "SELECT {column}, holder_division FROM subjects WHERE id = $1 AND {}",
+            inside("holder_division", 2)
+        )),
+        id,
+        scope.jurisdiction()
+    )?
+    .ok_or(AppError::NotFound)?;
+    record(
+        &mut tx,
+        NewEvent::by(scope, "field.reveal", "subject", id, &holder)
+            .reason(r.reason.trim())
+            .after(serde_json::json!({"field": column})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(value)
+}

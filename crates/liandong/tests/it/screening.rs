@@ -1,0 +1,289 @@
+//! Screening lists: three overlapping lists make one subject per person,
+//! each routed to the street that owns them (unlocated ones dealt by
+//! workload); bad rows are named and the good ones taken; a list sent
+//! twice is taken once; a street sees its own subjects only, masked, and
+//! a reveal is audited; the command line takes a list as the page does.
+
+use reqwest::Client;
+use serde_json::Value;
+
+use crate::both;
+use crate::harness::*;
+
+/// Send a list through the page: upload, check the columns as found,
+/// take it. The report page's address.
+pub(crate) async fn send(
+    app: &TestApp,
+    c: &Client,
+    name: &str,
+    csv: &str,
+    source: &str,
+    kind: &str,
+) -> String {
+    let form = reqwest::multipart::Form::new()
+        .text("source", source.to_owned())
+        .text("kind", kind.to_owned())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name(name.to_owned()),
+        );
+    let res = c
+        .post(app.at("/screening/uploads"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    let preview = res.headers()["location"].to_str().unwrap().to_owned();
+    let page = app.page(c, &preview).await;
+    // The columns as found: each field's select has its column chosen.
+    let mut form: Vec<(String, String)> = vec![
+        ("source".into(), source.into()),
+        ("kind".into(), kind.into()),
+    ];
+    for field in [
+        "name",
+        "phone",
+        "id_number",
+        "residence",
+        "registered",
+        "trip",
+        "seen_on",
+    ] {
+        let select = page
+            .split(&format!("name=\"col_{field}\""))
+            .nth(1)
+            .unwrap()
+            .split("</select>")
+            .next()
+            .unwrap();
+        let chosen = select
+            .split("<option value=\"")
+            .skip(1)
+            .find(|o| o.contains("selected"))
+            .map(|o| o.split('"').next().unwrap().to_owned())
+            .unwrap_or_default();
+        form.push((format!("col_{field}"), chosen));
+    }
+    let id = preview
+        .split('/')
+        .nth(3)
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap();
+    let res = c
+        .post(app.at(&format!("/screening/uploads/{id}")))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    res.headers()["location"].to_str().unwrap().to_owned()
+}
+
+fn list_id(report: &str) -> i64 {
+    report
+        .trim_start_matches("/screening/lists/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+const LIST_A: &str = "姓名,身份证号,手机号码,现住址,户籍地址,车次,到达日期
+张伟,610113199001010019,13911110001,陕西省西安市雁塔区小寨路街道兴善社区12号楼,,G87,2021-12-20
+李娜,,13911110002,西安市未央区张家堡街道,,G88,2021/12/20
+王五,61011319900101001X,12345,雁塔区,,G89,2021-12-20
+赵六,,１３９１１１１０００４,,,G90,2021年12月21日
+";
+
+const LIST_B: &str = "手机号码,日期
+13911110001,2021-12-21
+13911110009,2021-12-21
+13911110002,2022-03-01
+";
+
+const LIST_C: &str = "姓名,电话,场所,日期
+张伟,+86 139 1111 0001,大唐不夜城,2021-12-19
+";
+
+both!(
+    three_overlapping_lists_make_one_subject_per_person_routed_to_its_street,
+    |app| {
+        let co = app.signed_in("coordinator").await;
+        let a = send(&app, &co, "a.csv", LIST_A, "铁路部门", "transport").await;
+        let (status, r) = app
+            .get(&co, &format!("/api/screening/lists/{}", list_id(&a)))
+            .await;
+        assert_eq!(status, 200, "{r}");
+        assert_eq!(
+            (&r["rows_read"], &r["new_subjects"], &r["refused"]),
+            (&Value::from(4), &Value::from(3), &Value::from(1)),
+            "{r}"
+        );
+        // The bad row is named by its line and each wrong field.
+        let errors: Vec<(i64, &str)> = r["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (e["line"].as_i64().unwrap(), e["field"].as_str().unwrap()))
+            .collect();
+        assert_eq!(errors, vec![(4, "phone"), (4, "id_number")]);
+        // 赵六 has no address: dealt to a street of the office's area.
+        let dealt: i64 = r["split"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_i64().unwrap())
+            .sum();
+        assert_eq!(dealt, 1, "{r}");
+        let page = app.page(&co, &a).await;
+        assert!(
+            page.contains("电话") && page.contains("refused-rows"),
+            "{page}"
+        );
+
+        let b = send(&app, &co, "b.csv", LIST_B, "通信管理局", "roaming").await;
+        let (_, rb) = app
+            .get(&co, &format!("/api/screening/lists/{}", list_id(&b)))
+            .await;
+        // 139…0001 a day after 张伟's trip is 张伟; 139…0009 is new; 李娜's
+        // phone three months on, with no name, is someone else.
+        assert_eq!(
+            (&rb["joined"], &rb["new_subjects"]),
+            (&Value::from(1), &Value::from(2)),
+            "{rb}"
+        );
+        let c = send(&app, &co, "c.csv", LIST_C, "市场监管", "venue").await;
+        let (_, rc) = app
+            .get(&co, &format!("/api/screening/lists/{}", list_id(&c)))
+            .await;
+        assert_eq!(
+            (&rc["joined"], &rc["new_subjects"]),
+            (&Value::from(1), &Value::from(0)),
+            "{rc}"
+        );
+
+        // Sent again: taken once, said so.
+        let again = send(&app, &co, "a-copy.csv", LIST_A, "铁路部门", "transport").await;
+        assert_eq!(list_id(&again), list_id(&a));
+        assert!(again.ends_with("?already=1"));
+        let page = app.page(&co, &again).await;
+        assert!(page.contains("id=\"already\""));
+
+        let (status, subjects) = app.get(&co, "/api/screening/subjects").await;
+        assert_eq!(status, 200);
+        let list = subjects.as_array().unwrap();
+        assert_eq!(list.len(), 5, "{subjects}");
+        let zhang = list
+            .iter()
+            .find(|s| s["leads"] == 3)
+            .expect("张伟 on three lists");
+        assert_eq!(zhang["holder_division"], "610113001");
+        assert_eq!(zhang["routed_by"], "residence");
+        assert_eq!(
+            zhang["kinds"],
+            serde_json::json!(["roaming", "transport", "venue"])
+        );
+        assert_eq!(zhang["name"], "张*");
+        assert!(!subjects.to_string().contains("13911110001"), "{subjects}");
+        assert!(!subjects.to_string().contains("610113199001010019"));
+        // 李娜 lives in 未央区's 张家堡街道.
+        assert!(
+            list.iter().any(|s| s["holder_division"] == "610112001"),
+            "{subjects}"
+        );
+
+        // The street of 小寨路 sees 张伟 and not 李娜; revealing is audited.
+        let street = app.signed_in("screener").await;
+        let (_, own) = app.get(&street, "/api/screening/subjects").await;
+        let ids: Vec<i64> = own
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_i64().unwrap())
+            .collect();
+        assert!(ids.contains(&zhang["id"].as_i64().unwrap()), "{own}");
+        let li = list
+            .iter()
+            .find(|s| s["holder_division"] == "610112001")
+            .unwrap();
+        let (status, _) = app
+            .get(&street, &format!("/api/screening/subjects/{}", li["id"]))
+            .await;
+        assert_eq!(status, 404);
+        let (status, detail) = app
+            .get(&street, &format!("/api/screening/subjects/{}", zhang["id"]))
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(detail["leads"].as_array().unwrap().len(), 3, "{detail}");
+        assert!(!detail.to_string().contains("12号楼"), "{detail}");
+        let (status, body) = app
+            .post(
+                &street,
+                &format!("/api/screening/subjects/{}/reveal", zhang["id"]),
+                &serde_json::json!({"field": "phone", "reason": "核查电话"}),
+            )
+            .await;
+        assert_eq!((status, &body["value"]), (200, &Value::from("13911110001")));
+        let admin = app.signed_in("admin").await;
+        let (_, events) = app.get(&admin, "/api/audit?action=field.reveal").await;
+        assert!(events.to_string().contains("核查电话"), "{events}");
+        assert!(!events.to_string().contains("13911110001"));
+        // Roles that do not screen are refused.
+        let op = app.signed_in("operator").await;
+        let (status, _) = app.get(&op, "/api/screening/subjects").await;
+        assert_eq!(status, 403);
+    }
+);
+
+both!(the_command_line_takes_a_list_as_the_page_does, |app| {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("漫游.csv");
+    std::fs::write(&file, LIST_B).unwrap();
+    let run = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_liandong"))
+            .args(["screening", "import"])
+            .arg(&file)
+            .args([
+                "--source",
+                "通信管理局",
+                "--kind",
+                "b",
+                "--as",
+                "coordinator",
+                "--database",
+                &app.db_url,
+            ])
+            .output()
+            .unwrap()
+    };
+    let out = run();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{text} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("3 rows, 3 new subjects"), "{text}");
+    assert!(text.contains("phone=手机号码"), "{text}");
+    let again = run();
+    assert!(String::from_utf8_lossy(&again.stdout).contains("imported before: nothing new"));
+    let co = app.signed_in("coordinator").await;
+    let (_, subjects) = app.get(&co, "/api/screening/subjects?kind=roaming").await;
+    assert_eq!(subjects.as_array().unwrap().len(), 3);
+    // Unlocated, all three: dealt by workload, one street each.
+    let (_, split) = app
+        .get(&co, "/api/screening/subjects?routed_by=split")
+        .await;
+    let mut streets: Vec<&str> = split
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["holder_division"].as_str().unwrap())
+        .collect();
+    streets.dedup();
+    assert_eq!(streets.len(), 3, "{split}");
+});

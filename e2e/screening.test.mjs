@@ -1,0 +1,97 @@
+// A street office's screening lead at a desk: three overlapping lists (a,
+// b, c) sent through the page, each with its columns checked before it is
+// taken; a bad row named by line and field; one subject per person; the
+// list sent again taken once; then the street's screener on a phone sees
+// their own subject masked and reveals the phone for a call (audited).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, missingBrowser, newPage, signIn, startServer } from './server.mjs';
+
+const skip = missingBrowser();
+
+const LIST_A = `姓名,身份证号,手机号码,现住址,车次,到达日期
+张伟,610113199001010019,13911110001,陕西省西安市雁塔区小寨路街道兴善社区12号楼,G87,2021-12-20
+李娜,,13911110002,西安市未央区张家堡街道,G88,2021-12-20
+王五,,12345,雁塔区,G89,2021-12-20
+`;
+const LIST_B = `手机号码,日期
+13911110001,2021-12-21
+13911110009,2021-12-21
+`;
+const LIST_C = `姓名,电话,场所,日期
+张伟,13911110001,大唐不夜城,2021-12-19
+`;
+
+describe('screening', { timeout: 180_000 }, () => {
+  let server;
+  let browser;
+  before(async () => {
+    if (skip) return;
+    server = await startServer();
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  /** Send a list and take it with the columns as found: the report's counts. */
+  async function send(p, url, name, csv, source, kind) {
+    await p.goto(`${url}/screening`);
+    await p.setInputFiles('#file', { name, mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await p.fill('#source', source);
+    await p.selectOption('#kind', kind);
+    await p.click('#list-send');
+    await p.waitForSelector('#columns-form');
+    assert.notEqual(await p.locator('#col_phone').inputValue(), '');
+    await p.click('#list-take');
+    await p.waitForSelector('#report-counts');
+    const n = async (id) => Number(await p.locator(`#${id}`).innerText());
+    return { rows: await n('rows-read'), fresh: await n('new-subjects'), joined: await n('joined'), refused: await n('refused') };
+  }
+
+  test('three overlapping lists, one subject each, a street reveals its own', { skip: skip ?? false }, async () => {
+    const url = server.url;
+    const desk = await newPage(browser);
+    const phone = await newPage(browser, { viewport: { width: 360, height: 740 }, isMobile: true });
+    try {
+      const p = desk.page;
+      await signIn(p, url, 'coordinator');
+      const a = await send(p, url, '铁路返回人员.csv', LIST_A, '铁路部门', 'transport');
+      assert.deepEqual(a, { rows: 3, fresh: 2, joined: 0, refused: 1 });
+      assert.match(await p.locator('#refused-rows').innerText(), /4\s+电话/);
+      const b = await send(p, url, '漫游号码.csv', LIST_B, '通信管理局', 'roaming');
+      assert.deepEqual(b, { rows: 2, fresh: 1, joined: 1, refused: 0 });
+      const c = await send(p, url, '重点场所.csv', LIST_C, '市场监管', 'venue');
+      assert.deepEqual(c, { rows: 1, fresh: 0, joined: 1, refused: 0 });
+      // The first list again: nothing new, and said so.
+      await send(p, url, '铁路返回人员-重发.csv', LIST_A, '铁路部门', 'transport');
+      assert.ok(await p.locator('#already').isVisible());
+      await p.goto(`${url}/screening`);
+      assert.equal(await p.locator('#subject-count').innerText(), '3');
+      const zhang = p.locator('#subjects tbody tr', { hasText: '张*' });
+      assert.match(await zhang.innerText(), /×3/);
+      assert.doesNotMatch(await p.locator('#subjects').innerText(), /13911110001/);
+
+      // The street's screener, on a phone: their subject, masked; revealed
+      // with a reason.
+      const v = phone.page;
+      await signIn(v, url, 'screener');
+      await v.goto(`${url}/screening`);
+      assert.equal(await v.locator('#subject-count').innerText(), '1');
+      await v.click('#subjects tbody tr a');
+      await v.waitForSelector('#reveal-form');
+      assert.match(await v.locator('#subject-phone').innerText(), /139\*\*\*\*0001/);
+      assert.equal(await v.locator('#leads tbody tr').count(), 3);
+      await v.selectOption('#field', 'phone');
+      await v.fill('#reason', '核查来电');
+      await v.click('#reveal');
+      await v.waitForSelector('#revealed');
+      assert.match(await v.locator('#revealed').innerText(), /13911110001/);
+      assert.ok(await v.evaluate(() => document.documentElement.scrollWidth <= 360));
+    } finally {
+      await desk.ctx.close();
+      await phone.ctx.close();
+    }
+  });
+});
