@@ -286,12 +286,29 @@ pub fn read_upload(name: &str, bytes: Vec<u8>, bounds: &Bounds) -> Result<Upload
                     Err(_) => return Err(UploadError::Unreadable),
                 }
                 c.tick(record.len())?;
-                let line = record.position().map_or(0, |p| p.line() as usize);
+                let line = record
+                    .position()
+                    .map_or(0, |p| first_line(text.as_bytes(), p.byte(), p.line()));
                 c.push(line, record.iter().map(str::to_owned).collect())?;
             }
         }
     }
     c.finish()
+}
+
+/// The line a record begins on, as a spreadsheet numbers it. The csv
+/// reader puts a record's start where the previous one ended: before the
+/// `\n` of a CRLF (it ends records at the `\r`) and before blank lines it
+/// skips, so every Excel-saved CSV read one line short. Line ends from
+/// there to the first cell are counted on.
+fn first_line(text: &[u8], byte: u64, line: u64) -> usize {
+    let from = usize::try_from(byte).unwrap_or(usize::MAX).min(text.len());
+    let skipped = text[from..]
+        .iter()
+        .take_while(|b| matches!(b, b'\r' | b'\n'))
+        .filter(|b| **b == b'\n')
+        .count();
+    line as usize + skipped
 }
 
 /// Every part of the zip inflated once and counted: refused past
@@ -421,6 +438,23 @@ mod tests {
             cancelled: Arc::default(),
             time: Duration::from_secs(20),
         }
+    }
+
+    #[test]
+    fn rows_are_numbered_as_a_spreadsheet_shows_them() {
+        let lines = |text: &str| -> Vec<usize> {
+            read_upload("list.csv", text.as_bytes().to_vec(), &bounds(100, 10))
+                .unwrap()
+                .rows
+                .iter()
+                .map(|(line, _)| *line)
+                .collect()
+        };
+        // Excel saves CSV with CRLF; blank lines and quoted line ends count.
+        assert_eq!(lines("a,b\r\n1,2\r\n3,4\r\n"), vec![2, 3]);
+        assert_eq!(lines("a,b\n1,2\n\n\n3,4\n"), vec![2, 5]);
+        assert_eq!(lines("a,b\r\n\r\n1,2\r\n"), vec![3]);
+        assert_eq!(lines("a,b\n\"x\ny\",2\n3,4"), vec![2, 4]);
     }
 
     #[test]

@@ -1209,3 +1209,4 @@ err-screening-rows = A list holds at most { $count } rows
 err-screening-kind = Choose the list's kind
 err-screening-field = Choose a field to reveal
 event-screening-import = Screening list imported
+err-screening-routed = Choose residence, registered or split

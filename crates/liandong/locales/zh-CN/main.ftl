@@ -1209,3 +1209,4 @@ err-screening-rows = 一份名单最多 { $count } 行
 err-screening-kind = 请选择名单类别
 err-screening-field = 请选择要查看的字段
 event-screening-import = 导入排查名单
+err-screening-routed = 请选择：现住址、户籍地或按工作量分派

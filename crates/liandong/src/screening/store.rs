@@ -689,6 +689,10 @@ pub async fn subjects(
     if !kind.is_empty() && ListKind::parse(kind).is_none() {
         errors.push(FieldError::new("kind", "err-screening-kind"));
     }
+    let routed_by = f.routed_by.trim();
+    if !routed_by.is_empty() && RoutedBy::parse(routed_by).is_none() {
+        errors.push(FieldError::new("routed_by", "err-screening-routed"));
+    }
     errors.into_result()?;
     let rows = fetch_all!(
         &mut *tx,
@@ -704,7 +708,7 @@ pub async fn subjects(
         scope.jurisdiction(),
         within,
         kind,
-        f.routed_by.trim()
+        routed_by
     )?;
     Ok(rows.into_iter().map(SubjectRow::masked).collect())
 }

@@ -287,3 +287,113 @@ both!(the_command_line_takes_a_list_as_the_page_does, |app| {
     streets.dedup();
     assert_eq!(streets.len(), 3, "{split}");
 });
+
+// The set a helper wrote from the rules alone, without reading the
+// importer (tests/data/screening-adversarial, README there): each list's
+// counts and refused lines, the people that must be one subject and those
+// that must not. It found that every CRLF file's rows were numbered one
+// line short (tables::first_line).
+both!(
+    an_independent_adversarial_set_reads_as_its_author_expects,
+    |app| {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/screening-adversarial");
+        let expected: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap())
+                .unwrap();
+        let co = app.signed_in("coordinator").await;
+        let mut failures = Vec::new();
+        for list in expected["lists"].as_array().unwrap() {
+            let file = list["file"].as_str().unwrap();
+            let csv = std::fs::read_to_string(dir.join(file)).unwrap();
+            let at = send(
+                &app,
+                &co,
+                file,
+                &csv,
+                list["source"].as_str().unwrap(),
+                list["kind"].as_str().unwrap(),
+            )
+            .await;
+            let (_, r) = app
+                .get(&co, &format!("/api/screening/lists/{}", list_id(&at)))
+                .await;
+            for key in ["rows_read", "new_subjects", "joined", "repeated"] {
+                if r[key] != list[key] {
+                    failures.push(format!("{file} {key}: {} (expected {})", r[key], list[key]));
+                }
+            }
+            let mut lines: Vec<i64> = r["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["line"].as_i64().unwrap())
+                .collect();
+            lines.dedup();
+            let want: Vec<i64> = list["refused_lines"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| l.as_i64().unwrap())
+                .collect();
+            if lines != want {
+                failures.push(format!(
+                    "{file} refused lines {lines:?} (expected {want:?})"
+                ));
+            }
+            for (line, field) in list["refused_fields"].as_object().unwrap() {
+                let named = r["errors"].as_array().unwrap().iter().any(|e| {
+                    e["line"].as_i64().unwrap().to_string() == *line && e["field"] == *field
+                });
+                if !named {
+                    failures.push(format!(
+                        "{file} line {line}: {field} not named ({})",
+                        r["errors"]
+                    ));
+                }
+            }
+        }
+        // Which subject each (file, line) became.
+        let (_, subjects) = app.get(&co, "/api/screening/subjects").await;
+        let subjects = subjects.as_array().unwrap();
+        if expected["subjects_total"].as_u64() != Some(subjects.len() as u64) {
+            failures.push(format!(
+                "subjects: {} (expected {})",
+                subjects.len(),
+                expected["subjects_total"]
+            ));
+        }
+        let mut of: std::collections::HashMap<(String, i64), i64> = Default::default();
+        for s in subjects {
+            let (_, d) = app
+                .get(&co, &format!("/api/screening/subjects/{}", s["id"]))
+                .await;
+            for l in d["leads"].as_array().unwrap() {
+                of.insert(
+                    (
+                        l["file_name"].as_str().unwrap().to_owned(),
+                        l["line"].as_i64().unwrap(),
+                    ),
+                    s["id"].as_i64().unwrap(),
+                );
+            }
+        }
+        let subject = |p: &Value| {
+            of.get(&(p[0].as_str().unwrap().to_owned(), p[1].as_i64().unwrap()))
+                .copied()
+        };
+        for group in expected["same_person_groups"].as_array().unwrap() {
+            let ids: Vec<Option<i64>> = group.as_array().unwrap().iter().map(subject).collect();
+            if ids.iter().any(Option::is_none) || ids.windows(2).any(|w| w[0] != w[1]) {
+                failures.push(format!("one person: {group} → {ids:?}"));
+            }
+        }
+        for pair in expected["different_people"].as_array().unwrap() {
+            let (a, b) = (subject(&pair[0]), subject(&pair[1]));
+            if a.is_none() || a == b {
+                failures.push(format!("two people: {pair} → {a:?} {b:?}"));
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+);
