@@ -94,4 +94,46 @@ describe('screening', { timeout: 180_000 }, () => {
       await phone.ctx.close();
     }
   });
+
+  test('a call from the worklist, checked by the resident on a phone without script', { skip: skip ?? false }, async () => {
+    const url = server.url;
+    const desk = await newPage(browser);
+    const resident = await newPage(browser, { viewport: { width: 360, height: 740 }, javaScriptEnabled: false, isMobile: true });
+    try {
+      const p = desk.page;
+      await signIn(p, url, 'screener');
+      await p.goto(`${url}/screening/calls`);
+      await p.fill('#phone', '137 0000 1111');
+      await p.click('#seat-save');
+      await p.waitForSelector('#worklist');
+      assert.equal(await p.locator('#work-count').innerText(), '1');
+      await p.click('#worklist tbody tr button');
+      await p.waitForSelector('#call-code');
+      assert.equal(await p.locator('#call-phone').innerText(), '13911110001');
+      const code = (await p.locator('#call-code').innerText()).trim();
+      assert.match(code, /^\d{6}$/);
+
+      // The resident, unsure, checks the call: the number that rang and the code.
+      const r = resident.page;
+      await r.goto(`${url}/check`);
+      await r.fill('#phone', '13700001111');
+      await r.fill('#code', code === '111111' ? '222222' : '111111');
+      await r.click('#check-submit');
+      await r.waitForSelector('#check-no');
+      await r.fill('#code', code);
+      await r.click('#check-submit');
+      await r.waitForSelector('#check-yes');
+      assert.match(await r.locator('#check-yes').innerText(), /小寨路街道/);
+      assert.match(await r.locator('#check-never').innerText(), /银行卡/);
+      assert.ok(await r.evaluate(() => document.documentElement.scrollWidth <= 360));
+
+      // Nobody answered: tried once, and nobody calls them again today.
+      await p.check('input[name="outcome"][value="no_answer"]');
+      await p.click('#call-end');
+      await p.waitForSelector('#work-none');
+    } finally {
+      await desk.ctx.close();
+      await resident.ctx.close();
+    }
+  });
 });

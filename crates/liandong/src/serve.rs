@@ -106,6 +106,8 @@ pub async fn start_with(listen: &str, db: Db, settings: Settings) -> anyhow::Res
             Duration::from_secs(3600),
         )),
         follow_limiter: Arc::new(Limiter::new(FOLLOWS_PER_MINUTE, Duration::from_secs(60))),
+        check_limiter: Arc::new(Limiter::new(10, Duration::from_secs(600))),
+        check_phone_limiter: Arc::new(Limiter::new(20, Duration::from_secs(3600))),
         live: crate::live::Live::new(),
     };
     let live = state.live.clone();

@@ -29,7 +29,7 @@ use crate::volunteers::api as volunteers;
         volunteers::campaigns, volunteers::create_campaign, volunteers::public_campaign, volunteers::apply, volunteers::public_application, volunteers::queue, volunteers::application, volunteers::reveal, volunteers::decide,
         squads::squads, squads::create, squads::squad, squads::join, squads::leave, squads::lead, squads::touch, squads::release, squads::vehicles, squads::create_vehicle, squads::roster, squads::movable, squads::movement, squads::positive, squads::trace, squads::mine, squads::availability, squads::disband, squads::recovered,
         training::trainings, training::create, training::training, training::enrol, training::attend, training::my_service, training::duty, training::seat, training::service, training::grant, training::feedback, training::anchor,
-        screening::lists, screening::list, screening::subjects, screening::subject, screening::reveal,
+        screening::lists, screening::list, screening::subjects, screening::subject, screening::reveal, screening::worklist, screening::set_seat, screening::start_call, screening::end_call,
         audit::list, audit::export,
     ),
     tags(
@@ -258,6 +258,24 @@ const BODY_RULES: &[(&str, &str, Rule)] = &[
         ]),
     ),
     ("SubjectReveal", "reason", Rule::Text(200)),
+    (
+        "CallEnd",
+        "outcome",
+        Rule::OneOf(&[
+            "reached",
+            "no_answer",
+            "empty_number",
+            "not_them",
+            "moved_away",
+            "never_left",
+            "left_already",
+            "never_at_venue",
+            "roaming_error",
+            "refused",
+            "call_back",
+        ]),
+    ),
+    ("CallEnd", "note", Rule::Text(500)),
 ];
 
 /// Query parameters' rules by path and name.

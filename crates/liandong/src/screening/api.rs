@@ -8,7 +8,9 @@ use axum::routing::{get, post};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::store::{self, List, Report, Subject, SubjectDetail, SubjectFilter, SubjectReveal};
+use super::store::{
+    self, CallEnd, CallStarted, List, Report, Subject, SubjectDetail, SubjectFilter, SubjectReveal,
+};
 use crate::access::model::Scope;
 use crate::web::AppState;
 use crate::web::error::{AppError, ErrorBody};
@@ -21,6 +23,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/screening/subjects", get(subjects))
         .route("/api/screening/subjects/{id}", get(subject))
         .route("/api/screening/subjects/{id}/reveal", post(reveal))
+        .route("/api/screening/worklist", get(worklist))
+        .route("/api/screening/seat", axum::routing::put(set_seat))
+        .route("/api/screening/subjects/{id}/calls", post(start_call))
+        .route("/api/screening/calls/{id}/end", post(end_call))
 }
 
 #[utoipa::path(get, path = "/api/screening/lists", tag = "screening",
@@ -85,4 +91,61 @@ pub async fn reveal(
     Ok(Json(Revealed {
         value: store::reveal(&state.db, &scope, id, &r).await?,
     }))
+}
+
+#[utoipa::path(get, path = "/api/screening/worklist", tag = "screening",
+    responses((status = 200, body = Vec<Subject>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn worklist(
+    State(state): State<AppState>,
+    scope: Scope,
+) -> Result<Json<Vec<Subject>>, AppError> {
+    let mut tx = state.db.read().await?;
+    Ok(Json(store::worklist(&state.db, &mut tx, &scope).await?))
+}
+
+#[derive(Debug, Clone, serde::Deserialize, Serialize, ToSchema)]
+pub struct Seat {
+    /// The number this caller dials from.
+    pub phone: String,
+}
+
+/// Set the number this caller dials from (residents check calls by it).
+#[utoipa::path(put, path = "/api/screening/seat", tag = "screening", request_body = Seat,
+    responses((status = 200, body = Seat), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_seat(
+    State(state): State<AppState>,
+    scope: Scope,
+    Json(s): Json<Seat>,
+) -> Result<Json<Seat>, AppError> {
+    Ok(Json(Seat {
+        phone: store::set_seat(&state.db, &scope, &s.phone).await?,
+    }))
+}
+
+/// Begin a call: the subject is held by this caller, the number to dial
+/// and the code to read out are given (409 names who holds it).
+#[utoipa::path(post, path = "/api/screening/subjects/{id}/calls", tag = "screening", params(("id" = i64, Path)),
+    responses((status = 201, body = CallStarted), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn start_call(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path(id): Path<i64>,
+) -> Result<(axum::http::StatusCode, Json<CallStarted>), AppError> {
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(store::start_call(&state.db, &scope, id).await?),
+    ))
+}
+
+/// Say how a call went; the subject moves on as the outcome says.
+#[utoipa::path(post, path = "/api/screening/calls/{id}/end", tag = "screening", params(("id" = i64, Path)), request_body = CallEnd,
+    responses((status = 200, body = Subject), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn end_call(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path(id): Path<i64>,
+    Json(e): Json<CallEnd>,
+) -> Result<Json<Subject>, AppError> {
+    Ok(Json(store::end_call(&state.db, &scope, id, &e).await?))
 }

@@ -414,6 +414,82 @@ pub fn split(n: usize, workload: &[(String, i64)]) -> Vec<String> {
     out
 }
 
+crate::stored_enum! {
+    /// What a call came to (核查电话的结果).
+    pub enum CallOutcome {
+        /// Reached the person: they answered the questions.
+        Reached,
+        NoAnswer,
+        /// 空号: the number is not in service.
+        EmptyNumber,
+        /// The phone is used by someone else (机主不符).
+        NotThem,
+        /// They live elsewhere now: where (resolved), to hand them over.
+        MovedAway,
+        /// They never left the city: not a traveller.
+        NeverLeft,
+        /// They had left the risk area before the window.
+        LeftAlready,
+        /// Never at the venue the list places them at.
+        NeverAtVenue,
+        /// The roaming record was an error of the network.
+        RoamingError,
+        /// Refused to answer: a door-to-door visit.
+        Refused,
+        /// Asked to be called back at a time.
+        CallBack,
+    }
+}
+
+crate::stored_enum! {
+    /// Where a subject stands.
+    pub enum SubjectStatus {
+        /// Waiting to be called (again).
+        Open,
+        /// To be called back at a set time.
+        CallBack,
+        /// Reached: their answers are in; managed from here.
+        Reached,
+        /// Lives elsewhere: to be handed to the office there.
+        Transfer,
+        /// Refused on the phone: for the door-to-door team.
+        Visit,
+        /// Nothing to follow (no risk, or not a reachable person).
+        Closed,
+    }
+}
+
+/// What an outcome does to its subject: the status it leaves, and whether
+/// it counts as an unanswered attempt. Said once here, shown on the call
+/// form next to each outcome.
+pub fn effect(outcome: CallOutcome) -> SubjectStatus {
+    use CallOutcome::*;
+    match outcome {
+        Reached => SubjectStatus::Reached,
+        NoAnswer => SubjectStatus::Open,
+        EmptyNumber | NotThem | NeverLeft | LeftAlready | NeverAtVenue | RoamingError => {
+            SubjectStatus::Closed
+        }
+        MovedAway => SubjectStatus::Transfer,
+        Refused => SubjectStatus::Visit,
+        CallBack => SubjectStatus::CallBack,
+    }
+}
+
+/// Statuses still to be called.
+pub fn callable(status: &str) -> bool {
+    matches!(
+        SubjectStatus::parse(status),
+        Some(SubjectStatus::Open | SubjectStatus::CallBack)
+    )
+}
+
+/// The code a caller reads out, from 6 random digits (not 000000: people
+/// read that as no code).
+pub fn call_code(random: u32) -> String {
+    format!("{:06}", random % 999_999 + 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -551,6 +627,23 @@ mod tests {
             Some(("610118100".into(), RoutedBy::Registered))
         );
         assert_eq!(route("610113", ""), None);
+    }
+
+    #[test]
+    fn every_outcome_says_what_it_triggers() {
+        for o in CallOutcome::ALL {
+            let after = effect(*o);
+            // Only a missed call or a call-back leaves the subject to be
+            // called; everything else moves it on.
+            assert_eq!(
+                callable(after.as_str()),
+                matches!(o, CallOutcome::NoAnswer | CallOutcome::CallBack),
+                "{o:?}"
+            );
+        }
+        assert_eq!(effect(CallOutcome::MovedAway), SubjectStatus::Transfer);
+        assert_eq!(call_code(0), "000001");
+        assert_eq!(call_code(u32::MAX).len(), 6);
     }
 
     proptest! {

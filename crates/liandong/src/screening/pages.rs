@@ -30,6 +30,234 @@ pub fn routes() -> Router<AppState> {
         .route("/screening/uploads/{id}", get(preview).post(take))
         .route("/screening/lists/{id}", get(report_page))
         .route("/screening/subjects/{id}", get(subject_page).post(reveal))
+        .route("/screening/calls", get(calls_page).post(seat_action))
+        .route("/screening/subjects/{id}/call", post(call_start))
+        .route("/screening/calls/{id}", get(call_page).post(call_end))
+        .route("/check", get(check_page).post(check))
+}
+
+#[derive(Template)]
+#[template(path = "screening_calls.html")]
+struct CallsPage {
+    c: Chrome,
+    seat: String,
+    work: Vec<Subject>,
+    errors: Invalid,
+    notice: String,
+}
+
+async fn calls_of(
+    state: &AppState,
+    scope: &Scope,
+    c: Chrome,
+    errors: Invalid,
+    notice: String,
+) -> Result<CallsPage, AppError> {
+    let mut tx = state.db.read().await?;
+    Ok(CallsPage {
+        c,
+        seat: store::seat(&mut tx, scope).await?,
+        work: store::worklist(&state.db, &mut tx, scope).await?,
+        errors,
+        notice,
+    })
+}
+
+async fn calls_page(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+) -> Result<Response, AppError> {
+    let p = calls_of(&state, &scope, c, Invalid::default(), String::new()).await?;
+    Ok(render(&p)?.into_response())
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+struct SeatForm {
+    phone: String,
+}
+
+async fn seat_action(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    HtmlForm(f): HtmlForm<SeatForm>,
+) -> Result<Response, AppError> {
+    match store::set_seat(&state.db, &scope, &f.phone).await {
+        Ok(_) => Ok(Redirect::to("/screening/calls").into_response()),
+        Err(AppError::Invalid(e)) => {
+            let p = calls_of(&state, &scope, c, e, String::new()).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&p)?).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "screening_call.html")]
+struct CallPage {
+    c: Chrome,
+    call: store::CallStarted,
+    d: SubjectDetail,
+    /// Each outcome and the status it leaves the subject in.
+    outcomes: Vec<(&'static str, &'static str)>,
+    form: store::CallEnd,
+    errors: Invalid,
+}
+
+async fn call_of(
+    state: &AppState,
+    scope: &Scope,
+    c: Chrome,
+    call: store::CallStarted,
+    form: store::CallEnd,
+    errors: Invalid,
+) -> Result<CallPage, AppError> {
+    let mut tx = state.db.read().await?;
+    let d = store::subject(&state.db, &mut tx, scope, call.subject_id).await?;
+    Ok(CallPage {
+        c,
+        call,
+        d,
+        outcomes: super::model::CallOutcome::ALL
+            .iter()
+            .map(|o| (o.as_str(), super::model::effect(*o).as_str()))
+            .collect(),
+        form,
+        errors,
+    })
+}
+
+async fn call_start(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    match store::start_call(&state.db, &scope, id).await {
+        Ok(call) => Ok(Redirect::to(&format!("/screening/calls/{}", call.call_id)).into_response()),
+        Err(e @ (AppError::Refused(..) | AppError::Conflict(_))) => {
+            let notice = e.message(c.lang);
+            let p = calls_of(&state, &scope, c, Invalid::default(), notice).await?;
+            Ok((StatusCode::CONFLICT, render(&p)?).into_response())
+        }
+        Err(AppError::Invalid(e)) => {
+            let p = calls_of(&state, &scope, c, e, String::new()).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&p)?).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn call_page(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let call = {
+        let mut tx = state.db.read().await?;
+        store::open_call(&mut tx, &scope, id).await?
+    };
+    let p = call_of(
+        &state,
+        &scope,
+        c,
+        call,
+        store::CallEnd::default(),
+        Invalid::default(),
+    )
+    .await?;
+    // The number in the clear: not kept by the browser.
+    crate::web::reveal_answer(&p, true)
+}
+
+async fn call_end(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    Path(id): Path<i64>,
+    HtmlForm(f): HtmlForm<store::CallEnd>,
+) -> Result<Response, AppError> {
+    match store::end_call(&state.db, &scope, id, &f).await {
+        Ok(_) => Ok(Redirect::to("/screening/calls").into_response()),
+        Err(AppError::Invalid(errors)) => {
+            let call = {
+                let mut tx = state.db.read().await?;
+                store::open_call(&mut tx, &scope, id).await?
+            };
+            let p = call_of(&state, &scope, c, call, f, errors).await?;
+            crate::web::reveal_answer(&p, false)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "caller_check.html")]
+struct CheckPage {
+    c: Chrome,
+    phone: String,
+    code: String,
+    /// None: not asked yet; Some(None): no such call.
+    answer: Option<Option<store::CallerCheck>>,
+    limited: bool,
+}
+
+async fn check_page(c: Chrome) -> Result<Response, AppError> {
+    Ok(render(&CheckPage {
+        c,
+        phone: String::new(),
+        code: String::new(),
+        answer: None,
+        limited: false,
+    })?
+    .into_response())
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+struct CheckForm {
+    phone: String,
+    code: String,
+}
+
+/// A resident checks that a call came from the office: the number that
+/// called and the code read out. Limited per client and per number.
+async fn check(
+    State(state): State<AppState>,
+    crate::web::ClientIp(ip): crate::web::ClientIp,
+    c: Chrome,
+    HtmlForm(f): HtmlForm<CheckForm>,
+) -> Result<Response, AppError> {
+    let phone: String = f.phone.chars().take(40).collect();
+    let code: String = f.code.chars().take(20).collect();
+    let key = crate::phone::normalize(&phone).unwrap_or_else(|| phone.clone());
+    let allowed = state.check_limiter.allow(&crate::web::limit_key(&ip))
+        && state.check_phone_limiter.allow(&key);
+    let answer = if allowed {
+        let mut tx = state.db.read().await?;
+        Some(store::caller_check(&mut tx, &phone, &code).await?)
+    } else {
+        None
+    };
+    let status = if allowed {
+        StatusCode::OK
+    } else {
+        StatusCode::TOO_MANY_REQUESTS
+    };
+    Ok((
+        status,
+        render(&CheckPage {
+            c,
+            phone,
+            code,
+            answer,
+            limited: !allowed,
+        })?,
+    )
+        .into_response())
 }
 
 fn kinds() -> Vec<&'static str> {

@@ -578,7 +578,26 @@ pub struct Subject {
     #[serde(with = "time::serde::rfc3339::option")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub self_reported_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub last_called_at: Option<OffsetDateTime>,
+    /// Called already today (Beijing): nobody calls them again today
+    /// unless they asked for a call-back.
+    pub called_today: bool,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub call_back_at: Option<OffsetDateTime>,
+    /// Calls that found no one.
+    pub attempts: i64,
+    /// Who is calling them now ('' when no one).
+    pub calling: String,
+    pub closed_reason: String,
+    pub moved_to_division: String,
 }
+
+/// How long a call holds its subject before another caller may take it
+/// (a caller who closed the page without saying how the call went).
+pub const CALL_HOLD: time::Duration = time::Duration::minutes(15);
 
 /// A name as shown before a reveal: the family name and a mark for each
 /// other character (张*, 欧阳**).
@@ -605,10 +624,17 @@ struct SubjectRow {
     self_reported_at: Option<OffsetDateTime>,
     leads: i64,
     kinds: String,
+    last_called_at: Option<OffsetDateTime>,
+    call_back_at: Option<OffsetDateTime>,
+    attempts: i64,
+    call_started_at: Option<OffsetDateTime>,
+    caller: Option<String>,
+    closed_reason: String,
+    moved_to_division: String,
 }
 
 impl SubjectRow {
-    fn masked(self) -> Subject {
+    fn masked(self, now: OffsetDateTime) -> Subject {
         let mut kinds: Vec<String> = self
             .kinds
             .split(',')
@@ -631,6 +657,19 @@ impl SubjectRow {
             leads: self.leads,
             kinds,
             self_reported_at: self.self_reported_at,
+            called_today: self.last_called_at.is_some_and(|t| {
+                let bj = time::macros::offset!(+8);
+                t.to_offset(bj).date() == now.to_offset(bj).date()
+            }),
+            last_called_at: self.last_called_at,
+            call_back_at: self.call_back_at,
+            attempts: self.attempts,
+            calling: match (self.caller, self.call_started_at) {
+                (Some(name), Some(at)) if at > now - CALL_HOLD => name,
+                _ => String::new(),
+            },
+            closed_reason: self.closed_reason,
+            moved_to_division: self.moved_to_division,
         }
     }
 }
@@ -654,8 +693,10 @@ pub struct SubjectFilter {
 const SUBJECT_SQL: &str = "SELECT s.id, s.name, s.phone, s.id_number, s.residence_division, s.registered_division,
         s.holder_division, s.routed_by, s.status, s.last_seen_on, s.self_reported_at,
         (SELECT COUNT(*) FROM leads l WHERE l.subject_id = s.id) AS leads,
-        COALESCE((SELECT GROUP_CONCAT(DISTINCT l.kind) FROM leads l WHERE l.subject_id = s.id), '') AS kinds
-    FROM subjects s";
+        COALESCE((SELECT GROUP_CONCAT(DISTINCT l.kind) FROM leads l WHERE l.subject_id = s.id), '') AS kinds,
+        s.last_called_at, s.call_back_at, s.attempts, s.call_started_at, a.display_name AS caller,
+        s.closed_reason, s.moved_to_division
+    FROM subjects s LEFT JOIN accounts a ON a.id = s.caller_id";
 
 /// `GROUP_CONCAT` as PostgreSQL spells it.
 fn subject_sql(db: &Db) -> String {
@@ -710,7 +751,8 @@ pub async fn subjects(
         kind,
         routed_by
     )?;
-    Ok(rows.into_iter().map(SubjectRow::masked).collect())
+    let now = crate::db::now();
+    Ok(rows.into_iter().map(|r| r.masked(now)).collect())
 }
 
 /// A lead as a subject's page lists it (what each source said; personal
@@ -786,7 +828,7 @@ pub async fn subject(
             &registered,
             &read_as(&row.registered_division),
         ),
-        subject: row.masked(),
+        subject: row.masked(crate::db::now()),
         leads,
     })
 }
@@ -848,4 +890,349 @@ pub async fn reveal(
     .await?;
     tx.commit().await?;
     Ok(value)
+}
+
+/// The number the caller dials from (their seat), as they set it.
+pub async fn seat(tx: &mut Tx, scope: &Scope) -> Result<String, AppError> {
+    screens(scope)?;
+    Ok(fetch_optional!(
+        &mut *tx,
+        (String,),
+        "SELECT phone FROM screening_seats WHERE account_id = $1",
+        scope.account_id()
+    )?
+    .map(|(p,)| p)
+    .unwrap_or_default())
+}
+
+/// Set the number the caller dials from: residents who check a call
+/// give this number and the call's code.
+pub async fn set_seat(db: &Db, scope: &Scope, phone: &str) -> Result<String, AppError> {
+    screens(scope)?;
+    let phone =
+        crate::phone::normalize(phone).ok_or_else(|| AppError::invalid("phone", "err-phone"))?;
+    let mut tx = db.write().await?;
+    execute!(
+        &mut tx,
+        "INSERT INTO screening_seats (account_id, phone, updated_at) VALUES ($1, $2, $3)
+         ON CONFLICT (account_id) DO UPDATE SET phone = $2, updated_at = $3",
+        scope.account_id(),
+        &phone,
+        crate::db::stamp()
+    )?;
+    tx.commit().await?;
+    Ok(phone)
+}
+
+/// The caller's worklist: subjects of their area still to be called, not
+/// called today (unless a call-back is due), call-backs due first, then
+/// those tried least, then the latest seen; at most 100.
+pub async fn worklist(db: &Db, tx: &mut Tx, scope: &Scope) -> Result<Vec<Subject>, AppError> {
+    screens(scope)?;
+    let now = crate::db::now();
+    let bj = time::macros::offset!(+8);
+    let today = now
+        .to_offset(bj)
+        .replace_time(time::Time::MIDNIGHT)
+        .to_offset(time::UtcOffset::UTC);
+    let rows = fetch_all!(
+        &mut *tx,
+        SubjectRow,
+        sqlx::AssertSqlSafe(format!(
+            "{} WHERE {} AND (
+                (s.status = 'open' AND (s.last_called_at IS NULL OR s.last_called_at < $2))
+                OR (s.status = 'call_back' AND s.call_back_at <= $3))
+             ORDER BY CASE WHEN s.status = 'call_back' THEN 0 ELSE 1 END, s.call_back_at, s.attempts,
+                s.last_seen_on DESC, s.id
+             LIMIT 100",
+            subject_sql(db),
+            inside("s.holder_division", 1)
+        )),
+        scope.jurisdiction(),
+        Ts::from(today),
+        Ts::from(now + time::Duration::minutes(30))
+    )?;
+    Ok(rows.into_iter().map(|r| r.masked(now)).collect())
+}
+
+/// A call begun: its id and the code the caller reads out.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CallStarted {
+    pub call_id: i64,
+    pub subject_id: i64,
+    /// Read it to the resident: they can check it on the public page
+    /// with the number that called them.
+    pub code: String,
+    /// The number to dial.
+    pub phone: String,
+}
+
+/// Begin a call: the subject is held by the caller (others see who) until
+/// they say how it went, or for CALL_HOLD. Of two callers at once one
+/// holds it; the other is told who.
+pub async fn start_call(db: &Db, scope: &Scope, subject_id: i64) -> Result<CallStarted, AppError> {
+    screens(scope)?;
+    let mut read = db.read().await?;
+    let seen = fetch_scalar!(
+        &mut read,
+        i64,
+        sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM subjects WHERE id = $1 AND {}",
+            inside("holder_division", 2)
+        )),
+        subject_id,
+        scope.jurisdiction()
+    )?;
+    if seen == 0 {
+        return Err(AppError::NotFound);
+    }
+    let from = seat(&mut read, scope).await?;
+    drop(read);
+    if from.is_empty() {
+        return Err(AppError::invalid("phone", "err-call-seat"));
+    }
+    let now = crate::db::now();
+    let mut tx = db.write().await?;
+    let held = execute!(
+        &mut tx,
+        sqlx::AssertSqlSafe(format!(
+            "UPDATE subjects SET caller_id = $1, call_started_at = $2
+             WHERE id = $3 AND {} AND status IN ('open', 'call_back')
+               AND (caller_id IS NULL OR caller_id = $1 OR call_started_at < $5)",
+            inside("holder_division", 4)
+        )),
+        scope.account_id(),
+        Ts::from(now),
+        subject_id,
+        scope.jurisdiction(),
+        Ts::from(now - CALL_HOLD)
+    )?;
+    if held == 0 {
+        let found = fetch_optional!(
+            &mut tx,
+            (String, Option<String>),
+            sqlx::AssertSqlSafe(format!(
+                "SELECT s.status, a.display_name FROM subjects s LEFT JOIN accounts a ON a.id = s.caller_id
+                 WHERE s.id = $1 AND {}",
+                inside("s.holder_division", 2)
+            )),
+            subject_id,
+            scope.jurisdiction()
+        )?;
+        return Err(match found {
+            None => AppError::NotFound,
+            Some((status, _)) if !super::model::callable(&status) => {
+                AppError::Conflict("err-call-not-callable")
+            }
+            Some((_, who)) => {
+                AppError::Refused("err-call-held", vec![("name", who.unwrap_or_default())])
+            }
+        });
+    }
+    let (phone, holder) = crate::fetch_one!(
+        &mut tx,
+        (String, String),
+        "SELECT phone, holder_division FROM subjects WHERE id = $1",
+        subject_id
+    )?;
+    let code = super::model::call_code(rand::random::<u32>());
+    let call_id = fetch_scalar!(
+        &mut tx,
+        i64,
+        "INSERT INTO calls (subject_id, account_id, from_phone, division_code, code, started_at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        subject_id,
+        scope.account_id(),
+        &from,
+        &holder,
+        &code,
+        Ts::from(now)
+    )?;
+    record(
+        &mut tx,
+        NewEvent::by(scope, "call.start", "subject", subject_id, &holder)
+            .after(serde_json::json!({"call_id": call_id})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(CallStarted {
+        call_id,
+        subject_id,
+        code,
+        // Dialled by the one who holds the call: the number in the clear
+        // is this action's, and the event records it was given.
+        phone,
+    })
+}
+
+/// How a call went, as sent.
+#[derive(Debug, Clone, Default, serde::Deserialize, ToSchema)]
+#[serde(default)]
+pub struct CallEnd {
+    #[schema(value_type = super::model::CallOutcome)]
+    pub outcome: String,
+    pub note: String,
+    /// Moved away: where they live now (an address).
+    pub moved_to: String,
+    /// Call back: when (RFC 3339, or YYYY-MM-DDTHH:MM Beijing time).
+    pub call_back_at: String,
+}
+
+/// Say how a call went: the call is closed, the subject moves as the
+/// outcome says (model `effect`) and is let go.
+pub async fn end_call(
+    db: &Db,
+    scope: &Scope,
+    call_id: i64,
+    e: &CallEnd,
+) -> Result<Subject, AppError> {
+    use super::model::{CallOutcome, effect};
+    screens(scope)?;
+    let now = crate::db::now();
+    let mut errors = Invalid::default();
+    let outcome = CallOutcome::parse(e.outcome.trim());
+    if outcome.is_none() {
+        errors.push(FieldError::new("outcome", "err-call-outcome"));
+    }
+    errors.optional("note", &e.note, 500);
+    let mut call_back = None;
+    if outcome == Some(CallOutcome::CallBack) {
+        call_back = crate::training::model::moment(&e.call_back_at)
+            .filter(|t| *t > now && *t < now + time::Duration::days(14));
+        if call_back.is_none() {
+            errors.push(FieldError::new("call_back_at", "err-call-back-at"));
+        }
+    }
+    let mut moved_to = String::new();
+    if outcome == Some(CallOutcome::MovedAway) {
+        errors.text("moved_to", &e.moved_to, 200);
+        if errors.first("moved_to").is_none() {
+            moved_to = crate::needs::store::read_all(
+                vec![e.moved_to.trim().to_owned()],
+                scope.jurisdiction(),
+            )
+            .await?
+            .remove(0)
+            .0;
+            if moved_to.len() < 6 {
+                errors.push(FieldError::new("moved_to", "err-call-moved-to"));
+            }
+        }
+    }
+    errors.into_result()?;
+    let Some(outcome) = outcome else {
+        return Err(AppError::invalid("outcome", "err-call-outcome"));
+    };
+    let after = effect(outcome);
+    let mut tx = db.write().await?;
+    let subject_id = fetch_optional!(
+        &mut tx,
+        (i64,),
+        "UPDATE calls SET ended_at = $1, outcome = $2, note = $3, moved_to_division = $4, call_back_at = $5
+         WHERE id = $6 AND account_id = $7 AND ended_at IS NULL RETURNING subject_id",
+        Ts::from(now),
+        outcome.as_str(),
+        e.note.trim(),
+        &moved_to,
+        call_back.map(Ts::from),
+        call_id,
+        scope.account_id()
+    )?
+    .map(|(s,)| s)
+    .ok_or(AppError::NotFound)?;
+    let holder = crate::fetch_one!(
+        &mut tx,
+        (String,),
+        "SELECT holder_division FROM subjects WHERE id = $1",
+        subject_id
+    )?
+    .0;
+    execute!(
+        &mut tx,
+        "UPDATE subjects SET status = $1, caller_id = NULL, call_started_at = NULL, last_called_at = $2,
+            attempts = attempts + $3, call_back_at = $4,
+            closed_reason = CASE WHEN $1 = 'closed' THEN $5 ELSE '' END,
+            moved_to_division = $6, updated_at = $2
+         WHERE id = $7",
+        after.as_str(),
+        Ts::from(now),
+        i64::from(outcome == CallOutcome::NoAnswer),
+        call_back.map(Ts::from),
+        outcome.as_str(),
+        &moved_to,
+        subject_id
+    )?;
+    record(
+        &mut tx,
+        NewEvent::by(scope, "call.end", "subject", subject_id, &holder)
+            .after(serde_json::json!({"call_id": call_id, "outcome": outcome.as_str(), "status": after.as_str()})),
+    )
+    .await?;
+    tx.commit().await?;
+    let mut read = db.read().await?;
+    Ok(subject(db, &mut read, scope, subject_id).await?.subject)
+}
+
+/// What a resident who checks a call is told: whose team called, in
+/// which half of the day, when.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CallerCheck {
+    /// The street office (its full name).
+    pub office: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub called_at: OffsetDateTime,
+}
+
+/// How long a call's code can be checked.
+pub const CODE_LIFE: time::Duration = time::Duration::hours(24);
+
+/// A resident checks a call: the number that called them and the code
+/// the caller read out. None: no such call in the last day.
+pub async fn caller_check(
+    tx: &mut Tx,
+    phone: &str,
+    code: &str,
+) -> Result<Option<CallerCheck>, AppError> {
+    let Some(phone) = crate::phone::normalize(phone) else {
+        return Ok(None);
+    };
+    let code: String = code.chars().filter(char::is_ascii_digit).collect();
+    if code.len() != 6 {
+        return Ok(None);
+    }
+    let found = fetch_optional!(
+        &mut *tx,
+        (String, OffsetDateTime),
+        "SELECT division_code, started_at FROM calls WHERE from_phone = $1 AND code = $2 AND started_at > $3
+         ORDER BY started_at DESC LIMIT 1",
+        &phone,
+        &code,
+        Ts::from(crate::db::now() - CODE_LIFE)
+    )?;
+    Ok(found.map(|(division, called_at)| CallerCheck {
+        office: crate::orgs::model::division_name(&division),
+        called_at,
+    }))
+}
+
+/// The caller's own call still going on (to show it again, as when the
+/// outcome form came back with an error).
+pub async fn open_call(tx: &mut Tx, scope: &Scope, call_id: i64) -> Result<CallStarted, AppError> {
+    screens(scope)?;
+    let (subject_id, code, phone) = fetch_optional!(
+        &mut *tx,
+        (i64, String, String),
+        "SELECT c.subject_id, c.code, s.phone FROM calls c JOIN subjects s ON s.id = c.subject_id
+         WHERE c.id = $1 AND c.account_id = $2 AND c.ended_at IS NULL",
+        call_id,
+        scope.account_id()
+    )?
+    .ok_or(AppError::NotFound)?;
+    Ok(CallStarted {
+        call_id,
+        subject_id,
+        code,
+        phone,
+    })
 }

@@ -42,6 +42,10 @@ pub struct AppState {
     pub help_address_limiter: Arc<limiter::Limiter>,
     /// Looks at a request's page by its reference, per client.
     pub follow_limiter: Arc<limiter::Limiter>,
+    /// Caller checks (来电核验), per client and per number checked: a
+    /// code is 6 digits, so guessing is cut off long before it pays.
+    pub check_limiter: Arc<limiter::Limiter>,
+    pub check_phone_limiter: Arc<limiter::Limiter>,
     /// Changes pushed to open pages.
     pub live: crate::live::Live,
 }

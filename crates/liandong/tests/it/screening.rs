@@ -397,3 +397,239 @@ both!(
         assert!(failures.is_empty(), "{}", failures.join("\n"));
     }
 );
+
+/// A client that signs in with `who` and sets the number it calls from.
+async fn caller(app: &TestApp, who: &str, phone: &str) -> Client {
+    let c = app.signed_in(who).await;
+    let (status, body) = app
+        .send(
+            &c,
+            reqwest::Method::PUT,
+            "/api/screening/seat",
+            &serde_json::json!({"phone": phone}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    c
+}
+
+async fn check_call(app: &TestApp, c: &Client, ip: &str, phone: &str, code: &str) -> (u16, String) {
+    let res = c
+        .post(app.at("/check"))
+        .header("x-forwarded-for", ip)
+        .form(&[("phone", phone), ("code", code)])
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
+both!(
+    calls_hold_their_subject_say_what_they_trigger_and_can_be_checked,
+    |app| {
+        let co = app.signed_in("coordinator").await;
+        for (name, csv, source, kind) in [
+            ("a.csv", LIST_A, "铁路部门", "transport"),
+            ("b.csv", LIST_B, "通信管理局", "roaming"),
+            ("c.csv", LIST_C, "市场监管", "venue"),
+        ] {
+            send(&app, &co, name, csv, source, kind).await;
+        }
+        let street = app.signed_in("screener").await;
+        let (_, work) = app.get(&street, "/api/screening/worklist").await;
+        assert_eq!(work.as_array().unwrap().len(), 1, "{work}");
+        let zhang = work[0]["id"].as_i64().unwrap();
+        // No number to call from yet: said so.
+        let (status, body) = app
+            .post(
+                &street,
+                &format!("/api/screening/subjects/{zhang}/calls"),
+                &serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(
+            (status, error_fields(&body)),
+            (422, vec!["phone"]),
+            "{body}"
+        );
+        let street = caller(&app, "screener", "137-0000-1111").await;
+        let desk = caller(&app, "coordinator", "13700002222").await;
+        // Two callers at once: one holds the subject, the other is told who.
+        let path = format!("/api/screening/subjects/{zhang}/calls");
+        let empty = serde_json::json!({});
+        let (a, b) = tokio::join!(
+            app.post(&street, &path, &empty),
+            app.post(&desk, &path, &empty)
+        );
+        let mut statuses = vec![a.0, b.0];
+        statuses.sort();
+        assert_eq!(statuses, vec![201, 409], "{a:?} {b:?}");
+        let (won, lost, call) = if a.0 == 201 {
+            (&street, &desk, a.1)
+        } else {
+            (&desk, &street, b.1)
+        };
+        let (_, refused) = app.post(lost, &path, &empty).await;
+        assert!(
+            refused["message"].as_str().unwrap().contains("正在拨打"),
+            "{refused}"
+        );
+        assert_eq!(call["phone"], "13911110001");
+        let code = call["code"].as_str().unwrap().to_owned();
+        assert_eq!(code.len(), 6);
+        let from = if std::ptr::eq(won, &street) {
+            "137 0000 1111"
+        } else {
+            "+86 137-0000-2222"
+        };
+
+        // The resident checks the call: the number and the code, or nothing.
+        let resident = app.client();
+        let (status, page) = check_call(&app, &resident, "10.1.0.1", from, &code).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("id=\"check-yes\""), "{page}");
+        assert!(page.contains("小寨路街道"), "{page}");
+        let wrong = if code == "123456" { "654321" } else { "123456" };
+        let (_, page) = check_call(&app, &resident, "10.1.0.1", from, wrong).await;
+        assert!(page.contains("id=\"check-no\""));
+        // Guessing codes is cut off per client…
+        let mut last = 0;
+        for _ in 0..12 {
+            last = check_call(&app, &resident, "10.1.0.2", from, wrong).await.0;
+        }
+        assert_eq!(last, 429);
+        // …and per number checked, from however many clients.
+        let mut last = 0;
+        for i in 0..25 {
+            last = check_call(
+                &app,
+                &resident,
+                &format!("10.2.0.{i}"),
+                "13700003333",
+                wrong,
+            )
+            .await
+            .0;
+        }
+        assert_eq!(last, 429);
+
+        // No answer: tried once, not called again today, by anyone.
+        let (status, s) = app
+            .post(
+                won,
+                &format!("/api/screening/calls/{}/end", call["call_id"]),
+                &serde_json::json!({"outcome": "no_answer"}),
+            )
+            .await;
+        assert_eq!(status, 200, "{s}");
+        assert_eq!(
+            (&s["status"], &s["attempts"], &s["called_today"]),
+            (&Value::from("open"), &Value::from(1), &Value::Bool(true))
+        );
+        let (_, work) = app.get(&street, "/api/screening/worklist").await;
+        assert!(work.as_array().unwrap().is_empty(), "{work}");
+
+        // Moved away needs where to; then the subject waits to be handed over.
+        let (_, all) = app.get(&desk, "/api/screening/worklist").await;
+        let other = all.as_array().unwrap()[0]["id"].as_i64().unwrap();
+        let (_, call) = app
+            .post(
+                &desk,
+                &format!("/api/screening/subjects/{other}/calls"),
+                &empty,
+            )
+            .await;
+        let end = format!("/api/screening/calls/{}/end", call["call_id"]);
+        let (status, body) = app
+            .post(&desk, &end, &serde_json::json!({"outcome": "moved_away"}))
+            .await;
+        assert_eq!(
+            (status, error_fields(&body)),
+            (422, vec!["moved_to"]),
+            "{body}"
+        );
+        let (status, s) = app
+            .post(
+                &desk,
+                &end,
+                &serde_json::json!({"outcome": "moved_away", "moved_to": "北京市朝阳区"}),
+            )
+            .await;
+        assert_eq!(status, 200, "{s}");
+        assert_eq!(
+            (&s["status"], &s["moved_to_division"]),
+            (&Value::from("transfer"), &Value::from("110105"))
+        );
+        // Ended once; a second end finds no open call.
+        let (status, _) = app
+            .post(&desk, &end, &serde_json::json!({"outcome": "reached"}))
+            .await;
+        assert_eq!(status, 404);
+        // Each call was audited, without the number.
+        let admin = app.signed_in("admin").await;
+        let (_, events) = app.get(&admin, "/api/audit?action=call.end").await;
+        assert_eq!(events.as_array().map(Vec::len), Some(2), "{events}");
+        assert!(!events.to_string().contains("13911110001"));
+    }
+);
+
+both!(
+    a_replay_of_three_overlapping_lists_makes_no_second_call,
+    |app| {
+        let co = app.signed_in("coordinator").await;
+        let desk = caller(&app, "coordinator", "13700002222").await;
+        let lists = [
+            ("a.csv", LIST_A, "铁路部门", "transport"),
+            ("b.csv", LIST_B, "通信管理局", "roaming"),
+            ("c.csv", LIST_C, "市场监管", "venue"),
+        ];
+        for (name, csv, source, kind) in lists {
+            send(&app, &co, name, csv, source, kind).await;
+        }
+        // Work the whole list once: everyone reached.
+        let mut called = Vec::new();
+        loop {
+            let (_, work) = app.get(&desk, "/api/screening/worklist").await;
+            let Some(next) = work.as_array().unwrap().first() else {
+                break;
+            };
+            let id = next["id"].as_i64().unwrap();
+            assert!(!called.contains(&id), "{id} offered twice");
+            called.push(id);
+            let (_, call) = app
+                .post(
+                    &desk,
+                    &format!("/api/screening/subjects/{id}/calls"),
+                    &serde_json::json!({}),
+                )
+                .await;
+            let (status, _) = app
+                .post(
+                    &desk,
+                    &format!("/api/screening/calls/{}/end", call["call_id"]),
+                    &serde_json::json!({"outcome": "reached"}),
+                )
+                .await;
+            assert_eq!(status, 200);
+        }
+        assert_eq!(called.len(), 5);
+        // The same lists again, from the same departments and as re-exports
+        // under other names: nobody to call.
+        for (name, csv, source, kind) in lists {
+            send(&app, &co, name, csv, source, kind).await;
+            send(
+                &app,
+                &co,
+                &format!("重发-{name}"),
+                &csv.replace('\n', "\r\n"),
+                source,
+                kind,
+            )
+            .await;
+        }
+        let (_, work) = app.get(&desk, "/api/screening/worklist").await;
+        assert!(work.as_array().unwrap().is_empty(), "{work}");
+        let (_, subjects) = app.get(&co, "/api/screening/subjects").await;
+        assert_eq!(subjects.as_array().unwrap().len(), 5);
+    }
+);
