@@ -520,3 +520,54 @@ impl utoipa::Modify for Constraints {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Every type the document names by its Rust name: a `ToSchema` derive
+    /// or a `stored_enum!`. utoipa keeps one component per name, so a
+    /// second type of the same name silently replaced the first's schema
+    /// (screening's `CallStarted` and `Seat` once did the needs' and the
+    /// training's, and the API fuzz caught the mismatched answers).
+    #[test]
+    fn no_two_schema_types_share_a_name() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    let mut armed = false;
+                    for line in text.lines() {
+                        let line = line.trim();
+                        if line.contains("ToSchema") && line.starts_with("#[derive")
+                            || line.starts_with("crate::stored_enum!")
+                        {
+                            armed = true;
+                        } else if armed
+                            && let Some(rest) = line
+                                .strip_prefix("pub struct ")
+                                .or_else(|| line.strip_prefix("pub enum "))
+                        {
+                            let name: String = rest
+                                .chars()
+                                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                                .collect();
+                            out.push((name, path.display().to_string()));
+                            armed = false;
+                        }
+                    }
+                }
+            }
+        }
+        let mut names = Vec::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut names,
+        );
+        names.sort();
+        let twice: Vec<_> = names.windows(2).filter(|w| w[0].0 == w[1].0).collect();
+        assert!(names.len() > 100, "{}", names.len());
+        assert!(twice.is_empty(), "{twice:?}");
+    }
+}

@@ -9,7 +9,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::store::{
-    self, CallEnd, CallStarted, List, Report, Subject, SubjectDetail, SubjectFilter, SubjectReveal,
+    self, CallEnd, List, Report, ScreeningCall, Subject, SubjectDetail, SubjectFilter,
+    SubjectReveal,
 };
 use crate::access::model::Scope;
 use crate::web::AppState;
@@ -74,22 +75,18 @@ pub async fn subject(
     Ok(Json(store::subject(&state.db, &mut tx, &scope, id).await?))
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Revealed {
-    pub value: String,
-}
-
 /// One personal field in the clear, with a reason (written to the audit).
 #[utoipa::path(post, path = "/api/screening/subjects/{id}/reveal", tag = "screening", params(("id" = i64, Path)), request_body = SubjectReveal,
-    responses((status = 200, body = Revealed), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = crate::orgs::model::Revealed), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn reveal(
     State(state): State<AppState>,
     scope: Scope,
     Path(id): Path<i64>,
     Json(r): Json<SubjectReveal>,
-) -> Result<Json<Revealed>, AppError> {
-    Ok(Json(Revealed {
+) -> Result<Json<crate::orgs::model::Revealed>, AppError> {
+    Ok(Json(crate::orgs::model::Revealed {
         value: store::reveal(&state.db, &scope, id, &r).await?,
+        field: r.field.trim().to_owned(),
     }))
 }
 
@@ -104,20 +101,20 @@ pub async fn worklist(
 }
 
 #[derive(Debug, Clone, serde::Deserialize, Serialize, ToSchema)]
-pub struct Seat {
+pub struct CallerSeat {
     /// The number this caller dials from.
     pub phone: String,
 }
 
 /// Set the number this caller dials from (residents check calls by it).
-#[utoipa::path(put, path = "/api/screening/seat", tag = "screening", request_body = Seat,
-    responses((status = 200, body = Seat), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(put, path = "/api/screening/seat", tag = "screening", request_body = CallerSeat,
+    responses((status = 200, body = CallerSeat), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn set_seat(
     State(state): State<AppState>,
     scope: Scope,
-    Json(s): Json<Seat>,
-) -> Result<Json<Seat>, AppError> {
-    Ok(Json(Seat {
+    Json(s): Json<CallerSeat>,
+) -> Result<Json<CallerSeat>, AppError> {
+    Ok(Json(CallerSeat {
         phone: store::set_seat(&state.db, &scope, &s.phone).await?,
     }))
 }
@@ -125,13 +122,13 @@ pub async fn set_seat(
 /// Begin a call: the subject is held by this caller, the number to dial
 /// and the code to read out are given (409 names who holds it).
 #[utoipa::path(post, path = "/api/screening/subjects/{id}/calls", tag = "screening", params(("id" = i64, Path)),
-    responses((status = 201, body = CallStarted), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    responses((status = 201, body = ScreeningCall), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn start_call(
     State(state): State<AppState>,
     scope: Scope,
     Path(id): Path<i64>,
-) -> Result<(axum::http::StatusCode, Json<CallStarted>), AppError> {
+) -> Result<(axum::http::StatusCode, Json<ScreeningCall>), AppError> {
     Ok((
         axum::http::StatusCode::CREATED,
         Json(store::start_call(&state.db, &scope, id).await?),

@@ -416,7 +416,8 @@ pub fn split(n: usize, workload: &[(String, i64)]) -> Vec<String> {
 
 crate::stored_enum! {
     /// What a call came to (核查电话的结果).
-    pub enum CallOutcome {
+    /// (`CallOutcome` is the needs' verification call's.)
+    pub enum ScreeningOutcome {
         /// Reached the person: they answered the questions.
         Reached,
         NoAnswer,
@@ -462,8 +463,8 @@ crate::stored_enum! {
 /// What an outcome does to its subject: the status it leaves, and whether
 /// it counts as an unanswered attempt. Said once here, shown on the call
 /// form next to each outcome.
-pub fn effect(outcome: CallOutcome) -> SubjectStatus {
-    use CallOutcome::*;
+pub fn effect(outcome: ScreeningOutcome) -> SubjectStatus {
+    use ScreeningOutcome::*;
     match outcome {
         Reached => SubjectStatus::Reached,
         NoAnswer => SubjectStatus::Open,
@@ -631,17 +632,17 @@ mod tests {
 
     #[test]
     fn every_outcome_says_what_it_triggers() {
-        for o in CallOutcome::ALL {
+        for o in ScreeningOutcome::ALL {
             let after = effect(*o);
             // Only a missed call or a call-back leaves the subject to be
             // called; everything else moves it on.
             assert_eq!(
                 callable(after.as_str()),
-                matches!(o, CallOutcome::NoAnswer | CallOutcome::CallBack),
+                matches!(o, ScreeningOutcome::NoAnswer | ScreeningOutcome::CallBack),
                 "{o:?}"
             );
         }
-        assert_eq!(effect(CallOutcome::MovedAway), SubjectStatus::Transfer);
+        assert_eq!(effect(ScreeningOutcome::MovedAway), SubjectStatus::Transfer);
         assert_eq!(call_code(0), "000001");
         assert_eq!(call_code(u32::MAX).len(), 6);
     }

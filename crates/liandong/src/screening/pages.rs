@@ -98,7 +98,7 @@ async fn seat_action(
 #[template(path = "screening_call.html")]
 struct CallPage {
     c: Chrome,
-    call: store::CallStarted,
+    call: store::ScreeningCall,
     d: SubjectDetail,
     /// Each outcome and the status it leaves the subject in.
     outcomes: Vec<(&'static str, &'static str)>,
@@ -110,7 +110,7 @@ async fn call_of(
     state: &AppState,
     scope: &Scope,
     c: Chrome,
-    call: store::CallStarted,
+    call: store::ScreeningCall,
     form: store::CallEnd,
     errors: Invalid,
 ) -> Result<CallPage, AppError> {
@@ -120,7 +120,7 @@ async fn call_of(
         c,
         call,
         d,
-        outcomes: super::model::CallOutcome::ALL
+        outcomes: super::model::ScreeningOutcome::ALL
             .iter()
             .map(|o| (o.as_str(), super::model::effect(*o).as_str()))
             .collect(),

@@ -957,7 +957,7 @@ pub async fn worklist(db: &Db, tx: &mut Tx, scope: &Scope) -> Result<Vec<Subject
 
 /// A call begun: its id and the code the caller reads out.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct CallStarted {
+pub struct ScreeningCall {
     pub call_id: i64,
     pub subject_id: i64,
     /// Read it to the resident: they can check it on the public page
@@ -970,7 +970,11 @@ pub struct CallStarted {
 /// Begin a call: the subject is held by the caller (others see who) until
 /// they say how it went, or for CALL_HOLD. Of two callers at once one
 /// holds it; the other is told who.
-pub async fn start_call(db: &Db, scope: &Scope, subject_id: i64) -> Result<CallStarted, AppError> {
+pub async fn start_call(
+    db: &Db,
+    scope: &Scope,
+    subject_id: i64,
+) -> Result<ScreeningCall, AppError> {
     screens(scope)?;
     let mut read = db.read().await?;
     let seen = fetch_scalar!(
@@ -1055,7 +1059,7 @@ pub async fn start_call(db: &Db, scope: &Scope, subject_id: i64) -> Result<CallS
     )
     .await?;
     tx.commit().await?;
-    Ok(CallStarted {
+    Ok(ScreeningCall {
         call_id,
         subject_id,
         code,
@@ -1069,7 +1073,7 @@ pub async fn start_call(db: &Db, scope: &Scope, subject_id: i64) -> Result<CallS
 #[derive(Debug, Clone, Default, serde::Deserialize, ToSchema)]
 #[serde(default)]
 pub struct CallEnd {
-    #[schema(value_type = super::model::CallOutcome)]
+    #[schema(value_type = super::model::ScreeningOutcome)]
     pub outcome: String,
     pub note: String,
     /// Moved away: where they live now (an address).
@@ -1086,17 +1090,17 @@ pub async fn end_call(
     call_id: i64,
     e: &CallEnd,
 ) -> Result<Subject, AppError> {
-    use super::model::{CallOutcome, effect};
+    use super::model::{ScreeningOutcome, effect};
     screens(scope)?;
     let now = crate::db::now();
     let mut errors = Invalid::default();
-    let outcome = CallOutcome::parse(e.outcome.trim());
+    let outcome = ScreeningOutcome::parse(e.outcome.trim());
     if outcome.is_none() {
         errors.push(FieldError::new("outcome", "err-call-outcome"));
     }
     errors.optional("note", &e.note, 500);
     let mut call_back = None;
-    if outcome == Some(CallOutcome::CallBack) {
+    if outcome == Some(ScreeningOutcome::CallBack) {
         call_back = crate::training::model::moment(&e.call_back_at)
             .filter(|t| *t > now && *t < now + time::Duration::days(14));
         if call_back.is_none() {
@@ -1104,7 +1108,7 @@ pub async fn end_call(
         }
     }
     let mut moved_to = String::new();
-    if outcome == Some(CallOutcome::MovedAway) {
+    if outcome == Some(ScreeningOutcome::MovedAway) {
         errors.text("moved_to", &e.moved_to, 200);
         if errors.first("moved_to").is_none() {
             moved_to = crate::needs::store::read_all(
@@ -1156,7 +1160,7 @@ pub async fn end_call(
          WHERE id = $7",
         after.as_str(),
         Ts::from(now),
-        i64::from(outcome == CallOutcome::NoAnswer),
+        i64::from(outcome == ScreeningOutcome::NoAnswer),
         call_back.map(Ts::from),
         outcome.as_str(),
         &moved_to,
@@ -1218,7 +1222,11 @@ pub async fn caller_check(
 
 /// The caller's own call still going on (to show it again, as when the
 /// outcome form came back with an error).
-pub async fn open_call(tx: &mut Tx, scope: &Scope, call_id: i64) -> Result<CallStarted, AppError> {
+pub async fn open_call(
+    tx: &mut Tx,
+    scope: &Scope,
+    call_id: i64,
+) -> Result<ScreeningCall, AppError> {
     screens(scope)?;
     let (subject_id, code, phone) = fetch_optional!(
         &mut *tx,
@@ -1229,7 +1237,7 @@ pub async fn open_call(tx: &mut Tx, scope: &Scope, call_id: i64) -> Result<CallS
         scope.account_id()
     )?
     .ok_or(AppError::NotFound)?;
-    Ok(CallStarted {
+    Ok(ScreeningCall {
         call_id,
         subject_id,
         code,
