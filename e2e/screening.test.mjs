@@ -136,4 +136,28 @@ describe('screening', { timeout: 180_000 }, () => {
       await resident.ctx.close();
     }
   });
+
+  test('a resident reports themselves on a phone without script', { skip: skip ?? false }, async () => {
+    const url = server.url;
+    const phone = await newPage(browser, { viewport: { width: 360, height: 740 }, javaScriptEnabled: false, isMobile: true });
+    try {
+      const p = phone.page;
+      await p.goto(`${url}/self-report`);
+      await p.fill('#name', '周芳');
+      await p.fill('#phone', '1391111007');
+      await p.fill('#residence', '西安市雁塔区小寨路街道兴善社区3号楼');
+      await p.fill('#trip', 'MU2103 上海');
+      await p.click('#self-report-submit');
+      // A digit short: said beside the field, the rest kept.
+      await p.waitForSelector('#error-summary');
+      assert.match(await p.locator('#error-summary').innerText(), /电话|手机/);
+      assert.equal(await p.inputValue('#residence'), '西安市雁塔区小寨路街道兴善社区3号楼');
+      await p.fill('#phone', '13911110077');
+      await p.click('#self-report-submit');
+      await p.waitForSelector('#self-report-done');
+      assert.ok(await p.evaluate(() => document.documentElement.scrollWidth <= 360));
+    } finally {
+      await phone.ctx.close();
+    }
+  });
 });

@@ -25,6 +25,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/screening/subjects/{id}", get(subject))
         .route("/api/screening/subjects/{id}/reveal", post(reveal))
         .route("/api/screening/worklist", get(worklist))
+        .route("/api/screening/handover", get(handover))
         .route("/api/screening/seat", axum::routing::put(set_seat))
         .route("/api/screening/subjects/{id}/calls", post(start_call))
         .route("/api/screening/calls/{id}/end", post(end_call))
@@ -145,4 +146,15 @@ pub async fn end_call(
     Json(e): Json<CallEnd>,
 ) -> Result<Json<Subject>, AppError> {
     Ok(Json(store::end_call(&state.db, &scope, id, &e).await?))
+}
+
+/// What the next shift must know, made from the records.
+#[utoipa::path(get, path = "/api/screening/handover", tag = "screening",
+    responses((status = 200, body = store::Handover), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn handover(
+    State(state): State<AppState>,
+    scope: Scope,
+) -> Result<Json<store::Handover>, AppError> {
+    let mut tx = state.db.read().await?;
+    Ok(Json(store::handover(&state.db, &mut tx, &scope).await?))
 }

@@ -491,6 +491,34 @@ pub fn call_code(random: u32) -> String {
     format!("{:06}", random % 999_999 + 1)
 }
 
+crate::stored_enum! {
+    /// The screening team's shifts (mission §4): 09:00–16:30 and
+    /// 16:30–22:00, Beijing time.
+    pub enum Shift {
+        Day,
+        Evening,
+    }
+}
+
+/// The shift a moment falls in, or the one that ended last (the night
+/// belongs to the evening shift's handover), with when it began.
+pub fn shift_at(t: time::OffsetDateTime) -> (Shift, time::OffsetDateTime) {
+    let bj = t.to_offset(time::macros::offset!(+8));
+    let at = |h: u8, m: u8, days: i64| {
+        (bj.replace_time(time::Time::from_hms(h, m, 0).unwrap_or(time::Time::MIDNIGHT))
+            - time::Duration::days(days))
+        .to_offset(time::UtcOffset::UTC)
+    };
+    let minutes = u16::from(bj.hour()) * 60 + u16::from(bj.minute());
+    if minutes < 9 * 60 {
+        (Shift::Evening, at(16, 30, 1))
+    } else if minutes < 16 * 60 + 30 {
+        (Shift::Day, at(9, 0, 0))
+    } else {
+        (Shift::Evening, at(16, 30, 0))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -628,6 +656,24 @@ mod tests {
             Some(("610118100".into(), RoutedBy::Registered))
         );
         assert_eq!(route("610113", ""), None);
+    }
+
+    #[test]
+    fn shifts_follow_the_street_office_s_day() {
+        use time::macros::datetime;
+        assert_eq!(
+            shift_at(datetime!(2021-12-28 10:15 +8)),
+            (Shift::Day, datetime!(2021-12-28 09:00 +8))
+        );
+        assert_eq!(
+            shift_at(datetime!(2021-12-28 16:30 +8)),
+            (Shift::Evening, datetime!(2021-12-28 16:30 +8))
+        );
+        // Before the day shift: the evening's still, begun yesterday.
+        assert_eq!(
+            shift_at(datetime!(2021-12-28 07:00 +8)),
+            (Shift::Evening, datetime!(2021-12-27 16:30 +8))
+        );
     }
 
     #[test]

@@ -34,6 +34,9 @@ pub fn routes() -> Router<AppState> {
         .route("/screening/subjects/{id}/call", post(call_start))
         .route("/screening/calls/{id}", get(call_page).post(call_end))
         .route("/check", get(check_page).post(check))
+        .route("/self-report", get(self_report_page).post(self_report))
+        .route("/screening/handover", get(handover_page))
+        .route("/screening/handover.pdf", get(handover_pdf))
 }
 
 #[derive(Template)]
@@ -652,4 +655,264 @@ async fn reveal(
         }
         Err(e) => Err(e),
     }
+}
+
+#[derive(Template)]
+#[template(path = "screening_handover.html")]
+struct HandoverPage {
+    c: Chrome,
+    h: store::Handover,
+    /// Each list the next shift works from, by its message key.
+    sections: Vec<(&'static str, Vec<Subject>)>,
+}
+
+impl HandoverPage {
+    fn shift_name(&self) -> String {
+        self.c.t(&format!("shift-{}", self.h.shift))
+    }
+}
+
+async fn handover_page(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+) -> Result<Response, AppError> {
+    let mut tx = state.db.read().await?;
+    let h = store::handover(&state.db, &mut tx, &scope).await?;
+    let sections = vec![
+        ("handover-call-backs", h.call_backs.clone()),
+        ("handover-unreached", h.unreached.clone()),
+        ("handover-transfers", h.transfers.clone()),
+        ("handover-visits", h.visits.clone()),
+    ];
+    Ok(render(&HandoverPage { c, h, sections })?.into_response())
+}
+
+/// The handover as a sheet to print (A4, Chinese).
+async fn handover_pdf(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+) -> Result<Response, AppError> {
+    let mut tx = state.db.read().await?;
+    let h = store::handover(&state.db, &mut tx, &scope).await?;
+    drop(tx);
+    let office = crate::orgs::model::division_name(scope.jurisdiction());
+    let lang = c.lang;
+    let pdf = tokio::task::spawn_blocking(move || handover_sheet(&h, &office, lang))
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("handover sheet: {e}")))?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/pdf".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "inline; filename=\"handover.pdf\"".to_owned(),
+            ),
+        ],
+        pdf,
+    )
+        .into_response())
+}
+
+/// The sheet: the shift, each caller's calls, then each list the next
+/// shift works from, a line a person (masked, as on the board), pages as
+/// many as it takes.
+pub fn handover_sheet(h: &store::Handover, office: &str, lang: crate::web::i18n::Lang) -> Vec<u8> {
+    use crate::web::pdf::{CJK, PAGE_H, left, line};
+    let mut pages = Vec::new();
+    let mut c = pdf_writer::Content::new();
+    let mut y = PAGE_H - 60.0;
+    line(&mut c, &lang.t("handover-title"), CJK, 22.0, y);
+    y -= 26.0;
+    line(
+        &mut c,
+        &format!(
+            "{office} · {} · {}",
+            lang.t(&format!("shift-{}", h.shift)),
+            crate::web::beijing(h.since)
+        ),
+        CJK,
+        11.0,
+        y,
+    );
+    y -= 30.0;
+    let put = |c: &mut pdf_writer::Content, y: &mut f32, text: &str, size: f32, x: f32| {
+        left(c, text, CJK, size, x, *y);
+        *y -= size + 7.0;
+    };
+    put(&mut c, &mut y, &lang.t("handover-work"), 13.0, 50.0);
+    for w in &h.work {
+        put(
+            &mut c,
+            &mut y,
+            &format!(
+                "{} · {} {} · {} {} · {} {}",
+                w.caller,
+                lang.t("handover-calls"),
+                w.calls,
+                lang.t("outcome-reached"),
+                w.reached,
+                lang.t("outcome-no_answer"),
+                w.no_answer
+            ),
+            10.0,
+            60.0,
+        );
+    }
+    for (title, list) in [
+        ("handover-call-backs", &h.call_backs),
+        ("handover-unreached", &h.unreached),
+        ("handover-transfers", &h.transfers),
+        ("handover-visits", &h.visits),
+    ] {
+        y -= 8.0;
+        put(
+            &mut c,
+            &mut y,
+            &format!("{} ({})", lang.t(title), list.len()),
+            13.0,
+            50.0,
+        );
+        for s in list {
+            if y < 60.0 {
+                pages.push(
+                    std::mem::replace(&mut c, pdf_writer::Content::new())
+                        .finish()
+                        .into_vec(),
+                );
+                y = PAGE_H - 60.0;
+            }
+            let mut text = format!(
+                "{} {} · {}",
+                s.name,
+                s.phone,
+                crate::orgs::model::division_name(&s.holder_division)
+            );
+            if let Some(at) = s.call_back_at {
+                text.push_str(&format!(
+                    " · {} {}",
+                    lang.t("calls-back-at"),
+                    crate::web::beijing(at)
+                ));
+            }
+            if s.attempts > 0 {
+                text.push_str(&format!(" · {} {}", lang.t("calls-attempts"), s.attempts));
+            }
+            if !s.moved_to_division.is_empty() {
+                text.push_str(&format!(
+                    " → {}",
+                    crate::orgs::model::division_name(&s.moved_to_division)
+                ));
+            }
+            put(&mut c, &mut y, &text, 10.0, 60.0);
+        }
+    }
+    pages.push(c.finish().into_vec());
+    crate::web::pdf::document(pages)
+}
+
+#[derive(Template)]
+#[template(path = "self_report.html")]
+struct SelfReportPage {
+    c: Chrome,
+    form: SelfReportForm,
+    errors: Invalid,
+    done: bool,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+struct SelfReportForm {
+    name: String,
+    phone: String,
+    id_number: String,
+    residence: String,
+    trip: String,
+    seen_on: String,
+}
+
+async fn self_report_page(c: Chrome) -> Result<Response, AppError> {
+    Ok(render(&SelfReportPage {
+        c,
+        form: SelfReportForm::default(),
+        errors: Invalid::default(),
+        done: false,
+    })?
+    .into_response())
+}
+
+/// A resident reports themselves: checked as a list's row is, limited per
+/// client and per phone as the help form is.
+async fn self_report(
+    State(state): State<AppState>,
+    crate::web::ClientIp(ip): crate::web::ClientIp,
+    c: Chrome,
+    HtmlForm(f): HtmlForm<SelfReportForm>,
+) -> Result<Response, AppError> {
+    let row = vec![
+        f.name.clone(),
+        f.phone.clone(),
+        f.id_number.clone(),
+        f.residence.clone(),
+        f.trip.clone(),
+        f.seen_on.clone(),
+    ];
+    let map: BTreeMap<Field, usize> = [
+        Field::Name,
+        Field::Phone,
+        Field::IdNumber,
+        Field::Residence,
+        Field::Trip,
+        Field::SeenOn,
+    ]
+    .into_iter()
+    .enumerate()
+    .map(|(i, f)| (f, i))
+    .collect();
+    let mut errors = match super::model::lead(&row, &map) {
+        Ok(_) => Invalid::default(),
+        Err(e) => Invalid(e),
+    };
+    // A self-report names who and where: both are needed to follow it.
+    if f.name.trim().is_empty() {
+        errors.push(crate::web::error::FieldError::new("name", "err-required"));
+    }
+    if f.residence.trim().is_empty() {
+        errors.push(crate::web::error::FieldError::new(
+            "residence",
+            "err-required",
+        ));
+    }
+    if f.phone.trim().is_empty() && errors.first("phone").is_none() {
+        errors.push(crate::web::error::FieldError::new("phone", "err-phone"));
+    }
+    let lead = super::model::lead(&row, &map)
+        .ok()
+        .filter(|_| errors.is_empty());
+    let Some(lead) = lead else {
+        let page = SelfReportPage {
+            c,
+            form: f,
+            errors,
+            done: false,
+        };
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    };
+    if !state.help_limiter.allow(&crate::web::limit_key(&ip))
+        || !state.help_phone_limiter.allow(&lead.phone)
+    {
+        return Err(AppError::TooMany("err-rate-limited"));
+    }
+    store::self_report(&state.db, &state.settings.home, &lead).await?;
+    Ok(render(&SelfReportPage {
+        c,
+        form: SelfReportForm::default(),
+        errors: Invalid::default(),
+        done: true,
+    })?
+    .into_response())
 }

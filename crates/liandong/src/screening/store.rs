@@ -309,109 +309,14 @@ pub async fn import(
         let mut tx = db.write().await?;
         for (i, (line, l)) in batch.iter().enumerate() {
             let at = b * BATCH + i;
-            let row_key = l.key();
-            let seen = fetch_scalar!(
-                &mut tx,
-                i64,
-                "SELECT COUNT(*) FROM leads WHERE source_id = $1 AND row_key = $2",
-                source_id,
-                &row_key
-            )?;
-            if seen > 0 {
-                repeated += 1;
-                continue;
-            }
-            let known: Vec<Known> = fetch_all!(
-                &mut tx,
-                (i64, String, String, String, String),
-                "SELECT id, name, phone, id_number, last_seen_on FROM subjects
-                 WHERE (id_number = $1 AND $1 <> '') OR (phone = $2 AND $2 <> '') ORDER BY id LIMIT 50",
-                &l.id_number,
-                &l.phone
-            )?
-            .into_iter()
-            .map(|(id, name, phone, id_number, last_seen_on)| Known {
-                id,
-                name,
-                phone,
-                id_number,
-                last_seen_on,
-            })
-            .collect();
             let residence = &residences[at].0;
             let registered = &registrations[at].0;
-            let subject = match same_person(l, &known, TRIP_WINDOW_DAYS) {
-                Some(id) => {
-                    // Another source for someone known: what they lacked
-                    // is filled in; their latest sighting kept.
-                    execute!(
-                        &mut tx,
-                        "UPDATE subjects SET
-                            name = CASE WHEN name = '' THEN $1 ELSE name END,
-                            id_number = CASE WHEN id_number = '' THEN $2 ELSE id_number END,
-                            phone = CASE WHEN phone = '' THEN $3 ELSE phone END,
-                            last_seen_on = CASE WHEN $4 > last_seen_on THEN $4 ELSE last_seen_on END,
-                            self_reported_at = CASE WHEN $5 AND self_reported_at IS NULL THEN $6 ELSE self_reported_at END,
-                            updated_at = $6
-                         WHERE id = $7",
-                        &l.name,
-                        &l.id_number,
-                        &l.phone,
-                        &l.seen_on,
-                        kind == ListKind::SelfReport,
-                        Ts::from(now),
-                        id
-                    )?;
-                    joined += 1;
-                    id
-                }
-                None => {
-                    let (holder, by) =
-                        route(residence, registered).unwrap_or((String::new(), RoutedBy::Split));
-                    let id = fetch_scalar!(
-                        &mut tx,
-                        i64,
-                        "INSERT INTO subjects (name, phone, id_number, residence_address, residence_division,
-                            registered_address, registered_division, holder_division, routed_by, status,
-                            last_seen_on, self_reported_at, created_at, updated_at)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $11, $12, $12) RETURNING id",
-                        &l.name,
-                        &l.phone,
-                        &l.id_number,
-                        &l.residence,
-                        residence,
-                        &l.registered,
-                        registered,
-                        &holder,
-                        by.as_str(),
-                        &l.seen_on,
-                        (kind == ListKind::SelfReport).then_some(Ts::from(now)),
-                        Ts::from(now)
-                    )?;
-                    new_subjects += 1;
-                    id
-                }
-            };
-            execute!(
-                &mut tx,
-                "INSERT INTO leads (list_id, source_id, subject_id, kind, line, row_key, name, phone, id_number,
-                    residence_address, registered_address, trip, seen_on, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-                list_id,
-                source_id,
-                subject,
-                kind.as_str(),
-                *line as i64,
-                &row_key,
-                &l.name,
-                &l.phone,
-                &l.id_number,
-                &l.residence,
-                &l.registered,
-                &l.trip,
-                &l.seen_on,
-                Ts::from(now)
-            )?;
+            let list = (list_id, source_id, kind);
+            match take_lead(&mut tx, list, *line, l, residence, registered, now).await? {
+                Taken::Repeated => repeated += 1,
+                Taken::Joined(_) => joined += 1,
+                Taken::New(_) => new_subjects += 1,
+            }
         }
         tx.commit().await?;
         done += batch.len();
@@ -421,45 +326,7 @@ pub async fn import(
     // Unlocated people (and any a cut-off run left): dealt among the
     // office's streets by their open subjects, the split recorded.
     let mut tx = db.write().await?;
-    let left: Vec<i64> = fetch_all!(
-        &mut tx,
-        (i64,),
-        "SELECT DISTINCT s.id FROM subjects s JOIN leads l ON l.subject_id = s.id
-         WHERE l.list_id = $1 AND s.holder_division = '' ORDER BY s.id",
-        list_id
-    )?
-    .into_iter()
-    .map(|(id,)| id)
-    .collect();
-    let streets = streets_of(office);
-    let mut dealt: BTreeMap<String, i64> = BTreeMap::new();
-    if !left.is_empty() && !streets.is_empty() {
-        let loads: HashMap<String, i64> = fetch_all!(
-            &mut tx,
-            (String, i64),
-            sqlx::AssertSqlSafe(format!(
-                "SELECT holder_division, COUNT(*) FROM subjects WHERE status = 'open' AND {} GROUP BY holder_division",
-                inside("holder_division", 1)
-            )),
-            office
-        )?
-        .into_iter()
-        .collect();
-        let workload: Vec<(String, i64)> = streets
-            .iter()
-            .map(|s| (s.clone(), loads.get(s).copied().unwrap_or(0)))
-            .collect();
-        for (id, street) in left.iter().zip(split(left.len(), &workload)) {
-            execute!(
-                &mut tx,
-                "UPDATE subjects SET holder_division = $1, updated_at = $2 WHERE id = $3",
-                &street,
-                crate::db::stamp(),
-                id
-            )?;
-            *dealt.entry(street).or_default() += 1;
-        }
-    }
+    let dealt = deal(&mut tx, list_id, office).await?;
     execute!(
         &mut tx,
         "UPDATE screening_lists SET status = 'done', new_subjects = new_subjects + $1, joined = joined + $2,
@@ -483,6 +350,184 @@ pub async fn import(
     tx.commit().await?;
     let mut read = db.read().await?;
     report(&mut read, scope, list_id).await
+}
+
+/// Deal the list's people with no known street among the office's
+/// streets by their open subjects (model `split`): street → how many.
+async fn deal(tx: &mut Tx, list_id: i64, office: &str) -> sqlx::Result<BTreeMap<String, i64>> {
+    let left: Vec<i64> = fetch_all!(
+        &mut *tx,
+        (i64,),
+        "SELECT DISTINCT s.id FROM subjects s JOIN leads l ON l.subject_id = s.id
+         WHERE l.list_id = $1 AND s.holder_division = '' ORDER BY s.id",
+        list_id
+    )?
+    .into_iter()
+    .map(|(id,)| id)
+    .collect();
+    let streets = streets_of(office);
+    let mut dealt: BTreeMap<String, i64> = BTreeMap::new();
+    if !left.is_empty() && !streets.is_empty() {
+        let loads: HashMap<String, i64> = fetch_all!(
+            &mut *tx,
+            (String, i64),
+            sqlx::AssertSqlSafe(format!(
+                "SELECT holder_division, COUNT(*) FROM subjects WHERE status = 'open' AND {} GROUP BY holder_division",
+                inside("holder_division", 1)
+            )),
+            office
+        )?
+        .into_iter()
+        .collect();
+        let workload: Vec<(String, i64)> = streets
+            .iter()
+            .map(|s| (s.clone(), loads.get(s).copied().unwrap_or(0)))
+            .collect();
+        for (id, street) in left.iter().zip(split(left.len(), &workload)) {
+            execute!(
+                &mut *tx,
+                "UPDATE subjects SET holder_division = $1, updated_at = $2 WHERE id = $3",
+                &street,
+                crate::db::stamp(),
+                id
+            )?;
+            *dealt.entry(street).or_default() += 1;
+        }
+    }
+    Ok(dealt)
+}
+
+/// What became of one lead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Taken {
+    /// This source sent this very row before.
+    Repeated,
+    /// Someone known: another source on their subject.
+    Joined(i64),
+    /// Someone new: a subject of their own.
+    New(i64),
+}
+
+impl Taken {
+    fn id(self) -> i64 {
+        match self {
+            Taken::Repeated => 0,
+            Taken::Joined(id) | Taken::New(id) => id,
+        }
+    }
+}
+
+/// Take one lead of a list (`list`: its id, source and kind) in the
+/// caller's transaction: repeated, joined to the person it is, or a new
+/// subject routed by its addresses (division codes as read).
+async fn take_lead(
+    tx: &mut Tx,
+    (list_id, source_id, kind): (i64, i64, ListKind),
+    line: usize,
+    l: &Lead,
+    residence: &str,
+    registered: &str,
+    now: OffsetDateTime,
+) -> sqlx::Result<Taken> {
+    let row_key = l.key();
+    let seen = fetch_scalar!(
+        &mut *tx,
+        i64,
+        "SELECT COUNT(*) FROM leads WHERE source_id = $1 AND row_key = $2",
+        source_id,
+        &row_key
+    )?;
+    if seen > 0 {
+        return Ok(Taken::Repeated);
+    }
+    let known: Vec<Known> = fetch_all!(
+        &mut *tx,
+        (i64, String, String, String, String),
+        "SELECT id, name, phone, id_number, last_seen_on FROM subjects
+         WHERE (id_number = $1 AND $1 <> '') OR (phone = $2 AND $2 <> '') ORDER BY id LIMIT 50",
+        &l.id_number,
+        &l.phone
+    )?
+    .into_iter()
+    .map(|(id, name, phone, id_number, last_seen_on)| Known {
+        id,
+        name,
+        phone,
+        id_number,
+        last_seen_on,
+    })
+    .collect();
+    let subject = match same_person(l, &known, TRIP_WINDOW_DAYS) {
+        Some(id) => {
+            // Another source for someone known: what they lacked
+            // is filled in; their latest sighting kept.
+            execute!(
+                &mut *tx,
+                "UPDATE subjects SET
+                    name = CASE WHEN name = '' THEN $1 ELSE name END,
+                    id_number = CASE WHEN id_number = '' THEN $2 ELSE id_number END,
+                    phone = CASE WHEN phone = '' THEN $3 ELSE phone END,
+                    last_seen_on = CASE WHEN $4 > last_seen_on THEN $4 ELSE last_seen_on END,
+                    self_reported_at = CASE WHEN $5 AND self_reported_at IS NULL THEN $6 ELSE self_reported_at END,
+                    updated_at = $6
+                 WHERE id = $7",
+                &l.name,
+                &l.id_number,
+                &l.phone,
+                &l.seen_on,
+                kind == ListKind::SelfReport,
+                Ts::from(now),
+                id
+            )?;
+            Taken::Joined(id)
+        }
+        None => {
+            let (holder, by) =
+                route(residence, registered).unwrap_or((String::new(), RoutedBy::Split));
+            let id = fetch_scalar!(
+                &mut *tx,
+                i64,
+                "INSERT INTO subjects (name, phone, id_number, residence_address, residence_division,
+                    registered_address, registered_division, holder_division, routed_by, status,
+                    last_seen_on, self_reported_at, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $11, $12, $12) RETURNING id",
+                &l.name,
+                &l.phone,
+                &l.id_number,
+                &l.residence,
+                residence,
+                &l.registered,
+                registered,
+                &holder,
+                by.as_str(),
+                &l.seen_on,
+                (kind == ListKind::SelfReport).then_some(Ts::from(now)),
+                Ts::from(now)
+            )?;
+            Taken::New(id)
+        }
+    };
+    execute!(
+        &mut *tx,
+        "INSERT INTO leads (list_id, source_id, subject_id, kind, line, row_key, name, phone, id_number,
+            residence_address, registered_address, trip, seen_on, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        list_id,
+        source_id,
+        subject.id(),
+        kind.as_str(),
+        line as i64,
+        &row_key,
+        &l.name,
+        &l.phone,
+        &l.id_number,
+        &l.residence,
+        &l.registered,
+        &l.trip,
+        &l.seen_on,
+        Ts::from(now)
+    )?;
+    Ok(subject)
 }
 
 /// A list's report (the office that imported it, or above).
@@ -1243,4 +1288,183 @@ pub async fn open_call(
         code,
         phone,
     })
+}
+
+/// One caller's work in a shift, from the calls log.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CallerWork {
+    pub caller: String,
+    pub calls: i64,
+    pub reached: i64,
+    pub no_answer: i64,
+}
+
+/// What the next shift must know, made from the records (nothing lives
+/// only in a notebook): who called how much in this shift, call-backs
+/// promised, people tried and not reached, hand-overs waiting, visits.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Handover {
+    #[schema(value_type = super::model::Shift)]
+    pub shift: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub since: OffsetDateTime,
+    pub work: Vec<CallerWork>,
+    pub call_backs: Vec<Subject>,
+    pub unreached: Vec<Subject>,
+    pub transfers: Vec<Subject>,
+    pub visits: Vec<Subject>,
+}
+
+/// The handover of the shift now (or the one that ended last) for the
+/// caller's area.
+pub async fn handover(db: &Db, tx: &mut Tx, scope: &Scope) -> Result<Handover, AppError> {
+    screens(scope)?;
+    let now = crate::db::now();
+    let (shift, since) = super::model::shift_at(now);
+    let work = fetch_all!(
+        &mut *tx,
+        (String, i64, i64, i64),
+        sqlx::AssertSqlSafe(format!(
+            "SELECT a.display_name, COUNT(*),
+                SUM(CASE WHEN c.outcome = 'reached' THEN 1 ELSE 0 END),
+                SUM(CASE WHEN c.outcome = 'no_answer' THEN 1 ELSE 0 END)
+             FROM calls c JOIN accounts a ON a.id = c.account_id
+             WHERE {} AND c.started_at >= $2
+             GROUP BY a.display_name ORDER BY a.display_name",
+            inside("c.division_code", 1)
+        )),
+        scope.jurisdiction(),
+        Ts::from(since)
+    )?
+    .into_iter()
+    .map(|(caller, calls, reached, no_answer)| CallerWork {
+        caller,
+        calls,
+        reached,
+        no_answer,
+    })
+    .collect();
+    let sql = subject_sql(db);
+    let mut lists: Vec<Vec<Subject>> = Vec::new();
+    for condition in [
+        "s.status = 'call_back'",
+        "s.status = 'open' AND s.attempts > 0",
+        "s.status = 'transfer'",
+        "s.status = 'visit'",
+    ] {
+        // The conditions are ours, never input.
+        let rows = fetch_all!(
+            &mut *tx,
+            SubjectRow,
+            sqlx::AssertSqlSafe(format!(
+                "{sql} WHERE {} AND {condition} ORDER BY s.call_back_at, s.updated_at DESC, s.id LIMIT 200",
+                inside("s.holder_division", 1)
+            )),
+            scope.jurisdiction()
+        )?;
+        lists.push(rows.into_iter().map(|r| r.masked(now)).collect());
+    }
+    let visits = lists.pop().unwrap_or_default();
+    let transfers = lists.pop().unwrap_or_default();
+    let unreached = lists.pop().unwrap_or_default();
+    let call_backs = lists.pop().unwrap_or_default();
+    Ok(Handover {
+        shift: shift.as_str().to_owned(),
+        since,
+        work,
+        call_backs,
+        unreached,
+        transfers,
+        visits,
+    })
+}
+
+/// The source of the public self-report form.
+pub const SELF_SOURCE: &str = "主动报备";
+
+/// A resident reports themselves (no account): their lead joins the
+/// day's list of self-reports, as a row of a list would, so the office
+/// that holds them sees they reported and nobody calls them as a stranger.
+/// Sent twice, taken once. Whether they are someone already on a list.
+pub async fn self_report(db: &Db, home: &str, l: &Lead) -> Result<bool, AppError> {
+    let read = crate::needs::store::read_all(vec![l.residence.clone(), l.registered.clone()], home)
+        .await?;
+    let now = crate::db::now();
+    let day = now.to_offset(time::macros::offset!(+8)).date().to_string();
+    let mut tx = db.write().await?;
+    let source_id = fetch_scalar!(
+        &mut tx,
+        i64,
+        "INSERT INTO screening_sources (name, mapping, created_at) VALUES ($1, '{}', $2)
+         ON CONFLICT (name) DO UPDATE SET name = $1 RETURNING id",
+        SELF_SOURCE,
+        Ts::from(now)
+    )?;
+    execute!(
+        &mut tx,
+        "INSERT INTO screening_lists (source_id, kind, file_name, content_key, jurisdiction_code, status, rows_read,
+            new_subjects, joined, repeated, refused, report, imported_at)
+         VALUES ($1, 'self_report', $2, $3, $4, 'done', 0, 0, 0, 0, 0, '[[],{}]', $5)
+         ON CONFLICT (source_id, content_key) DO NOTHING",
+        source_id,
+        format!("{SELF_SOURCE} {day}"),
+        format!("self-report-{day}"),
+        home,
+        Ts::from(now)
+    )?;
+    let (list_id, line) = crate::fetch_one!(
+        &mut tx,
+        (i64, i64),
+        "UPDATE screening_lists SET rows_read = rows_read + 1 WHERE source_id = $1 AND content_key = $2
+         RETURNING id, rows_read",
+        source_id,
+        format!("self-report-{day}")
+    )?;
+    let taken = take_lead(
+        &mut tx,
+        (list_id, source_id, ListKind::SelfReport),
+        line as usize,
+        l,
+        &read[0].0,
+        &read[1].0,
+        now,
+    )
+    .await?;
+    let column = match taken {
+        Taken::Repeated => "repeated",
+        Taken::Joined(_) => "joined",
+        Taken::New(_) => "new_subjects",
+    };
+    // The column is one of ours.
+    execute!(
+        &mut tx,
+        sqlx::AssertSqlSafe(format!(
+            "UPDATE screening_lists SET {column} = {column} + 1 WHERE id = $1"
+        )),
+        list_id
+    )?;
+    deal(&mut tx, list_id, home).await?;
+    if taken != Taken::Repeated {
+        let holder = crate::fetch_one!(
+            &mut tx,
+            (String,),
+            "SELECT holder_division FROM subjects WHERE id = $1",
+            taken.id()
+        )?
+        .0;
+        record(
+            &mut tx,
+            NewEvent::by_or_system(
+                None,
+                "screening.self_report",
+                "subject",
+                taken.id(),
+                &holder,
+            ),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(matches!(taken, Taken::Joined(_)))
 }

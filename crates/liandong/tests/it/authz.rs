@@ -1602,6 +1602,17 @@ fn cases() -> Vec<Case> {
         Case {
             volunteer: false,
             subject: true,
+            name: "the shift handover",
+            method: Method::GET,
+            path: |_| "/api/screening/handover".into(),
+            body: none,
+            allowed: SCREEN,
+            ok: 200,
+            list: true,
+        },
+        Case {
+            volunteer: false,
+            subject: true,
             name: "the caller's worklist",
             method: Method::GET,
             path: |_| "/api/screening/worklist".into(),

@@ -565,6 +565,32 @@ both!(
             .post(&desk, &end, &serde_json::json!({"outcome": "reached"}))
             .await;
         assert_eq!(status, 404);
+        // The handover is made from the records: who called, who was not
+        // reached, who waits to be handed over.
+        let (status, h) = app.get(&desk, "/api/screening/handover").await;
+        assert_eq!(status, 200, "{h}");
+        let calls: i64 = h["work"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w["calls"].as_i64().unwrap())
+            .sum();
+        assert_eq!(calls, 2, "{h}");
+        assert_eq!(h["unreached"][0]["id"], zhang, "{h}");
+        assert_eq!(h["transfers"][0]["id"], other, "{h}");
+        assert_eq!(h["transfers"][0]["moved_to_division"], "110105");
+        let res = desk
+            .get(app.at("/screening/handover.pdf"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.headers()["content-type"], "application/pdf");
+        assert!(res.bytes().await.unwrap().starts_with(b"%PDF-"));
+        let page = app.page(&desk, "/screening/handover").await;
+        assert!(
+            page.contains("handover-unreached") && page.contains("张*"),
+            "{page}"
+        );
         // Each call was audited, without the number.
         let admin = app.signed_in("admin").await;
         let (_, events) = app.get(&admin, "/api/audit?action=call.end").await;
@@ -631,5 +657,66 @@ both!(
         assert!(work.as_array().unwrap().is_empty(), "{work}");
         let (_, subjects) = app.get(&co, "/api/screening/subjects").await;
         assert_eq!(subjects.as_array().unwrap().len(), 5);
+    }
+);
+
+both!(
+    a_resident_reports_themselves_and_is_known_when_their_list_comes,
+    |app| {
+        let resident = app.client();
+        let report = |form: Vec<(&'static str, &'static str)>| {
+            let c = resident.clone();
+            let url = app.at("/self-report");
+            async move {
+                let res = c.post(url).form(&form).send().await.unwrap();
+                (res.status().as_u16(), res.text().await.unwrap())
+            }
+        };
+        let good = vec![
+            ("name", "张伟"),
+            ("phone", "139 1111 0001"),
+            ("id_number", ""),
+            ("residence", "陕西省西安市雁塔区小寨路街道兴善社区12号楼"),
+            ("trip", "G87 北京西"),
+            ("seen_on", "2021-12-20"),
+        ];
+        let (status, page) = report(good.clone()).await;
+        assert_eq!(status, 200, "{page}");
+        assert!(page.contains("id=\"self-report-done\""), "{page}");
+        // Sent twice (a double tap): one report.
+        report(good).await;
+        let (status, page) = report(vec![
+            ("name", "李四"),
+            ("phone", "12345"),
+            ("residence", ""),
+        ])
+        .await;
+        assert_eq!(status, 422);
+        assert!(
+            page.contains("电话") && page.contains("此项为必填项"),
+            "{page}"
+        );
+
+        let co = app.signed_in("coordinator").await;
+        let (_, subjects) = app.get(&co, "/api/screening/subjects").await;
+        let list = subjects.as_array().unwrap();
+        assert_eq!(list.len(), 1, "{subjects}");
+        assert_eq!(list[0]["holder_division"], "610113001");
+        assert!(list[0]["self_reported_at"].is_string());
+        // The railway's list names them too: the same subject, which shows
+        // everyone they reported.
+        send(&app, &co, "a.csv", LIST_A, "铁路部门", "transport").await;
+        let (_, subjects) = app.get(&co, "/api/screening/subjects").await;
+        let zhang = subjects
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["leads"] == 2)
+            .expect("one subject on both");
+        assert_eq!(
+            zhang["kinds"],
+            serde_json::json!(["self_report", "transport"])
+        );
+        assert!(zhang["self_reported_at"].is_string());
     }
 );
