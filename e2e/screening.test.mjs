@@ -160,4 +160,41 @@ describe('screening', { timeout: 180_000 }, () => {
       await phone.ctx.close();
     }
   });
+
+  test('a subject handed over to the office where they live now, accepted there', { skip: skip ?? false }, async () => {
+    const url = server.url;
+    const street = await newPage(browser);
+    const beijing = await newPage(browser);
+    try {
+      const admin = await newPage(browser);
+      await signIn(admin.page, url, 'admin');
+      const res = await admin.page.request.post(`${url}/api/accounts`, {
+        data: { username: 'chaoyang', display_name: '朝阳区排查组', password: 'chaoyang-2021-12', role: 'screener', org_id: 1, jurisdiction_code: '110105' },
+      });
+      assert.equal(res.status(), 201);
+      await admin.ctx.close();
+      const p = street.page;
+      await signIn(p, url, 'screener');
+      await p.goto(`${url}/screening`);
+      await p.click('#subjects tbody tr a');
+      await p.waitForSelector('#transfer-form');
+      await p.fill('#to_division', '110105');
+      await p.fill('#t-reason', '电话中说已搬至北京朝阳');
+      await p.click('#transfer-offer');
+      await p.waitForSelector('#transfers-out');
+      assert.match(await p.locator('#transfers-out').innerText(), /待接收/);
+      const b = beijing.page;
+      await signIn(b, url, 'chaoyang', 'chaoyang-2021-12');
+      await b.goto(`${url}/screening/transfers`);
+      assert.match(await b.locator('#transfers-in').innerText(), /张\*/);
+      await b.click('#transfers-in .transfer-accept');
+      await b.waitForFunction(() => /已接收/.test(document.querySelector('#transfers-in')?.textContent ?? ''));
+      await p.goto(`${url}/screening/transfers`);
+      assert.match(await p.locator('#transfers-out').innerText(), /已接收/);
+      assert.ok(await p.locator('#orphans-none').isVisible());
+    } finally {
+      await street.ctx.close();
+      await beijing.ctx.close();
+    }
+  });
 });

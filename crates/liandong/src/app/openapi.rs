@@ -29,7 +29,7 @@ use crate::volunteers::api as volunteers;
         volunteers::campaigns, volunteers::create_campaign, volunteers::public_campaign, volunteers::apply, volunteers::public_application, volunteers::queue, volunteers::application, volunteers::reveal, volunteers::decide,
         squads::squads, squads::create, squads::squad, squads::join, squads::leave, squads::lead, squads::touch, squads::release, squads::vehicles, squads::create_vehicle, squads::roster, squads::movable, squads::movement, squads::positive, squads::trace, squads::mine, squads::availability, squads::disband, squads::recovered,
         training::trainings, training::create, training::training, training::enrol, training::attend, training::my_service, training::duty, training::seat, training::service, training::grant, training::feedback, training::anchor,
-        screening::lists, screening::list, screening::subjects, screening::subject, screening::reveal, screening::worklist, screening::set_seat, screening::start_call, screening::end_call, screening::handover,
+        screening::lists, screening::list, screening::subjects, screening::subject, screening::reveal, screening::worklist, screening::set_seat, screening::start_call, screening::end_call, screening::handover, screening::offer, screening::transfers, screening::answer, screening::orphans,
         audit::list, audit::export,
     ),
     tags(
@@ -276,6 +276,8 @@ const BODY_RULES: &[(&str, &str, Rule)] = &[
         ]),
     ),
     ("CallEnd", "note", Rule::Text(500)),
+    ("NewTransfer", "reason", Rule::Text(200)),
+    ("TransferAnswer", "reason", Rule::Text(200)),
 ];
 
 /// Query parameters' rules by path and name.

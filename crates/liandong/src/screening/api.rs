@@ -26,6 +26,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/screening/subjects/{id}/reveal", post(reveal))
         .route("/api/screening/worklist", get(worklist))
         .route("/api/screening/handover", get(handover))
+        .route("/api/screening/subjects/{id}/transfer", post(offer))
+        .route("/api/screening/transfers", get(transfers))
+        .route("/api/screening/transfers/{id}/answer", post(answer))
+        .route("/api/screening/orphans", get(orphans))
         .route("/api/screening/seat", axum::routing::put(set_seat))
         .route("/api/screening/subjects/{id}/calls", post(start_call))
         .route("/api/screening/calls/{id}/end", post(end_call))
@@ -157,4 +161,67 @@ pub async fn handover(
 ) -> Result<Json<store::Handover>, AppError> {
     let mut tx = state.db.read().await?;
     Ok(Json(store::handover(&state.db, &mut tx, &scope).await?))
+}
+
+/// Hand a subject to the office that owns them (the receiving office sees
+/// it from now, and answers).
+#[utoipa::path(post, path = "/api/screening/subjects/{id}/transfer", tag = "screening", params(("id" = i64, Path)), request_body = store::NewTransfer,
+    responses((status = 201, body = store::Transfer), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn offer(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path(id): Path<i64>,
+    Json(n): Json<store::NewTransfer>,
+) -> Result<(axum::http::StatusCode, Json<store::Transfer>), AppError> {
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(store::offer(&state.db, &scope, id, &n).await?),
+    ))
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Direction {
+    /// "in": offered to the caller's area; anything else: offered by it.
+    #[serde(default)]
+    pub direction: String,
+}
+
+#[utoipa::path(get, path = "/api/screening/transfers", tag = "screening", params(Direction),
+    responses((status = 200, body = Vec<store::Transfer>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn transfers(
+    State(state): State<AppState>,
+    scope: Scope,
+    Query(d): Query<Direction>,
+) -> Result<Json<Vec<store::Transfer>>, AppError> {
+    let mut tx = state.db.read().await?;
+    Ok(Json(
+        store::transfers(&mut tx, &scope, d.direction.trim() == "in").await?,
+    ))
+}
+
+/// Accept a transfer (the subject is the caller's office's from now) or
+/// decline it with why.
+#[utoipa::path(post, path = "/api/screening/transfers/{id}/answer", tag = "screening", params(("id" = i64, Path)), request_body = store::TransferAnswer,
+    responses((status = 200, body = store::Transfer), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn answer(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path(id): Path<i64>,
+    Json(a): Json<store::TransferAnswer>,
+) -> Result<Json<store::Transfer>, AppError> {
+    Ok(Json(store::answer(&state.db, &scope, id, &a).await?))
+}
+
+/// Subjects nobody holds, among the caller's area's: none, or named.
+#[utoipa::path(get, path = "/api/screening/orphans", tag = "screening",
+    responses((status = 200, body = Vec<Subject>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn orphans(
+    State(state): State<AppState>,
+    scope: Scope,
+) -> Result<Json<Vec<Subject>>, AppError> {
+    let mut tx = state.db.read().await?;
+    Ok(Json(store::orphans(&state.db, &mut tx, &scope).await?))
 }

@@ -376,6 +376,8 @@ crate::stored_enum! {
         Registered,
         /// Unlocated: dealt by workload.
         Split,
+        /// Handed over by another office, and accepted.
+        Transfer,
     }
 }
 

@@ -36,6 +36,9 @@ pub fn routes() -> Router<AppState> {
         .route("/check", get(check_page).post(check))
         .route("/self-report", get(self_report_page).post(self_report))
         .route("/screening/handover", get(handover_page))
+        .route("/screening/transfers", get(transfers_page))
+        .route("/screening/transfers/{id}", post(transfer_answer))
+        .route("/screening/subjects/{id}/transfer", post(transfer_offer))
         .route("/screening/handover.pdf", get(handover_pdf))
 }
 
@@ -915,4 +918,105 @@ async fn self_report(
         done: true,
     })?
     .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "screening_transfers.html")]
+struct TransfersPage {
+    c: Chrome,
+    incoming: Vec<store::Transfer>,
+    outgoing: Vec<store::Transfer>,
+    orphans: Vec<Subject>,
+    notice: String,
+    errors: Invalid,
+}
+
+async fn transfers_of(
+    state: &AppState,
+    scope: &Scope,
+    c: Chrome,
+    notice: String,
+    errors: Invalid,
+) -> Result<TransfersPage, AppError> {
+    let mut tx = state.db.read().await?;
+    Ok(TransfersPage {
+        c,
+        incoming: store::transfers(&mut tx, scope, true).await?,
+        outgoing: store::transfers(&mut tx, scope, false).await?,
+        orphans: store::orphans(&state.db, &mut tx, scope).await?,
+        notice,
+        errors,
+    })
+}
+
+async fn transfers_page(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+) -> Result<Response, AppError> {
+    let p = transfers_of(&state, &scope, c, String::new(), Invalid::default()).await?;
+    Ok(render(&p)?.into_response())
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+struct AnswerForm {
+    /// "yes" or "no".
+    accept: String,
+    reason: String,
+}
+
+async fn transfer_answer(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    Path(id): Path<i64>,
+    HtmlForm(f): HtmlForm<AnswerForm>,
+) -> Result<Response, AppError> {
+    let a = store::TransferAnswer {
+        accept: f.accept == "yes",
+        reason: f.reason,
+    };
+    match store::answer(&state.db, &scope, id, &a).await {
+        Ok(_) => Ok(Redirect::to("/screening/transfers").into_response()),
+        Err(AppError::Invalid(e)) => {
+            let p = transfers_of(&state, &scope, c, String::new(), e).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&p)?).into_response())
+        }
+        Err(e @ AppError::Conflict(_)) => {
+            let notice = e.message(c.lang);
+            let p = transfers_of(&state, &scope, c, notice, Invalid::default()).await?;
+            Ok((StatusCode::CONFLICT, render(&p)?).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn transfer_offer(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    Path(id): Path<i64>,
+    HtmlForm(n): HtmlForm<store::NewTransfer>,
+) -> Result<Response, AppError> {
+    match store::offer(&state.db, &scope, id, &n).await {
+        Ok(_) => Ok(Redirect::to("/screening/transfers").into_response()),
+        Err(AppError::Invalid(errors)) => {
+            let mut tx = state.db.read().await?;
+            let d = store::subject(&state.db, &mut tx, &scope, id).await?;
+            let page = SubjectPage {
+                c,
+                d,
+                revealed: None,
+                errors,
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(e @ AppError::Conflict(_)) => {
+            let notice = e.message(c.lang);
+            let p = transfers_of(&state, &scope, c, notice, Invalid::default()).await?;
+            Ok((StatusCode::CONFLICT, render(&p)?).into_response())
+        }
+        Err(e) => Err(e),
+    }
 }

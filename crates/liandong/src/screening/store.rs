@@ -755,6 +755,18 @@ fn subject_sql(db: &Db) -> String {
     }
 }
 
+/// SQL: the subject `s` is seen by the office of `$n`: the one that holds
+/// them, and the offices where they live and are registered (both see who
+/// manages the person; only the holder calls and reveals).
+fn seen_by(n: u8) -> String {
+    format!(
+        "({} OR {} OR {})",
+        inside("s.holder_division", n),
+        inside("s.residence_division", n),
+        inside("s.registered_division", n)
+    )
+}
+
 /// The most subjects the board shows at once (a filter narrows it).
 pub const BOARD_MAX: i64 = 500;
 
@@ -788,7 +800,7 @@ pub async fn subjects(
                AND ($4 = '' OR s.routed_by = $4)
              ORDER BY s.last_seen_on DESC, s.id DESC LIMIT {BOARD_MAX}",
             subject_sql(db),
-            inside("s.holder_division", 1),
+            seen_by(1),
             inside("s.holder_division", 2)
         )),
         scope.jurisdiction(),
@@ -836,7 +848,7 @@ pub async fn subject(
         sqlx::AssertSqlSafe(format!(
             "{} WHERE s.id = $1 AND {}",
             subject_sql(db),
-            inside("s.holder_division", 2)
+            seen_by(2)
         )),
         id,
         scope.jurisdiction()
@@ -1467,4 +1479,309 @@ pub async fn self_report(db: &Db, home: &str, l: &Lead) -> Result<bool, AppError
     }
     tx.commit().await?;
     Ok(matches!(taken, Taken::Joined(_)))
+}
+
+/// How long a receiving office has to answer a transfer before it shows
+/// as overdue to both offices (and to the offices above them).
+pub const TRANSFER_ANSWER_WITHIN: time::Duration = time::Duration::hours(24);
+
+/// A transfer as the sending and the receiving office see it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Transfer {
+    pub id: i64,
+    pub subject_id: i64,
+    /// Masked, as on the board.
+    pub subject_name: String,
+    pub from_division: String,
+    pub to_division: String,
+    pub reason: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub offered_at: OffsetDateTime,
+    /// '' while open, accepted or declined.
+    pub outcome: String,
+    pub answer: String,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub answered_at: Option<OffsetDateTime>,
+    /// Open past TRANSFER_ANSWER_WITHIN.
+    pub overdue: bool,
+}
+
+const TRANSFER_SQL: &str =
+    "SELECT t.id, t.subject_id, s.name, t.from_division, t.to_division, t.reason,
+        t.offered_at, t.outcome, t.answer, t.answered_at
+    FROM transfers t JOIN subjects s ON s.id = t.subject_id";
+
+type TransferRow = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    OffsetDateTime,
+    String,
+    String,
+    Option<OffsetDateTime>,
+);
+
+fn transfer_of(r: TransferRow, now: OffsetDateTime) -> Transfer {
+    let (
+        id,
+        subject_id,
+        name,
+        from_division,
+        to_division,
+        reason,
+        offered_at,
+        outcome,
+        answer,
+        answered_at,
+    ) = r;
+    Transfer {
+        id,
+        subject_id,
+        subject_name: mask_name(&name),
+        overdue: outcome.is_empty() && offered_at < now - TRANSFER_ANSWER_WITHIN,
+        from_division,
+        to_division,
+        reason,
+        offered_at,
+        outcome,
+        answer,
+        answered_at,
+    }
+}
+
+/// A transfer as offered.
+#[derive(Debug, Clone, Default, serde::Deserialize, ToSchema)]
+#[serde(default)]
+pub struct NewTransfer {
+    /// The division that owns the person now (default: where the call
+    /// said they moved to).
+    pub to_division: String,
+    pub reason: String,
+}
+
+/// Offer a subject the caller's office holds to the office that owns
+/// them; the subject waits (status transfer) until it is answered.
+pub async fn offer(
+    db: &Db,
+    scope: &Scope,
+    subject_id: i64,
+    n: &NewTransfer,
+) -> Result<Transfer, AppError> {
+    screens(scope)?;
+    let mut errors = Invalid::default();
+    errors.reason("reason", &n.reason, 200);
+    errors.into_result()?;
+    let mut tx = db.write().await?;
+    let (holder, moved_to) = fetch_optional!(
+        &mut tx,
+        (String, String),
+        sqlx::AssertSqlSafe(format!(
+            "SELECT holder_division, moved_to_division FROM subjects WHERE id = $1 AND {}",
+            inside("holder_division", 2)
+        )),
+        subject_id,
+        scope.jurisdiction()
+    )?
+    .ok_or(AppError::NotFound)?;
+    let to = match n.to_division.trim() {
+        "" => moved_to,
+        t => t.to_owned(),
+    };
+    if to.len() < 6 || divisions::Tree::china().find(&to).is_none() || to == holder {
+        return Err(AppError::invalid("to_division", "err-transfer-to"));
+    }
+    let now = crate::db::now();
+    let id = fetch_scalar!(
+        &mut tx,
+        i64,
+        "INSERT INTO transfers (subject_id, from_division, to_division, reason, offered_by, offered_at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        subject_id,
+        &holder,
+        &to,
+        n.reason.trim(),
+        scope.account_id(),
+        Ts::from(now)
+    )
+    .map_err(|e| match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => AppError::Conflict("err-transfer-open"),
+        _ => e.into(),
+    })?;
+    execute!(
+        &mut tx,
+        "UPDATE subjects SET status = 'transfer', caller_id = NULL, updated_at = $1 WHERE id = $2",
+        Ts::from(now),
+        subject_id
+    )?;
+    record(
+        &mut tx,
+        NewEvent::by(scope, "transfer.offer", "subject", subject_id, &holder)
+            .reason(n.reason.trim())
+            .after(serde_json::json!({"transfer_id": id, "to": to})),
+    )
+    .await?;
+    let t = fetch_optional!(
+        &mut tx,
+        TransferRow,
+        sqlx::AssertSqlSafe(format!("{TRANSFER_SQL} WHERE t.id = $1")),
+        id
+    )?
+    .ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    Ok(transfer_of(t, now))
+}
+
+/// An answer to a transfer.
+#[derive(Debug, Clone, Default, serde::Deserialize, ToSchema)]
+#[serde(default)]
+pub struct TransferAnswer {
+    pub accept: bool,
+    /// Why not (needed to decline).
+    pub reason: String,
+}
+
+/// The receiving office accepts (the subject is theirs from now) or
+/// declines with why (the subject goes back to the sender, open). Of two
+/// answers at once the first counts; the other is told it was answered.
+pub async fn answer(
+    db: &Db,
+    scope: &Scope,
+    transfer_id: i64,
+    a: &TransferAnswer,
+) -> Result<Transfer, AppError> {
+    screens(scope)?;
+    if !a.accept {
+        let mut errors = Invalid::default();
+        errors.reason("reason", &a.reason, 200);
+        errors.into_result()?;
+    }
+    let now = crate::db::now();
+    let mut tx = db.write().await?;
+    let answered = fetch_optional!(
+        &mut tx,
+        (i64, String, String),
+        sqlx::AssertSqlSafe(format!(
+            "UPDATE transfers SET outcome = $1, answer = $2, answered_by = $3, answered_at = $4
+             WHERE id = $5 AND outcome = '' AND {} RETURNING subject_id, to_division, from_division",
+            inside("to_division", 6)
+        )),
+        if a.accept { "accepted" } else { "declined" },
+        a.reason.trim(),
+        scope.account_id(),
+        Ts::from(now),
+        transfer_id,
+        scope.jurisdiction()
+    )?;
+    let Some((subject_id, to, from)) = answered else {
+        let seen = fetch_optional!(
+            &mut tx,
+            (String,),
+            sqlx::AssertSqlSafe(format!(
+                "SELECT outcome FROM transfers WHERE id = $1 AND {}",
+                inside("to_division", 2)
+            )),
+            transfer_id,
+            scope.jurisdiction()
+        )?;
+        return Err(match seen {
+            Some(_) => AppError::Conflict("err-transfer-answered"),
+            None => AppError::NotFound,
+        });
+    };
+    if a.accept {
+        execute!(
+            &mut tx,
+            "UPDATE subjects SET holder_division = $1, routed_by = 'transfer', status = 'open', updated_at = $2 WHERE id = $3",
+            &to,
+            Ts::from(now),
+            subject_id
+        )?;
+    } else {
+        execute!(
+            &mut tx,
+            "UPDATE subjects SET status = 'open', updated_at = $1 WHERE id = $2",
+            Ts::from(now),
+            subject_id
+        )?;
+    }
+    record(
+        &mut tx,
+        NewEvent::by(
+            scope,
+            if a.accept {
+                "transfer.accept"
+            } else {
+                "transfer.decline"
+            },
+            "subject",
+            subject_id,
+            if a.accept { &to } else { &from },
+        )
+        .reason(a.reason.trim())
+        .after(serde_json::json!({"transfer_id": transfer_id})),
+    )
+    .await?;
+    let t = fetch_optional!(
+        &mut tx,
+        TransferRow,
+        sqlx::AssertSqlSafe(format!("{TRANSFER_SQL} WHERE t.id = $1")),
+        transfer_id
+    )?
+    .ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    Ok(transfer_of(t, now))
+}
+
+/// Transfers into the caller's area (`incoming`) or out of it, open ones
+/// first, then the latest (200).
+pub async fn transfers(
+    tx: &mut Tx,
+    scope: &Scope,
+    incoming: bool,
+) -> Result<Vec<Transfer>, AppError> {
+    screens(scope)?;
+    let column = if incoming {
+        "t.to_division"
+    } else {
+        "t.from_division"
+    };
+    let now = crate::db::now();
+    Ok(fetch_all!(
+        &mut *tx,
+        TransferRow,
+        sqlx::AssertSqlSafe(format!(
+            "{TRANSFER_SQL} WHERE {} ORDER BY CASE WHEN t.outcome = '' THEN 0 ELSE 1 END, t.offered_at DESC LIMIT 200",
+            inside(column, 1)
+        )),
+        scope.jurisdiction()
+    )?
+    .into_iter()
+    .map(|r| transfer_of(r, now))
+    .collect())
+}
+
+/// Subjects nobody holds among those of the caller's area (by where
+/// they live or are registered): always none, or named here.
+pub async fn orphans(db: &Db, tx: &mut Tx, scope: &Scope) -> Result<Vec<Subject>, AppError> {
+    screens(scope)?;
+    let now = crate::db::now();
+    Ok(fetch_all!(
+        &mut *tx,
+        SubjectRow,
+        sqlx::AssertSqlSafe(format!(
+            "{} WHERE s.holder_division = '' AND ({} OR {} OR $1 = '') ORDER BY s.id LIMIT 500",
+            subject_sql(db),
+            inside("s.residence_division", 1),
+            inside("s.registered_division", 1)
+        )),
+        scope.jurisdiction()
+    )?
+    .into_iter()
+    .map(|r| r.masked(now))
+    .collect())
 }

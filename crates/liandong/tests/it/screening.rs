@@ -720,3 +720,149 @@ both!(
         assert!(zhang["self_reported_at"].is_string());
     }
 );
+
+both!(
+    a_transfer_is_seen_by_the_receiving_office_once_offered_and_answered_once,
+    |app| {
+        let co = app.signed_in("coordinator").await;
+        send(&app, &co, "a.csv", LIST_A, "铁路部门", "transport").await;
+        // A street office in Beijing's 朝阳区 screens too.
+        let admin = app.signed_in("admin").await;
+        let (status, body) = app
+        .post(
+            &admin,
+            "/api/accounts",
+            &serde_json::json!({"username": "chaoyang", "display_name": "朝阳区排查组", "password": "chaoyang-2021-12",
+                "role": "screener", "org_id": 1, "jurisdiction_code": "110105"}),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+        let beijing = app.client();
+        let res = beijing
+            .post(app.at("/api/session"))
+            .json(&serde_json::json!({"username": "chaoyang", "password": "chaoyang-2021-12"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+
+        // 张伟 has moved to 朝阳区, his call says.
+        let street = caller(&app, "screener", "13700001111").await;
+        let (_, work) = app.get(&street, "/api/screening/worklist").await;
+        let zhang = work[0]["id"].as_i64().unwrap();
+        let (_, call) = app
+            .post(
+                &street,
+                &format!("/api/screening/subjects/{zhang}/calls"),
+                &serde_json::json!({}),
+            )
+            .await;
+        let (status, _) = app
+            .post(
+                &street,
+                &format!("/api/screening/calls/{}/end", call["call_id"]),
+                &serde_json::json!({"outcome": "moved_away", "moved_to": "北京市朝阳区"}),
+            )
+            .await;
+        assert_eq!(status, 200);
+        // Not offered yet: 朝阳区 sees nothing.
+        let (_, incoming) = app
+            .get(&beijing, "/api/screening/transfers?direction=in")
+            .await;
+        assert!(incoming.as_array().unwrap().is_empty(), "{incoming}");
+        let (status, _) = app
+            .get(&beijing, &format!("/api/screening/subjects/{zhang}"))
+            .await;
+        assert_eq!(status, 404);
+        // Offered (to where the call said), once.
+        let offer = format!("/api/screening/subjects/{zhang}/transfer");
+        let (status, t) = app
+            .post(
+                &street,
+                &offer,
+                &serde_json::json!({"reason": "已搬至北京朝阳"}),
+            )
+            .await;
+        assert_eq!(status, 201, "{t}");
+        assert_eq!(t["to_division"], "110105");
+        let (status, _) = app
+            .post(&street, &offer, &serde_json::json!({"reason": "再交一次"}))
+            .await;
+        assert_eq!(status, 409);
+        let (_, incoming) = app
+            .get(&beijing, "/api/screening/transfers?direction=in")
+            .await;
+        assert_eq!(incoming.as_array().unwrap().len(), 1, "{incoming}");
+        assert_eq!(incoming[0]["subject_name"], "张*");
+        assert_eq!(incoming[0]["overdue"], false);
+        // Accepted: 朝阳区 holds him; the street where he lived still sees who does.
+        let answer = format!("/api/screening/transfers/{}/answer", t["id"]);
+        // The sender cannot answer for the receiver.
+        let (status, _) = app
+            .post(&street, &answer, &serde_json::json!({"accept": true}))
+            .await;
+        assert_eq!(status, 404);
+        let (status, t) = app
+            .post(&beijing, &answer, &serde_json::json!({"accept": true}))
+            .await;
+        assert_eq!(
+            (status, &t["outcome"]),
+            (200, &Value::from("accepted")),
+            "{t}"
+        );
+        let (status, again) = app
+            .post(&beijing, &answer, &serde_json::json!({"accept": true}))
+            .await;
+        assert_eq!(status, 409, "{again}");
+        let (status, d) = app
+            .get(&beijing, &format!("/api/screening/subjects/{zhang}"))
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            (&d["subject"]["holder_division"], &d["subject"]["routed_by"]),
+            (&Value::from("110105"), &Value::from("transfer"))
+        );
+        let (status, d) = app
+            .get(&street, &format!("/api/screening/subjects/{zhang}"))
+            .await;
+        assert_eq!(
+            (status, &d["subject"]["holder_division"]),
+            (200, &Value::from("110105"))
+        );
+        let (_, outgoing) = app.get(&street, "/api/screening/transfers").await;
+        assert_eq!(outgoing[0]["outcome"], "accepted");
+
+        // Declining needs a reason; the person goes back to the sender.
+        let (_, all) = app.get(&co, "/api/screening/subjects?within=610112").await;
+        let li = all[0]["id"].as_i64().unwrap();
+        let (status, t) = app
+            .post(
+                &co,
+                &format!("/api/screening/subjects/{li}/transfer"),
+                &serde_json::json!({"to_division": "110105", "reason": "疑似在京"}),
+            )
+            .await;
+        assert_eq!(status, 201, "{t}");
+        let answer = format!("/api/screening/transfers/{}/answer", t["id"]);
+        let (status, body) = app
+            .post(&beijing, &answer, &serde_json::json!({"accept": false}))
+            .await;
+        assert_eq!((status, error_fields(&body)), (422, vec!["reason"]));
+        let (status, _) = app
+            .post(
+                &beijing,
+                &answer,
+                &serde_json::json!({"accept": false, "reason": "查无此人"}),
+            )
+            .await;
+        assert_eq!(status, 200);
+        let (_, d) = app.get(&co, &format!("/api/screening/subjects/{li}")).await;
+        assert_eq!(
+            (&d["subject"]["status"], &d["subject"]["holder_division"]),
+            (&Value::from("open"), &Value::from("610112001"))
+        );
+        // Nobody's subject is left unheld.
+        let (status, orphans) = app.get(&admin, "/api/screening/orphans").await;
+        assert_eq!((status, orphans), (200, serde_json::json!([])));
+    }
+);
