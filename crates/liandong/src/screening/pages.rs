@@ -600,7 +600,10 @@ struct SubjectPage {
     d: SubjectDetail,
     /// The field revealed and its value, once asked with a reason.
     revealed: Option<(String, String)>,
+    /// The reveal form's errors, and the transfer form's: both ask for a
+    /// reason, so each shows only its own.
     errors: Invalid,
+    transfer_errors: Invalid,
 }
 
 impl SubjectPage {
@@ -623,6 +626,7 @@ async fn subject_page(
         d,
         revealed: None,
         errors: Invalid::default(),
+        transfer_errors: Invalid::default(),
     })?
     .into_response())
 }
@@ -644,6 +648,7 @@ async fn reveal(
                 d,
                 revealed: Some((r.field.trim().to_owned(), value)),
                 errors: Invalid::default(),
+                transfer_errors: Invalid::default(),
             };
             crate::web::reveal_answer(&page, true)
         }
@@ -653,6 +658,7 @@ async fn reveal(
                 d,
                 revealed: None,
                 errors,
+                transfer_errors: Invalid::default(),
             };
             crate::web::reveal_answer(&page, false)
         }
@@ -1008,7 +1014,8 @@ async fn transfer_offer(
                 c,
                 d,
                 revealed: None,
-                errors,
+                errors: Invalid::default(),
+                transfer_errors: errors,
             };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }

@@ -835,6 +835,19 @@ both!(
         // Declining needs a reason; the person goes back to the sender.
         let (_, all) = app.get(&co, "/api/screening/subjects?within=610112").await;
         let li = all[0]["id"].as_i64().unwrap();
+        // From the page, a transfer without its reason is told so beside the
+        // transfer's field only (the reveal form asks for a reason too).
+        let res = co
+            .post(app.at(&format!("/screening/subjects/{li}/transfer")))
+            .form(&[("to_division", "110105"), ("reason", " ")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422);
+        let page = res.text().await.unwrap();
+        let empty = page.matches("<span class=\"field-error\"></span>").count();
+        let all_spans = page.matches("<span class=\"field-error\">").count();
+        assert_eq!(all_spans - empty, 1, "{page}");
         let (status, t) = app
             .post(
                 &co,
