@@ -197,4 +197,60 @@ describe('screening', { timeout: 180_000 }, () => {
       await beijing.ctx.close();
     }
   });
+  test('management on a schedule, results imported, released', { skip: skip ?? false }, async () => {
+    const url = server.url;
+    const desk = await newPage(browser);
+    const admin = await newPage(browser);
+    // Beijing's calendar day, `back` days ago.
+    const day = (back) => new Date(Date.now() + 8 * 3600_000 - back * 86_400_000).toISOString().slice(0, 10);
+    try {
+      // The admin sets home isolation to 2 tests in 5 days on the page.
+      const a = admin.page;
+      await signIn(a, url, 'admin');
+      await a.goto(`${url}/screening/management`);
+      const row = a.locator('#schedules tr[data-level="home_isolation"]');
+      await row.locator('input[name="tests"]').fill('2');
+      await row.locator('input[name="days"]').fill('5');
+      await row.locator('button').click();
+      await a.waitForURL(/\/screening\/management$/);
+      assert.match(await a.locator('#schedules tr[data-level="home_isolation"] .rule').innerText(), /5 天 2 检/);
+
+      // 周芳 reported herself; the coordinator puts her under self health
+      // monitoring (2 tests in 3 days) from the day she came back.
+      const p = desk.page;
+      await signIn(p, url, 'coordinator');
+      await p.goto(`${url}/screening`);
+      await p.click('#subjects tbody tr[data-subject] a:has-text("周*")');
+      await p.waitForSelector('#management-form');
+      await p.selectOption('#level', 'self_monitoring');
+      await p.fill('#starts_on', day(2));
+      await p.click('#management-start');
+      await p.waitForSelector('#management-now');
+      assert.equal(await p.locator('#management-received').innerText(), '0');
+      assert.match(await p.locator('#management-now').innerText(), /检测逾期/);
+      await p.goto(`${url}/screening/management?view=overdue`);
+      assert.match(await p.locator('#managed').innerText(), /周\*/);
+
+      // The lab's results: hers by phone and name, one of nobody listed.
+      const csv = `姓名,手机号,采样日期,检测结果\n周芳,13911110077,${day(2)},阴性\n周芳,13911110077,${day(0)},阴性\n吴九,13911110099,${day(0)},阴性\n`;
+      await p.setInputFiles('#results-file', { name: '核酸结果.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+      await p.click('#results-send');
+      await p.waitForSelector('#results-report');
+      assert.equal(await p.locator('#report-matched').innerText(), '2');
+      assert.equal(await p.locator('#report-unmatched').innerText(), '1');
+      assert.match(await p.locator('#unmatched').innerText(), /吴\*/);
+
+      // Both tests in, the third day reached: ready, and released.
+      await p.click('#view-ready');
+      await p.waitForSelector('#managed');
+      await p.click('#managed .release');
+      await p.waitForURL(/view=ready/);
+      await p.click('#view-released');
+      assert.match(await p.locator('#managed').innerText(), /周\*/);
+      assert.match(await p.locator('#managed').innerText(), /已解除/);
+    } finally {
+      await desk.ctx.close();
+      await admin.ctx.close();
+    }
+  });
 });

@@ -53,6 +53,7 @@ pub mod db;
 pub mod demo;
 pub mod divisions;
 pub mod live;
+pub mod management;
 pub mod needs;
 pub mod orgs;
 pub mod phone;

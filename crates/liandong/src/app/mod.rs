@@ -60,6 +60,8 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::training::api::routes())
         .merge(crate::screening::api::routes())
         .merge(crate::screening::pages::routes())
+        .merge(crate::management::api::routes())
+        .merge(crate::management::pages::routes())
         .merge(crate::training::pages::routes())
         .route("/api/openapi.json", get(openapi::document))
         .route("/api/clock", axum::routing::put(set_clock))

@@ -7,6 +7,7 @@ use crate::access::api as access;
 use crate::audit::api as audit;
 use crate::dashboard::api as dashboard;
 use crate::divisions::api as divisions;
+use crate::management::api as management;
 use crate::needs::api as needs;
 use crate::orgs::api as orgs;
 use crate::screening::api as screening;
@@ -30,6 +31,7 @@ use crate::volunteers::api as volunteers;
         squads::squads, squads::create, squads::squad, squads::join, squads::leave, squads::lead, squads::touch, squads::release, squads::vehicles, squads::create_vehicle, squads::roster, squads::movable, squads::movement, squads::positive, squads::trace, squads::mine, squads::availability, squads::disband, squads::recovered,
         training::trainings, training::create, training::training, training::enrol, training::attend, training::my_service, training::duty, training::seat, training::service, training::grant, training::feedback, training::anchor,
         screening::lists, screening::list, screening::subjects, screening::subject, screening::reveal, screening::worklist, screening::set_seat, screening::start_call, screening::end_call, screening::handover, screening::offer, screening::transfers, screening::answer, screening::orphans,
+        management::schedules, management::set_schedule, management::start, management::managed, management::release, management::result_lists, management::unmatched, management::rematch, management::figures,
         audit::list, audit::export,
     ),
     tags(
@@ -278,10 +280,25 @@ const BODY_RULES: &[(&str, &str, Rule)] = &[
     ("CallEnd", "note", Rule::Text(500)),
     ("NewTransfer", "reason", Rule::Text(200)),
     ("TransferAnswer", "reason", Rule::Text(200)),
+    ("ScheduleChange", "tests", Rule::Limit(1, 30)),
+    ("ScheduleChange", "days", Rule::Limit(1, 60)),
+    (
+        "NewManagement",
+        "level",
+        Rule::OneOf(&["home_isolation", "home_monitoring", "self_monitoring"]),
+    ),
+    ("NewManagement", "starts_on", Rule::Day),
 ];
 
 /// Query parameters' rules by path and name.
 const QUERY_RULES: &[(&str, &str, Rule)] = &[
+    ("/api/screening/figures", "from", Rule::Day),
+    ("/api/screening/figures", "to", Rule::Day),
+    (
+        "/api/screening/managed",
+        "view",
+        Rule::OneOf(&["", "active", "overdue", "ready", "positive", "released"]),
+    ),
     (
         "/api/volunteers",
         "movement",

@@ -55,7 +55,7 @@ crate::stored_enum! {
 impl Field {
     /// Headers that name this column, in Chinese and English, compared
     /// without spaces and case.
-    fn headers(self) -> &'static [&'static str] {
+    pub(crate) fn headers(self) -> &'static [&'static str] {
         match self {
             Field::Name => &["姓名", "名字", "旅客姓名", "人员姓名", "机主姓名", "name"],
             Field::Phone => &[
@@ -125,7 +125,7 @@ impl Field {
 
 /// How headers read: no spaces (of any width), lower case, no marks
 /// around them (*必填, （必填）).
-fn plain_header(h: &str) -> String {
+pub(crate) fn plain_header(h: &str) -> String {
     let h = h.split(['(', '（']).next().unwrap_or(h);
     h.chars()
         .filter(|c| !c.is_whitespace() && !matches!(c, '*' | '_' | '-' | ':' | '：'))
@@ -183,7 +183,7 @@ const MAX_TEXT: usize = 200;
 
 /// Full-width digits and letters as ASCII (lists typed on Chinese
 /// keyboards): ０-９, Ａ-Ｚ, ａ-ｚ, and the ideographic space.
-fn half_width(s: &str) -> String {
+pub(crate) fn half_width(s: &str) -> String {
     s.chars()
         .map(|c| match c {
             '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),

@@ -323,7 +323,7 @@ async fn board(
 }
 
 /// Read a list within bounds, off the async threads.
-async fn read(name: String, bytes: Vec<u8>) -> Result<Result<Upload, String>, AppError> {
+pub(crate) async fn read(name: String, bytes: Vec<u8>) -> Result<Result<Upload, String>, AppError> {
     let bounds = Bounds {
         max_rows: MAX_ROWS,
         max_cols: MAX_COLUMNS,
@@ -595,7 +595,7 @@ async fn report_page(
 
 #[derive(Template)]
 #[template(path = "subject.html")]
-struct SubjectPage {
+pub(crate) struct SubjectPage {
     c: Chrome,
     d: SubjectDetail,
     /// The field revealed and its value, once asked with a reason.
@@ -604,9 +604,40 @@ struct SubjectPage {
     /// reason, so each shows only its own.
     errors: Invalid,
     transfer_errors: Invalid,
+    /// Their management (open, else the last) and PCR results.
+    managed: Option<crate::management::store::Managed>,
+    results: Vec<crate::management::store::ResultView>,
+    pub(crate) management_errors: Invalid,
+    levels: &'static [crate::management::model::ManagementLevel],
+}
+
+/// A subject's page as it stands, no form answered.
+pub(crate) async fn subject_page_of(
+    state: &AppState,
+    scope: &Scope,
+    c: Chrome,
+    id: i64,
+) -> Result<SubjectPage, AppError> {
+    let mut tx = state.db.read().await?;
+    let d = store::subject(&state.db, &mut tx, scope, id).await?;
+    Ok(SubjectPage {
+        c,
+        d,
+        revealed: None,
+        errors: Invalid::default(),
+        transfer_errors: Invalid::default(),
+        managed: crate::management::store::of_subject(&mut tx, id).await?,
+        results: crate::management::store::results_of(&mut tx, id).await?,
+        management_errors: Invalid::default(),
+        levels: crate::management::model::ManagementLevel::ALL,
+    })
 }
 
 impl SubjectPage {
+    /// No management open: one may start.
+    fn can_start(&self) -> bool {
+        self.managed.as_ref().is_none_or(|m| m.status == "released")
+    }
     fn routed(&self) -> String {
         self.c
             .t(&format!("screening-routed-{}", self.d.subject.routed_by))
@@ -619,16 +650,7 @@ async fn subject_page(
     c: Chrome,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let mut tx = state.db.read().await?;
-    let d = store::subject(&state.db, &mut tx, &scope, id).await?;
-    Ok(render(&SubjectPage {
-        c,
-        d,
-        revealed: None,
-        errors: Invalid::default(),
-        transfer_errors: Invalid::default(),
-    })?
-    .into_response())
+    Ok(render(&subject_page_of(&state, &scope, c, id).await?)?.into_response())
 }
 
 async fn reveal(
@@ -639,27 +661,14 @@ async fn reveal(
     HtmlForm(r): HtmlForm<SubjectReveal>,
 ) -> Result<Response, AppError> {
     let result = store::reveal(&state.db, &scope, id, &r).await;
-    let mut tx = state.db.read().await?;
-    let d = store::subject(&state.db, &mut tx, &scope, id).await?;
+    let mut page = subject_page_of(&state, &scope, c, id).await?;
     match result {
         Ok(value) => {
-            let page = SubjectPage {
-                c,
-                d,
-                revealed: Some((r.field.trim().to_owned(), value)),
-                errors: Invalid::default(),
-                transfer_errors: Invalid::default(),
-            };
+            page.revealed = Some((r.field.trim().to_owned(), value));
             crate::web::reveal_answer(&page, true)
         }
         Err(AppError::Invalid(errors)) => {
-            let page = SubjectPage {
-                c,
-                d,
-                revealed: None,
-                errors,
-                transfer_errors: Invalid::default(),
-            };
+            page.errors = errors;
             crate::web::reveal_answer(&page, false)
         }
         Err(e) => Err(e),
@@ -1008,15 +1017,8 @@ async fn transfer_offer(
     match store::offer(&state.db, &scope, id, &n).await {
         Ok(_) => Ok(Redirect::to("/screening/transfers").into_response()),
         Err(AppError::Invalid(errors)) => {
-            let mut tx = state.db.read().await?;
-            let d = store::subject(&state.db, &mut tx, &scope, id).await?;
-            let page = SubjectPage {
-                c,
-                d,
-                revealed: None,
-                errors: Invalid::default(),
-                transfer_errors: errors,
-            };
+            let mut page = subject_page_of(&state, &scope, c, id).await?;
+            page.transfer_errors = errors;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
         Err(e @ AppError::Conflict(_)) => {

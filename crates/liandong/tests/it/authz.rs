@@ -57,6 +57,8 @@ struct Target {
     /// A screening subject living in a street of the area, whose trip
     /// is the secret (0 when the case needs none).
     subject_id: i64,
+    /// A second subject of that list, under management (0 likewise).
+    management_id: i64,
     division: String,
     /// A string only this record's body contains (must not leak outside).
     secret: String,
@@ -239,15 +241,17 @@ async fn make_target(
     } else {
         0
     };
+    let (subject_id, management_id) = if subject {
+        screening_subject(app, admin, code, n, &name).await
+    } else {
+        (0, 0)
+    };
     Target {
         squad_id: squad["id"].as_i64().unwrap(),
         volunteer_id,
         training_id: training["id"].as_i64().unwrap(),
-        subject_id: if subject {
-            screening_subject(app, admin, code, n, &name).await
-        } else {
-            0
-        },
+        subject_id,
+        management_id,
         campaign_id,
         application_id: queue[0]["id"].as_i64().unwrap(),
         depot_id,
@@ -263,15 +267,15 @@ async fn make_target(
     }
 }
 
-/// A subject living in the first street of `code`, sent on a list as the
-/// admin does: its id.
+/// Two subjects living in the first street of `code`, sent on a list as
+/// the admin does: the first's id, and the management of the second.
 async fn screening_subject(
     app: &TestApp,
     admin: &reqwest::Client,
     code: &str,
     n: usize,
     secret: &str,
-) -> i64 {
+) -> (i64, i64) {
     let tree = divisions::Tree::china();
     let mut d = tree
         .find(if code.is_empty() { "6101" } else { code })
@@ -280,7 +284,9 @@ async fn screening_subject(
         d = d.children().next().unwrap();
     }
     let csv = format!(
-        "姓名,手机号码,现住址,车次\n矩阵{n},1391234{:04},{},{secret}\n",
+        "姓名,手机号码,现住址,车次\n矩阵{n},1391234{:04},{},{secret}\n矩阵乙{n},1381234{:04},{},{secret}\n",
+        n % 10_000,
+        d.full_name(),
         n % 10_000,
         d.full_name()
     );
@@ -291,7 +297,26 @@ async fn screening_subject(
             &format!("/api/screening/subjects?within={}", d.code()),
         )
         .await;
-    subjects[0]["id"].as_i64().unwrap()
+    let of = |prefix: &str| {
+        subjects
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["phone"].as_str().unwrap().starts_with(prefix))
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let (first, second) = (of("139"), of("138"));
+    let (status, m) = app
+        .post(
+            admin,
+            &format!("/api/screening/subjects/{second}/management"),
+            &json!({"level": "home_isolation"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{m}");
+    (first, m["id"].as_i64().unwrap())
 }
 
 /// `hours` from now, as RFC 3339.
@@ -1664,6 +1689,106 @@ fn cases() -> Vec<Case> {
             allowed: SCREEN,
             ok: 201,
             list: false,
+        },
+        Case {
+            volunteer: false,
+            subject: false,
+            name: "test schedules",
+            method: Method::GET,
+            path: |_| "/api/screening/schedules".into(),
+            body: none,
+            allowed: SCREEN,
+            ok: 200,
+            list: true,
+        },
+        Case {
+            volunteer: false,
+            subject: false,
+            name: "set a test schedule",
+            method: Method::PUT,
+            path: |_| "/api/screening/schedules/self_monitoring".into(),
+            body: |_| Some(json!({"tests": 2, "days": 3})),
+            allowed: ADMIN,
+            ok: 200,
+            // The deployment's, in no area.
+            list: true,
+        },
+        Case {
+            volunteer: false,
+            subject: true,
+            name: "manage a subject",
+            method: Method::POST,
+            path: |t| format!("/api/screening/subjects/{}/management", t.subject_id),
+            body: |_| Some(json!({"level": "self_monitoring"})),
+            allowed: SCREEN,
+            ok: 201,
+            list: false,
+        },
+        Case {
+            volunteer: false,
+            subject: true,
+            name: "people under management",
+            method: Method::GET,
+            path: |_| "/api/screening/managed".into(),
+            body: none,
+            allowed: SCREEN,
+            ok: 200,
+            list: true,
+        },
+        Case {
+            volunteer: false,
+            subject: true,
+            name: "release before the schedule is complete (a conflict)",
+            method: Method::POST,
+            path: |t| format!("/api/screening/managed/{}/release", t.management_id),
+            body: |_| Some(json!({})),
+            allowed: SCREEN,
+            ok: 409,
+            list: false,
+        },
+        Case {
+            volunteer: false,
+            subject: false,
+            name: "result lists",
+            method: Method::GET,
+            path: |_| "/api/screening/results".into(),
+            body: none,
+            allowed: SCREEN,
+            ok: 200,
+            list: true,
+        },
+        Case {
+            volunteer: false,
+            subject: false,
+            name: "unmatched results",
+            method: Method::GET,
+            path: |_| "/api/screening/results/unmatched".into(),
+            body: none,
+            allowed: SCREEN,
+            ok: 200,
+            list: true,
+        },
+        Case {
+            volunteer: false,
+            subject: false,
+            name: "match results again",
+            method: Method::POST,
+            path: |_| "/api/screening/results/rematch".into(),
+            body: |_| Some(json!({})),
+            allowed: SCREEN,
+            ok: 200,
+            list: true,
+        },
+        Case {
+            volunteer: false,
+            subject: false,
+            name: "screening figures",
+            method: Method::GET,
+            path: |_| "/api/screening/figures".into(),
+            body: none,
+            allowed: SCREEN,
+            ok: 200,
+            list: true,
         },
         Case {
             volunteer: true,

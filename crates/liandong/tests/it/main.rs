@@ -21,6 +21,7 @@ mod hardening;
 mod harness;
 mod lifecycle;
 mod live;
+mod management;
 mod needs;
 mod orgs;
 mod platform;
