@@ -354,6 +354,17 @@ pub async fn managed(
         .collect())
 }
 
+/// People whose next test falls due today or is overdue: the tests the
+/// office promised, for the shift handover.
+pub async fn tests_due(tx: &mut Tx, scope: &Scope) -> Result<Vec<Managed>, AppError> {
+    let today = beijing_day(crate::db::now());
+    Ok(managed(tx, scope, ManagedView::Active)
+        .await?
+        .into_iter()
+        .filter(|m| m.progress.next_due.is_some_and(|d| d <= today))
+        .collect())
+}
+
 /// How many of each list an office has (for the page's tabs).
 pub async fn counts(tx: &mut Tx, scope: &Scope) -> Result<Vec<(ManagedView, usize)>, AppError> {
     let mut out = Vec::new();

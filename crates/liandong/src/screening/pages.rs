@@ -40,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/screening/transfers/{id}", post(transfer_answer))
         .route("/screening/subjects/{id}/transfer", post(transfer_offer))
         .route("/screening/handover.pdf", get(handover_pdf))
+        .route("/screening/visits.pdf", post(visits_pdf))
 }
 
 #[derive(Template)]
@@ -680,6 +681,10 @@ async fn reveal(
 struct HandoverPage {
     c: Chrome,
     h: store::Handover,
+    /// Tests promised: due today or overdue.
+    tests_due: Vec<crate::management::store::Managed>,
+    /// The visit sheets' form (a reason).
+    errors: Invalid,
     /// Each list the next shift works from, by its message key.
     sections: Vec<(&'static str, Vec<Subject>)>,
 }
@@ -690,20 +695,194 @@ impl HandoverPage {
     }
 }
 
-async fn handover_page(
-    State(state): State<AppState>,
-    scope: Scope,
+async fn handover_of(
+    state: &AppState,
+    scope: &Scope,
     c: Chrome,
-) -> Result<Response, AppError> {
+    errors: Invalid,
+) -> Result<HandoverPage, AppError> {
     let mut tx = state.db.read().await?;
-    let h = store::handover(&state.db, &mut tx, &scope).await?;
+    let h = store::handover(&state.db, &mut tx, scope).await?;
+    let tests_due = crate::management::store::tests_due(&mut tx, scope).await?;
     let sections = vec![
         ("handover-call-backs", h.call_backs.clone()),
         ("handover-unreached", h.unreached.clone()),
         ("handover-transfers", h.transfers.clone()),
         ("handover-visits", h.visits.clone()),
     ];
-    Ok(render(&HandoverPage { c, h, sections })?.into_response())
+    Ok(HandoverPage {
+        c,
+        h,
+        tests_due,
+        errors,
+        sections,
+    })
+}
+
+async fn handover_page(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+) -> Result<Response, AppError> {
+    Ok(render(&handover_of(&state, &scope, c, Invalid::default()).await?)?.into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct VisitsForm {
+    reason: String,
+}
+
+/// Door-to-door sheets for everyone to visit, with a reason (each person's
+/// reveal audited): a PDF, one block a person.
+async fn visits_pdf(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    HtmlForm(f): HtmlForm<VisitsForm>,
+) -> Result<Response, AppError> {
+    let sheets = match store::visit_sheets(&state.db, &scope, &f.reason).await {
+        Ok(s) => s,
+        Err(AppError::Invalid(errors)) => {
+            let p = handover_of(&state, &scope, c, errors).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&p)?).into_response());
+        }
+        Err(e) => return Err(e),
+    };
+    let mut tx = state.db.read().await?;
+    let mut managed = Vec::with_capacity(sheets.len());
+    for s in &sheets {
+        managed.push(crate::management::store::of_subject(&mut tx, s.subject.id).await?);
+    }
+    drop(tx);
+    let office = crate::orgs::model::division_name(scope.jurisdiction());
+    let lang = c.lang;
+    let pdf = tokio::task::spawn_blocking(move || visit_sheet(&sheets, &managed, &office, lang))
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("visit sheet: {e}")))?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/pdf"),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "inline; filename=\"visits.pdf\"",
+            ),
+            // Names, phones and addresses in the clear: never cached.
+            (axum::http::header::CACHE_CONTROL, "no-store"),
+        ],
+        pdf,
+    )
+        .into_response())
+}
+
+/// The door-to-door sheets: per person what the lists and calls say, their
+/// management, and lines for what the visit finds.
+pub fn visit_sheet(
+    sheets: &[store::VisitSheet],
+    managed: &[Option<crate::management::store::Managed>],
+    office: &str,
+    lang: crate::web::i18n::Lang,
+) -> Vec<u8> {
+    use crate::web::pdf::{CJK, PAGE_H, left, line};
+    let mut pages = Vec::new();
+    let mut c = pdf_writer::Content::new();
+    let top = |c: &mut pdf_writer::Content| {
+        line(
+            c,
+            &format!("{} · {office}", lang.t("visits-title")),
+            CJK,
+            16.0,
+            PAGE_H - 50.0,
+        );
+        PAGE_H - 80.0
+    };
+    let mut y = top(&mut c);
+    if sheets.is_empty() {
+        left(&mut c, &lang.t("none"), CJK, 11.0, 50.0, y);
+    }
+    for (i, s) in sheets.iter().enumerate() {
+        let mut lines: Vec<(String, f32, f32)> = vec![(
+            format!(
+                "{}. {} {} · {}",
+                i + 1,
+                s.name,
+                s.phone,
+                s.residence_address
+            ),
+            12.0,
+            50.0,
+        )];
+        for l in &s.leads {
+            lines.push((
+                format!(
+                    "{} · {} · {} {}",
+                    lang.t(&format!("screening-kind-{}", l.kind)),
+                    l.source,
+                    l.trip,
+                    l.seen_on
+                ),
+                9.5,
+                64.0,
+            ));
+        }
+        if let Some(at) = s.subject.self_reported_at {
+            lines.push((
+                format!(
+                    "{} {}",
+                    lang.t("screening-self-reported"),
+                    crate::web::beijing(at)
+                ),
+                9.5,
+                64.0,
+            ));
+        }
+        for call in &s.calls {
+            lines.push((
+                format!(
+                    "{} {} · {} {}",
+                    crate::web::beijing(call.at),
+                    call.caller,
+                    lang.t(&format!("outcome-{}", call.outcome)),
+                    call.note
+                ),
+                9.5,
+                64.0,
+            ));
+        }
+        if let Some(Some(m)) = managed.get(i) {
+            lines.push((
+                format!(
+                    "{} · {} – {} · {} {}/{}",
+                    lang.t(&format!("level-{}", m.level.as_str())),
+                    m.starts_on,
+                    m.ends_on,
+                    lang.t("management-tests"),
+                    m.progress.received,
+                    m.tests
+                ),
+                9.5,
+                64.0,
+            ));
+        }
+        lines.push((lang.t("visits-found"), 10.0, 64.0));
+        lines.push((lang.t("visits-notes"), 10.0, 64.0));
+        let height: f32 = lines.iter().map(|(_, size, _)| size + 7.0).sum::<f32>() + 14.0;
+        if y - height < 40.0 {
+            pages.push(
+                std::mem::replace(&mut c, pdf_writer::Content::new())
+                    .finish()
+                    .into_vec(),
+            );
+            y = top(&mut c);
+        }
+        for (text, size, x) in lines {
+            left(&mut c, &text, CJK, size, x, y);
+            y -= size + 7.0;
+        }
+        y -= 14.0;
+    }
+    pages.push(c.finish().into_vec());
+    crate::web::pdf::document(pages)
 }
 
 /// The handover as a sheet to print (A4, Chinese).

@@ -856,7 +856,26 @@ pub async fn subject(
     .ok_or(AppError::NotFound)?;
     let (residence, registered) = fetch_one_pair(tx, id).await?;
     let read_as = crate::needs::model::read_as;
-    let leads = fetch_all!(
+    let leads = leads_of(tx, id).await?;
+    Ok(SubjectDetail {
+        // Addresses are personal: the division read from them is shown,
+        // the text only by a reveal.
+        residence_address: crate::needs::model::mask_address(
+            &residence,
+            &read_as(&row.residence_division),
+        ),
+        registered_address: crate::needs::model::mask_address(
+            &registered,
+            &read_as(&row.registered_division),
+        ),
+        subject: row.masked(crate::db::now()),
+        leads,
+    })
+}
+
+/// What each source said of a subject, in the order it came.
+async fn leads_of(tx: &mut Tx, id: i64) -> sqlx::Result<Vec<LeadView>> {
+    Ok(fetch_all!(
         &mut *tx,
         (String, String, String, i64, String, String),
         "SELECT s.name, l.kind, sl.file_name, l.line, l.trip, l.seen_on
@@ -873,21 +892,102 @@ pub async fn subject(
         trip,
         seen_on,
     })
-    .collect();
-    Ok(SubjectDetail {
-        // Addresses are personal: the division read from them is shown,
-        // the text only by a reveal.
-        residence_address: crate::needs::model::mask_address(
-            &residence,
-            &read_as(&row.residence_division),
-        ),
-        registered_address: crate::needs::model::mask_address(
-            &registered,
-            &read_as(&row.registered_division),
-        ),
-        subject: row.masked(crate::db::now()),
-        leads,
-    })
+    .collect())
+}
+
+/// A call as a visit sheet lists it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CallLine {
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub at: OffsetDateTime,
+    pub caller: String,
+    pub outcome: String,
+    pub note: String,
+}
+
+/// What the door-to-door team takes to one door: everything the call
+/// team has, so nothing is asked twice. Name, phone and address are in
+/// the clear (the team must find the person): made only by a reveal.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct VisitSheet {
+    pub subject: Subject,
+    pub name: String,
+    pub phone: String,
+    pub residence_address: String,
+    pub leads: Vec<LeadView>,
+    pub calls: Vec<CallLine>,
+}
+
+/// The most sheets printed at once.
+pub const VISITS_MAX: i64 = 200;
+
+/// Sheets for the people of the caller's area the call team could not
+/// screen by phone (refused: to visit), with a reason; each person's
+/// reveal is audited.
+pub async fn visit_sheets(
+    db: &Db,
+    scope: &Scope,
+    reason: &str,
+) -> Result<Vec<VisitSheet>, AppError> {
+    screens(scope)?;
+    let mut errors = Invalid::default();
+    errors.reason("reason", reason, 200);
+    errors.into_result()?;
+    let now = crate::db::now();
+    let mut tx = db.write().await?;
+    let rows = fetch_all!(
+        &mut tx,
+        SubjectRow,
+        sqlx::AssertSqlSafe(format!(
+            "{} WHERE {} AND s.status = 'visit' ORDER BY s.residence_division, s.id LIMIT {VISITS_MAX}",
+            subject_sql(db),
+            inside("s.holder_division", 1)
+        )),
+        scope.jurisdiction()
+    )?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let (id, name, phone, holder) = (
+            row.id,
+            row.name.clone(),
+            row.phone.clone(),
+            row.holder_division.clone(),
+        );
+        let (residence_address, _) = fetch_one_pair(&mut tx, id).await?;
+        let calls = fetch_all!(
+            &mut tx,
+            (OffsetDateTime, String, String, String),
+            "SELECT c.started_at, a.display_name, c.outcome, c.note FROM calls c JOIN accounts a ON a.id = c.account_id
+             WHERE c.subject_id = $1 AND c.outcome <> '' ORDER BY c.started_at",
+            id
+        )?
+        .into_iter()
+        .map(|(at, caller, outcome, note)| CallLine {
+            at,
+            caller,
+            outcome,
+            note,
+        })
+        .collect();
+        record(
+            &mut tx,
+            NewEvent::by(scope, "field.reveal", "subject", id, &holder)
+                .reason(reason.trim())
+                .after(serde_json::json!({"field": "visit_sheet"})),
+        )
+        .await?;
+        out.push(VisitSheet {
+            leads: leads_of(&mut tx, id).await?,
+            subject: row.masked(now),
+            name,
+            phone,
+            residence_address,
+            calls,
+        });
+    }
+    tx.commit().await?;
+    Ok(out)
 }
 
 async fn fetch_one_pair(tx: &mut Tx, id: i64) -> sqlx::Result<(String, String)> {

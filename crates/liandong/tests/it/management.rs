@@ -429,3 +429,79 @@ both!(
         assert!(page.contains("id=\"fig-calls\">2<"), "{page}");
     }
 );
+
+both!(
+    door_to_door_sheets_carry_what_the_calls_found_and_are_audited,
+    |app| {
+        let co = app.signed_in("coordinator").await;
+        send(&app, &co, "a.csv", LIST, "铁路部门", "transport").await;
+        app.send(
+            &co,
+            reqwest::Method::PUT,
+            "/api/screening/seat",
+            &json!({"phone": "13700001111"}),
+        )
+        .await;
+        let zhang = subject_named(&app, &co, "张*").await;
+        let (_, call) = app
+            .post(
+                &co,
+                &format!("/api/screening/subjects/{zhang}/calls"),
+                &json!({}),
+            )
+            .await;
+        let (status, _) = app
+            .post(
+                &co,
+                &format!("/api/screening/calls/{}/end", call["call_id"]),
+                &json!({"outcome": "refused", "note": "说是诈骗电话"}),
+            )
+            .await;
+        assert_eq!(status, 200);
+        // 李娜 is managed from six days back: her first two tests are owed.
+        let li = subject_named(&app, &co, "李*").await;
+        app.post(
+            &co,
+            &format!("/api/screening/subjects/{li}/management"),
+            &json!({"level": "home_isolation", "starts_on": day(6)}),
+        )
+        .await;
+        let page = app.page(&co, "/screening/handover").await;
+        let tests = page
+            .split("id=\"handover-tests\"")
+            .nth(1)
+            .expect("tests promised");
+        assert!(tests.contains("李*"), "{page}");
+        assert!(page.contains("id=\"handover-visits\""), "{page}");
+
+        // No reason, no sheets.
+        let res = co
+            .post(app.at("/screening/visits.pdf"))
+            .form(&[("reason", "")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422);
+        let res = co
+            .post(app.at("/screening/visits.pdf"))
+            .form(&[("reason", "入户核查小组上门")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["content-type"], "application/pdf");
+        assert_eq!(res.headers()["cache-control"], "no-store");
+        let pdf = res.bytes().await.unwrap();
+        assert!(pdf.starts_with(b"%PDF"));
+        let admin = app.signed_in("admin").await;
+        let (_, events) = app
+            .get(
+                &admin,
+                &format!("/api/audit?action=field.reveal&entity=subject&entity_id={zhang}"),
+            )
+            .await;
+        let events = events.as_array().unwrap();
+        assert_eq!(events.len(), 1, "{events:?}");
+        assert_eq!(events[0]["reason"], "入户核查小组上门");
+    }
+);
