@@ -253,4 +253,39 @@ describe('screening', { timeout: 180_000 }, () => {
       await admin.ctx.close();
     }
   });
+  test('a shift rostered on the page, the seat on the caller\'s list, the figures reported', { skip: skip ?? false }, async () => {
+    const url = server.url;
+    const desk = await newPage(browser);
+    const caller = await newPage(browser);
+    // The shift now, as the office counts it (Beijing).
+    const bj = new Date(Date.now() + 8 * 3600_000);
+    const minutes = bj.getUTCHours() * 60 + bj.getUTCMinutes();
+    const shift = minutes >= 9 * 60 && minutes < 16 * 60 + 30 ? 'day' : 'evening';
+    const day = new Date(bj.getTime() - (minutes < 9 * 60 ? 86_400_000 : 0)).toISOString().slice(0, 10);
+    try {
+      const p = desk.page;
+      await signIn(p, url, 'coordinator');
+      await p.goto(`${url}/screening/shifts?day=${day}`);
+      await p.selectOption('#account_id', await p.locator('#account_id option', { hasText: '马排查' }).getAttribute('value'));
+      await p.selectOption('#shift', shift);
+      await p.fill('#seat', '3');
+      await p.click('#shift-add');
+      await p.waitForSelector(`#shift-${shift} [data-on-shift]`);
+      assert.match(await p.locator(`#shift-${shift}`).innerText(), /马排查/);
+
+      const c = caller.page;
+      await signIn(c, url, 'screener');
+      await c.goto(`${url}/screening/calls`);
+      assert.match(await c.locator('#on-shift').innerText(), /3/);
+
+      await p.goto(`${url}/screening/figures`);
+      await p.waitForSelector('#chart-calls');
+      assert.ok(Number(await p.locator('#fig-calls').innerText()) >= 1);
+      const [download] = await Promise.all([p.waitForEvent('download'), p.click('#figures-xlsx')]);
+      assert.match(download.suggestedFilename(), /^screening-.*\.xlsx$/);
+    } finally {
+      await desk.ctx.close();
+      await caller.ctx.close();
+    }
+  });
 });

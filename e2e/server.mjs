@@ -40,6 +40,7 @@ export async function startServer(extra = []) {
   // The scenario alone, unless a test asks for the city's needs too.
   const city = extra.includes('--demo-needs') ? [] : ['--demo-needs', '0'];
   if (!extra.includes('--demo-volunteers')) city.push('--demo-volunteers', '0');
+  if (!extra.includes('--demo-subjects')) city.push('--demo-subjects', '0');
   const child = spawn(bin, ['serve', '--demo', ...city, '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });

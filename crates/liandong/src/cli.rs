@@ -63,6 +63,10 @@ struct CityArgs {
     /// vehicles driven).
     #[arg(long = "demo-work", default_value_t = 2000)]
     work: usize,
+    /// Rows of the railway list the screening team gets (with a roaming
+    /// and a venue list overlapping it; 0 for none).
+    #[arg(long = "demo-subjects", default_value_t = 1000)]
+    subjects: usize,
 }
 
 #[derive(Subcommand)]
@@ -290,6 +294,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     "{}",
                     crate::demo::load_roster(&db, city.volunteers, city.work).await?
                 );
+                print!("{}", crate::demo::load_screening(&db, city.subjects).await?);
             }
             // Parse the national tree before the first request needs it.
             let tree = divisions::Tree::china();
@@ -321,6 +326,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 "{}",
                 crate::demo::load_roster(&db, city.volunteers, city.work).await?
             );
+            print!("{}", crate::demo::load_screening(&db, city.subjects).await?);
             db.close().await;
             Ok(())
         }

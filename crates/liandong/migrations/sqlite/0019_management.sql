@@ -20,20 +20,24 @@ CREATE TABLE managements (
     days INTEGER NOT NULL,
     starts_on TEXT NOT NULL,
     ends_on TEXT NOT NULL,
-    -- active | positive (a positive result: handed to health, not released) | released
+    -- active | positive (a positive result within it: handed to health; ended) | released
     status TEXT NOT NULL,
     started_by INTEGER REFERENCES accounts (id),
     started_at TEXT NOT NULL,
     ended_by INTEGER REFERENCES accounts (id),
     ended_at TEXT
 );
-CREATE UNIQUE INDEX managements_one_open ON managements (subject_id) WHERE status <> 'released';
+CREATE UNIQUE INDEX managements_one_open ON managements (subject_id) WHERE status = 'active';
+CREATE INDEX managements_subject ON managements (subject_id);
 CREATE INDEX managements_status ON managements (status, ends_on);
 
 CREATE TABLE result_lists (
     id INTEGER PRIMARY KEY,
     file_name TEXT NOT NULL,
+    -- The rows as the office sent them (one list per office and content).
     content_key TEXT NOT NULL UNIQUE,
+    -- importing (taken in batches; sent again, it goes on) | done
+    status TEXT NOT NULL,
     jurisdiction_code TEXT NOT NULL,
     rows_read INTEGER NOT NULL,
     matched INTEGER NOT NULL DEFAULT 0,

@@ -17,6 +17,7 @@ use crate::{execute, fetch_scalar};
 
 pub mod city;
 pub mod roster;
+pub mod screening;
 
 pub const COALITION: &str = "陕西社会组织抗疫联合行动";
 /// Password of every demo account (printed at start).
@@ -305,6 +306,27 @@ pub async fn load_roster(db: &Db, volunteers: usize, work: usize) -> anyhow::Res
         r.work,
         r.sealed_streets,
         r.movable,
+        started.elapsed().as_millis()
+    ))
+}
+
+/// Add the screening team's lists, shift, calls and managements unless
+/// they are there already; returns what to print.
+pub async fn load_screening(db: &Db, rows: usize) -> anyhow::Result<String> {
+    let started = std::time::Instant::now();
+    let Some(s) = screening::load(db, rows)
+        .await
+        .context("the screening team's lists")?
+    else {
+        return Ok(String::new());
+    };
+    Ok(format!(
+        "demo: screening lists of {rows}, {} and {} rows made {} subjects; {} calls at 小寨路街道, {} people under management ({} ms)\n",
+        rows * 3 / 5,
+        rows * 2 / 5,
+        s.subjects,
+        s.calls,
+        s.managed,
         started.elapsed().as_millis()
     ))
 }

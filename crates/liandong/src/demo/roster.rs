@@ -41,7 +41,7 @@ pub struct Loaded {
 }
 
 /// A resident ID with its check character (GB 11643).
-fn resident_id(region: &str, birth: time::Date, seq: u32) -> String {
+pub(super) fn resident_id(region: &str, birth: time::Date, seq: u32) -> String {
     let first = format!(
         "{region}{:04}{:02}{:02}{:03}",
         birth.year(),

@@ -107,20 +107,37 @@ pub struct Progress {
 }
 
 /// Progress on `today` of a schedule begun on `starts_on`, with results
-/// sampled on `received` distinct days inside it. A test taken early
-/// counts toward the next one due (people test when the van comes).
-pub fn progress(schedule: TestSchedule, starts_on: Date, received: u32, today: Date) -> Progress {
+/// sampled on `received` distinct days inside it, the latest on `last`.
+/// A test taken early counts toward the next one due (people test when
+/// the van comes), but the schedule completes only with a test on or
+/// after its last due day: three tests in the first three days do not
+/// release anyone on the seventh.
+pub fn progress(
+    schedule: TestSchedule,
+    starts_on: Date,
+    received: u32,
+    last: Option<Date>,
+    today: Date,
+) -> Progress {
     let due = schedule.due_days();
     let received = received.min(schedule.tests);
     let day_of = |d: u32| starts_on + time::Duration::days(i64::from(d));
     let expected = due.iter().filter(|d| day_of(**d) <= today).count() as u32;
-    let passed = due.iter().filter(|d| day_of(**d) < today).count() as u32;
+    let final_due = due.last().map(|d| day_of(*d)).unwrap_or(starts_on);
+    let final_done = last.is_some_and(|l| l >= final_due);
+    // All counted but the last due day not tested on: the last test is
+    // still owed.
+    let next_due = match due.get(received as usize) {
+        Some(d) => Some(day_of(*d)),
+        None if !final_done => Some(final_due),
+        None => None,
+    };
     Progress {
         expected,
         received,
-        overdue: received < passed,
-        complete: received >= schedule.tests && today >= schedule.ends_on(starts_on),
-        next_due: due.get(received as usize).map(|d| day_of(*d)),
+        overdue: next_due.is_some_and(|d| d < today),
+        complete: received >= schedule.tests && final_done && today >= schedule.ends_on(starts_on),
+        next_due,
     }
 }
 
@@ -331,21 +348,33 @@ mod tests {
     fn a_seven_day_three_test_schedule_day_by_day() {
         let s = TestSchedule { tests: 3, days: 7 };
         let start = date!(2021 - 12 - 20);
-        let p = progress(s, start, 0, start);
+        let p = progress(s, start, 0, None, start);
         assert_eq!(
             (p.expected, p.received, p.overdue, p.complete),
             (1, 0, false, false)
         );
         assert_eq!(p.next_due, Some(start));
         // The day after the first test fell due, with no result: overdue.
-        assert!(progress(s, start, 0, date!(2021 - 12 - 21)).overdue);
-        let p = progress(s, start, 1, date!(2021 - 12 - 21));
+        assert!(progress(s, start, 0, None, date!(2021 - 12 - 21)).overdue);
+        let p = progress(s, start, 1, Some(start), date!(2021 - 12 - 21));
         assert!(!p.overdue);
         assert_eq!(p.next_due, Some(date!(2021 - 12 - 23)));
         // All three in but the last day not reached: not yet.
-        assert!(!progress(s, start, 3, date!(2021 - 12 - 25)).complete);
-        assert!(progress(s, start, 3, date!(2021 - 12 - 26)).complete);
-        assert!(!progress(s, start, 2, date!(2021 - 12 - 26)).complete);
+        let last = Some(date!(2021 - 12 - 26));
+        assert!(!progress(s, start, 3, last, date!(2021 - 12 - 25)).complete);
+        assert!(progress(s, start, 3, last, date!(2021 - 12 - 26)).complete);
+        assert!(!progress(s, start, 2, last, date!(2021 - 12 - 26)).complete);
+        // Three tests in the first three days: the last is still owed.
+        let early = progress(
+            s,
+            start,
+            3,
+            Some(date!(2021 - 12 - 22)),
+            date!(2021 - 12 - 27),
+        );
+        assert!(!early.complete);
+        assert!(early.overdue);
+        assert_eq!(early.next_due, Some(date!(2021 - 12 - 26)));
     }
 
     #[test]
@@ -382,11 +411,12 @@ mod tests {
         /// the tests, nothing complete while overdue, and one more result
         /// never makes things worse.
         #[test]
-        fn progress_holds_together(tests in 1u32..10, extra in 0u32..20, received in 0u32..15, day in 0i64..40) {
+        fn progress_holds_together(tests in 1u32..10, extra in 0u32..20, received in 0u32..15, day in 0i64..40, last in proptest::option::of(0i64..40)) {
             let s = TestSchedule { tests, days: tests + extra };
             let start = date!(2022 - 01 - 01);
             let today = start + time::Duration::days(day);
-            let p = progress(s, start, received, today);
+            let last = last.map(|d| start + time::Duration::days(d));
+            let p = progress(s, start, received, last, today);
             prop_assert!(p.received <= s.tests);
             prop_assert!(p.expected <= s.tests);
             prop_assert!(!(p.complete && p.overdue));
@@ -394,7 +424,7 @@ mod tests {
             prop_assert_eq!(due.len() as u32, s.tests);
             prop_assert!(due.windows(2).all(|w| w[0] < w[1]));
             prop_assert!(tests == 1 || *due.last().unwrap() == s.days - 1);
-            let more = progress(s, start, received + 1, today);
+            let more = progress(s, start, received + 1, last, today);
             prop_assert!(!more.overdue || p.overdue);
             prop_assert!(more.complete || !p.complete);
         }

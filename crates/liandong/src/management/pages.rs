@@ -301,7 +301,7 @@ fn calls_chart(f: &store::Figures, c: &Chrome) -> crate::dashboard::pages::Chart
         days.push((d, calls, reached));
         d += time::Duration::days(1);
     }
-    let (col_w, plot_h, top) = (44, 120, 16);
+    let (col_w, plot_h, top) = (64, 160, 18);
     let max = days.iter().map(|(_, c, _)| *c).max().unwrap_or(0).max(1);
     let mut bars = Vec::new();
     let mut labels = Vec::new();
@@ -313,22 +313,22 @@ fn calls_chart(f: &store::Figures, c: &Chrome) -> crate::dashboard::pages::Chart
         {
             let h = value * plot_h / max;
             bars.push(Bar {
-                x: x + 4 + j as i64 * 17,
+                x: x + 8 + j as i64 * 24,
                 y: top + plot_h - h,
-                w: 16,
+                w: 22,
                 h,
                 class,
                 value,
             });
         }
         labels.push(Label {
-            x: x + 20,
+            x: x + 31,
             y: top + plot_h + 16,
             text: format!("{}/{}", u8::from(day.month()), day.day()),
             anchor: "middle",
         });
         labels.push(Label {
-            x: x + 20,
+            x: x + 31,
             y: top - 4,
             text: calls.to_string(),
             anchor: "middle",

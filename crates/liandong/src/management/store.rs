@@ -18,7 +18,7 @@ use crate::db::{Db, Tx, inside};
 use crate::screening::store::{RowError, mask_name, screens};
 use crate::tables::Upload;
 use crate::web::error::{AppError, FieldError, Invalid};
-use crate::{execute, fetch_all, fetch_optional, fetch_scalar};
+use crate::{execute, fetch_all, fetch_optional};
 
 /// Result rows taken in one transaction (others' writes go between).
 const BATCH: usize = 2000;
@@ -78,7 +78,8 @@ pub async fn set_schedule(
     level: &str,
     c: &ScheduleChange,
 ) -> Result<LevelSchedule, AppError> {
-    if scope.role() != Role::Admin {
+    // One schedule for the deployment: its country-level admins set it.
+    if scope.role() != Role::Admin || !scope.jurisdiction().is_empty() {
         return Err(AppError::Forbidden);
     }
     let level = ManagementLevel::parse(level).ok_or(AppError::NotFound)?;
@@ -150,6 +151,7 @@ struct ManagedRow {
     ends_on: String,
     status: String,
     received: i64,
+    last_sampled: Option<String>,
 }
 
 impl ManagedRow {
@@ -174,7 +176,13 @@ impl ManagedRow {
             starts_on,
             ends_on: day(&self.ends_on),
             status: self.status,
-            progress: progress(schedule, starts_on, self.received as u32, today),
+            progress: progress(
+                schedule,
+                starts_on,
+                self.received as u32,
+                self.last_sampled.as_deref().map(day),
+                today,
+            ),
         }
     }
 }
@@ -183,7 +191,9 @@ impl ManagedRow {
 const MANAGED_SQL: &str = "SELECT m.id, m.subject_id, s.name, s.phone, s.holder_division, m.level, m.tests, m.days,
         m.starts_on, m.ends_on, m.status,
         (SELECT COUNT(DISTINCT r.sampled_on) FROM test_results r
-          WHERE r.subject_id = m.subject_id AND r.sampled_on >= m.starts_on AND r.sampled_on <= m.ends_on) AS received
+          WHERE r.subject_id = m.subject_id AND r.sampled_on >= m.starts_on AND r.sampled_on <= m.ends_on) AS received,
+        (SELECT MAX(r.sampled_on) FROM test_results r
+          WHERE r.subject_id = m.subject_id AND r.sampled_on >= m.starts_on AND r.sampled_on <= m.ends_on) AS last_sampled
     FROM managements m JOIN subjects s ON s.id = m.subject_id";
 
 /// The start of a person's management.
@@ -256,7 +266,7 @@ pub async fn start(
         (i64,),
         "INSERT INTO managements (subject_id, level, tests, days, starts_on, ends_on, status, started_by, started_at)
          VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $8)
-         ON CONFLICT (subject_id) WHERE status <> 'released' DO NOTHING RETURNING id",
+         ON CONFLICT (subject_id) WHERE status = 'active' DO NOTHING RETURNING id",
         subject_id,
         level.as_str(),
         i64::from(schedule.tests),
@@ -381,7 +391,7 @@ pub async fn of_subject(tx: &mut Tx, subject_id: i64) -> sqlx::Result<Option<Man
         &mut *tx,
         ManagedRow,
         sqlx::AssertSqlSafe(format!(
-            "{MANAGED_SQL} WHERE m.subject_id = $1 ORDER BY (m.status = 'released'), m.id DESC LIMIT 1"
+            "{MANAGED_SQL} WHERE m.subject_id = $1 ORDER BY CASE WHEN m.status = 'active' THEN 0 ELSE 1 END, m.id DESC LIMIT 1"
         )),
         subject_id
     )?
@@ -512,27 +522,26 @@ pub struct ResultReport {
     pub errors: Vec<RowError>,
 }
 
-fn content_key(upload: &Upload) -> String {
-    let mut h = Sha256::new();
-    for (_, row) in &upload.rows {
-        h.update([0x1e]);
-        for cell in row {
-            h.update(cell.trim().as_bytes());
-            h.update([0x1f]);
-        }
-    }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The subject a result is of: the same ID number, else the same phone
-/// and name; with how it matched.
-async fn match_subject(tx: &mut Tx, r: &TestResult) -> sqlx::Result<Option<(i64, &'static str)>> {
+/// The subject a result is of, among those the importing office sees
+/// (holds, or where they live or are registered): the same ID number,
+/// else the same phone and name; with how it matched. A result is never
+/// matched to another office's person (nor tells whether one exists).
+async fn match_subject(
+    tx: &mut Tx,
+    area: &str,
+    r: &TestResult,
+) -> sqlx::Result<Option<(i64, &'static str)>> {
+    let seen = crate::screening::store::seen_by(2);
     if !r.id_number.is_empty()
         && let Some((id,)) = fetch_optional!(
             &mut *tx,
             (i64,),
-            "SELECT id FROM subjects WHERE id_number = $1 ORDER BY id LIMIT 1",
-            &r.id_number
+            sqlx::AssertSqlSafe(format!(
+                "SELECT s.id FROM subjects s WHERE s.id_number = $1 AND s.id_number <> '' AND {seen}
+                 ORDER BY s.id LIMIT 1"
+            )),
+            &r.id_number,
+            area
         )?
     {
         return Ok(Some((id, "id_number")));
@@ -541,16 +550,22 @@ async fn match_subject(tx: &mut Tx, r: &TestResult) -> sqlx::Result<Option<(i64,
         return Ok(fetch_optional!(
             &mut *tx,
             (i64,),
-            "SELECT id FROM subjects WHERE phone = $1 AND name = $2 ORDER BY id LIMIT 1",
+            sqlx::AssertSqlSafe(format!(
+                "SELECT s.id FROM subjects s WHERE s.phone = $1 AND s.name = $2 AND {}
+                 ORDER BY s.id LIMIT 1",
+                crate::screening::store::seen_by(3)
+            )),
             &r.phone,
-            &r.name
+            &r.name,
+            area
         )?
         .map(|(id,)| (id, "phone_name")));
     }
     Ok(None)
 }
 
-/// A positive result stops the person's management (handed to health).
+/// A positive result sampled within a person's management ends it:
+/// handed to health. Whether it did.
 async fn positive(
     tx: &mut Tx,
     scope: &Scope,
@@ -561,10 +576,11 @@ async fn positive(
         &mut *tx,
         (i64, String),
         "UPDATE managements SET status = 'positive', ended_at = $2
-         WHERE subject_id = $1 AND status = 'active'
+         WHERE subject_id = $1 AND status = 'active' AND starts_on <= $3 AND ends_on >= $3
          RETURNING id, (SELECT holder_division FROM subjects WHERE id = $1)",
         subject_id,
-        crate::db::stamp()
+        crate::db::stamp(),
+        sampled_on.to_string()
     )?
     else {
         return Ok(false);
@@ -578,8 +594,24 @@ async fn positive(
     Ok(true)
 }
 
+/// The content of a result list as one office sent it: the same file
+/// from two offices is two lists (each matches its own people).
+fn content_key(office: &str, upload: &Upload) -> String {
+    let mut h = Sha256::new();
+    h.update(office.as_bytes());
+    for (_, row) in &upload.rows {
+        h.update([0x1e]);
+        for cell in row {
+            h.update(cell.trim().as_bytes());
+            h.update([0x1f]);
+        }
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Take a result list: each good row kept once and matched to its subject
-/// where one is known; bad rows named by line and field.
+/// where the office sees one; bad rows named by line and field. Taken in
+/// batches; a list cut off is taken on when sent again.
 pub async fn import_results(
     db: &Db,
     scope: &Scope,
@@ -596,26 +628,15 @@ pub async fn import_results(
             crate::screening::store::MAX_ROWS as i64,
         )])));
     }
-    let key = content_key(upload);
     let office = scope.jurisdiction();
+    let key = content_key(office, upload);
     let mut tx = db.write().await?;
-    if let Some((id,)) = fetch_optional!(
+    // Of two sending one list at once, one makes the row; the other finds it.
+    let made = fetch_optional!(
         &mut tx,
         (i64,),
-        "SELECT id FROM result_lists WHERE content_key = $1",
-        &key
-    )? {
-        tx.commit().await?;
-        let mut read = db.read().await?;
-        let mut r = result_report(&mut read, scope, id).await?;
-        r.already = true;
-        return Ok(r);
-    }
-    let list_id = fetch_scalar!(
-        &mut tx,
-        i64,
-        "INSERT INTO result_lists (file_name, content_key, jurisdiction_code, rows_read, imported_by, imported_at)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO result_lists (file_name, content_key, jurisdiction_code, rows_read, status, imported_by, imported_at)
+         VALUES ($1, $2, $3, $4, 'importing', $5, $6) ON CONFLICT (content_key) DO NOTHING RETURNING id",
         file_name,
         &key,
         office,
@@ -623,6 +644,26 @@ pub async fn import_results(
         scope.account_id(),
         crate::db::stamp()
     )?;
+    let list_id = match made {
+        Some((id,)) => id,
+        None => {
+            let (id, status) = crate::fetch_one!(
+                &mut tx,
+                (i64, String),
+                "SELECT id, status FROM result_lists WHERE content_key = $1",
+                &key
+            )?;
+            if status == "done" {
+                tx.commit().await?;
+                let mut read = db.read().await?;
+                let mut r = result_report(&mut read, scope, id).await?;
+                r.already = true;
+                return Ok(r);
+            }
+            // Cut off before: go on (rows taken already are found again).
+            id
+        }
+    };
     tx.commit().await?;
 
     let mut report = ResultReport {
@@ -652,7 +693,7 @@ pub async fn import_results(
     for batch in good.chunks(BATCH) {
         let mut tx = db.write().await?;
         for r in batch {
-            let found = match_subject(&mut tx, r).await?;
+            let found = match_subject(&mut tx, office, r).await?;
             let kept = fetch_optional!(
                 &mut tx,
                 (i64,),
@@ -672,25 +713,37 @@ pub async fn import_results(
                 office,
                 crate::db::stamp()
             )?;
-            match (kept, found) {
-                (None, _) => report.repeated += 1,
-                (Some(_), None) => report.unmatched += 1,
-                (Some(_), Some((subject, _))) => {
-                    report.matched += 1;
-                    if r.outcome == TestOutcome::Positive
-                        && positive(&mut tx, scope, subject, r.sampled_on).await?
-                    {
-                        report.positive += 1;
-                    }
+            if kept.is_none() {
+                continue;
+            }
+            if r.outcome == TestOutcome::Positive {
+                // Every positive is said, matched or not (the unmatched
+                // are on the list below, marked).
+                report.positive += 1;
+                if let Some((subject, _)) = found {
+                    positive(&mut tx, scope, subject, r.sampled_on).await?;
                 }
             }
         }
         tx.commit().await?;
     }
     let mut tx = db.write().await?;
+    // Counted from what the list holds: right however often it was cut off.
+    let (matched, unmatched) = crate::fetch_one!(
+        &mut tx,
+        (i64, i64),
+        "SELECT COALESCE(SUM(CASE WHEN subject_id IS NOT NULL THEN 1 ELSE 0 END), 0),
+                COALESCE(SUM(CASE WHEN subject_id IS NULL THEN 1 ELSE 0 END), 0)
+         FROM test_results WHERE list_id = $1",
+        list_id
+    )?;
+    report.matched = matched;
+    report.unmatched = unmatched;
+    report.repeated = (report.rows_read - report.refused - matched - unmatched).max(0);
     execute!(
         &mut tx,
-        "UPDATE result_lists SET matched = $1, unmatched = $2, repeated = $3, refused = $4, report = $5 WHERE id = $6",
+        "UPDATE result_lists SET status = 'done', matched = $1, unmatched = $2, repeated = $3, refused = $4, report = $5
+         WHERE id = $6",
         report.matched,
         report.unmatched,
         report.repeated,
@@ -827,16 +880,19 @@ pub async fn rematch(db: &Db, scope: &Scope) -> Result<i64, AppError> {
             sampled_on: sampled,
             outcome: TestOutcome::parse(&outcome).unwrap_or(TestOutcome::Negative),
         };
-        let Some((subject, by)) = match_subject(&mut tx, &r).await? else {
+        let Some((subject, by)) = match_subject(&mut tx, scope.jurisdiction(), &r).await? else {
             continue;
         };
-        execute!(
+        let changed = execute!(
             &mut tx,
             "UPDATE test_results SET subject_id = $2, matched_by = $3 WHERE id = $1 AND subject_id IS NULL",
             id,
             subject,
             by
         )?;
+        if changed == 0 {
+            continue;
+        }
         if r.outcome == TestOutcome::Positive {
             positive(&mut tx, scope, subject, sampled).await?;
         }
@@ -845,9 +901,12 @@ pub async fn rematch(db: &Db, scope: &Scope) -> Result<i64, AppError> {
     if n > 0 {
         execute!(
             &mut tx,
-            "UPDATE result_lists SET matched = (SELECT COUNT(*) FROM test_results r WHERE r.list_id = result_lists.id AND r.subject_id IS NOT NULL),
-                unmatched = (SELECT COUNT(*) FROM test_results r WHERE r.list_id = result_lists.id AND r.subject_id IS NULL)
-             WHERE jurisdiction_code = $1",
+            sqlx::AssertSqlSafe(format!(
+                "UPDATE result_lists SET matched = (SELECT COUNT(*) FROM test_results r WHERE r.list_id = result_lists.id AND r.subject_id IS NOT NULL),
+                    unmatched = (SELECT COUNT(*) FROM test_results r WHERE r.list_id = result_lists.id AND r.subject_id IS NULL)
+                 WHERE {}",
+                inside("jurisdiction_code", 1)
+            )),
             scope.jurisdiction()
         )?;
         record(

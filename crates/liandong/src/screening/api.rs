@@ -33,6 +33,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/screening/seat", axum::routing::put(set_seat))
         .route("/api/screening/subjects/{id}/calls", post(start_call))
         .route("/api/screening/calls/{id}/end", post(end_call))
+        .route("/api/screening/shifts", get(shifts).post(add_to_shift))
+        .route(
+            "/api/screening/shifts/{id}",
+            axum::routing::delete(remove_from_shift),
+        )
 }
 
 #[utoipa::path(get, path = "/api/screening/lists", tag = "screening",
@@ -224,4 +229,51 @@ pub async fn orphans(
 ) -> Result<Json<Vec<Subject>>, AppError> {
     let mut tx = state.db.read().await?;
     Ok(Json(store::orphans(&state.db, &mut tx, &scope).await?))
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RosterDay {
+    /// YYYY-MM-DD (Beijing); today by default; yesterday to 7 days ahead.
+    #[serde(default)]
+    pub day: String,
+}
+
+/// Who works which shift of a day at which seat, in the caller's area.
+#[utoipa::path(get, path = "/api/screening/shifts", tag = "screening", params(RosterDay),
+    responses((status = 200, body = Vec<store::OnShift>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn shifts(
+    State(state): State<AppState>,
+    scope: Scope,
+    Query(d): Query<RosterDay>,
+) -> Result<Json<Vec<store::OnShift>>, AppError> {
+    let day = store::roster_day(&d.day)?;
+    let mut tx = state.db.read().await?;
+    Ok(Json(store::roster(&mut tx, &scope, day).await?))
+}
+
+/// Put someone of the caller's area on a shift at a seat.
+#[utoipa::path(post, path = "/api/screening/shifts", tag = "screening", request_body = store::NewOnShift,
+    responses((status = 201, body = store::OnShift), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn add_to_shift(
+    State(state): State<AppState>,
+    scope: Scope,
+    Json(n): Json<store::NewOnShift>,
+) -> Result<(axum::http::StatusCode, Json<store::OnShift>), AppError> {
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(store::add_to_shift(&state.db, &scope, &n).await?),
+    ))
+}
+
+/// Take someone off a shift.
+#[utoipa::path(delete, path = "/api/screening/shifts/{id}", tag = "screening", params(("id" = i64, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn remove_from_shift(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path(id): Path<i64>,
+) -> Result<axum::http::StatusCode, AppError> {
+    store::remove_from_shift(&state.db, &scope, id).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }

@@ -393,25 +393,52 @@ pub fn route(residence: &str, registered: &str) -> Option<(String, RoutedBy)> {
         .or_else(|| street(registered).map(|s| (s, RoutedBy::Registered)))
 }
 
-/// Deal `n` unlocated subjects among streets by workload: each goes to
-/// the street with the least work (open subjects held, plus those dealt
-/// so far), the lower code first on a tie — the same lists and workloads
-/// always deal the same way. The streets' codes, one per subject.
-pub fn split(n: usize, workload: &[(String, i64)]) -> Vec<String> {
-    if workload.is_empty() {
-        return Vec::new();
+/// A street's work when unlocated people are dealt: its open subjects
+/// and the seats staffed in the shift now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Load {
+    pub code: String,
+    pub open: i64,
+    pub seats: i64,
+}
+
+/// Open subjects per seat, compared exactly (a/b < c/d as a·d < c·b),
+/// then the lower code: the heap's order.
+#[derive(PartialEq, Eq)]
+struct PerSeat<'a>(i64, i64, &'a str);
+
+impl Ord for PerSeat<'_> {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        (i128::from(self.0) * i128::from(o.1))
+            .cmp(&(i128::from(o.0) * i128::from(self.1)))
+            .then_with(|| self.2.cmp(o.2))
     }
-    let mut heap: std::collections::BinaryHeap<std::cmp::Reverse<(i64, &str)>> = workload
+}
+
+impl PartialOrd for PerSeat<'_> {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+
+/// Deal `n` unlocated subjects among streets by workload: each goes to
+/// the street with the least open subjects per staffed seat (counting
+/// those dealt so far), the lower code first on a tie. A street with no
+/// seat on the roster counts as one (not every street keeps the roster,
+/// and none is skipped for it). The same lists and loads always deal the
+/// same way. The streets' codes, one per subject.
+pub fn split(n: usize, loads: &[Load]) -> Vec<String> {
+    let mut heap: std::collections::BinaryHeap<std::cmp::Reverse<PerSeat>> = loads
         .iter()
-        .map(|(code, w)| std::cmp::Reverse((*w, code.as_str())))
+        .map(|l| std::cmp::Reverse(PerSeat(l.open.max(0), l.seats.max(1), l.code.as_str())))
         .collect();
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {
-        let Some(std::cmp::Reverse((w, code))) = heap.pop() else {
+        let Some(std::cmp::Reverse(PerSeat(w, seats, code))) = heap.pop() else {
             break;
         };
         out.push(code.to_owned());
-        heap.push(std::cmp::Reverse((w + 1, code)));
+        heap.push(std::cmp::Reverse(PerSeat(w + 1, seats, code)));
     }
     out
 }
@@ -702,27 +729,36 @@ mod tests {
         /// unless it started higher.
         #[test]
         fn the_split_levels_workload(
-            loads in proptest::collection::vec(0i64..50, 1..12),
+            loads in proptest::collection::vec((0i64..50, 0i64..4), 1..12),
             n in 0usize..400,
         ) {
-            let streets: Vec<(String, i64)> = loads
+            let streets: Vec<Load> = loads
                 .iter()
                 .enumerate()
-                .map(|(i, w)| (format!("610113{:03}", i + 1), *w))
+                .map(|(i, (open, seats))| Load { code: format!("610113{:03}", i + 1), open: *open, seats: *seats })
                 .collect();
             let dealt = split(n, &streets);
             prop_assert_eq!(dealt.len(), n);
             prop_assert_eq!(&dealt, &split(n, &streets));
+            let seats = |l: &Load| l.seats.max(1);
             let mut after: BTreeMap<&str, i64> =
-                streets.iter().map(|(c, w)| (c.as_str(), *w)).collect();
+                streets.iter().map(|l| (l.code.as_str(), l.open)).collect();
             for c in &dealt {
                 *after.get_mut(c.as_str()).unwrap() += 1;
             }
-            let least = *after.values().min().unwrap();
-            for (code, start) in &streets {
-                let now = after[code.as_str()];
-                if now > *start {
-                    prop_assert!(now <= least + 1, "{code}: {start} → {now}, least {least}");
+            for l in &streets {
+                let got = after[l.code.as_str()] - l.open;
+                if got == 0 {
+                    continue;
+                }
+                // When it took its last one, its load per seat was no
+                // more than any other's is now.
+                for o in &streets {
+                    prop_assert!(
+                        (after[l.code.as_str()] - 1) * seats(o) <= after[o.code.as_str()] * seats(l),
+                        "{} ({}/{}) over {} ({}/{})", l.code, after[l.code.as_str()], seats(l),
+                        o.code, after[o.code.as_str()], seats(o)
+                    );
                 }
             }
         }

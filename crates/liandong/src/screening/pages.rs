@@ -41,6 +41,8 @@ pub fn routes() -> Router<AppState> {
         .route("/screening/subjects/{id}/transfer", post(transfer_offer))
         .route("/screening/handover.pdf", get(handover_pdf))
         .route("/screening/visits.pdf", post(visits_pdf))
+        .route("/screening/shifts", get(shifts_page).post(shift_add))
+        .route("/screening/shifts/{id}/remove", post(shift_remove))
 }
 
 #[derive(Template)]
@@ -48,6 +50,8 @@ pub fn routes() -> Router<AppState> {
 struct CallsPage {
     c: Chrome,
     seat: String,
+    /// Their seat on the shift's roster, if they are on it.
+    on_shift: Option<store::MySeat>,
     work: Vec<Subject>,
     errors: Invalid,
     notice: String,
@@ -64,6 +68,7 @@ async fn calls_of(
     Ok(CallsPage {
         c,
         seat: store::seat(&mut tx, scope).await?,
+        on_shift: store::my_seat(&mut tx, scope).await?,
         work: store::worklist(&state.db, &mut tx, scope).await?,
         errors,
         notice,
@@ -605,6 +610,8 @@ pub(crate) struct SubjectPage {
     /// reason, so each shows only its own.
     errors: Invalid,
     transfer_errors: Invalid,
+    /// The caller's office holds them (manages, calls, hands over).
+    holds: bool,
     /// Their management (open, else the last) and PCR results.
     managed: Option<crate::management::store::Managed>,
     results: Vec<crate::management::store::ResultView>,
@@ -621,14 +628,26 @@ pub(crate) async fn subject_page_of(
 ) -> Result<SubjectPage, AppError> {
     let mut tx = state.db.read().await?;
     let d = store::subject(&state.db, &mut tx, scope, id).await?;
+    // The offices where they live or are registered see who holds them;
+    // their management and tests (health data) only the holder.
+    let holds = d.subject.holder_division.starts_with(scope.jurisdiction());
+    let (managed, results) = if holds {
+        (
+            crate::management::store::of_subject(&mut tx, id).await?,
+            crate::management::store::results_of(&mut tx, id).await?,
+        )
+    } else {
+        (None, Vec::new())
+    };
     Ok(SubjectPage {
         c,
         d,
+        holds,
         revealed: None,
         errors: Invalid::default(),
         transfer_errors: Invalid::default(),
-        managed: crate::management::store::of_subject(&mut tx, id).await?,
-        results: crate::management::store::results_of(&mut tx, id).await?,
+        managed,
+        results,
         management_errors: Invalid::default(),
         levels: crate::management::model::ManagementLevel::ALL,
     })
@@ -637,7 +656,7 @@ pub(crate) async fn subject_page_of(
 impl SubjectPage {
     /// No management open: one may start.
     fn can_start(&self) -> bool {
-        self.managed.as_ref().is_none_or(|m| m.status == "released")
+        self.holds && self.managed.as_ref().is_none_or(|m| m.status != "active")
     }
     fn routed(&self) -> String {
         self.c
@@ -1207,4 +1226,125 @@ async fn transfer_offer(
         }
         Err(e) => Err(e),
     }
+}
+
+#[derive(Template)]
+#[template(path = "screening_shifts.html")]
+struct ShiftsPage {
+    c: Chrome,
+    day: time::Date,
+    /// Today and the week ahead, to pick from.
+    days: Vec<time::Date>,
+    roster: Vec<store::OnShift>,
+    staff: Vec<store::Staff>,
+    errors: Invalid,
+    notice: String,
+}
+
+impl ShiftsPage {
+    fn on(&self, shift: &str) -> Vec<&store::OnShift> {
+        self.roster.iter().filter(|r| r.shift == shift).collect()
+    }
+    fn count(&self, shift: &str, kind: &str) -> usize {
+        self.roster
+            .iter()
+            .filter(|r| r.shift == shift && r.kind == kind)
+            .count()
+    }
+    fn shift_name(&self, s: &str) -> String {
+        self.c.t(&format!("shift-{s}"))
+    }
+}
+
+async fn shifts_of(
+    state: &AppState,
+    scope: &Scope,
+    c: Chrome,
+    day: time::Date,
+) -> Result<ShiftsPage, AppError> {
+    let mut tx = state.db.read().await?;
+    let today = crate::management::model::beijing_day(crate::db::now());
+    Ok(ShiftsPage {
+        c,
+        day,
+        days: (0..=store::ROSTER_AHEAD_DAYS)
+            .map(|n| today + time::Duration::days(n))
+            .collect(),
+        roster: store::roster(&mut tx, scope, day).await?,
+        staff: store::staff(&mut tx, scope).await?,
+        errors: Invalid::default(),
+        notice: String::new(),
+    })
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+struct DayQuery {
+    day: String,
+}
+
+async fn shifts_page(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    Query(q): Query<DayQuery>,
+) -> Result<Response, AppError> {
+    let day = store::roster_day(&q.day)?;
+    Ok(render(&shifts_of(&state, &scope, c, day).await?)?.into_response())
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+struct ShiftForm {
+    account_id: String,
+    day: String,
+    shift: String,
+    seat: String,
+    kind: String,
+}
+
+async fn shift_add(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    HtmlForm(f): HtmlForm<ShiftForm>,
+) -> Result<Response, AppError> {
+    let n = store::NewOnShift {
+        // Not a number reads as none: the store names the field.
+        account_id: f.account_id.trim().parse().unwrap_or(0),
+        day: f.day.clone(),
+        shift: f.shift,
+        seat: f.seat.trim().parse().unwrap_or(0),
+        kind: f.kind,
+    };
+    let day = store::roster_day(&f.day)
+        .unwrap_or_else(|_| crate::management::model::beijing_day(crate::db::now()));
+    match store::add_to_shift(&state.db, &scope, &n).await {
+        Ok(_) => Ok(Redirect::to(&format!("/screening/shifts?day={day}")).into_response()),
+        Err(AppError::Invalid(errors)) => {
+            let mut p = shifts_of(&state, &scope, c, day).await?;
+            p.errors = errors;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&p)?).into_response())
+        }
+        Err(e @ AppError::Conflict(_)) => {
+            let notice = e.message(c.lang);
+            let mut p = shifts_of(&state, &scope, c, day).await?;
+            p.notice = notice;
+            Ok((StatusCode::CONFLICT, render(&p)?).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn shift_remove(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path(id): Path<i64>,
+    HtmlForm(f): HtmlForm<DayQuery>,
+) -> Result<Response, AppError> {
+    // A day gone stale on the page: back to today's roster.
+    let day = store::roster_day(&f.day)
+        .unwrap_or_else(|_| crate::management::model::beijing_day(crate::db::now()));
+    store::remove_from_shift(&state.db, &scope, id).await?;
+    Ok(Redirect::to(&format!("/screening/shifts?day={day}")).into_response())
 }

@@ -11,7 +11,9 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
-use super::model::{Field, Known, Lead, ListKind, RoutedBy, lead, route, same_person, split};
+use super::model::{
+    Field, Known, Lead, ListKind, Load, RoutedBy, Shift, lead, route, same_person, shift_at, split,
+};
 use crate::access::model::Scope;
 use crate::audit::model::NewEvent;
 use crate::audit::store::record;
@@ -379,9 +381,14 @@ async fn deal(tx: &mut Tx, list_id: i64, office: &str) -> sqlx::Result<BTreeMap<
         )?
         .into_iter()
         .collect();
-        let workload: Vec<(String, i64)> = streets
+        let seats = staffed_seats(tx, office).await?;
+        let workload: Vec<Load> = streets
             .iter()
-            .map(|s| (s.clone(), loads.get(s).copied().unwrap_or(0)))
+            .map(|s| Load {
+                code: s.clone(),
+                open: loads.get(s).copied().unwrap_or(0),
+                seats: seats.get(s).copied().unwrap_or(0),
+            })
             .collect();
         for (id, street) in left.iter().zip(split(left.len(), &workload)) {
             execute!(
@@ -395,6 +402,43 @@ async fn deal(tx: &mut Tx, list_id: i64, office: &str) -> sqlx::Result<BTreeMap<
         }
     }
     Ok(dealt)
+}
+
+/// The Beijing day and the shift now (the night belongs to the evening
+/// shift of the day before).
+fn shift_now() -> (String, Shift) {
+    let (shift, began) = shift_at(crate::db::now());
+    (
+        began
+            .to_offset(time::macros::offset!(+8))
+            .date()
+            .to_string(),
+        shift,
+    )
+}
+
+/// Seats staffed in the shift now, by street, inside `area` (a
+/// community's staff count for its street).
+async fn staffed_seats(tx: &mut Tx, area: &str) -> sqlx::Result<HashMap<String, i64>> {
+    let (day, shift) = shift_now();
+    let mut out: HashMap<String, i64> = HashMap::new();
+    for (code, n) in fetch_all!(
+        &mut *tx,
+        (String, i64),
+        sqlx::AssertSqlSafe(format!(
+            "SELECT division_code, COUNT(*) FROM shift_staff WHERE day = $2 AND shift = $3 AND {}
+             GROUP BY division_code",
+            inside("division_code", 1)
+        )),
+        area,
+        &day,
+        shift.as_str()
+    )? {
+        if code.len() >= 9 {
+            *out.entry(code[..9].to_owned()).or_default() += n;
+        }
+    }
+    Ok(out)
 }
 
 /// What became of one lead.
@@ -758,7 +802,7 @@ fn subject_sql(db: &Db) -> String {
 /// SQL: the subject `s` is seen by the office of `$n`: the one that holds
 /// them, and the offices where they live and are registered (both see who
 /// manages the person; only the holder calls and reveals).
-fn seen_by(n: u8) -> String {
+pub(crate) fn seen_by(n: u8) -> String {
     format!(
         "({} OR {} OR {})",
         inside("s.holder_division", n),
@@ -1092,6 +1136,11 @@ pub async fn worklist(db: &Db, tx: &mut Tx, scope: &Scope) -> Result<Vec<Subject
         .to_offset(bj)
         .replace_time(time::Time::MIDNIGHT)
         .to_offset(time::UtcOffset::UTC);
+    // A rostered caller works their seat's share (by subject id, so two
+    // seats never hold the same list); one not on the roster works all.
+    let share = my_seat(tx, scope)
+        .await?
+        .map_or((1, 0), |m| (m.of, m.index));
     let rows = fetch_all!(
         &mut *tx,
         SubjectRow,
@@ -1099,6 +1148,7 @@ pub async fn worklist(db: &Db, tx: &mut Tx, scope: &Scope) -> Result<Vec<Subject
             "{} WHERE {} AND (
                 (s.status = 'open' AND (s.last_called_at IS NULL OR s.last_called_at < $2))
                 OR (s.status = 'call_back' AND s.call_back_at <= $3))
+                AND s.id % $4 = $5
              ORDER BY CASE WHEN s.status = 'call_back' THEN 0 ELSE 1 END, s.call_back_at, s.attempts,
                 s.last_seen_on DESC, s.id
              LIMIT 100",
@@ -1107,9 +1157,283 @@ pub async fn worklist(db: &Db, tx: &mut Tx, scope: &Scope) -> Result<Vec<Subject
         )),
         scope.jurisdiction(),
         Ts::from(today),
-        Ts::from(now + time::Duration::minutes(30))
+        Ts::from(now + time::Duration::minutes(30)),
+        share.0,
+        share.1
     )?;
     Ok(rows.into_iter().map(|r| r.masked(now)).collect())
+}
+
+/// The caller's seat in the shift now.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MySeat {
+    #[schema(value_type = Shift)]
+    pub shift: String,
+    pub seat: i64,
+    /// Their place among the office's staffed seats (0-based), of `of`.
+    pub index: i64,
+    pub of: i64,
+}
+
+/// Where the caller sits in the shift now, if they are on its roster.
+pub async fn my_seat(tx: &mut Tx, scope: &Scope) -> sqlx::Result<Option<MySeat>> {
+    let (day, shift) = shift_now();
+    let Some((seat, office)) = fetch_optional!(
+        &mut *tx,
+        (i64, String),
+        "SELECT seat, division_code FROM shift_staff WHERE account_id = $1 AND day = $2 AND shift = $3",
+        scope.account_id(),
+        &day,
+        shift.as_str()
+    )?
+    else {
+        return Ok(None);
+    };
+    let seats: Vec<i64> = fetch_all!(
+        &mut *tx,
+        (i64,),
+        "SELECT seat FROM shift_staff WHERE division_code = $1 AND day = $2 AND shift = $3 ORDER BY seat",
+        &office,
+        &day,
+        shift.as_str()
+    )?
+    .into_iter()
+    .map(|(s,)| s)
+    .collect();
+    Ok(Some(MySeat {
+        shift: shift.as_str().to_owned(),
+        seat,
+        index: seats.iter().position(|s| *s == seat).unwrap_or(0) as i64,
+        of: seats.len().max(1) as i64,
+    }))
+}
+
+/// Someone on a shift's roster.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OnShift {
+    pub id: i64,
+    pub day: String,
+    #[schema(value_type = Shift)]
+    pub shift: String,
+    pub seat: i64,
+    /// staff or volunteer.
+    pub kind: String,
+    pub account_id: i64,
+    pub name: String,
+    /// The office whose shift it is (the person's).
+    pub division_code: String,
+}
+
+/// The most days ahead a shift is rostered.
+pub const ROSTER_AHEAD_DAYS: i64 = 7;
+
+/// A day of the roster as asked ('' for today): checked.
+pub fn roster_day(text: &str) -> Result<time::Date, AppError> {
+    let today = crate::db::now().to_offset(time::macros::offset!(+8)).date();
+    match text.trim() {
+        "" => Ok(today),
+        t => super::model::date(t)
+            .filter(|d| {
+                *d >= today - time::Duration::days(1)
+                    && *d <= today + time::Duration::days(ROSTER_AHEAD_DAYS)
+            })
+            .ok_or_else(|| {
+                AppError::Invalid(Invalid(vec![FieldError::counted(
+                    "day",
+                    "err-shift-day",
+                    ROSTER_AHEAD_DAYS,
+                )]))
+            }),
+    }
+}
+
+/// The shifts of a day in the caller's area, by shift and seat.
+pub async fn roster(tx: &mut Tx, scope: &Scope, day: time::Date) -> Result<Vec<OnShift>, AppError> {
+    screens(scope)?;
+    Ok(fetch_all!(
+        &mut *tx,
+        (i64, String, String, i64, String, i64, String, String),
+        sqlx::AssertSqlSafe(format!(
+            "SELECT r.id, r.day, r.shift, r.seat, r.kind, r.account_id, a.display_name, r.division_code
+             FROM shift_staff r JOIN accounts a ON a.id = r.account_id
+             WHERE r.day = $2 AND {} ORDER BY r.shift, r.division_code, r.seat",
+            inside("r.division_code", 1)
+        )),
+        scope.jurisdiction(),
+        day.to_string()
+    )?
+    .into_iter()
+    .map(|(id, day, shift, seat, kind, account_id, name, division_code)| OnShift {
+        id,
+        day,
+        shift,
+        seat,
+        kind,
+        account_id,
+        name,
+        division_code,
+    })
+    .collect())
+}
+
+/// Someone who may be put on a shift: an account of the area that screens.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Staff {
+    pub account_id: i64,
+    pub name: String,
+    pub role: String,
+    pub division_code: String,
+}
+
+/// The accounts of the caller's area that may sit a screening seat.
+pub async fn staff(tx: &mut Tx, scope: &Scope) -> Result<Vec<Staff>, AppError> {
+    screens(scope)?;
+    Ok(fetch_all!(
+        &mut *tx,
+        (i64, String, String, String),
+        sqlx::AssertSqlSafe(format!(
+            "SELECT id, display_name, role, jurisdiction_code FROM accounts
+             WHERE role IN ('coordinator', 'screener') AND disabled = $2 AND {} ORDER BY jurisdiction_code, display_name LIMIT 500",
+            inside("jurisdiction_code", 1)
+        )),
+        scope.jurisdiction(),
+        false
+    )?
+    .into_iter()
+    .map(|(account_id, name, role, division_code)| Staff {
+        account_id,
+        name,
+        role,
+        division_code,
+    })
+    .collect())
+}
+
+/// Someone put on a shift.
+#[derive(Debug, Clone, Default, serde::Deserialize, ToSchema)]
+pub struct NewOnShift {
+    pub account_id: i64,
+    /// YYYY-MM-DD; today by default, at most 7 days ahead.
+    #[serde(default)]
+    pub day: String,
+    #[schema(value_type = Shift)]
+    pub shift: String,
+    pub seat: i64,
+    /// staff (default) or volunteer.
+    #[serde(default)]
+    pub kind: String,
+}
+
+/// Put someone of the caller's area on a shift at a seat of their office:
+/// 409 if they are on it already or the seat is taken.
+pub async fn add_to_shift(db: &Db, scope: &Scope, n: &NewOnShift) -> Result<OnShift, AppError> {
+    // The roster is the screening lead's (a coordinator's), not each caller's.
+    if !scope.role().coordinates() {
+        return Err(AppError::Forbidden);
+    }
+    let mut errors = Invalid::default();
+    let day = match roster_day(&n.day) {
+        Ok(d) => Some(d),
+        Err(AppError::Invalid(e)) => {
+            errors.0.extend(e.0);
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    let shift = Shift::parse(n.shift.trim());
+    if shift.is_none() {
+        errors.push(FieldError::new("shift", "err-shift-shift"));
+    }
+    if !(1..=99).contains(&n.seat) {
+        errors.push(FieldError::new("seat", "err-shift-seat"));
+    }
+    let kind = match n.kind.trim() {
+        "" | "staff" => "staff",
+        "volunteer" => "volunteer",
+        _ => {
+            errors.push(FieldError::new("kind", "err-shift-kind"));
+            ""
+        }
+    };
+    errors.into_result()?;
+    let (Some(day), Some(shift)) = (day, shift) else {
+        return Err(AppError::invalid("shift", "err-shift-shift"));
+    };
+    let mut tx = db.write().await?;
+    let (name, office) = fetch_optional!(
+        &mut tx,
+        (String, String),
+        sqlx::AssertSqlSafe(format!(
+            "SELECT display_name, jurisdiction_code FROM accounts
+             WHERE id = $1 AND role IN ('coordinator', 'screener') AND disabled = $3 AND {}",
+            inside("jurisdiction_code", 2)
+        )),
+        n.account_id,
+        scope.jurisdiction(),
+        false
+    )?
+    .ok_or_else(|| AppError::invalid("account_id", "err-shift-account"))?;
+    let id = fetch_optional!(
+        &mut tx,
+        (i64,),
+        "INSERT INTO shift_staff (division_code, day, shift, account_id, seat, kind, added_by, added_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING id",
+        &office,
+        day.to_string(),
+        shift.as_str(),
+        n.account_id,
+        n.seat,
+        kind,
+        scope.account_id(),
+        crate::db::stamp()
+    )?
+    .map(|(id,)| id)
+    .ok_or(AppError::Conflict("err-shift-taken"))?;
+    record(
+        &mut tx,
+        NewEvent::by(scope, "shift.add", "account", n.account_id, &office).after(
+            serde_json::json!({"day": day.to_string(), "shift": shift.as_str(), "seat": n.seat, "kind": kind}),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(OnShift {
+        id,
+        day: day.to_string(),
+        shift: shift.as_str().to_owned(),
+        seat: n.seat,
+        kind: kind.to_owned(),
+        account_id: n.account_id,
+        name,
+        division_code: office,
+    })
+}
+
+/// Take someone off a shift of the caller's area.
+pub async fn remove_from_shift(db: &Db, scope: &Scope, id: i64) -> Result<(), AppError> {
+    if !scope.role().coordinates() {
+        return Err(AppError::Forbidden);
+    }
+    let mut tx = db.write().await?;
+    let (account, office) = fetch_optional!(
+        &mut tx,
+        (i64, String),
+        sqlx::AssertSqlSafe(format!(
+            "DELETE FROM shift_staff WHERE id = $1 AND {} RETURNING account_id, division_code",
+            inside("division_code", 2)
+        )),
+        id,
+        scope.jurisdiction()
+    )?
+    .ok_or(AppError::NotFound)?;
+    record(
+        &mut tx,
+        NewEvent::by(scope, "shift.remove", "account", account, &office)
+            .after(serde_json::json!({"shift_staff": id})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// A call begun: its id and the code the caller reads out.
@@ -1694,6 +2018,18 @@ pub async fn offer(
     };
     if to.len() < 6 || divisions::Tree::china().find(&to).is_none() || to == holder {
         return Err(AppError::invalid("to_division", "err-transfer-to"));
+    }
+    // A person under management is managed where they are until released
+    // (or handed to health): a transfer would put them back on the lists.
+    if fetch_optional!(
+        &mut tx,
+        (i64,),
+        "SELECT id FROM managements WHERE subject_id = $1 AND status = 'active'",
+        subject_id
+    )?
+    .is_some()
+    {
+        return Err(AppError::Conflict("err-transfer-managed"));
     }
     let now = crate::db::now();
     let id = fetch_scalar!(

@@ -287,6 +287,20 @@ both!(
         assert_eq!(status, 404);
         let (_, lists) = app.get(&beijing, "/api/screening/results").await;
         assert!(lists.as_array().unwrap().is_empty());
+        // Its results never match this office's people, nor say they exist.
+        let (status, page) = send_results(
+            &app,
+            &beijing,
+            "bj.csv",
+            &format!(
+                "身份证号,采样日期,结果\n610113199001010019,{},阳性\n",
+                day(0)
+            ),
+        )
+        .await;
+        assert_eq!(status, 200, "{page}");
+        assert!(page.contains("id=\"report-matched\">0<"), "{page}");
+        assert!(page.contains("id=\"report-unmatched\">1<"), "{page}");
 
         // The subject page shows the management and the results.
         let page = app.page(&co, &format!("/screening/subjects/{zhang}")).await;
@@ -503,5 +517,29 @@ both!(
         let events = events.as_array().unwrap();
         assert_eq!(events.len(), 1, "{events:?}");
         assert_eq!(events[0]["reason"], "入户核查小组上门");
+    }
+);
+
+both!(
+    the_demo_screening_team_is_loaded_once_through_the_stores,
+    |app| {
+        let said = liandong::demo::load_screening(&app.db, 100).await.unwrap();
+        assert!(said.contains("16 calls"), "{said}");
+        assert!(
+            liandong::demo::load_screening(&app.db, 100)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let street = app.signed_in("screener").await;
+        let (_, overdue) = app
+            .get(&street, "/api/screening/managed?view=overdue")
+            .await;
+        assert_eq!(overdue.as_array().unwrap().len(), 1, "{overdue}");
+        let (_, f) = app.get(&street, "/api/screening/figures").await;
+        assert_eq!(f["calls"], 16);
+        assert_eq!(f["match_rate"], 100.0);
+        let page = app.page(&street, "/screening/calls").await;
+        assert!(page.contains("id=\"on-shift\""), "{page}");
     }
 );

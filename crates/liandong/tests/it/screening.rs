@@ -879,3 +879,145 @@ both!(
         assert_eq!((status, orphans), (200, serde_json::json!([])));
     }
 );
+
+/// The Beijing day and shift now, as the roster counts them.
+fn shift_now() -> (String, &'static str) {
+    let bj = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+8));
+    let minutes = u32::from(bj.hour()) * 60 + u32::from(bj.minute());
+    if minutes < 9 * 60 {
+        ((bj.date() - time::Duration::days(1)).to_string(), "evening")
+    } else if minutes < 16 * 60 + 30 {
+        (bj.date().to_string(), "day")
+    } else {
+        (bj.date().to_string(), "evening")
+    }
+}
+
+both!(
+    seats_on_a_shift_share_the_office_list_and_unlocated_people_go_where_seats_are_staffed,
+    |app| {
+        let admin = app.signed_in("admin").await;
+        let (status, body) = app
+            .post(&admin, "/api/accounts", &serde_json::json!({"username": "screener2", "display_name": "牛排查（小寨路街道）",
+                "password": "screener2-2021-12", "role": "screener", "org_id": 1, "jurisdiction_code": "610113001"}))
+            .await;
+        assert_eq!(status, 201, "{body}");
+        let second = body["id"].as_i64().unwrap();
+        let co = app.signed_in("coordinator").await;
+        let (_, me) = app.get(&app.signed_in("screener").await, "/api/me").await;
+        let first = me["id"].as_i64().unwrap();
+        let (day, shift) = shift_now();
+        // The coordinator rosters both at the street's seats 1 and 2.
+        for (account, seat) in [(first, 1), (second, 2)] {
+            let (status, on) = app
+                .post(&co, "/api/screening/shifts", &serde_json::json!({"account_id": account, "day": day, "shift": shift, "seat": seat}))
+                .await;
+            assert_eq!(status, 201, "{on}");
+            assert_eq!(on["division_code"], "610113001");
+        }
+        // Twice on one shift, a seat taken, a seat that is none, a day
+        // beyond the week: refused, naming what.
+        let (status, _) = app
+            .post(
+                &co,
+                "/api/screening/shifts",
+                &serde_json::json!({"account_id": first, "day": day, "shift": shift, "seat": 3}),
+            )
+            .await;
+        assert_eq!(status, 409);
+        let (status, _) = app
+            .post(&co, "/api/screening/shifts", &serde_json::json!({"account_id": first, "day": day, "shift": if shift == "day" { "evening" } else { "day" }, "seat": 1}))
+            .await;
+        assert_eq!(status, 201, "another shift, the same seat: fine");
+        let (status, e) = app
+            .post(
+                &co,
+                "/api/screening/shifts",
+                &serde_json::json!({"account_id": second, "day": day, "shift": shift, "seat": 0}),
+            )
+            .await;
+        assert_eq!(
+            (status, e["fields"][0]["field"].as_str()),
+            (422, Some("seat")),
+            "{e}"
+        );
+        let (status, e) = app
+            .post(&co, "/api/screening/shifts", &serde_json::json!({"account_id": second, "day": "2099-01-01", "shift": shift, "seat": 5}))
+            .await;
+        assert_eq!(
+            (status, e["fields"][0]["field"].as_str()),
+            (422, Some("day")),
+            "{e}"
+        );
+        let (_, roster) = app
+            .get(&co, &format!("/api/screening/shifts?day={day}"))
+            .await;
+        assert_eq!(roster.as_array().unwrap().len(), 3, "{roster}");
+
+        // Six people of the street: each seat calls its own share, the
+        // two shares the whole list.
+        let mut csv = String::from("姓名,手机号码,现住址\n");
+        for i in 0..6 {
+            csv.push_str(&format!(
+                "居民{i},1391111{:04},陕西省西安市雁塔区小寨路街道\n",
+                100 + i
+            ));
+        }
+        send(&app, &co, "street.csv", &csv, "社区摸排", "transport").await;
+        let ids = |list: &Value| -> std::collections::BTreeSet<i64> {
+            list.as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["id"].as_i64().unwrap())
+                .collect()
+        };
+        let one = ids(&app
+            .get(&app.signed_in("screener").await, "/api/screening/worklist")
+            .await
+            .1);
+        let c2 = app.client();
+        c2.post(app.at("/api/session"))
+            .json(&serde_json::json!({"username": "screener2", "password": "screener2-2021-12"}))
+            .send()
+            .await
+            .unwrap();
+        let two = ids(&app.get(&c2, "/api/screening/worklist").await.1);
+        assert!(!one.is_empty() && !two.is_empty(), "{one:?} {two:?}");
+        assert!(one.is_disjoint(&two), "{one:?} {two:?}");
+        assert_eq!(one.len() + two.len(), 6);
+        let page = app.page(&c2, "/screening/calls").await;
+        assert!(page.contains("id=\"on-shift\""), "{page}");
+
+        // Three people with no known address, sent by the city: dealt to
+        // streets with less work per seat than 小寨路's (6 open, 2 seats),
+        // one each, the split recorded.
+        let report = send(&app, &co, "roaming.csv", "手机号码,日期\n13922220001,2021-12-21\n13922220002,2021-12-21\n13922220003,2021-12-21\n", "通信管理局", "roaming").await;
+        let (_, r) = app
+            .get(&co, &format!("/api/screening/lists/{}", list_id(&report)))
+            .await;
+        let split = r["split"].as_object().unwrap();
+        assert_eq!(split.len(), 3, "{r}");
+        assert!(!split.contains_key("610113001"), "{r}");
+
+        // Taken off: out of the roster, once.
+        let id = roster[0]["id"].as_i64().unwrap();
+        let (status, _) = app
+            .send(
+                &co,
+                reqwest::Method::DELETE,
+                &format!("/api/screening/shifts/{id}"),
+                &serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(status, 204);
+        let (status, _) = app
+            .send(
+                &co,
+                reqwest::Method::DELETE,
+                &format!("/api/screening/shifts/{id}"),
+                &serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(status, 404);
+    }
+);
