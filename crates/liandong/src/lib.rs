@@ -44,6 +44,18 @@ macro_rules! stored_enum {
 }
 pub(crate) use stored_enum;
 
+/// Lower-case hex of a digest (content keys, session ids). Written here:
+/// `format!` per byte cost a list import seconds at a million rows.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[usize::from(b >> 4)] as char);
+        s.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    s
+}
+
 pub mod access;
 pub mod app;
 pub mod audit;

@@ -71,10 +71,7 @@ impl DbSessionStore {
 
 /// The stored key of a session id: its SHA-256, hex.
 fn key_of(id: &Id) -> String {
-    Sha256::digest(id.to_string().as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::hex(&Sha256::digest(id.to_string().as_bytes()))
 }
 
 fn backend(e: impl std::fmt::Display) -> Error {

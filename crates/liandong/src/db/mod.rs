@@ -20,6 +20,9 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations
 
 /// The application's database: a pool on either engine, and the writers
 /// that commit concurrent intake in groups.
+/// SQLite's page cache per connection, in KiB.
+pub const CACHE_KIB: i64 = 32_768;
+
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: Pool,
@@ -103,7 +106,7 @@ impl Db {
                     .pragma("temp_store", "memory")
                     // 32 MiB of pages per connection (SQLite's default is
                     // 2 MiB): the board's indexes and intake's stay read.
-                    .pragma("cache_size", "-32768");
+                    .pragma("cache_size", format!("-{CACHE_KIB}"));
                 if let Some(dir) = opts.get_filename().parent()
                     && !dir.as_os_str().is_empty()
                 {
@@ -241,6 +244,34 @@ pub fn related(column: &str, n: u8) -> String {
         "({} OR {column} IN ('', substr(${n}, 1, 2), substr(${n}, 1, 4), substr(${n}, 1, 6), substr(${n}, 1, 9)))",
         inside(column, n)
     )
+}
+
+/// The rows of a JSON array of arrays bound as `$n`, as a table `j`
+/// whose `j.value ->> k` is the k-th cell (text; `CAST(… AS BIGINT)` for
+/// numbers). One statement takes thousands of rows this way, where a
+/// `VALUES` list of bound parameters is cut at hundreds (list imports).
+/// PostgreSQL gets `jsonb`, parsed once, not at every `->>`.
+pub fn json_rows(tx: &Tx, n: u8) -> String {
+    match tx {
+        Tx::Sqlite(_) => format!("jsonb_each(${n}) AS j"),
+        Tx::Postgres(_) => format!("jsonb_array_elements(${n}::jsonb) AS j(value)"),
+    }
+}
+
+/// A JSON array of texts bound as `$n`, as a subquery for `x IN …`.
+pub fn json_list(tx: &Tx, n: u8) -> String {
+    match tx {
+        Tx::Sqlite(_) => format!("(SELECT value FROM json_each(${n}))"),
+        Tx::Postgres(_) => format!("(SELECT jsonb_array_elements_text(${n}::jsonb))"),
+    }
+}
+
+/// A JSON array of integers bound as `$n`, as a subquery for `id IN …`.
+pub fn json_ids(tx: &Tx, n: u8) -> String {
+    match tx {
+        Tx::Sqlite(_) => format!("(SELECT value FROM json_each(${n}))"),
+        Tx::Postgres(_) => format!("(SELECT jsonb_array_elements_text(${n}::jsonb)::bigint)"),
+    }
 }
 
 /// A timestamp as bound into SQL. PostgreSQL keeps `timestamptz`; SQLite

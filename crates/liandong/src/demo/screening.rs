@@ -206,7 +206,7 @@ pub async fn load(db: &Db, rows: usize) -> anyhow::Result<Option<Loaded>> {
     ];
     for (source, kind, file, u) in &lists {
         let map = mapping(&u.headers, &Default::default());
-        store::import(db, &city, "", source, *kind, file, u, &map, &|_| {})
+        store::import(db, &city, "", source, *kind, file, u.clone(), &map, &|_| {})
             .await
             .map_err(failed)?;
     }

@@ -606,7 +606,7 @@ fn content_key(office: &str, upload: &Upload) -> String {
             h.update([0x1f]);
         }
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    crate::hex(&h.finalize())
 }
 
 /// Take a result list: each good row kept once and matched to its subject

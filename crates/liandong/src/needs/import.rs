@@ -272,7 +272,7 @@ pub fn content_key(n: &CheckedNeed) -> String {
         h.update([0]);
     }
     let digest = h.finalize();
-    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    let hex: String = crate::hex(&digest[..16]);
     format!("import-{hex}")
 }
 

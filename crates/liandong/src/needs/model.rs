@@ -195,7 +195,7 @@ pub fn story_key(description: &str) -> String {
         return String::new();
     }
     let digest = Sha256::digest(core.as_bytes());
-    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+    crate::hex(&digest[..8])
 }
 
 /// Stories shorter than this (in letters and digits) say too little to be

@@ -405,7 +405,10 @@ pub(crate) async fn read_all(
 /// place (a microsecond), not sent to a blocking thread and back.
 static MATCHER_BUILT: AtomicBool = AtomicBool::new(false);
 
-fn read_with(addresses: &[String], near: Option<divisions::DivisionId>) -> Vec<(String, bool)> {
+pub(crate) fn read_with(
+    addresses: &[String],
+    near: Option<divisions::DivisionId>,
+) -> Vec<(String, bool)> {
     let tree = divisions::Tree::china();
     divisions::Resolver::china()
         .near(near)

@@ -71,8 +71,12 @@ pub async fn import(
         indicatif::ProgressBar::hidden()
     };
     let progress = |done: usize| bar.set_position(done as u64);
+    let columns: Vec<String> = map
+        .iter()
+        .filter_map(|(f, i)| Some(format!("{}={}", f.as_str(), upload.headers.get(*i)?)))
+        .collect();
     let result = store::import(
-        db, &scope, home, source, kind, &name, &upload, &map, &progress,
+        db, &scope, home, source, kind, &name, upload, &map, &progress,
     )
     .await;
     bar.finish_and_clear();
@@ -85,10 +89,6 @@ pub async fn import(
         Err(e) => return Err(anyhow::anyhow!(e)),
     };
     let mut out = String::new();
-    let columns: Vec<String> = map
-        .iter()
-        .filter_map(|(f, i)| Some(format!("{}={}", f.as_str(), upload.headers.get(*i)?)))
-        .collect();
     out.push_str(&format!("columns: {}\n", columns.join(", ")));
     if r.already {
         out.push_str("this list was imported before: nothing new\n");

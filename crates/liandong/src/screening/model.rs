@@ -316,7 +316,7 @@ impl Lead {
             h.update(part.as_bytes());
             h.update([0x1f]);
         }
-        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+        crate::hex(&h.finalize())
     }
 }
 

@@ -533,7 +533,7 @@ async fn take(
         &source,
         kind,
         &p.file_name,
-        &up,
+        up,
         &map,
         &|_| {},
     )

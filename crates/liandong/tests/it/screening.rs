@@ -288,6 +288,65 @@ both!(the_command_line_takes_a_list_as_the_page_does, |app| {
     assert_eq!(streets.len(), 3, "{split}");
 });
 
+// A list bigger than one batch: a person seen again in a later batch is
+// joined to the subject the first batch made (what they lacked filled
+// in, then found by it), a person twice in one batch is one subject, and
+// a row sent again batches later is a repeat.
+both!(
+    a_list_taken_in_batches_is_one_subject_per_person_across_them,
+    |app| {
+        let mut csv = String::from("姓名,手机号,身份证号,现住址,户籍地址,车次,日期\n");
+        csv.push_str("甲,13900000001,,陕西省西安市雁塔区小寨路街道,,G1,2021-12-20\n");
+        csv.push_str("乙,13900000002,,雁塔区小寨路街道,,G2,2021-12-20\n");
+        csv.push_str("乙,13900000002,,雁塔区小寨路街道,,G3,2021-12-21\n");
+        for i in 0..6000 {
+            csv.push_str(&format!(
+                "丙{i},138{i:08},,雁塔区小寨路街道,,G9,2021-12-20\n"
+            ));
+        }
+        // In the second batch: 甲 again, now with an ID number.
+        csv.push_str("甲,13900000001,610113199001010019,雁塔区小寨路街道,,G4,2021-12-22\n");
+        for i in 0..6000 {
+            csv.push_str(&format!(
+                "丁{i},137{i:08},,雁塔区小寨路街道,,G9,2021-12-20\n"
+            ));
+        }
+        // Later still: only the ID number the second batch gave 甲.
+        csv.push_str(",,610113199001010019,,,G5,2021-12-23\n");
+        csv.push_str("乙,13900000002,,雁塔区小寨路街道,,G2,2021-12-20\n");
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("铁路.csv");
+        std::fs::write(&file, &csv).unwrap();
+        let run = || {
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_liandong"))
+                .args(["screening", "import"])
+                .arg(&file)
+                .args(["--source", "铁路", "--kind", "a", "--as", "coordinator"])
+                .args(["--database", &app.db_url])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        };
+        let text = run();
+        assert!(
+        text.contains("12006 rows, 12002 new subjects, 3 joined known subjects, 1 imported before, 0 refused"),
+        "{text}"
+    );
+        assert!(run().contains("imported before: nothing new"));
+        let co = app.signed_in("coordinator").await;
+        // 甲 was seen last (the 23rd): first on the list, with three leads.
+        let (_, subjects) = app.get(&co, "/api/screening/subjects").await;
+        let first = &subjects[0];
+        assert_eq!(first["last_seen_on"], "2021-12-23", "{first}");
+        assert_eq!(first["leads"].as_i64(), Some(3), "{first}");
+    }
+);
+
 // The set a helper wrote from the rules alone, without reading the
 // importer (tests/data/screening-adversarial, README there): each list's
 // counts and refused lines, the people that must be one subject and those
