@@ -26,6 +26,10 @@ use crate::access::session_store::DbSessionStore;
 use crate::web::error::AppError;
 use crate::web::{AppState, find_client, render_errors};
 
+/// The largest list a page takes (a screening list, PCR results): about
+/// 250,000 rows of CSV; bigger lists go through `liandong screening import`.
+pub const LIST_UPLOAD_MAX: usize = 32 * 1024 * 1024;
+
 /// The whole application: pages, API, assets, health and metrics.
 pub fn router(state: AppState) -> Router {
     let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
@@ -75,7 +79,10 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(count_requests))
         .layer(middleware::from_fn_with_state(state, find_client))
         .layer(CsrfLayer::new())
-        .layer(RequestBodyLimitLayer::new(2 * 1024 * 1024))
+        // Every body is bounded here at the most any route takes (a list
+        // upload); axum's extractors hold every other route to their 2 MB
+        // default (`DefaultBodyLimit`), raised on list uploads alone.
+        .layer(RequestBodyLimitLayer::new(LIST_UPLOAD_MAX))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),

@@ -5,6 +5,7 @@
 
 use askama::Template;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -27,7 +28,10 @@ pub fn routes() -> Router<AppState> {
         .route("/screening/management/schedules", post(set_schedule))
         .route("/screening/management/release", post(release_ready))
         .route("/screening/management/{id}/release", post(release))
-        .route("/screening/results", post(results))
+        .route(
+            "/screening/results",
+            post(results).layer(DefaultBodyLimit::max(crate::app::LIST_UPLOAD_MAX)),
+        )
         .route("/screening/results/rematch", post(rematch))
         .route("/screening/subjects/{id}/management", post(start))
         .route("/screening/figures", get(figures_page))

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -26,7 +27,10 @@ use crate::web::{AppState, Chrome, render};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/screening", get(board))
-        .route("/screening/uploads", post(upload))
+        .route(
+            "/screening/uploads",
+            post(upload).layer(DefaultBodyLimit::max(crate::app::LIST_UPLOAD_MAX)),
+        )
         .route("/screening/uploads/{id}", get(preview).post(take))
         .route("/screening/lists/{id}", get(report_page))
         .route("/screening/subjects/{id}", get(subject_page).post(reveal))

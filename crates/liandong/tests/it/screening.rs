@@ -347,6 +347,27 @@ both!(
     }
 );
 
+// A list of several megabytes is taken from the page (every other body
+// stays bounded at 2 MB).
+both!(a_list_of_megabytes_is_taken_from_the_page, |app| {
+    let mut csv = String::from("姓名,手机号,现住址,车次,日期\n");
+    for i in 0..40_000 {
+        csv.push_str(&format!(
+            "旅客{i},138{i:08},陕西省西安市雁塔区小寨路街道兴善社区{i}号楼,G87 北京西-西安北,2021-12-20\n"
+        ));
+    }
+    assert!(csv.len() > 3 * 1024 * 1024);
+    let co = app.signed_in("coordinator").await;
+    let report = send(&app, &co, "大名单.csv", &csv, "铁路部门", "transport").await;
+    let (_, list) = app
+        .get(&co, &format!("/api/screening/lists/{}", list_id(&report)))
+        .await;
+    assert_eq!(list["new_subjects"], 40_000, "{list}");
+    let big = serde_json::json!({ "notes": "x".repeat(3 * 1024 * 1024) });
+    let (status, _) = app.post(&co, "/api/needs", &big).await;
+    assert_eq!(status, 413);
+});
+
 // The set a helper wrote from the rules alone, without reading the
 // importer (tests/data/screening-adversarial, README there): each list's
 // counts and refused lines, the people that must be one subject and those
