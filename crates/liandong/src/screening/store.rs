@@ -48,8 +48,8 @@ fn next_batch(size: usize, took: std::time::Duration) -> usize {
     }
 }
 
-/// SQLite's page cache while a list is taken, in KiB (the connection's
-/// usual 32 MiB again after): a million rows touch ~700 MB of table and
+/// SQLite's page cache while a batch of a list is taken, in KiB (the
+/// connection's usual 32 MiB again after): a batch touches tens of MB of
 /// index pages, and each page found in the cache is a read saved.
 const IMPORT_CACHE_KIB: i64 = 131_072;
 
@@ -98,7 +98,7 @@ fn prepare(
                 .collect();
             handles
                 .into_iter()
-                .flat_map(|h| h.join().unwrap_or_default())
+                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
                 .collect()
         });
         drop(rows);
@@ -415,8 +415,12 @@ pub async fn import(
             })
             .collect();
         let mut tx = db.write().await?;
+        // The pool's connections take turns: the big cache lasts one
+        // batch on one connection, failed or not.
         cache(&mut tx, IMPORT_CACHE_KIB).await?;
-        for taken in take_leads(&mut tx, (list_id, source_id, kind), &takes, now).await? {
+        let taken = take_leads(&mut tx, (list_id, source_id, kind), &takes, now).await;
+        cache(&mut tx, crate::db::CACHE_KIB).await?;
+        for taken in taken? {
             match taken {
                 Taken::Repeated => repeated += 1,
                 Taken::Joined(_) => joined += 1,
@@ -432,7 +436,6 @@ pub async fn import(
     // Unlocated people (and any a cut-off run left): dealt among the
     // office's streets by their open subjects, the split recorded.
     let mut tx = db.write().await?;
-    cache(&mut tx, crate::db::CACHE_KIB).await?;
     let dealt = deal(&mut tx, list_id, office).await?;
     execute!(
         &mut tx,
@@ -699,6 +702,9 @@ async fn take_leads(
             .collect();
         near.sort_unstable();
         near.dedup();
+        // The first fifty by id, as the one-by-one lookup read them: a
+        // phone on thousands of rows (a venue's desk) costs no more.
+        near.truncate(50);
         let candidates: Vec<Known> = near.iter().map(|&p| people[p].known.clone()).collect();
         let p = match same_person(l, &candidates, TRIP_WINDOW_DAYS) {
             Some(id) => {
@@ -762,7 +768,7 @@ async fn take_leads(
         Tx::Postgres(_) if !fresh.is_empty() => fetch_all!(
             &mut *tx,
             (i64,),
-            "SELECT nextval(pg_get_serial_sequence('subjects', 'id')) FROM generate_series(1, $1)",
+            "SELECT nextval(pg_get_serial_sequence('subjects', 'id')) FROM generate_series(1, $1) ORDER BY 1",
             fresh.len() as i64
         )?
         .into_iter()
