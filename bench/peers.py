@@ -84,9 +84,13 @@ def pip_install(py, spec):
     return {"ok": True}
 
 
-def outer(args):
-    fresh = args.venv is None
-    venv = args.venv or tempfile.mkdtemp(prefix="liandong-peers-venv-", dir="/tmp")
+def run_in_venv(venv, keep, prefix, pins, inner_args, check=lambda install: None):
+    """Run this script's caller again inside a virtualenv with `pins`
+    installed: `venv` reused (and kept) when given, else a fresh one under
+    /tmp, deleted unless `keep`. `check(install)` may stop before the run;
+    `inner_args(install)` is the inner run's command line after the script."""
+    fresh = venv is None
+    venv = venv or tempfile.mkdtemp(prefix=prefix, dir="/tmp")
     py = os.path.join(venv, "bin", "python")
     install = {}
     t = time.perf_counter()
@@ -94,24 +98,31 @@ def outer(args):
         if not os.path.exists(py):
             log(f"python3 -m venv {venv}")
             subprocess.run([sys.executable, "-m", "venv", venv], check=True)
-        for name, version in PEERS:
+        for name, version in pins:
             have = subprocess.run([py, "-c", f"import importlib.metadata as m; "
                                    f"assert m.version('{name}') == '{version}'"],
                                   capture_output=True).returncode == 0
             install[name] = {"ok": True, "already": True} if have else pip_install(py, f"{name}=={version}")
         log(f"venv ready in {time.perf_counter() - t:.0f} s: {venv}")
-        if not install["cpca"]["ok"] and not install["jionlp"]["ok"]:
-            sys.exit("neither peer could be installed")
-        cmd = [py, os.path.abspath(__file__), "--inner", "--rows", str(args.rows), "--set", args.set,
-               "--json", args.json, "--install", json.dumps(install)]
-        rc = subprocess.run(cmd).returncode
+        check(install)
+        rc = subprocess.run([py, os.path.abspath(sys.argv[0]), "--inner", *inner_args(install)]).returncode
         if rc != 0:
             sys.exit(rc)
     finally:
-        if fresh and not args.keep_venv:
+        if fresh and not keep:
             shutil.rmtree(venv, ignore_errors=True)
         elif fresh:
             log(f"kept the virtualenv: {venv} (reuse with --venv {venv})")
+
+
+def outer(args):
+    def check(install):
+        if not install["cpca"]["ok"] and not install["jionlp"]["ok"]:
+            sys.exit("neither peer could be installed")
+
+    run_in_venv(args.venv, args.keep_venv, "liandong-peers-venv-", PEERS,
+                lambda install: ["--rows", str(args.rows), "--set", args.set, "--json", args.json,
+                                 "--install", json.dumps(install)], check)
 
 
 # ---------------------------------------------------------------------------

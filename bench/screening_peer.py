@@ -50,10 +50,7 @@ Prints one JSON line and writes it to --json.
 import argparse
 import json
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 
 PINS = [("pandas", "2.2.3"), ("cpca", "0.5.5")]
@@ -63,39 +60,17 @@ COLUMNS = {"姓名": "name", "手机号": "phone", "身份证号": "id_number", 
 
 # The venv and pip steps are the resolver peers' (bench/peers.py).
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from peers import log, pip_install as pip_install_result  # noqa: E402
-
-
-def pip_install(py, spec):
-    return pip_install_result(py, spec)["ok"]
+from peers import log, run_in_venv  # noqa: E402
 
 
 def outer(args):
-    fresh = args.venv is None
-    venv = args.venv or tempfile.mkdtemp(prefix="liandong-screening-peer-venv-", dir="/tmp")
-    py = os.path.join(venv, "bin", "python")
-    t = time.perf_counter()
-    try:
-        if not os.path.exists(py):
-            log(f"python3 -m venv {venv}")
-            subprocess.run([sys.executable, "-m", "venv", venv], check=True)
-        for name, version in PINS:
-            have = subprocess.run([py, "-c", f"import importlib.metadata as m; "
-                                   f"assert m.version('{name}') == '{version}'"],
-                                  capture_output=True).returncode == 0
-            if not have and not pip_install(py, f"{name}=={version}"):
+    def check(install):
+        for (name, version), got in zip(PINS, install.values()):
+            if not got["ok"]:
                 sys.exit(f"could not install {name}=={version}")
-        log(f"venv ready in {time.perf_counter() - t:.0f} s: {venv}")
-        cmd = [py, os.path.abspath(__file__), "--inner", "--db", args.db, "--list", args.list,
-               "--json", args.json]
-        rc = subprocess.run(cmd).returncode
-        if rc != 0:
-            sys.exit(rc)
-    finally:
-        if fresh and not args.keep_venv:
-            shutil.rmtree(venv, ignore_errors=True)
-        elif fresh:
-            log(f"kept the virtualenv: {venv} (reuse with --venv {venv})")
+
+    run_in_venv(args.venv, args.keep_venv, "liandong-screening-peer-venv-", PINS,
+                lambda install: ["--db", args.db, "--list", args.list, "--json", args.json], check)
 
 
 # ---------------------------------------------------------------------------
