@@ -109,6 +109,10 @@ pub async fn start_with(listen: &str, db: Db, settings: Settings) -> anyhow::Res
         check_limiter: Arc::new(Limiter::new(10, Duration::from_secs(600))),
         check_phone_limiter: Arc::new(Limiter::new(20, Duration::from_secs(3600))),
         live: crate::live::Live::new(),
+        lists: crate::web::limiter::ListWork::new(
+            crate::web::limiter::LIST_WORKERS,
+            crate::web::limiter::LIST_WAIT,
+        ),
     };
     let live = state.live.clone();
     let metrics = state.metrics.clone();

@@ -766,6 +766,7 @@ live-updated = ● Updated
 live-failed = ○ Update failed, reload the page
 live-polling = ○ Refreshing every 30 s
 err-live-streams = Too many live pages open: close some tabs
+err-lists-busy = Other lists are being read right now: try again in a minute (your file was not taken)
 
 # Coalition editing (issue 10)
 coalition-admitted = Admitted to the coalition

@@ -766,6 +766,7 @@ live-updated = ● 已更新
 live-failed = ○ 更新失败，请刷新页面
 live-polling = ○ 每 30 秒刷新
 err-live-streams = 打开的实时页面太多，请关闭一些标签页
+err-lists-busy = 正在处理其他名单，请一分钟后再试（本文件未被接收）
 
 # Coalition editing (issue 10)
 coalition-admitted = 已加入联合行动

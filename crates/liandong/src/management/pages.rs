@@ -185,6 +185,8 @@ async fn results(
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
     crate::screening::store::screens(&scope)?;
+    // Before the body is read: the file is buffered below.
+    let _turn = state.lists.turn().await?;
     let mut file = None;
     while let Some(field) = multipart
         .next_field()

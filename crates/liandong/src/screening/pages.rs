@@ -4,6 +4,7 @@
 //! subject with its sources and an audited reveal.
 
 use std::collections::BTreeMap;
+use tokio::sync::OwnedSemaphorePermit;
 
 use askama::Template;
 use axum::Router;
@@ -355,6 +356,8 @@ async fn upload(
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
     store::screens(&scope)?;
+    // Before the body is read: the file is buffered below.
+    let _turn = state.lists.turn().await?;
     let (mut file, mut source, mut kind) = (None, String::new(), String::new());
     while let Some(field) = multipart
         .next_field()
@@ -430,7 +433,9 @@ async fn preview_of(
     source: String,
     kind: String,
     chosen: Option<BTreeMap<Field, usize>>,
-) -> Result<(PreviewPage, Option<Upload>), AppError> {
+) -> Result<(PreviewPage, Option<Upload>, OwnedSemaphorePermit), AppError> {
+    // Reading the list (and taking it, for `take`) holds a turn.
+    let turn = state.lists.turn().await?;
     let (file_name, bytes) = {
         let mut tx = state.db.read().await?;
         store::upload(&mut tx, scope, id).await?
@@ -456,7 +461,7 @@ async fn preview_of(
     match read(file_name, bytes).await? {
         Err(_) => {
             p.unreadable = p.c.t("err-import-unreadable");
-            Ok((p, None))
+            Ok((p, None, turn))
         }
         Ok(up) => {
             let map = chosen.unwrap_or_else(|| mapping(&up.headers, &saved));
@@ -467,7 +472,7 @@ async fn preview_of(
             p.headers = up.headers.clone();
             p.sample = up.rows.iter().take(5).map(|(_, r)| r.clone()).collect();
             p.rows = up.rows.len();
-            Ok((p, Some(up)))
+            Ok((p, Some(up), turn))
         }
     }
 }
@@ -479,7 +484,7 @@ async fn preview(
     Path(id): Path<i64>,
     Query(q): Query<PreviewQuery>,
 ) -> Result<Response, AppError> {
-    let (p, _) = preview_of(&state, &scope, c, id, q.source, q.kind, None).await?;
+    let (p, _, _) = preview_of(&state, &scope, c, id, q.source, q.kind, None).await?;
     Ok(render(&p)?.into_response())
 }
 
@@ -510,7 +515,7 @@ async fn take(
     let source = form.get("source").cloned().unwrap_or_default();
     let kind_text = form.get("kind").cloned().unwrap_or_default();
     let map = chosen_mapping(&form);
-    let (mut p, up) = preview_of(
+    let (mut p, up, _turn) = preview_of(
         &state,
         &scope,
         c,

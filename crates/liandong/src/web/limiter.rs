@@ -46,6 +46,41 @@ impl Limiter {
     }
 }
 
+/// Lists read or taken at once, server-wide. Each may hold a 32 MB file
+/// and its rows (about half a gigabyte at a million rows), so however many
+/// people send lists at once, memory stays within `permits` of them; the
+/// rest wait a while in line, then are told to try again (never a 500).
+#[derive(Clone)]
+pub struct ListWork {
+    permits: std::sync::Arc<tokio::sync::Semaphore>,
+    wait: Duration,
+}
+
+/// Two lists at once: a street's screening team and the office above it.
+pub const LIST_WORKERS: usize = 2;
+/// How long a list waits for its turn before the sender is told to retry.
+pub const LIST_WAIT: Duration = Duration::from_secs(30);
+
+impl ListWork {
+    pub fn new(permits: usize, wait: Duration) -> ListWork {
+        ListWork {
+            permits: std::sync::Arc::new(tokio::sync::Semaphore::new(permits)),
+            wait,
+        }
+    }
+
+    /// A turn at list work, held until the returned permit is dropped.
+    pub async fn turn(
+        &self,
+    ) -> Result<tokio::sync::OwnedSemaphorePermit, crate::web::error::AppError> {
+        tokio::time::timeout(self.wait, self.permits.clone().acquire_owned())
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .ok_or(crate::web::error::AppError::TooMany("err-lists-busy"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,5 +92,26 @@ mod tests {
         assert!(!l.allow("a"));
         assert!(l.allow("b"));
         assert!(l.is_over("a") && !l.is_over("b") && !l.is_over("c"));
+    }
+
+    #[tokio::test]
+    async fn list_work_waits_its_turn_then_says_to_retry() {
+        let work = ListWork::new(1, Duration::from_millis(50));
+        let held = work.turn().await.expect("the first list starts");
+        let waiting = work.clone();
+        let second = tokio::spawn(async move { waiting.turn().await.map(drop) });
+        assert!(
+            matches!(
+                work.turn().await,
+                Err(crate::web::error::AppError::TooMany("err-lists-busy"))
+            ),
+            "a third list is told to retry"
+        );
+        drop(held);
+        let _ = second.await;
+        assert!(
+            work.turn().await.is_ok(),
+            "turns come back when a list is done"
+        );
     }
 }

@@ -48,6 +48,8 @@ pub struct AppState {
     pub check_phone_limiter: Arc<limiter::Limiter>,
     /// Changes pushed to open pages.
     pub live: crate::live::Live,
+    /// Lists read or taken at once (screening lists, PCR results).
+    pub lists: limiter::ListWork,
 }
 
 /// How this deployment is reached.
