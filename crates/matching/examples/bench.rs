@@ -82,7 +82,7 @@ fn instance(a: &Args) -> Problem {
             urgency: Urgency::Normal,
             waited_min: 0,
             zone: None,
-            goods: None,
+            goods: vec![],
             credentials: 0
         };
         a.needs

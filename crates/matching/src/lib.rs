@@ -8,8 +8,8 @@
 //! 1. Needs are taken most urgent first, then longest waiting, then by their
 //!    order in the input. A need is served only when every leg finds a squad
 //!    and, if it asks for goods, some goods are found — without taking
-//!    anything from a need before it. Goods may fall short (partial
-//!    fulfilment); a leg may not.
+//!    anything from a need before it. Goods may fall short, line by line
+//!    (partial fulfilment); a leg may not.
 //! 2. Among the plans that serve exactly those needs with those amounts, the
 //!    goods and the carriers each cost the least in total (exact, by the
 //!    transportation solver in [`flow`]). The two are solved apart: a depot's
@@ -67,8 +67,10 @@ pub struct Need {
     pub waited_min: u32,
     /// The sealed zone the door is in, if any (then the need has two legs).
     pub zone: Option<Zone>,
-    /// Goods to carry, if any.
-    pub goods: Option<Goods>,
+    /// Goods to carry: one line per kind (a line of quantity 0 asks for
+    /// nothing). Each line may fall short; the need is served when any
+    /// goods are found.
+    pub goods: Vec<Goods>,
     /// What the squad at the door must hold.
     pub credentials: Credentials,
 }
@@ -216,8 +218,10 @@ pub struct Task {
     pub need: u32,
     pub legs: Vec<Assignment>,
     pub picks: Vec<Pick>,
-    /// Goods asked for but not found (the reason is `StockExhausted`).
+    /// Goods asked for but not found, in all (the lines are in `lacking`).
     pub short: u32,
+    /// The lines that fell short, with how much is missing.
+    pub lacking: Vec<Goods>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -246,8 +250,10 @@ pub enum Invalid {
     WrongZone(usize),
     #[error("candidate pair {0}: the squad lacks the credentials for the door")]
     MissingCredentials(usize),
-    #[error("candidate pair {0}: the stock is not of the need's kind, or it asks for no goods")]
+    #[error("candidate pair {0}: the stock is not of a kind the need asks for")]
     WrongKind(usize),
+    #[error("need {0} asks for one kind of goods on two lines")]
+    KindTwice(usize),
     #[error("candidate pair {0} is given twice")]
     Repeated(usize),
 }
@@ -362,13 +368,27 @@ pub fn plan(p: &Problem) -> Result<Plan, Invalid> {
         }
     }
 
-    let mut sources = Transport::new(
-        p.needs
+    // Takers of the goods' problem: one per line, in need order.
+    let mut first_line = Vec::with_capacity(n + 1);
+    let mut lines = Vec::new();
+    for (i, need) in p.needs.iter().enumerate() {
+        first_line.push(lines.len());
+        for (l, g) in need.goods.iter().enumerate() {
+            if need.goods[..l].iter().any(|h| h.kind == g.kind) {
+                return Err(Invalid::KindTwice(i));
+            }
+            lines.push(g.quantity);
+        }
+    }
+    first_line.push(lines.len());
+    let line_of = |need: usize, kind: Kind| {
+        p.needs[need]
+            .goods
             .iter()
-            .map(|need| need.goods.map_or(0, |g| g.quantity))
-            .collect(),
-        p.stock.iter().map(|s| s.quantity).collect(),
-    );
+            .position(|g| g.kind == kind)
+            .map(|l| first_line[need] + l)
+    };
+    let mut sources = Transport::new(lines, p.stock.iter().map(|s| s.quantity).collect());
     let mut seen = std::collections::HashSet::with_capacity(p.sources.len());
     for (k, pair) in p.sources.iter().enumerate() {
         let (Some(need), Some(stock)) = (
@@ -377,14 +397,14 @@ pub fn plan(p: &Problem) -> Result<Plan, Invalid> {
         ) else {
             return Err(Invalid::OutOfRange(k));
         };
-        if need.goods.is_none_or(|g| g.kind != stock.kind) {
+        let Some(line) = line_of(pair.need as usize, stock.kind) else {
             return Err(Invalid::WrongKind(k));
-        }
+        };
         if !seen.insert((pair.need, pair.other)) {
             return Err(Invalid::Repeated(k));
         }
         sources.add(
-            pair.need as usize,
+            line,
             pair.other as usize,
             Cost::source(need, pair.metres).total,
         );
@@ -398,16 +418,19 @@ pub fn plan(p: &Problem) -> Result<Plan, Invalid> {
     let mut failed: Vec<(usize, Option<Leg>)> = Vec::new();
     for &i in &order {
         let need = &p.needs[i];
-        let wants = need.goods.map_or(0, |g| g.quantity);
+        let wants: u32 = need.goods.iter().map(|g| g.quantity).sum();
         // A need of one part that fails changes nothing; one of several
         // must give back what its first parts took.
-        let guarded = (wants > 0) as usize + legs(need).len() > 1;
+        let guarded = need.goods.iter().filter(|g| g.quantity > 0).count() + legs(need).len() > 1;
         if guarded {
             carry.checkpoint();
             supply.checkpoint();
         }
         let mut broken = None;
-        if wants > 0 && supply.serve(i) == 0 {
+        let got: u32 = (first_line[i]..first_line[i + 1])
+            .map(|line| supply.serve(line))
+            .sum();
+        if wants > 0 && got == 0 {
             broken = Some(None);
         } else {
             for (l, &leg) in legs(need).iter().enumerate() {
@@ -490,28 +513,41 @@ pub fn plan(p: &Problem) -> Result<Plan, Invalid> {
         }
         let mut own = std::mem::take(&mut picks[i]);
         own.sort_by_key(|pick| (pick.cost.total, pick.stock));
-        let wants = p.needs[i].goods.map_or(0, |g| g.quantity);
-        let short = wants - supplied.served[i];
+        let lacking: Vec<Goods> = p.needs[i]
+            .goods
+            .iter()
+            .enumerate()
+            .map(|(l, g)| Goods {
+                kind: g.kind,
+                quantity: g.quantity - supplied.served[first_line[i] + l],
+            })
+            .filter(|g| g.quantity > 0)
+            .collect();
         tasks.push(Task {
             need: i as u32,
             legs: legs_out,
             picks: own,
-            short,
+            short: lacking.iter().map(|g| g.quantity).sum(),
+            lacking,
         });
     }
     let mut offered: Vec<Vec<u32>> = vec![Vec::new(); if failed.is_empty() { 0 } else { n }];
-    let mut sourced = vec![false; offered.len()];
+    // Per need, the kinds some candidate depot holds.
+    let mut sourced: Vec<Vec<Kind>> = vec![Vec::new(); offered.len()];
     if !failed.is_empty() {
         for c in &p.carriers {
             offered[c.need as usize].push(c.other);
         }
         for s in &p.sources {
-            sourced[s.need as usize] |= p.stock[s.other as usize].quantity > 0;
+            let stock = p.stock[s.other as usize];
+            if stock.quantity > 0 {
+                sourced[s.need as usize].push(stock.kind);
+            }
         }
     }
     let unserved = failed
         .into_iter()
-        .map(|(i, leg)| why(p, i, leg, &offered[i], sourced[i]))
+        .map(|(i, leg)| why(p, i, leg, &offered[i], &sourced[i]))
         .collect();
     Ok(Plan {
         tasks,
@@ -522,21 +558,20 @@ pub fn plan(p: &Problem) -> Result<Plan, Invalid> {
 
 /// Why need `i` could not be served, given the leg that failed (`None`:
 /// its goods).
-fn why(p: &Problem, i: usize, leg: Option<Leg>, candidates: &[u32], sourced: bool) -> Unserved {
+fn why(p: &Problem, i: usize, leg: Option<Leg>, candidates: &[u32], sourced: &[Kind]) -> Unserved {
     let need = &p.needs[i];
     let reason = match leg {
+        // Of the lines asked, the reason nearest to being served: some
+        // depot in reach had the goods, else some depot anywhere.
         None => {
-            let kind = need.goods.map(|g| g.kind);
-            let any = p
-                .stock
-                .iter()
-                .any(|s| Some(s.kind) == kind && s.quantity > 0);
-            if !any {
-                Reason::NoStock
-            } else if !sourced {
+            let asked = || need.goods.iter().filter(|g| g.quantity > 0);
+            let exists = |g: &Goods| p.stock.iter().any(|s| s.kind == g.kind && s.quantity > 0);
+            if asked().any(|g| sourced.contains(&g.kind)) {
+                Reason::StockExhausted
+            } else if asked().any(exists) {
                 Reason::NoSource
             } else {
-                Reason::StockExhausted
+                Reason::NoStock
             }
         }
         Some(leg) => {
@@ -581,7 +616,7 @@ mod tests {
             urgency,
             waited_min,
             zone: None,
-            goods: None,
+            goods: vec![],
             credentials: 0,
         }
     }
@@ -648,10 +683,10 @@ mod tests {
     fn a_sealed_zone_need_has_a_squad_outside_to_the_gate_and_one_inside_to_the_door() {
         let mut village = need(Urgency::Critical, 19);
         village.zone = Some(7);
-        village.goods = Some(Goods {
+        village.goods = vec![Goods {
             kind: 1,
             quantity: 40,
-        });
+        }];
         let inside = Squad {
             capacity: 2,
             workload: 0,
@@ -702,15 +737,15 @@ mod tests {
     fn a_need_whose_inside_leg_fails_gives_its_goods_and_outside_squad_to_the_next() {
         let mut sealed = need(Urgency::Critical, 0);
         sealed.zone = Some(7);
-        sealed.goods = Some(Goods {
+        sealed.goods = vec![Goods {
             kind: 1,
             quantity: 10,
-        });
+        }];
         let mut open = need(Urgency::Normal, 0);
-        open.goods = Some(Goods {
+        open.goods = vec![Goods {
             kind: 1,
             quantity: 10,
-        });
+        }];
         let p = Problem {
             needs: vec![sealed, open],
             squads: vec![outside(1)],
@@ -738,20 +773,20 @@ mod tests {
     #[test]
     fn goods_fall_short_and_say_so_but_a_leg_never_does() {
         let mut a = need(Urgency::Urgent, 0);
-        a.goods = Some(Goods {
+        a.goods = vec![Goods {
             kind: 2,
             quantity: 30,
-        });
+        }];
         let mut b = need(Urgency::Normal, 0);
-        b.goods = Some(Goods {
+        b.goods = vec![Goods {
             kind: 2,
             quantity: 5,
-        });
+        }];
         let mut c = need(Urgency::Normal, 0);
-        c.goods = Some(Goods {
+        c.goods = vec![Goods {
             kind: 3,
             quantity: 5,
-        });
+        }];
         let p = Problem {
             needs: vec![a, b, c],
             squads: vec![outside(5)],
@@ -904,5 +939,79 @@ mod tests {
             with(vec![], vec![pair(0, 0, 1)]),
             Err(Invalid::WrongKind(0))
         );
+    }
+
+    #[test]
+    fn a_need_of_several_lines_takes_what_there_is_of_each_and_names_what_lacks() {
+        let mut family = need(Urgency::Urgent, 0);
+        family.goods = vec![
+            Goods {
+                kind: 1,
+                quantity: 10,
+            },
+            Goods {
+                kind: 2,
+                quantity: 2,
+            },
+        ];
+        let p = Problem {
+            needs: vec![family],
+            squads: vec![outside(1)],
+            stock: vec![
+                Stock {
+                    kind: 1,
+                    quantity: 4,
+                },
+                Stock {
+                    kind: 2,
+                    quantity: 0,
+                },
+            ],
+            carriers: vec![pair(0, 0, 100)],
+            sources: vec![pair(0, 0, 100), pair(0, 1, 100)],
+        };
+        let plan = plan(&p).unwrap();
+        let task = &plan.tasks[0];
+        assert_eq!(
+            task.picks
+                .iter()
+                .map(|k| (k.stock, k.quantity))
+                .collect::<Vec<_>>(),
+            vec![(0, 4)]
+        );
+        assert_eq!(task.short, 8);
+        assert_eq!(
+            task.lacking,
+            vec![
+                Goods {
+                    kind: 1,
+                    quantity: 6
+                },
+                Goods {
+                    kind: 2,
+                    quantity: 2
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn one_kind_on_two_lines_is_refused() {
+        let mut n = need(Urgency::Normal, 0);
+        n.goods = vec![
+            Goods {
+                kind: 1,
+                quantity: 1,
+            },
+            Goods {
+                kind: 1,
+                quantity: 2,
+            },
+        ];
+        let p = Problem {
+            needs: vec![need(Urgency::Normal, 0), n],
+            ..Problem::default()
+        };
+        assert_eq!(plan(&p), Err(Invalid::KindTwice(1)));
     }
 }

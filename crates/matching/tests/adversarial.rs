@@ -57,7 +57,7 @@ fn carrier_total(need: &Need, squad: &Squad, metres: u32) -> i64 {
 }
 
 fn asked(need: &Need) -> u32 {
-    need.goods.map(|g| g.quantity).unwrap_or(0)
+    need.goods.iter().map(|g| g.quantity).sum()
 }
 
 /// Candidate squads (index, cost) for leg `leg` of need `i`.
@@ -183,7 +183,7 @@ fn min_goods_cost(p: &Problem, demands: &[(usize, u32)]) -> Option<i64> {
 }
 
 fn goods_reason(p: &Problem, i: usize) -> Reason {
-    let kind = p.needs[i].goods.expect("asks for goods").kind;
+    let kind = p.needs[i].goods.first().expect("asks for goods").kind;
     if !p.stock.iter().any(|s| s.kind == kind && s.quantity > 0) {
         Reason::NoStock
     } else if !p
@@ -581,12 +581,12 @@ fn random_problem(rng: &mut Rng, pf: Profile) -> Problem {
                 None
             },
             goods: if rng.chance(55) {
-                Some(Goods {
+                vec![Goods {
                     kind: u32::from(rng.chance(25)),
                     quantity: rng.range(1, pf.ask),
-                })
+                }]
             } else {
-                None
+                vec![]
             },
             credentials: if rng.chance(70) { 0 } else { rng.range(1, 3) },
         })
@@ -646,7 +646,7 @@ fn random_problem(rng: &mut Rng, pf: Profile) -> Problem {
     }
     let mut sources = Vec::new();
     for (i, need) in needs.iter().enumerate() {
-        if let Some(g) = need.goods {
+        if let Some(&g) = need.goods.first() {
             for (s, st) in stock.iter().enumerate() {
                 if st.kind == g.kind && rng.chance(pf.pair_pct) {
                     sources.push(Pair {
@@ -821,13 +821,13 @@ fn need(urgency: Urgency, waited_min: u32) -> Need {
         urgency,
         waited_min,
         zone: None,
-        goods: None,
+        goods: vec![],
         credentials: 0,
     }
 }
 
 fn with_goods(mut n: Need, kind: u32, quantity: u32) -> Need {
-    n.goods = Some(Goods { kind, quantity });
+    n.goods = vec![Goods { kind, quantity }];
     n
 }
 
@@ -2045,18 +2045,18 @@ fn pairs_that_only_swap_need_and_squad_numbers_are_not_repeats() {
     check_plan_shape(&p, &out).unwrap();
     assert_eq!(out.tasks.len(), 3);
     let mut p2 = p.clone();
-    p2.needs[0].goods = Some(Goods {
+    p2.needs[0].goods = vec![Goods {
         kind: 0,
         quantity: 1,
-    });
-    p2.needs[1].goods = Some(Goods {
+    }];
+    p2.needs[1].goods = vec![Goods {
         kind: 0,
         quantity: 1,
-    });
-    p2.needs[1000].goods = Some(Goods {
+    }];
+    p2.needs[1000].goods = vec![Goods {
         kind: 0,
         quantity: 1,
-    });
+    }];
     p2.sources = vec![
         pair(0, 1, 1),
         pair(1, 0, 1),

@@ -114,13 +114,23 @@ fn problem() -> impl Strategy<Value = Problem> {
                 urgency: urgency[next(3) as usize],
                 waited_min: next(300),
                 zone: if next(3) == 0 { Some(next(2)) } else { None },
-                goods: if next(2) == 0 {
-                    Some(Goods {
-                        kind: next(3),
-                        quantity: 1 + next(5),
-                    })
-                } else {
-                    None
+                // None, one or two lines, of distinct kinds.
+                goods: {
+                    let first = next(3);
+                    let mut lines = Vec::new();
+                    if next(2) == 0 {
+                        lines.push(Goods {
+                            kind: first,
+                            quantity: 1 + next(5),
+                        });
+                        if next(3) == 0 {
+                            lines.push(Goods {
+                                kind: (first + 1) % 3,
+                                quantity: 1 + next(5),
+                            });
+                        }
+                    }
+                    lines
                 },
                 credentials: if next(4) == 0 { 1 } else { 0 },
             })
@@ -158,7 +168,7 @@ fn problem() -> impl Strategy<Value = Problem> {
                 }
             }
             for (j, s) in stock.iter().enumerate() {
-                if need.goods.is_some_and(|g| g.kind == s.kind) && next(3) > 0 {
+                if need.goods.iter().any(|g| g.kind == s.kind) && next(3) > 0 {
                     sources.push(Pair {
                         need: i as u32,
                         other: j as u32,
@@ -208,9 +218,15 @@ proptest! {
                 got += pick.quantity;
                 cost += pick.quantity as i64 * pick.cost.total;
             }
-            let wants = need.goods.map_or(0, |g| g.quantity);
+            let wants: u32 = need.goods.iter().map(|g| g.quantity).sum();
             prop_assert!(wants == 0 || got > 0, "a need for goods served with none");
             prop_assert_eq!(got + task.short, wants);
+            // Line by line: what came of each kind and what is lacking add up.
+            for line in &need.goods {
+                let came: u32 = task.picks.iter().filter(|k| p.stock[k.stock as usize].kind == line.kind).map(|k| k.quantity).sum();
+                let lacking: u32 = task.lacking.iter().filter(|g| g.kind == line.kind).map(|g| g.quantity).sum();
+                prop_assert_eq!(came + lacking, line.quantity);
+            }
         }
         prop_assert_eq!(cost, plan.cost);
         for (j, s) in p.squads.iter().enumerate() {
@@ -244,8 +260,9 @@ proptest! {
                     }
                 }
                 Reason::NoStock => {
-                    let kind = need.goods.expect("goods").kind;
-                    prop_assert!(!p.stock.iter().any(|s| s.kind == kind && s.quantity > 0));
+                    for line in &need.goods {
+                        prop_assert!(!p.stock.iter().any(|s| s.kind == line.kind && s.quantity > 0));
+                    }
                 }
                 Reason::NoSource => {
                     prop_assert!(!p.sources.iter().any(|s| s.need == u.need && p.stock[s.other as usize].quantity > 0));
@@ -273,7 +290,7 @@ proptest! {
         let mut p = p;
         for need in &mut p.needs {
             need.zone = None;
-            need.goods = None;
+            need.goods = vec![];
             need.credentials = 0;
         }
         p.sources.clear();
