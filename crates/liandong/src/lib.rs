@@ -63,6 +63,7 @@ pub mod cli;
 pub mod dashboard;
 pub mod db;
 pub mod demo;
+pub mod dispatch;
 pub mod divisions;
 pub mod live;
 pub mod management;

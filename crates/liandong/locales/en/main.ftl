@@ -982,6 +982,7 @@ contact-record = Record
 contact-vehicle = Vehicle
 contact-depot = Depot
 contact-handoff = Hand-off point
+contact-pickup = Hand-off point (inside the sealed zone)
 contact-household = Household
 vehicles-title = Vehicle team
 vehicle-plate = Plate
@@ -1004,6 +1005,7 @@ err-contact-touched = Refused: squad "{ $squad }" used this { $kind ->
     [vehicle] vehicle
     [depot] depot
     [handoff] hand-off point
+    [pickup] hand-off point (inside)
    *[household] household
 } inside the exposure window ({ $at }); the two squads would be in contact
 err-contact-in-squad = This volunteer is in squad "{ $squad }"; a volunteer is in one squad at a time
@@ -1435,3 +1437,44 @@ results-field-days = Days
 results-field-starts_on = Starts on
 results-field-to = To
 results-field-from = From
+
+nav-dispatch = Dispatch
+dispatch-proposal = Proposal
+dispatch-proposal-help = Most urgent first, then longest waiting; among plans that serve the same needs, the squads with the least distance and load. Untick a line to leave it, switch a leg to the next-best squad, or take fewer goods. Nothing is dispatched until you confirm.
+dispatch-considered = Verified needs
+dispatch-proposed = Proposed
+dispatch-unserved = Left out
+dispatch-keep = Dispatch
+dispatch-waited = Waited
+dispatch-legs = Squads
+dispatch-goods = Goods
+dispatch-held = tasks held
+dispatch-next-best = Next best
+dispatch-full = full
+dispatch-lacking = Lacking
+dispatch-confirm = Confirm dispatch
+dispatch-cancel = Cancel
+dispatch-why = Why
+dispatch-propose-help = Propose who goes where for the verified needs in your jurisdiction: which squad, which goods from which depot, and the hand-off at a sealed zone's gate. A proposal is only a proposal: nothing is dispatched until you confirm.
+dispatch-propose = Propose
+dispatch-tasks = Open tasks
+dispatch-made = { $count } tasks dispatched
+dispatch-not-made = Nothing was dispatched: correct what is marked and try again
+dispatch-leg-whole = To the door
+dispatch-leg-to-gate = To the gate
+dispatch-leg-inside = Gate to door
+dispatch-reason-no-stock = No stock of this kind
+dispatch-reason-no-source = No depot in reach holds it
+dispatch-reason-stock-exhausted = The stock went to more urgent needs
+dispatch-reason-no-squad-in-zone = No squad inside the sealed zone
+dispatch-reason-no-credential = No squad holds the credentials this needs
+dispatch-reason-no-candidate = No squad near enough
+dispatch-reason-capacity-exhausted = The squads are full with more urgent needs
+dispatch-reason-held-by-another = Its household or gate side is held by another squad inside the exposure window, and that squad cannot go now
+err-dispatch-lines = Keep at least one line, at most 500 at once
+err-dispatch-twice = A need is dispatched once
+err-dispatch-legs = The legs do not fit the need: a need in a sealed zone has an outside leg to the gate and an inside leg to the door; any other has one
+err-dispatch-full = Squad "{ $squad }" has no room for another task
+err-dispatch-zone = Squad "{ $squad }" cannot take this leg: a squad inside a sealed zone works only there, and one outside does not go in
+err-dispatch-credentials = Squad "{ $squad }" lacks the credentials this task needs
+event-task-create = Dispatched

@@ -982,6 +982,7 @@ contact-record = 登记
 contact-vehicle = 车辆
 contact-depot = 仓库
 contact-handoff = 交接点
+contact-pickup = 交接点（封控区内一侧）
 contact-household = 住户
 vehicles-title = 车辆保障组
 vehicle-plate = 车牌
@@ -1004,6 +1005,7 @@ err-contact-touched = 不能使用：小分队「{ $squad }」在观察期内用
     [vehicle] 车辆
     [depot] 仓库
     [handoff] 交接点
+    [pickup] 交接点（内侧）
    *[household] 住户
 }（{ $at }），两个小分队会因此接触
 err-contact-in-squad = 这名志愿者已在小分队「{ $squad }」，一人只能在一个小分队
@@ -1435,3 +1437,44 @@ results-field-days = 天数
 results-field-starts_on = 开始日期
 results-field-to = 止
 results-field-from = 起
+
+nav-dispatch = 派单
+dispatch-proposal = 派单建议
+dispatch-proposal-help = 按紧急程度、再按等待时间排序，先满足最紧急的需求；同样能满足时选路程和负担最小的小分队。取消勾选可不派，小分队可换成次优，物资数量可减少。确认后才派出。
+dispatch-considered = 待派需求
+dispatch-proposed = 建议派出
+dispatch-unserved = 暂无法派出
+dispatch-keep = 派出
+dispatch-waited = 已等待
+dispatch-legs = 小分队
+dispatch-goods = 物资
+dispatch-held = 项在手任务
+dispatch-next-best = 次优
+dispatch-full = 已满
+dispatch-lacking = 缺
+dispatch-confirm = 确认派单
+dispatch-cancel = 取消
+dispatch-why = 原因
+dispatch-propose-help = 为辖区内已核实的需求生成派单建议：谁去、从哪个仓库取什么、封控区在卡口交接。建议只是建议，确认后才派出。
+dispatch-propose = 生成派单建议
+dispatch-tasks = 进行中的任务
+dispatch-made = 已派出 { $count } 项任务
+dispatch-not-made = 未派出任何任务，请按提示修改后重试
+dispatch-leg-whole = 送达到户
+dispatch-leg-to-gate = 送至卡口
+dispatch-leg-inside = 卡口到户
+dispatch-reason-no-stock = 没有这类物资的库存
+dispatch-reason-no-source = 附近仓库没有这类物资
+dispatch-reason-stock-exhausted = 物资已分给更紧急的需求
+dispatch-reason-no-squad-in-zone = 封控区内没有小分队
+dispatch-reason-no-credential = 没有具备所需资质的小分队
+dispatch-reason-no-candidate = 附近没有可派的小分队
+dispatch-reason-capacity-exhausted = 小分队已派满（更紧急的需求优先）
+dispatch-reason-held-by-another = 住户或交接点在观察期内由另一小分队负责，该小分队现在无法出勤
+err-dispatch-lines = 请至少保留一项，一次最多 500 项
+err-dispatch-twice = 同一需求只能派一次
+err-dispatch-legs = 路段与需求不符：封控区内的需求分卡口外、卡口内两段，其他需求一段送达
+err-dispatch-full = 小分队「{ $squad }」的任务已满
+err-dispatch-zone = 小分队「{ $squad }」不能走这一段：封控区内的小分队只在区内，区外的小分队不进区
+err-dispatch-credentials = 小分队「{ $squad }」不具备这项任务所需的资质
+event-task-create = 派单

@@ -54,6 +54,8 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::dashboard::pages::routes())
         .merge(crate::supply::api::routes())
         .merge(crate::supply::pages::routes())
+        .merge(crate::dispatch::api::routes())
+        .merge(crate::dispatch::pages::routes())
         .merge(crate::audit::api::routes())
         .merge(crate::audit::pages::routes())
         .merge(crate::live::api::routes())

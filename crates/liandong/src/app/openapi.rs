@@ -6,6 +6,7 @@ use utoipa::OpenApi;
 use crate::access::api as access;
 use crate::audit::api as audit;
 use crate::dashboard::api as dashboard;
+use crate::dispatch::api as dispatch;
 use crate::divisions::api as divisions;
 use crate::management::api as management;
 use crate::needs::api as needs;
@@ -27,6 +28,7 @@ use crate::volunteers::api as volunteers;
         needs::list, needs::create, needs::detail, needs::reveal, needs::set_status, needs::set_escalation, needs::timeline, needs::start_call, needs::end_call, needs::call_backs, needs::escalations, needs::service_levels, needs::set_service_levels, needs::similar, needs::similar_typed, needs::merge,
         supply::items, supply::add_item, supply::depots, supply::create_depot, supply::depot, supply::receive, supply::adjust, supply::reservations, supply::reserve, supply::dispatch, supply::release, supply::offers, supply::create_offer, supply::offer, supply::receive_offer, supply::withdraw_offer, supply::reveal_offer, supply::appeals, supply::create_appeal, supply::appeal, supply::close_appeal, supply::pledges, supply::pledge,
         dashboard::dashboard,
+        dispatch::proposal, dispatch::confirm, dispatch::tasks, dispatch::task,
         volunteers::campaigns, volunteers::create_campaign, volunteers::public_campaign, volunteers::apply, volunteers::public_application, volunteers::queue, volunteers::application, volunteers::reveal, volunteers::decide,
         squads::squads, squads::create, squads::squad, squads::join, squads::leave, squads::lead, squads::touch, squads::release, squads::vehicles, squads::create_vehicle, squads::roster, squads::movable, squads::movement, squads::positive, squads::trace, squads::mine, squads::availability, squads::disband, squads::recovered,
         training::trainings, training::create, training::training, training::enrol, training::attend, training::my_service, training::duty, training::seat, training::service, training::grant, training::feedback, training::anchor,
@@ -40,6 +42,7 @@ use crate::volunteers::api as volunteers;
         (name = "orgs", description = "Organisations, onboarding and the coalition"),
         (name = "needs", description = "Help requests, with the community read from the address"),
         (name = "supply", description = "Items, depots and stock, offers, appeals and pledges"),
+        (name = "dispatch", description = "Proposals from the matching (most urgent first, least cost), their confirmation into tasks with legs and goods held, open tasks"),
         (name = "dashboard", description = "Counts, times and goods of the caller's jurisdiction"),
         (name = "volunteers", description = "Recruitment campaigns, sign-ups (public, under /public/) and vetting"),
         (name = "squads", description = "Squads that never mix (the contact rule), vehicles, volunteers' movement and the exposure trace"),
@@ -222,10 +225,11 @@ const BODY_RULES: &[(&str, &str, Rule)] = &[
     ("NewVehicle", "plate", Rule::Required(12)),
     ("NewVehicle", "description", Rule::Text(100)),
     ("NewVehicle", "seats", Rule::Limit(1, 60)),
+    ("ConfirmPick", "quantity", Rule::Limit(1, 1_000_000)),
     (
         "NewTouch",
         "kind",
-        Rule::OneOf(&["vehicle", "depot", "handoff", "household"]),
+        Rule::OneOf(&["vehicle", "depot", "handoff", "household", "pickup"]),
     ),
     ("Leave", "reason", Rule::Text(200)),
     ("Reason", "reason", Rule::Text(200)),

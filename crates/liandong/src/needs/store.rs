@@ -755,21 +755,34 @@ pub async fn set_status(
     to: &str,
     reason: &str,
 ) -> Result<Need, AppError> {
-    let mut tx = db.write().await?;
-    let (need, from) = for_change(&mut tx, scope, id).await?;
     let Some(to) = NeedStatus::parse(to.trim()) else {
         return Err(AppError::invalid("to", "err-need-status"));
     };
+    let mut tx = db.write().await?;
+    move_in(&mut tx, scope, id, to, reason).await?;
+    let need = get(&mut tx, scope, id).await?;
+    tx.commit().await?;
+    Ok(need)
+}
+
+/// A status move inside the caller's transaction (dispatch moves needs
+/// with the tasks it writes), checked and recorded as `set_status` does.
+pub(crate) async fn move_in(
+    tx: &mut Tx,
+    scope: &Scope,
+    id: i64,
+    to: NeedStatus,
+    reason: &str,
+) -> Result<(), AppError> {
+    let (need, from) = for_change(tx, scope, id).await?;
     let to = transition(from, to, reason)?;
-    execute_status(&mut tx, &need, from, to).await?;
+    execute_status(tx, &need, from, to).await?;
     let e = NewEvent::by(scope, to.action(), "need", id, &need.jurisdiction_code)
         .reason(reason.trim())
         .before(serde_json::json!({ "status": from.as_str() }))
         .after(serde_json::json!({ "status": to.as_str() }));
-    record(&mut tx, e).await?;
-    let need = get(&mut tx, scope, id).await?;
-    tx.commit().await?;
-    Ok(need)
+    record(tx, e).await?;
+    Ok(())
 }
 
 /// Raise (`true`) or lower a need's escalation flag, with its event.

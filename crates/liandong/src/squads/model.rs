@@ -24,12 +24,16 @@ crate::stored_enum! {
 
 crate::stored_enum! {
     /// What a squad touches: a vehicle, a depot, a sealed zone's gate (the
-    /// hand-off point, by zone) or a household (by the need served there).
+    /// hand-off point, by zone: `handoff` is its outside side, where goods
+    /// are left; `pickup` its inside side, where they are taken in — one
+    /// squad on each, who never meet) or a household (by the need served
+    /// there).
     pub enum ContactKind {
         Vehicle,
         Depot,
         Handoff,
         Household,
+        Pickup,
     }
 }
 

@@ -678,15 +678,25 @@ async fn lock(tx: &mut Tx, squad_id: i64) -> sqlx::Result<u64> {
 /// or disbanded takes no one and touches nothing). Read after the lock, so
 /// its size and status are the ones this change works on.
 async fn at_work(db: &Db, scope: &Scope, squad_id: i64) -> Result<(Tx, Squad), AppError> {
-    coordinates(scope)?;
     let mut tx = db.write().await?;
-    squad(&mut tx, scope, squad_id).await?;
-    lock(&mut tx, squad_id).await?;
-    let s = squad(&mut tx, scope, squad_id).await?;
+    let s = at_work_in(&mut tx, scope, squad_id).await?;
+    Ok((tx, s))
+}
+
+/// `at_work` inside the caller's transaction (dispatch assigns several).
+pub(crate) async fn at_work_in(
+    tx: &mut Tx,
+    scope: &Scope,
+    squad_id: i64,
+) -> Result<Squad, AppError> {
+    coordinates(scope)?;
+    squad(tx, scope, squad_id).await?;
+    lock(tx, squad_id).await?;
+    let s = squad(tx, scope, squad_id).await?;
     if s.status != SquadStatus::Active.as_str() {
         return Err(AppError::Conflict("err-squad-not-active"));
     }
-    Ok((tx, s))
+    Ok(s)
 }
 
 /// The end of a change to a squad: its event, the squad as it is now, the
@@ -816,13 +826,15 @@ async fn target(
             "SELECT name, division_code FROM depots WHERE id = $1 AND {}",
             related("division_code", 2)
         ),
-        ContactKind::Handoff => format!(
+        ContactKind::Handoff | ContactKind::Pickup => format!(
             "SELECT division_code || ' ' || compound, division_code FROM zones WHERE id = $1 AND {}",
             related("division_code", 2)
         ),
+        // The need's place: its community, else (no place read from the
+        // address) the jurisdiction that holds it.
         ContactKind::Household => format!(
-            "SELECT reference, division_code FROM needs WHERE id = $1 AND {}",
-            inside("division_code", 2)
+            "SELECT reference, place FROM (SELECT reference, CASE WHEN division_code = '' THEN jurisdiction_code ELSE division_code END AS place FROM needs WHERE id = $1) n WHERE {}",
+            inside("place", 2)
         ),
     };
     let (label, division) = fetch_optional!(
@@ -841,7 +853,7 @@ async fn target(
 /// by its need's reference (spaced as printed).
 fn shown(kind: ContactKind, label: String) -> String {
     match kind {
-        ContactKind::Handoff => {
+        ContactKind::Handoff | ContactKind::Pickup => {
             let (code, compound) = label.split_once(' ').unwrap_or((&label, ""));
             format!("{} {compound}", division_name(code))
                 .trim()
@@ -892,13 +904,29 @@ pub async fn touch(
     target_id: i64,
 ) -> Result<Contact, AppError> {
     let (mut tx, s) = at_work(db, scope, squad_id).await?;
-    let (label, division) = target(&mut tx, scope, kind, target_id).await?;
+    let contact = touch_in(&mut tx, scope, window, &s, kind, target_id).await?;
+    tx.commit().await?;
+    Ok(contact)
+}
+
+/// `touch` inside the caller's transaction, for a squad `at_work_in` read.
+/// A refusal leaves the transaction to be dropped by the caller.
+pub(crate) async fn touch_in(
+    tx: &mut Tx,
+    scope: &Scope,
+    window: Duration,
+    s: &Squad,
+    kind: ContactKind,
+    target_id: i64,
+) -> Result<Contact, AppError> {
+    let squad_id = s.id;
+    let (label, division) = target(tx, scope, kind, target_id).await?;
     let now = crate::db::now();
     let since = now - window;
-    let touches = touches_of(&mut tx, kind, target_id, since).await?;
+    let touches = touches_of(tx, kind, target_id, since).await?;
     may_touch(squad_id, &touches, now, window).map_err(refused)?;
     let held = execute!(
-        &mut tx,
+        &mut *tx,
         "INSERT INTO contact_holds (kind, target_id, squad_id, at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (kind, target_id) DO UPDATE SET squad_id = excluded.squad_id, at = excluded.at
          WHERE contact_holds.squad_id = excluded.squad_id OR contact_holds.at <= $5",
@@ -909,16 +937,16 @@ pub async fn touch(
         Ts::from(since)
     )?;
     if held == 0 {
-        drop(tx);
-        let mut tx = db.read().await?;
-        let touches = touches_of(&mut tx, kind, target_id, since).await?;
+        // Another squad's hold, committed after our read: read it now
+        // (PostgreSQL's next statement sees it; SQLite had one writer).
+        let touches = touches_of(tx, kind, target_id, since).await?;
         return Err(match may_touch(squad_id, &touches, now, window) {
             Err(r) => refused(r),
             Ok(()) => AppError::Conflict("err-squad-retry"),
         });
     }
     execute!(
-        &mut tx,
+        &mut *tx,
         "INSERT INTO contacts (squad_id, kind, target_id, division_code, at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6)",
         squad_id,
         kind.as_str(),
@@ -928,12 +956,11 @@ pub async fn touch(
         scope.account_id()
     )?;
     record(
-        &mut tx,
+        tx,
         NewEvent::by(scope, "squad.touch", "squad", squad_id, &s.division_code)
             .after(serde_json::json!({"kind": kind.as_str(), "target_id": target_id})),
     )
     .await?;
-    tx.commit().await?;
     Ok(Contact {
         kind: kind.as_str().to_owned(),
         target_id,
@@ -1005,7 +1032,7 @@ async fn labels(
         let sql = match kind {
             ContactKind::Vehicle => format!("SELECT id, plate FROM vehicles WHERE id IN ({list})"),
             ContactKind::Depot => format!("SELECT id, name FROM depots WHERE id IN ({list})"),
-            ContactKind::Handoff => format!(
+            ContactKind::Handoff | ContactKind::Pickup => format!(
                 "SELECT id, division_code || ' ' || compound FROM zones WHERE id IN ({list})"
             ),
             ContactKind::Household => {

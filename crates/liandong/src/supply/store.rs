@@ -430,9 +430,26 @@ pub async fn reserve(
     let q = quantity("quantity", &r.quantity, &mut errors);
     errors.into_result()?;
     let mut tx = db.write().await?;
-    let d = depot_to_run(&mut tx, scope, depot_id).await?;
-    item_named(&mut tx, "item_id", r.item_id).await?;
-    let need = match crate::needs::store::get(&mut tx, scope, r.need_id).await {
+    let id = reserve_in(&mut tx, scope, depot_id, r.item_id, r.need_id, q, None).await?;
+    let made = reservation_row(&mut tx, id).await?;
+    tx.commit().await?;
+    made.ok_or(AppError::NotFound)
+}
+
+/// Hold `q` of an item at a depot for a need (and the task that will carry
+/// it, if any), inside the caller's transaction. Returns the reservation.
+pub(crate) async fn reserve_in(
+    tx: &mut Tx,
+    scope: &Scope,
+    depot_id: i64,
+    item_id: i64,
+    need_id: i64,
+    q: i64,
+    task_id: Option<i64>,
+) -> Result<i64, AppError> {
+    let d = depot_to_run(tx, scope, depot_id).await?;
+    item_named(tx, "item_id", item_id).await?;
+    let need = match crate::needs::store::get(tx, scope, need_id).await {
         Err(AppError::NotFound) => return Err(AppError::invalid("need_id", "err-need-unknown")),
         other => other?,
     };
@@ -441,39 +458,37 @@ pub async fn reserve(
         return Err(AppError::invalid("need_id", "err-need-not-open"));
     }
     let held = execute!(
-        &mut tx,
+        &mut *tx,
         "UPDATE stock SET reserved = reserved + $1, updated_at = $2
          WHERE depot_id = $3 AND item_id = $4 AND on_hand - reserved >= $1",
         q,
         stamp(),
         d.id,
-        r.item_id,
+        item_id,
     )?;
     if held == 0 {
-        let short = shortfall(&mut tx, d.id, r.item_id, |h, held| {
-            check_reserve(h, held, q)
-        })
-        .await?;
+        let short = shortfall(tx, d.id, item_id, |h, held| check_reserve(h, held, q)).await?;
         return Err(short.unwrap_or(Short::Available(0)).into());
     }
     let t = Ts(now());
     let id = fetch_scalar!(
-        &mut tx,
+        &mut *tx,
         i64,
-        "INSERT INTO reservations (depot_id, item_id, need_id, quantity, status, created_by, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+        "INSERT INTO reservations (depot_id, item_id, need_id, quantity, status, created_by, created_at, updated_at, task_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING id",
         d.id,
-        r.item_id,
+        item_id,
         need.id,
         q,
         ReservationStatus::Held.as_str(),
         scope.account_id(),
         t,
+        task_id,
     )?;
     let place = need_place(&need);
     let m = Move {
         depot: &d,
-        item_id: r.item_id,
+        item_id,
         kind: MovementKind::Reserve,
         quantity: q,
         offer_id: None,
@@ -482,10 +497,8 @@ pub async fn reserve(
         division_code: &place,
         reason: "",
     };
-    write_move(&mut tx, scope, m).await?;
-    let made = reservation_row(&mut tx, id).await?;
-    tx.commit().await?;
-    made.ok_or(AppError::NotFound)
+    write_move(tx, scope, m).await?;
+    Ok(id)
 }
 
 /// Where a need's goods go: the community read from its address, else

@@ -14,6 +14,7 @@ mod authz;
 mod cli;
 mod crash;
 mod dashboard;
+mod dispatch;
 mod divisions;
 mod duplicates;
 mod export;

@@ -86,12 +86,23 @@ pub(crate) async fn volunteer_accounts(
 }
 
 async fn squad(app: &TestApp, co: &reqwest::Client, name: &str, members: &[i64]) -> i64 {
+    squad_in(app, co, name, "610113", members).await
+}
+
+/// A squad of the association for `division`, with these members.
+pub(crate) async fn squad_in(
+    app: &TestApp,
+    co: &reqwest::Client,
+    name: &str,
+    division: &str,
+    members: &[i64],
+) -> i64 {
     let (_, orgs) = app.get(co, "/api/orgs?q=西安市社会工作协会").await;
     let (status, s) = app
         .post(
             co,
             "/api/squads",
-            &json!({"org_id": orgs[0]["id"], "division_code": "610113", "name": name}),
+            &json!({"org_id": orgs[0]["id"], "division_code": division, "name": name}),
         )
         .await;
     assert_eq!(status, 201, "{s}");
