@@ -1477,4 +1477,7 @@ err-dispatch-legs = The legs do not fit the need: a need in a sealed zone has an
 err-dispatch-full = Squad "{ $squad }" has no room for another task
 err-dispatch-zone = Squad "{ $squad }" cannot take this leg: a squad inside a sealed zone works only there, and one outside does not go in
 err-dispatch-credentials = Squad "{ $squad }" lacks the credentials this task needs
+err-dispatch-short = Squad "{ $squad }" has too few members who can go out now
+err-dispatch-more-than-asked = More goods than this need still asks for
+err-dispatch-picks = A task takes goods from at most 30 depot lines
 event-task-create = Dispatched

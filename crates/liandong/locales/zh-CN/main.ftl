@@ -1477,4 +1477,7 @@ err-dispatch-legs = 路段与需求不符：封控区内的需求分卡口外、
 err-dispatch-full = 小分队「{ $squad }」的任务已满
 err-dispatch-zone = 小分队「{ $squad }」不能走这一段：封控区内的小分队只在区内，区外的小分队不进区
 err-dispatch-credentials = 小分队「{ $squad }」不具备这项任务所需的资质
+err-dispatch-short = 小分队「{ $squad }」现在能出勤的人数不足
+err-dispatch-more-than-asked = 取用的物资超过了这项需求还缺的数量
+err-dispatch-picks = 一项任务最多从 30 个仓库取货
 event-task-create = 派单

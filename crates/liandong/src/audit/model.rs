@@ -200,6 +200,7 @@ pub const ACTIONS: &[&str] = &[
     "stock.receive",
     "stock.release",
     "stock.reserve",
+    "task.create",
     "volunteer.create",
     "working_group.create",
     "working_group.edit",

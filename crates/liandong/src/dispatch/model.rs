@@ -289,6 +289,8 @@ pub struct ConfirmPick {
 
 /// The most tasks one confirmation makes (one transaction).
 pub const CONFIRM_MAX: usize = 500;
+/// The most depot lines one task takes goods from.
+pub const PICKS_MAX: usize = 30;
 
 impl Confirm {
     /// The shape a confirmation must have before anything is read: some
@@ -310,6 +312,9 @@ impl Confirm {
             legs.dedup();
             if legs.len() != t.legs.len() || t.legs.is_empty() {
                 errors.push(FieldError::new("legs", "err-dispatch-legs"));
+            }
+            if t.picks.len() > PICKS_MAX {
+                errors.push(FieldError::new("picks", "err-dispatch-picks"));
             }
             if t.picks
                 .iter()

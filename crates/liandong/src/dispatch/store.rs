@@ -57,19 +57,13 @@ async fn zones_in_force(tx: &mut Tx) -> sqlx::Result<Vec<ZoneIn>> {
     .collect())
 }
 
-/// The zone a door is in: the most specific one that holds it (a
-/// compound's zone before its community's).
+/// The zone a door is in: the most specific whole division sealed around
+/// it (where a squad can be inside), else a sealed compound holding it.
 fn zone_of<'z>(place: &str, address: &str, zones: &'z [ZoneIn]) -> Option<&'z ZoneIn> {
     zones
         .iter()
         .filter(|z| sealed_in(place, address, std::slice::from_ref(&z.seal)))
-        .max_by_key(|z| {
-            (
-                z.seal.division_code.len(),
-                !z.seal.compound.is_empty(),
-                z.id,
-            )
-        })
+        .max_by_key(|z| (z.seal.compound.is_empty(), z.seal.division_code.len(), z.id))
 }
 
 /// The zone a squad works inside: one in force over its whole area (a
@@ -138,8 +132,68 @@ struct StockIn {
     available: i64,
 }
 
+/// Legs a squad holds: of open tasks whose need is still on its way (a
+/// need delivered, closed or called off frees its squads).
 const OPEN_LEGS: &str = "SELECT COUNT(*) FROM task_legs l JOIN tasks t ON t.id = l.task_id
-     WHERE l.squad_id = s.id AND t.status = 'open'";
+     JOIN needs n ON n.id = t.need_id
+     WHERE l.squad_id = s.id AND t.status = 'open' AND n.status IN ('matched', 'in_progress')";
+
+/// Who of each squad can work now: open members, available and not
+/// positive — and for a squad outside any sealed zone, able to move (one
+/// sealed in at home cannot go out). The rule both a proposal and a
+/// confirmation use; `only` narrows it to one squad.
+async fn working_members(
+    tx: &mut Tx,
+    scope: &Scope,
+    zones: &[ZoneIn],
+    only: Option<i64>,
+) -> sqlx::Result<HashMap<i64, Vec<i64>>> {
+    let compounds = zones.iter().any(|z| !z.seal.compound.is_empty());
+    let members = fetch_all!(
+        &mut *tx,
+        (i64, String, i64, String, String, String),
+        sqlx::AssertSqlSafe(format!(
+            "SELECT m.squad_id, s.division_code, v.id, v.home_division, v.movement, {}
+             FROM squad_members m JOIN squads s ON s.id = m.squad_id
+             JOIN volunteers v ON v.id = m.volunteer_id {}
+             WHERE m.left_at IS NULL AND s.status = 'active' AND v.available AND v.positive_at IS NULL
+               AND {} AND ($2 = 0 OR s.id = $2)",
+            if compounds { "a.address" } else { "''" },
+            if compounds {
+                "JOIN applications a ON a.id = v.application_id"
+            } else {
+                ""
+            },
+            inside("s.division_code", 1)
+        )),
+        scope.jurisdiction(),
+        only.unwrap_or(0)
+    )?;
+    let seals: Vec<Seal> = zones.iter().map(|z| z.seal.clone()).collect();
+    let mut working: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (squad_id, division, volunteer, home, stored, address) in members {
+        let m = movement(
+            MovementStatus::parse(&stored).unwrap_or(MovementStatus::Free),
+            sealed_in(&home, &address, &seals),
+        );
+        // Inside its zone a squad works where its members are; outside,
+        // only those who can move.
+        if squad_zone(&division, zones).is_some() || m.can_move() {
+            working.entry(squad_id).or_default().push(volunteer);
+        }
+    }
+    Ok(working)
+}
+
+/// What a team holds, as bits.
+async fn team_bits(tx: &mut Tx, team: &[i64], now: OffsetDateTime) -> sqlx::Result<u32> {
+    let held = crate::training::store::held_by(tx, team).await?;
+    let creds: Vec<Vec<crate::training::model::Held>> = team
+        .iter()
+        .map(|v| held.get(v).cloned().unwrap_or_default())
+        .collect();
+    Ok(squad_bits(&creds, now))
+}
 
 /// Squads inside the caller's area that can work now: active, with
 /// enough working members (available, not positive, and — outside a
@@ -160,45 +214,13 @@ async fn squads_at_work(
         )),
         scope.jurisdiction()
     )?;
-    let compounds = zones.iter().any(|z| !z.seal.compound.is_empty());
-    let members = fetch_all!(
-        &mut *tx,
-        (i64, i64, String, String, String),
-        sqlx::AssertSqlSafe(format!(
-            "SELECT m.squad_id, v.id, v.home_division, v.movement, {}
-             FROM squad_members m JOIN squads s ON s.id = m.squad_id
-             JOIN volunteers v ON v.id = m.volunteer_id {}
-             WHERE m.left_at IS NULL AND s.status = 'active' AND v.available AND v.positive_at IS NULL AND {}",
-            if compounds { "a.address" } else { "''" },
-            if compounds {
-                "JOIN applications a ON a.id = v.application_id"
-            } else {
-                ""
-            },
-            inside("s.division_code", 1)
-        )),
-        scope.jurisdiction()
-    )?;
-    let seals: Vec<Seal> = zones.iter().map(|z| z.seal.clone()).collect();
-    let ids: Vec<i64> = members.iter().map(|m| m.1).collect();
+    let mut working = working_members(tx, scope, zones, None).await?;
+    let ids: Vec<i64> = working.values().flatten().copied().collect();
     let held = crate::training::store::held_by(tx, &ids).await?;
-    let mut working: HashMap<i64, Vec<i64>> = HashMap::new();
     let zone_of_squad: HashMap<i64, Option<i64>> = rows
         .iter()
         .map(|r| (r.0, squad_zone(&r.2, zones).map(|z| z.id)))
         .collect();
-    for (squad_id, volunteer, home, stored, address) in &members {
-        let inside_zone = zone_of_squad.get(squad_id).copied().flatten().is_some();
-        let m = movement(
-            MovementStatus::parse(stored).unwrap_or(MovementStatus::Free),
-            sealed_in(home, address, &seals),
-        );
-        // Inside its zone a squad works where its members are; outside,
-        // only those who can move.
-        if inside_zone || m.can_move() {
-            working.entry(*squad_id).or_default().push(*volunteer);
-        }
-    }
     let mut out = Vec::new();
     for (id, name, division_code, capacity, min_size, open) in rows {
         let team = working.remove(&id).unwrap_or_default();
@@ -270,8 +292,9 @@ async fn stock(tx: &mut Tx, scope: &Scope) -> sqlx::Result<Vec<StockIn>> {
         sqlx::AssertSqlSafe(format!(
             "SELECT s.depot_id, d.name, d.division_code, s.item_id, s.on_hand - s.reserved
              FROM stock s JOIN depots d ON d.id = s.depot_id
-             WHERE s.on_hand > s.reserved AND ({} OR d.org_id = $2)
+             WHERE s.on_hand > s.reserved AND {} AND ({} OR d.org_id = $2)
              ORDER BY s.depot_id, s.item_id",
+            crate::db::related("d.division_code", 1),
             inside("d.division_code", 1)
         )),
         scope.jurisdiction(),
@@ -316,7 +339,13 @@ impl Rows {
     /// may take it — where `holds` names a squad for a gate side or a
     /// household, that squad only — and each line's the nearest depots.
     /// Also each need's sealed zone.
-    fn problem(&self, holds: &HashMap<(ContactKind, i64), i64>) -> Built {
+    /// `held` are the holds recorded (not the pins): who a need left out
+    /// is said to be held by.
+    fn problem(
+        &self,
+        holds: &HashMap<(ContactKind, i64), i64>,
+        held: &HashMap<(ContactKind, i64), i64>,
+    ) -> Built {
         let mut problem = matching::Problem {
             squads: self
                 .squads
@@ -377,9 +406,12 @@ impl Rows {
                     });
                 }
             }
-            let held = |kind: ContactKind, target: Option<i64>| {
-                target.and_then(|t| holds.get(&(kind, t)).copied())
-            };
+            let hold =
+                |map: &HashMap<(ContactKind, i64), i64>, kind: ContactKind, target: Option<i64>| {
+                    target.and_then(|t| map.get(&(kind, t)).copied())
+                };
+            let held_by = |kind, target| hold(held, kind, target);
+            let held = |kind, target| hold(holds, kind, target);
             let mut holder = [None; 2];
             for (l, leg) in legs_for(zone.is_some()).iter().enumerate() {
                 let (only, also, to) = match leg {
@@ -395,7 +427,12 @@ impl Rows {
                         n.place(),
                     ),
                 };
-                holder[l] = only.or(also);
+                holder[l] = match leg {
+                    LegKind::Whole => held_by(ContactKind::Household, Some(n.id)),
+                    LegKind::ToGate => held_by(ContactKind::Handoff, zone.map(|z| z.id)),
+                    LegKind::Inside => held_by(ContactKind::Household, Some(n.id))
+                        .or(held_by(ContactKind::Pickup, zone.map(|z| z.id))),
+                };
                 let near: Vec<(u32, u32, usize)> = self
                     .squads
                     .iter()
@@ -492,9 +529,11 @@ pub async fn propose(tx: &mut Tx, scope: &Scope, window: Duration) -> Result<Pro
     // One squad per gate side in a proposal: where the plan puts two on one
     // side, the most urgent need's squad is pinned there and the batch is
     // solved again (a gate is handed over at once, not twenty times).
-    let mut built = rows.problem(&holds);
+    // Pins are only added (two sides per zone at most), so this ends.
+    let held = holds.clone();
+    let mut built = rows.problem(&holds, &held);
     let mut plan = matching::plan(&built.problem).map_err(wrong)?;
-    for _ in 0..8 {
+    for _ in 0..=2 * rows.zones.len() {
         let mut pinned = false;
         for t in &plan.tasks {
             let Some(z) = built.door_zone[t.need as usize] else {
@@ -514,7 +553,7 @@ pub async fn propose(tx: &mut Tx, scope: &Scope, window: Duration) -> Result<Pro
         if !pinned {
             break;
         }
-        built = rows.problem(&holds);
+        built = rows.problem(&holds, &held);
         plan = matching::plan(&built.problem).map_err(wrong)?;
     }
     let Rows {
@@ -784,8 +823,26 @@ pub async fn confirm(
     let now = crate::db::now();
     let mut tx = db.write().await?;
     let zones = zones_in_force(&mut tx).await?;
+    // Rows are taken in one order — squads, then needs, by id — so two
+    // confirmations at once wait for each other rather than deadlock.
+    let mut squad_ids: Vec<i64> = c
+        .tasks
+        .iter()
+        .flat_map(|t| t.legs.iter().map(|l| l.squad_id))
+        .collect();
+    squad_ids.sort_unstable();
+    squad_ids.dedup();
+    let mut squads = HashMap::new();
+    for id in squad_ids {
+        squads.insert(
+            id,
+            crate::squads::store::at_work_in(&mut tx, scope, id).await?,
+        );
+    }
+    let mut lines: Vec<&super::model::ConfirmTask> = c.tasks.iter().collect();
+    lines.sort_by_key(|t| t.need_id);
     let mut made = Vec::with_capacity(c.tasks.len());
-    for t in &c.tasks {
+    for t in lines {
         let need = fetch_optional!(
             &mut tx,
             NeedIn,
@@ -809,6 +866,7 @@ pub async fn confirm(
         let bits = required(kind, zone.is_some());
         let weight = urgency(Urgency::parse(&need.urgency).unwrap_or(Urgency::Normal)).weight();
         let t_now = Ts(now);
+        check_picks(&mut tx, need.id, &t.picks).await?;
         let task_id = fetch_scalar!(
             &mut tx,
             i64,
@@ -824,7 +882,7 @@ pub async fn confirm(
             t_now,
         )?;
         for leg in &t.legs {
-            let s = crate::squads::store::at_work_in(&mut tx, scope, leg.squad_id).await?;
+            let s = squads[&leg.squad_id].clone();
             let (capacity, open) = fetch_optional!(
                 &mut tx,
                 (i64, i64),
@@ -851,8 +909,20 @@ pub async fn confirm(
                     vec![("squad", s.name.clone())],
                 ));
             }
+            // Its working team as a proposal counts it: enough of them to
+            // go out, holding what the door asks.
+            let team = working_members(&mut tx, scope, &zones, Some(s.id))
+                .await?
+                .remove(&s.id)
+                .unwrap_or_default();
+            if (team.len() as i64) < s.min_size {
+                return Err(AppError::Refused(
+                    "err-dispatch-short",
+                    vec![("squad", s.name.clone())],
+                ));
+            }
             if leg.leg != LegKind::ToGate && bits != 0 {
-                let held = squad_credentials(&mut tx, s.id, now).await?;
+                let held = team_bits(&mut tx, &team, now).await?;
                 if bits & !held != 0 {
                     return Err(AppError::Refused(
                         "err-dispatch-credentials",
@@ -929,22 +999,65 @@ pub async fn confirm(
     Ok(out)
 }
 
-/// What a squad's working members hold, as bits.
-async fn squad_credentials(tx: &mut Tx, squad_id: i64, now: OffsetDateTime) -> sqlx::Result<u32> {
-    let ids: Vec<i64> = fetch_all!(
+/// Goods a confirmation takes for a need: only what it asked (its
+/// appeals' lines, less what is held or sent for it), never more.
+async fn check_picks(
+    tx: &mut Tx,
+    need_id: i64,
+    picks: &[super::model::ConfirmPick],
+) -> Result<(), AppError> {
+    if picks.is_empty() {
+        return Ok(());
+    }
+    let asked: HashMap<i64, i64> = fetch_all!(
         &mut *tx,
-        (i64,),
-        "SELECT v.id FROM squad_members m JOIN volunteers v ON v.id = m.volunteer_id
-         WHERE m.squad_id = $1 AND m.left_at IS NULL AND v.available AND v.positive_at IS NULL",
-        squad_id
+        (i64, i64),
+        "SELECT l.item_id, CAST(SUM(l.quantity) AS BIGINT) FROM appeals a JOIN appeal_lines l ON l.appeal_id = a.id
+         WHERE a.need_id = $1 GROUP BY l.item_id",
+        need_id
     )?
     .into_iter()
-    .map(|(id,)| id)
     .collect();
-    let held = crate::training::store::held_by(tx, &ids).await?;
-    let creds: Vec<Vec<crate::training::model::Held>> = ids
-        .iter()
-        .map(|v| held.get(v).cloned().unwrap_or_default())
-        .collect();
-    Ok(squad_bits(&creds, now))
+    let held: HashMap<i64, i64> = fetch_all!(
+        &mut *tx,
+        (i64, i64),
+        "SELECT item_id, CAST(SUM(quantity) AS BIGINT) FROM reservations
+         WHERE need_id = $1 AND status IN ('held', 'dispatched') GROUP BY item_id",
+        need_id
+    )?
+    .into_iter()
+    .collect();
+    let mut taken: HashMap<i64, i64> = HashMap::new();
+    for p in picks {
+        *taken.entry(p.item_id).or_default() += p.quantity;
+    }
+    for (item, q) in taken {
+        let left = asked.get(&item).copied().unwrap_or(0) - held.get(&item).copied().unwrap_or(0);
+        if q > left {
+            return Err(AppError::invalid(
+                "quantity",
+                "err-dispatch-more-than-asked",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A need moved on (`execute_status` of the needs store): its open task,
+/// if any, ends — done when the need was delivered or closed, cancelled
+/// when it went back or was called off — and its squads are free again.
+pub(crate) async fn need_moved(tx: &mut Tx, need_id: i64, to: NeedStatus) -> sqlx::Result<()> {
+    let end = match to {
+        NeedStatus::Matched | NeedStatus::InProgress => return Ok(()),
+        NeedStatus::Delivered | NeedStatus::Closed => TaskStatus::Done,
+        _ => TaskStatus::Cancelled,
+    };
+    execute!(
+        &mut *tx,
+        "UPDATE tasks SET status = $1, updated_at = $2 WHERE need_id = $3 AND status = 'open'",
+        end.as_str(),
+        crate::db::stamp(),
+        need_id
+    )?;
+    Ok(())
 }

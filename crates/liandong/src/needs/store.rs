@@ -953,6 +953,7 @@ async fn execute_status(
     if moved == 0 {
         return Err(AppError::Conflict("err-need-moved"));
     }
+    crate::dispatch::store::need_moved(tx, need.id, to).await?;
     Ok(())
 }
 
@@ -1338,6 +1339,7 @@ pub async fn merge(
             return Err(AppError::Conflict("err-need-moved"));
         }
     }
+    crate::dispatch::store::need_moved(&mut tx, id, NeedStatus::Duplicate).await?;
     let e = NewEvent::by(scope, "need.merge", "need", id, &need.jurisdiction_code)
         .reason(reason.trim())
         .before(serde_json::json!({ "status": from.as_str() }))

@@ -153,6 +153,14 @@ impl From<sqlx::Error> for AppError {
         {
             return AppError::invalid("input", "err-control-chars");
         }
+        // Two transactions that took rows in opposite orders (PostgreSQL
+        // aborts one): nothing was written, and the same request again
+        // will pass.
+        if let sqlx::Error::Database(d) = &e
+            && matches!(d.code().as_deref(), Some("40P01" | "40001"))
+        {
+            return AppError::Conflict("err-squad-retry");
+        }
         AppError::Internal(e.into())
     }
 }

@@ -276,6 +276,49 @@ both!(
         assert!(proposed(&p, n.need).is_none(), "{p}");
         let (status, body) = app.post(&co, "/api/dispatch/confirm", &confirm).await;
         assert_eq!(status, 409, "{body}");
+
+        // Sent back to verified (the squad could not go), its task ends and
+        // it can be dispatched again — the goods it holds still count.
+        verify(&app, &co, n.need).await;
+        let (_, tasks) = app.get(&co, "/api/tasks").await;
+        assert!(
+            !tasks
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t["need_id"] == n.need),
+            "{tasks}"
+        );
+        let again = json!({"tasks": [{"need_id": n.need,
+            "legs": [{"leg": "to_gate", "squad_id": n.outside}, {"leg": "inside", "squad_id": n.inside}]}]});
+        let (status, made) = app.post(&co, "/api/dispatch/confirm", &again).await;
+        assert_eq!(status, 201, "{made}");
+        let (_, tasks) = app.get(&co, "/api/tasks").await;
+        let open = tasks
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["need_id"] == n.need)
+            .count();
+        assert_eq!(open, 1, "{tasks}");
+        // Delivered, the task is done and off the open list.
+        let (status, body) = app
+            .post(
+                &co,
+                &format!("/api/needs/{}/status", n.need),
+                &json!({"to": "delivered", "reason": ""}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let (_, tasks) = app.get(&co, "/api/tasks").await;
+        assert!(
+            !tasks
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t["need_id"] == n.need),
+            "{tasks}"
+        );
     }
 );
 
@@ -349,6 +392,17 @@ both!(a_task_over_stock_is_refused_with_what_is_left, |app| {
     assert!(
         body.to_string().contains("150"),
         "what is left is said: {body}"
+    );
+    // Nor more than the need asked (200), wherever it is.
+    let greedy = json!({"tasks": [{"need_id": n.need,
+        "legs": [{"leg": "to_gate", "squad_id": n.outside}, {"leg": "inside", "squad_id": n.inside}],
+        "picks": [{"depot_id": n.depot, "item_id": n.noodles, "quantity": 120},
+                  {"depot_id": 1, "item_id": n.noodles, "quantity": 81}]}]});
+    let (status, body) = app.post(&co, "/api/dispatch/confirm", &greedy).await;
+    assert_eq!(
+        (status, error_fields(&body)),
+        (422, vec!["quantity"]),
+        "{body}"
     );
     let (_, need) = app.get(&co, &format!("/api/needs/{}", n.need)).await;
     assert_eq!(need["status"], "verified", "{need}");
