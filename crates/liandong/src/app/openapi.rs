@@ -30,7 +30,7 @@ use crate::volunteers::api as volunteers;
         dashboard::dashboard,
         dispatch::proposal, dispatch::confirm, dispatch::tasks, dispatch::task,
         volunteers::campaigns, volunteers::create_campaign, volunteers::public_campaign, volunteers::apply, volunteers::public_application, volunteers::queue, volunteers::application, volunteers::reveal, volunteers::decide,
-        squads::squads, squads::create, squads::squad, squads::join, squads::leave, squads::lead, squads::touch, squads::release, squads::vehicles, squads::create_vehicle, squads::roster, squads::movable, squads::movement, squads::positive, squads::trace, squads::mine, squads::availability, squads::disband, squads::recovered,
+        squads::squads, squads::create, squads::squad, squads::join, squads::leave, squads::lead, squads::touch, squads::release, squads::capacity, squads::vehicles, squads::create_vehicle, squads::roster, squads::movable, squads::movement, squads::positive, squads::trace, squads::mine, squads::availability, squads::disband, squads::recovered,
         training::trainings, training::create, training::training, training::enrol, training::attend, training::my_service, training::duty, training::seat, training::service, training::grant, training::feedback, training::anchor,
         screening::lists, screening::list, screening::subjects, screening::subject, screening::reveal, screening::worklist, screening::set_seat, screening::start_call, screening::end_call, screening::handover, screening::offer, screening::transfers, screening::answer, screening::orphans, screening::shifts, screening::add_to_shift, screening::remove_from_shift,
         management::schedules, management::set_schedule, management::start, management::managed, management::release, management::result_lists, management::unmatched, management::rematch, management::figures,
@@ -226,6 +226,7 @@ const BODY_RULES: &[(&str, &str, Rule)] = &[
     ("NewVehicle", "description", Rule::Text(100)),
     ("NewVehicle", "seats", Rule::Limit(1, 60)),
     ("ConfirmPick", "quantity", Rule::Limit(1, 1_000_000)),
+    ("SetCapacity", "capacity", Rule::Limit(0, 20)),
     (
         "NewTouch",
         "kind",

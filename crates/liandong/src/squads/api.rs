@@ -27,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/squads/{id}/leader", post(lead))
         .route("/api/squads/{id}/contacts", post(touch))
         .route("/api/squads/{id}/release", post(release))
+        .route("/api/squads/{id}/capacity", post(capacity))
         .route("/api/squads/{id}/disband", post(disband))
         .route("/api/vehicles", get(vehicles).post(create_vehicle))
         .route("/api/volunteers", get(roster))
@@ -171,6 +172,26 @@ pub async fn touch(
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct Reason {
     pub reason: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct SetCapacity {
+    /// Tasks it may hold open at once, 0–20.
+    pub capacity: i64,
+}
+
+/// How many tasks a squad may hold open at once (dispatch proposes no more).
+#[utoipa::path(post, path = "/api/squads/{id}/capacity", tag = "squads", params(("id" = i64, Path)), request_body = SetCapacity,
+    responses((status = 200, body = Squad), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn capacity(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path(id): Path<i64>,
+    Json(c): Json<SetCapacity>,
+) -> Result<Json<Squad>, AppError> {
+    Ok(Json(
+        store::set_capacity(&state.db, &scope, id, c.capacity).await?,
+    ))
 }
 
 /// Put a squad stood down back to work (its members tested negative).

@@ -268,6 +268,7 @@ struct SquadForm {
     /// `kind:id` of what the squad uses.
     target: String,
     reason: String,
+    capacity: String,
 }
 
 async fn squad_action(
@@ -295,6 +296,12 @@ async fn squad_action(
         "disband" => store::disband(&state.db, &scope, id, &f.reason)
             .await
             .map(|_| ()),
+        "capacity" => match number(&f.capacity) {
+            Some(n) => store::set_capacity(&state.db, &scope, id, n)
+                .await
+                .map(|_| ()),
+            None => Err(AppError::invalid("capacity", "err-squad-capacity")),
+        },
         "touch" => {
             let parsed = f
                 .target

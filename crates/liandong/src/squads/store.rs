@@ -84,6 +84,8 @@ pub struct Squad {
     pub leader_name: String,
     pub min_size: i64,
     pub max_size: i64,
+    /// Tasks it can hold open at once (dispatch proposes no more).
+    pub capacity: i64,
     /// Members now.
     pub size: i64,
     #[schema(value_type = SquadStatus)]
@@ -101,7 +103,7 @@ impl Squad {
     }
 }
 
-const SQUAD_COLUMNS: &str = "s.id, s.org_id, o.name AS org_name, s.division_code, s.name, s.leader_id, s.min_size, s.max_size,
+const SQUAD_COLUMNS: &str = "s.id, s.org_id, o.name AS org_name, s.division_code, s.name, s.leader_id, s.min_size, s.max_size, s.capacity,
     (SELECT COUNT(*) FROM squad_members m WHERE m.squad_id = s.id AND m.left_at IS NULL) AS size,
     s.status, s.status_reason, s.created_at";
 
@@ -1404,6 +1406,42 @@ pub async fn recovered(
     tx.commit().await?;
     Ok(())
 }
+
+/// How many tasks a squad may hold open at once (0–20): a squad inside a
+/// sealed compound that carries from the gate to many doors takes more; 0
+/// keeps it out of dispatch.
+pub async fn set_capacity(
+    db: &Db,
+    scope: &Scope,
+    squad_id: i64,
+    capacity: i64,
+) -> Result<Squad, AppError> {
+    coordinates(scope)?;
+    if !(0..=CAPACITY_LIMIT).contains(&capacity) {
+        return Err(AppError::invalid("capacity", "err-squad-capacity"));
+    }
+    let mut tx = db.write().await?;
+    let s = squad(&mut tx, scope, squad_id).await?;
+    execute!(
+        &mut tx,
+        "UPDATE squads SET capacity = $1, updated_at = $2 WHERE id = $3",
+        capacity,
+        crate::db::stamp(),
+        squad_id
+    )?;
+    finish(
+        tx,
+        scope,
+        squad_id,
+        NewEvent::by(scope, "squad.capacity", "squad", squad_id, &s.division_code)
+            .before(serde_json::json!({"capacity": s.capacity}))
+            .after(serde_json::json!({"capacity": capacity})),
+    )
+    .await
+}
+
+/// The most tasks a squad may hold open (the column's CHECK says the same).
+pub const CAPACITY_LIMIT: i64 = 20;
 
 /// Release a squad stood down (after its members tested negative), with a
 /// reason. A positive member must leave it first.

@@ -1268,6 +1268,17 @@ fn cases() -> Vec<Case> {
         Case {
             volunteer: false,
             subject: false,
+            name: "set squad capacity",
+            method: Method::POST,
+            path: |t| format!("/api/squads/{}/capacity", t.squad_id),
+            body: |_| Some(json!({"capacity": 5})),
+            allowed: COORD,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            volunteer: false,
+            subject: false,
             name: "list squads",
             method: Method::GET,
             path: |_| "/api/squads".into(),

@@ -550,3 +550,29 @@ both!(
         assert_eq!(t["legs"][0]["squad_id"], holder, "{t}");
     }
 );
+
+both!(a_squad_set_to_no_tasks_is_not_proposed, |app| {
+    let n = night(&app, 46).await;
+    let co = app.signed_in("coordinator").await;
+    let path = format!("/api/squads/{}/capacity", n.outside);
+    let (status, body) = app.post(&co, &path, &json!({"capacity": 21})).await;
+    assert_eq!(
+        (status, error_fields(&body)),
+        (422, vec!["capacity"]),
+        "{body}"
+    );
+    let (status, s) = app.post(&co, &path, &json!({"capacity": 0})).await;
+    assert_eq!((status, &s["capacity"]), (200, &json!(0)), "{s}");
+    let (_, p) = app.get(&co, "/api/dispatch/proposal").await;
+    assert!(
+        !p.to_string()
+            .contains(&format!("\"squad_id\":{},", n.outside)),
+        "{p}"
+    );
+    // Raised again, it is proposed again.
+    let (status, _) = app.post(&co, &path, &json!({"capacity": 5})).await;
+    assert_eq!(status, 200);
+    let (_, p) = app.get(&co, "/api/dispatch/proposal").await;
+    let t = proposed(&p, n.need).unwrap_or_else(|| panic!("{p}"));
+    assert_eq!(t["legs"][0]["squad_id"], n.outside, "{t}");
+});
