@@ -307,18 +307,17 @@ pub fn priority(needs: &[Need]) -> Vec<usize> {
 pub fn plan(p: &Problem) -> Result<Plan, Invalid> {
     let n = p.needs.len();
     // Takers of the carriers' problem: one per leg, in need order.
-    let mut leg_of = Vec::with_capacity(n + n / 4);
     let mut first_leg = Vec::with_capacity(n + 1);
+    first_leg.push(0);
     for need in &p.needs {
-        first_leg.push(leg_of.len());
-        leg_of.extend(legs(need).iter().copied());
+        first_leg.push(first_leg[first_leg.len() - 1] + legs(need).len());
     }
-    first_leg.push(leg_of.len());
+    let leg_count = first_leg[n];
     let taker = |need: usize, leg: Leg| first_leg[need] + if leg == Leg::Inside { 1 } else { 0 };
 
     // Arc k of each problem is candidate pair k: nothing is stored twice.
     let mut carriers = Transport::new(
-        vec![1; leg_of.len()],
+        vec![1; leg_count],
         p.squads.iter().map(|s| s.capacity).collect(),
     );
     let mut leg_taker = Vec::with_capacity(p.carriers.len());
@@ -340,11 +339,11 @@ pub fn plan(p: &Problem) -> Result<Plan, Invalid> {
     }
     // Each leg's candidates, grouped (a CSR, not a Vec per leg: a batch may
     // have 100,000 needs).
-    let mut first = vec![0u32; leg_of.len() + 1];
+    let mut first = vec![0u32; leg_count + 1];
     for &t in &leg_taker {
         first[t as usize + 1] += 1;
     }
-    for t in 0..leg_of.len() {
+    for t in 0..leg_count {
         first[t + 1] += first[t];
     }
     let mut options = vec![0u32; p.carriers.len()];
@@ -355,7 +354,7 @@ pub fn plan(p: &Problem) -> Result<Plan, Invalid> {
     }
     drop((leg_taker, fill));
     let mut squads_seen = Vec::new();
-    for t in 0..leg_of.len() {
+    for t in 0..leg_count {
         squads_seen.clear();
         squads_seen.extend(
             options[first[t] as usize..first[t + 1] as usize]

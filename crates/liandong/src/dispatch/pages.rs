@@ -178,9 +178,9 @@ async fn confirm(
     c: Chrome,
     HtmlForm(form): HtmlForm<BTreeMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let c_made = confirmation(&form);
+    let lines = confirmation(&form);
     let window = state.settings.exposure_window();
-    match store::confirm(&state.db, &scope, window, &c_made).await {
+    match store::confirm(&state.db, &scope, window, &lines).await {
         Ok(made) => Ok(Redirect::to(&format!("/dispatch?made={}", made.len())).into_response()),
         Err(e @ (AppError::Refused(..) | AppError::Conflict(_))) => {
             let notice = e.message(c.lang);

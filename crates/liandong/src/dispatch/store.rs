@@ -79,6 +79,11 @@ fn squad_zone<'z>(division: &str, zones: &'z [ZoneIn]) -> Option<&'z ZoneIn> {
         .max_by_key(|z| (z.seal.division_code.len(), z.id))
 }
 
+/// The most verified needs a proposal reads (most urgent, then oldest,
+/// first) before it ranks them exactly and keeps `BATCH`: memory and time
+/// stay bounded however many wait.
+const READ_MAX: usize = 4 * super::model::BATCH;
+
 /// A verified need as a proposal reads it. The address is read only to
 /// find a compound's zone; it never leaves this module.
 #[derive(sqlx::FromRow)]
@@ -490,7 +495,9 @@ pub async fn propose(tx: &mut Tx, scope: &Scope, window: Duration) -> Result<Pro
         NeedIn,
         sqlx::AssertSqlSafe(format!(
             "SELECT id, reference, kind, urgency, division_code, jurisdiction_code, address, created_at, CAST(verified_minutes AS BIGINT) AS verified_minutes
-             FROM needs WHERE status = 'verified' AND {} ORDER BY id",
+             FROM needs WHERE status = 'verified' AND {}
+             ORDER BY CASE urgency WHEN 'critical' THEN 0 WHEN 'urgent' THEN 1 ELSE 2 END, id
+             LIMIT {READ_MAX}",
             inside("jurisdiction_code", 1)
         )),
         scope.jurisdiction()

@@ -189,6 +189,24 @@ async fn night(app: &TestApp, seed: u32) -> Night {
     }
 }
 
+/// How many open tasks name this need.
+async fn open_tasks(app: &TestApp, co: &reqwest::Client, need: i64) -> usize {
+    let (_, tasks) = app.get(co, "/api/tasks").await;
+    tasks
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["need_id"] == need)
+        .count()
+}
+
+/// A confirmation of the night's need across the gate, with these picks.
+fn across_the_gate(n: &Night, picks: Value) -> Value {
+    json!({"tasks": [{"need_id": n.need,
+        "legs": [{"leg": "to_gate", "squad_id": n.outside}, {"leg": "inside", "squad_id": n.inside}],
+        "picks": picks}]})
+}
+
 fn proposed(p: &Value, need: i64) -> Option<&Value> {
     p["tasks"]
         .as_array()
@@ -237,9 +255,10 @@ both!(
             "no phone in a proposal"
         );
 
-        let confirm = json!({"tasks": [{"need_id": n.need,
-            "legs": [{"leg": "to_gate", "squad_id": n.outside}, {"leg": "inside", "squad_id": n.inside}],
-            "picks": [{"depot_id": n.depot, "item_id": n.noodles, "quantity": 150}]}]});
+        let confirm = across_the_gate(
+            &n,
+            json!([{"depot_id": n.depot, "item_id": n.noodles, "quantity": 150}]),
+        );
         let (status, made) = app.post(&co, "/api/dispatch/confirm", &confirm).await;
         assert_eq!(status, 201, "{made}");
         let task = &made[0];
@@ -259,15 +278,7 @@ both!(
             (Some(150), Some(0)),
             "{stock}"
         );
-        let (_, tasks) = app.get(&co, "/api/tasks").await;
-        assert!(
-            tasks
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|t| t["need_id"] == n.need),
-            "{tasks}"
-        );
+        assert_eq!(open_tasks(&app, &co, n.need).await, 1);
         let (status, one) = app.get(&co, &format!("/api/tasks/{}", task["id"])).await;
         assert_eq!((status, &one["id"]), (200, &task["id"]));
 
@@ -280,27 +291,11 @@ both!(
         // Sent back to verified (the squad could not go), its task ends and
         // it can be dispatched again — the goods it holds still count.
         verify(&app, &co, n.need).await;
-        let (_, tasks) = app.get(&co, "/api/tasks").await;
-        assert!(
-            !tasks
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|t| t["need_id"] == n.need),
-            "{tasks}"
-        );
-        let again = json!({"tasks": [{"need_id": n.need,
-            "legs": [{"leg": "to_gate", "squad_id": n.outside}, {"leg": "inside", "squad_id": n.inside}]}]});
+        assert_eq!(open_tasks(&app, &co, n.need).await, 0);
+        let again = across_the_gate(&n, json!([]));
         let (status, made) = app.post(&co, "/api/dispatch/confirm", &again).await;
         assert_eq!(status, 201, "{made}");
-        let (_, tasks) = app.get(&co, "/api/tasks").await;
-        let open = tasks
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|t| t["need_id"] == n.need)
-            .count();
-        assert_eq!(open, 1, "{tasks}");
+        assert_eq!(open_tasks(&app, &co, n.need).await, 1);
         // Delivered, the task is done and off the open list.
         let (status, body) = app
             .post(
@@ -310,15 +305,7 @@ both!(
             )
             .await;
         assert_eq!(status, 200, "{body}");
-        let (_, tasks) = app.get(&co, "/api/tasks").await;
-        assert!(
-            !tasks
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|t| t["need_id"] == n.need),
-            "{tasks}"
-        );
+        assert_eq!(open_tasks(&app, &co, n.need).await, 0);
     }
 );
 
@@ -338,9 +325,10 @@ both!(
             )
             .await;
         assert_eq!(status, 201, "{body}");
-        let confirm = json!({"tasks": [{"need_id": n.need,
-            "legs": [{"leg": "to_gate", "squad_id": n.outside}, {"leg": "inside", "squad_id": n.inside}],
-            "picks": [{"depot_id": n.depot, "item_id": n.noodles, "quantity": 100}]}]});
+        let confirm = across_the_gate(
+            &n,
+            json!([{"depot_id": n.depot, "item_id": n.noodles, "quantity": 100}]),
+        );
         let (status, body) = app.post(&co, "/api/dispatch/confirm", &confirm).await;
         assert_eq!(status, 409, "{body}");
         assert!(
@@ -358,15 +346,7 @@ both!(
             .find(|l| l["item_id"] == n.noodles)
             .unwrap();
         assert_eq!(line["available"], 150, "{stock}");
-        let (_, tasks) = app.get(&co, "/api/tasks").await;
-        assert!(
-            !tasks
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|t| t["need_id"] == n.need),
-            "{tasks}"
-        );
+        assert_eq!(open_tasks(&app, &co, n.need).await, 0);
 
         // A squad of the outside cannot take the inside leg, nor the
         // village's squad the road to the gate.
@@ -384,9 +364,10 @@ both!(
 both!(a_task_over_stock_is_refused_with_what_is_left, |app| {
     let n = night(&app, 43).await;
     let co = app.signed_in("coordinator").await;
-    let confirm = json!({"tasks": [{"need_id": n.need,
-            "legs": [{"leg": "to_gate", "squad_id": n.outside}, {"leg": "inside", "squad_id": n.inside}],
-            "picks": [{"depot_id": n.depot, "item_id": n.noodles, "quantity": 151}]}]});
+    let confirm = across_the_gate(
+        &n,
+        json!([{"depot_id": n.depot, "item_id": n.noodles, "quantity": 151}]),
+    );
     let (status, body) = app.post(&co, "/api/dispatch/confirm", &confirm).await;
     assert_eq!(status, 422, "{body}");
     assert!(
@@ -394,10 +375,11 @@ both!(a_task_over_stock_is_refused_with_what_is_left, |app| {
         "what is left is said: {body}"
     );
     // Nor more than the need asked (200), wherever it is.
-    let greedy = json!({"tasks": [{"need_id": n.need,
-        "legs": [{"leg": "to_gate", "squad_id": n.outside}, {"leg": "inside", "squad_id": n.inside}],
-        "picks": [{"depot_id": n.depot, "item_id": n.noodles, "quantity": 120},
-                  {"depot_id": 1, "item_id": n.noodles, "quantity": 81}]}]});
+    let greedy = across_the_gate(
+        &n,
+        json!([{"depot_id": n.depot, "item_id": n.noodles, "quantity": 120},
+                  {"depot_id": 1, "item_id": n.noodles, "quantity": 81}]),
+    );
     let (status, body) = app.post(&co, "/api/dispatch/confirm", &greedy).await;
     assert_eq!(
         (status, error_fields(&body)),
@@ -457,7 +439,7 @@ both!(
             assert_eq!(status, 403, "{who}");
             let (status, _) = app.get(&c, "/api/tasks").await;
             assert_eq!(status, 403, "{who}");
-            let confirm = json!({"tasks": [{"need_id": n.need, "legs": [{"leg": "to_gate", "squad_id": n.outside}, {"leg": "inside", "squad_id": n.inside}]}]});
+            let confirm = across_the_gate(&n, json!([]));
             let (status, _) = app.post(&c, "/api/dispatch/confirm", &confirm).await;
             assert_eq!(status, 403, "{who}");
         }
