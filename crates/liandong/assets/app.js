@@ -23,7 +23,7 @@ document.addEventListener('click', function (e) {
   }
 });
 // Live regions: <div id="x" data-live="need,offer" [data-live-src="/url"]
-// [data-live-gap="ms"]>. When the server says one of those changed (GET
+// [data-live-gap="ms"] [data-live-every="ms"]>. When the server says one of those changed (GET
 // /live, server-sent events), the region is read again — from its source,
 // or from this page's own address — and swapped in place; focus stays on
 // the same link. Without EventSource, or when the stream cannot be held,
@@ -76,6 +76,10 @@ document.addEventListener('click', function (e) {
       timer = setTimeout(swap, Math.max(200, gap - (Date.now() - last)));
     };
     refreshers.push({ topics: topics, schedule: schedule });
+    // A region whose content ages by itself (a board's alarms) is read
+    // again every so often even when nothing is heard.
+    var every = parseInt(region.getAttribute('data-live-every') || '0', 10);
+    if (every > 0) { setInterval(schedule, every); }
   });
   var heard = function (topic) {
     refreshers.forEach(function (r) {

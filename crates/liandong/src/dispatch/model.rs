@@ -72,9 +72,282 @@ crate::stored_enum! {
 }
 
 crate::stored_enum! {
-    /// Where a leg is. Confirmation assigns; the field steps follow.
+    /// Where a leg is. Confirmation assigns; the squad's steps follow:
+    /// accepted, departed, picked up (at the depot, or inside at the gate),
+    /// handed off at the gate or delivered at the door, back home. A leg
+    /// declined, or cancelled with its task, is over.
     pub enum LegStatus {
         Assigned,
+        Accepted,
+        Departed,
+        PickedUp,
+        HandedOff,
+        Delivered,
+        Back,
+        Declined,
+        Cancelled,
+    }
+}
+
+impl LegStatus {
+    /// Work still ahead of the squad on this leg (it holds a place of the
+    /// squad's capacity).
+    pub fn ahead(self) -> bool {
+        matches!(
+            self,
+            LegStatus::Assigned | LegStatus::Accepted | LegStatus::Departed | LegStatus::PickedUp
+        )
+    }
+
+    /// Out of home: departed and not back.
+    pub fn out(self) -> bool {
+        matches!(
+            self,
+            LegStatus::Departed | LegStatus::PickedUp | LegStatus::HandedOff | LegStatus::Delivered
+        )
+    }
+
+    /// Nothing more will happen on it.
+    pub fn over(self) -> bool {
+        matches!(
+            self,
+            LegStatus::Back | LegStatus::Declined | LegStatus::Cancelled
+        )
+    }
+}
+
+crate::stored_enum! {
+    /// A step a squad reports from the field (its phone).
+    pub enum Step {
+        Accept,
+        Decline,
+        Depart,
+        PickUp,
+        HandOff,
+        Deliver,
+        Back,
+    }
+}
+
+impl Step {
+    /// The status the step leads to.
+    pub fn target(self) -> LegStatus {
+        match self {
+            Step::Accept => LegStatus::Accepted,
+            Step::Decline => LegStatus::Declined,
+            Step::Depart => LegStatus::Departed,
+            Step::PickUp => LegStatus::PickedUp,
+            Step::HandOff => LegStatus::HandedOff,
+            Step::Deliver => LegStatus::Delivered,
+            Step::Back => LegStatus::Back,
+        }
+    }
+
+    /// Accepting or declining is the leader's word (any member's when the
+    /// squad has no leader).
+    pub fn leaders(self) -> bool {
+        matches!(self, Step::Accept | Step::Decline)
+    }
+}
+
+/// What a step depends on beyond the leg's own status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LegAt {
+    pub leg: LegKind,
+    pub status: LegStatus,
+    /// The task carries goods (else there is nothing to pick up).
+    pub carries: bool,
+    /// For the inside leg: the outside squad has handed off at the gate.
+    pub gate_handed: bool,
+}
+
+/// Where `step` takes a leg, or the refusal's key. The same step again
+/// (a double tap, a retried request) answers the status it reached.
+pub fn advance(at: LegAt, step: Step) -> Result<LegStatus, &'static str> {
+    use LegStatus as S;
+    let to = step.target();
+    if at.status == to {
+        return Ok(to);
+    }
+    let door = matches!(at.leg, LegKind::Whole | LegKind::Inside);
+    let ok = match step {
+        Step::Accept => at.status == S::Assigned,
+        // Once out, a squad does not drop a task: the dispatcher is called.
+        Step::Decline => matches!(at.status, S::Assigned | S::Accepted),
+        Step::Depart => at.status == S::Accepted,
+        Step::PickUp => at.carries && at.status == S::Departed,
+        Step::HandOff | Step::Deliver => {
+            (step == Step::HandOff) != door
+                && (at.status == S::PickedUp || (!at.carries && at.status == S::Departed))
+        }
+        Step::Back => matches!(at.status, S::HandedOff | S::Delivered),
+    };
+    if !ok {
+        return Err(match at.status {
+            S::Declined | S::Cancelled | S::Back => "err-leg-over",
+            _ => "err-leg-step",
+        });
+    }
+    // Inside a sealed zone the goods come from the gate: not before the
+    // outside squad has left them there.
+    let from_gate = matches!(step, Step::PickUp | Step::Deliver);
+    if at.leg == LegKind::Inside && from_gate && !at.gate_handed {
+        return Err("err-leg-gate");
+    }
+    Ok(to)
+}
+
+/// The steps a squad may take next on a leg (what its page offers).
+pub fn next_steps(at: LegAt) -> Vec<Step> {
+    Step::ALL
+        .iter()
+        .copied()
+        .filter(|&s| s.target() != at.status && advance(at, s).is_ok())
+        .collect()
+}
+
+/// How long each step may take before the board raises an alarm: accept
+/// within 15 minutes of the assignment, leave within 30 of accepting, be
+/// at the goods within 60, at the gate or door within 90 of picking up,
+/// home within 60 of the drop.
+pub const STEP_LIMITS: [(LegStatus, i64); 5] = [
+    (LegStatus::Assigned, 15),
+    (LegStatus::Accepted, 30),
+    (LegStatus::Departed, 60),
+    (LegStatus::PickedUp, 90),
+    (LegStatus::HandedOff, 60),
+];
+
+/// The return limit applies after a delivery as after a hand-off.
+fn limit(status: LegStatus) -> Option<i64> {
+    let status = if status == LegStatus::Delivered {
+        LegStatus::HandedOff
+    } else {
+        status
+    };
+    STEP_LIMITS
+        .iter()
+        .find(|(s, _)| *s == status)
+        .map(|&(_, m)| m)
+}
+
+crate::stored_enum! {
+    /// What the board warns of on a leg.
+    pub enum Alarm {
+        /// Not accepted in time.
+        NotAccepted,
+        /// Accepted, not left.
+        NotDeparted,
+        /// Left, not at the goods.
+        NotPickedUp,
+        /// Carrying, not at the gate or door.
+        NotDropped,
+        /// Done, not home: overdue to return.
+        Overdue,
+    }
+}
+
+/// The alarm on a leg in `status` since `since` at `now`, with minutes
+/// over its limit. `since` is None where the clock has not started (the
+/// inside squad waiting for goods not yet at the gate).
+pub fn alarm(
+    status: LegStatus,
+    since: Option<time::OffsetDateTime>,
+    now: time::OffsetDateTime,
+) -> Option<(Alarm, i64)> {
+    let limit = limit(status)?;
+    let over = (now - since?).whole_minutes() - limit;
+    if over <= 0 {
+        return None;
+    }
+    let kind = match status {
+        LegStatus::Assigned => Alarm::NotAccepted,
+        LegStatus::Accepted => Alarm::NotDeparted,
+        LegStatus::Departed => Alarm::NotPickedUp,
+        LegStatus::PickedUp => Alarm::NotDropped,
+        _ => Alarm::Overdue,
+    };
+    Some((kind, over))
+}
+
+/// A step as a squad sends it: the code the requester read out (for a
+/// delivery), a note (a decline's reason; a delivery without the code
+/// says why).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct StepInput {
+    pub step: Step,
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Wrong codes before the code locks (then only the requester's own
+/// confirmation, or a delivery with a reason, will do).
+pub const CODE_TRIES: i64 = 5;
+
+impl StepInput {
+    /// The code as read out: digits only (full-width ones too), spaces
+    /// and dashes dropped.
+    pub fn code(&self) -> String {
+        self.code
+            .chars()
+            .filter_map(|c| match c {
+                '0'..='9' => Some(c),
+                '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// A note is short; a decline needs one.
+    pub fn check(&self) -> Result<(), crate::web::error::AppError> {
+        let mut errors = Invalid::default();
+        if self.step == Step::Decline {
+            errors.reason("note", &self.note, 500);
+        } else {
+            errors.optional("note", &self.note, 500);
+        }
+        if self.code.chars().count() > 20 {
+            errors.push(FieldError::new("code", "err-leg-code"));
+        }
+        errors.into_result()
+    }
+}
+
+/// A delivery code: four digits, never one a person would guess first.
+pub fn delivery_code() -> String {
+    loop {
+        let n: u16 = rand::random::<u16>() % 10_000;
+        let code = format!("{n:04}");
+        let b = code.as_bytes();
+        let same = b.iter().all(|&d| d == b[0]);
+        let run = b.windows(2).all(|w| w[1] == w[0] + 1);
+        if !same && !run {
+            return code;
+        }
+    }
+}
+
+/// A squad leader's debrief after a leg.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct Debrief {
+    pub text: String,
+}
+
+/// What the requester says arrived, on the tracking page or by phone.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct Received {
+    pub outcome: ReceivedOutcome,
+    #[serde(default)]
+    pub comment: String,
+}
+
+crate::stored_enum! {
+    pub enum ReceivedOutcome {
+        All,
+        Part,
+        Nothing,
     }
 }
 
@@ -442,5 +715,100 @@ mod tests {
             }],
         };
         assert_eq!(legs.check().unwrap_err().0[0].key, "err-dispatch-legs");
+    }
+
+    fn at(leg: LegKind, status: LegStatus) -> LegAt {
+        LegAt {
+            leg,
+            status,
+            carries: true,
+            gate_handed: false,
+        }
+    }
+
+    #[test]
+    fn a_leg_takes_its_steps_in_order_and_the_gate_before_the_door() {
+        use LegStatus as S;
+        let road = at(LegKind::ToGate, S::Assigned);
+        assert_eq!(next_steps(road), vec![Step::Accept, Step::Decline]);
+        assert_eq!(advance(road, Step::Depart), Err("err-leg-step"));
+        assert_eq!(advance(road, Step::Accept), Ok(S::Accepted));
+        let carrying = at(LegKind::ToGate, S::PickedUp);
+        assert_eq!(
+            next_steps(carrying),
+            vec![Step::HandOff],
+            "the road ends at the gate"
+        );
+        assert_eq!(advance(carrying, Step::Deliver), Err("err-leg-step"));
+        // Inside: the goods are taken at the gate once they are there.
+        let inside = at(LegKind::Inside, S::Departed);
+        assert_eq!(advance(inside, Step::PickUp), Err("err-leg-gate"));
+        let handed = LegAt {
+            gate_handed: true,
+            ..inside
+        };
+        assert_eq!(advance(handed, Step::PickUp), Ok(S::PickedUp));
+        // Nothing to carry (a visit): from leaving straight to the door.
+        let visit = LegAt {
+            carries: false,
+            ..at(LegKind::Whole, S::Departed)
+        };
+        assert_eq!(next_steps(visit), vec![Step::Deliver]);
+        // Once out, no decline; once home, nothing.
+        assert_eq!(
+            advance(at(LegKind::Whole, S::Departed), Step::Decline),
+            Err("err-leg-step")
+        );
+        assert!(next_steps(at(LegKind::Whole, S::Back)).is_empty());
+        assert_eq!(
+            advance(at(LegKind::Whole, S::Cancelled), Step::Accept),
+            Err("err-leg-over")
+        );
+        // The same step again answers where it got to.
+        assert_eq!(
+            advance(at(LegKind::Whole, S::Accepted), Step::Accept),
+            Ok(S::Accepted)
+        );
+    }
+
+    #[test]
+    fn each_step_has_its_limit_and_home_is_due_an_hour_after_the_drop() {
+        let t = datetime!(2021-12-23 18:10 UTC);
+        let m = time::Duration::minutes;
+        assert_eq!(alarm(LegStatus::Assigned, Some(t), t + m(15)), None);
+        assert_eq!(
+            alarm(LegStatus::Assigned, Some(t), t + m(16)),
+            Some((Alarm::NotAccepted, 1))
+        );
+        assert_eq!(
+            alarm(LegStatus::PickedUp, Some(t), t + m(100)),
+            Some((Alarm::NotDropped, 10))
+        );
+        assert_eq!(
+            alarm(LegStatus::Delivered, Some(t), t + m(61)),
+            Some((Alarm::Overdue, 1))
+        );
+        assert_eq!(alarm(LegStatus::Back, Some(t), t + m(600)), None);
+        assert_eq!(
+            alarm(LegStatus::Departed, None, t + m(600)),
+            None,
+            "waiting for the gate"
+        );
+    }
+
+    #[test]
+    fn a_delivery_code_is_four_digits_never_a_run_and_read_as_typed() {
+        for _ in 0..2_000 {
+            let c = delivery_code();
+            assert_eq!(c.len(), 4);
+            assert!(c.bytes().all(|b| b.is_ascii_digit()));
+            assert!(!["0000", "1111", "1234", "6789"].contains(&c.as_str()));
+        }
+        let typed = StepInput {
+            step: Step::Deliver,
+            code: " ４７-0 2 ".into(),
+            note: String::new(),
+        };
+        assert_eq!(typed.code(), "4702");
     }
 }

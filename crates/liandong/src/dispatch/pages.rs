@@ -1,20 +1,24 @@
-//! Pages: /dispatch — the open tasks, and on asking the proposal for the
-//! verified needs in the coordinator's jurisdiction: each line with its
-//! squads (the proposed one or the next best), its goods (fewer may be
-//! taken), kept or dropped, then confirmed at once.
+//! Pages: /dispatch — the live board of squads out and their alarms, and
+//! on asking the proposal for the verified needs in the coordinator's
+//! jurisdiction: each line with its squads (the proposed one or the next
+//! best), its goods (fewer may be taken), kept or dropped, then confirmed
+//! at once. /field — a squad's legs on a member's phone, a button per step.
 
 use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
-use super::model::{Confirm, ConfirmLeg, ConfirmPick, ConfirmTask, LegKind, Proposal};
-use super::store::{self, Task};
+use super::model::{
+    Confirm, ConfirmLeg, ConfirmPick, ConfirmTask, Debrief, LegKind, Proposal, Step, StepInput,
+};
+use super::store::field::{self, Board, FieldLeg, FieldPick, MyLegs, Recipient};
+use super::store::{self};
 use crate::access::model::Scope;
 use crate::web::error::{AppError, Invalid};
 use crate::web::extract::HtmlForm;
@@ -22,7 +26,16 @@ use crate::web::i18n::Lang;
 use crate::web::{AppState, Chrome, render};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/dispatch", get(page).post(confirm))
+    Router::new()
+        .route("/dispatch", get(page).post(confirm))
+        .route("/dispatch/board", get(board_region))
+        .route("/field", get(field_page))
+        .route("/field/legs/{id}/step", axum::routing::post(field_step))
+        .route("/field/legs/{id}/reveal", axum::routing::post(field_reveal))
+        .route(
+            "/field/legs/{id}/debrief",
+            axum::routing::post(field_debrief),
+        )
 }
 
 #[derive(Template)]
@@ -30,7 +43,7 @@ pub fn routes() -> Router<AppState> {
 struct DispatchPage {
     c: Chrome,
     proposal: Option<Proposal>,
-    tasks: Vec<Task>,
+    board: Board,
     items: BTreeMap<i64, String>,
     notice: String,
     errors: Invalid,
@@ -84,7 +97,7 @@ async fn page_of(
         .map(|i| (i.id, format!("{}（{}）", i.name(zh), i.unit(zh))))
         .collect();
     Ok(DispatchPage {
-        tasks: store::tasks(&mut tx, scope).await?,
+        board: field::board(&mut tx, scope).await?,
         c,
         proposal,
         items,
@@ -193,6 +206,192 @@ async fn confirm(
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&p)?).into_response())
         }
         Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "dispatch_board.html")]
+struct BoardRegion {
+    c: Chrome,
+    board: Board,
+}
+
+/// The board alone, for its live region.
+async fn board_region(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+) -> Result<Response, AppError> {
+    let mut tx = state.db.read().await?;
+    let board = field::board(&mut tx, &scope).await?;
+    Ok(render(&BoardRegion { c, board })?.into_response())
+}
+
+#[derive(Template)]
+#[template(path = "field.html")]
+struct FieldPage {
+    c: Chrome,
+    mine: MyLegs,
+    notice: String,
+    /// The recipient just opened, on that leg.
+    shown: Option<(i64, Recipient)>,
+}
+
+impl FieldPage {
+    fn leg_name(&self, leg: &str) -> String {
+        self.c.t(&format!("dispatch-leg-{}", leg.replace('_', "-")))
+    }
+
+    fn status_name(&self, status: &str) -> String {
+        self.c
+            .t(&format!("leg-status-{}", status.replace('_', "-")))
+    }
+
+    fn item(&self, k: &FieldPick) -> String {
+        if self.c.lang == Lang::Zh {
+            format!("{}（{}）", k.name_zh, k.unit_zh)
+        } else {
+            format!("{} ({})", k.name_en, k.unit_en)
+        }
+    }
+
+    fn gate(&self, l: &FieldLeg) -> String {
+        let place = l
+            .gate_division
+            .as_deref()
+            .map(|d| self.c.division_name(d))
+            .unwrap_or_default();
+        match l.gate_compound.as_deref() {
+            Some(c) if !c.is_empty() => format!("{place} {c}"),
+            _ => place,
+        }
+    }
+
+    /// A leader's steps are offered to the leader only.
+    fn shows_step(&self, s: &Step) -> bool {
+        self.mine.leads || !s.leaders()
+    }
+
+    fn may_reveal(&self, l: &FieldLeg) -> bool {
+        l.leg != "to_gate" && matches!(l.status.as_str(), "accepted" | "departed" | "picked_up")
+    }
+
+    fn may_debrief(&self, l: &FieldLeg) -> bool {
+        matches!(l.status.as_str(), "handed_off" | "delivered" | "back")
+    }
+}
+
+async fn field_of(
+    state: &AppState,
+    scope: &Scope,
+    c: Chrome,
+    notice: String,
+    shown: Option<(i64, Recipient)>,
+) -> Result<FieldPage, AppError> {
+    let mut tx = state.db.read().await?;
+    Ok(FieldPage {
+        mine: field::mine(&mut tx, scope).await?,
+        c,
+        notice,
+        shown,
+    })
+}
+
+async fn field_page(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+) -> Result<Response, AppError> {
+    Ok(render(&field_of(&state, &scope, c, String::new(), None).await?)?.into_response())
+}
+
+/// A refusal shown on the field page, with the status it carries.
+async fn field_refused(
+    state: &AppState,
+    scope: &Scope,
+    c: Chrome,
+    e: AppError,
+) -> Result<Response, AppError> {
+    let status = match &e {
+        AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::Conflict(_) | AppError::Refused(..) => StatusCode::CONFLICT,
+        _ => return Err(e),
+    };
+    let notice = match &e {
+        AppError::Invalid(errors) => errors
+            .0
+            .iter()
+            .map(|f| f.message(c.lang))
+            .collect::<Vec<_>>()
+            .join(" "),
+        _ => e.message(c.lang),
+    };
+    let p = field_of(state, scope, c, notice, None).await?;
+    Ok((status, render(&p)?).into_response())
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+struct StepForm {
+    step: String,
+    code: String,
+    note: String,
+}
+
+async fn field_step(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    Path(id): Path<i64>,
+    HtmlForm(f): HtmlForm<StepForm>,
+) -> Result<Response, AppError> {
+    let Some(step) = Step::parse(&f.step) else {
+        return field_refused(&state, &scope, c, AppError::invalid("step", "err-leg-step")).await;
+    };
+    let input = StepInput {
+        step,
+        code: f.code,
+        note: f.note,
+    };
+    match field::step(&state.db, &scope, id, &input).await {
+        Ok(_) => Ok(Redirect::to(&format!("/field#leg-{id}")).into_response()),
+        Err(e) => field_refused(&state, &scope, c, e).await,
+    }
+}
+
+/// The recipient, opened on the page itself (never in an address).
+async fn field_reveal(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    Path(id): Path<i64>,
+    HtmlForm(_): HtmlForm<BTreeMap<String, String>>,
+) -> Result<Response, AppError> {
+    match field::reveal(&state.db, &scope, id).await {
+        Ok(r) => Ok(
+            render(&field_of(&state, &scope, c, String::new(), Some((id, r))).await?)?
+                .into_response(),
+        ),
+        Err(e) => field_refused(&state, &scope, c, e).await,
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+struct DebriefForm {
+    text: String,
+}
+
+async fn field_debrief(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    Path(id): Path<i64>,
+    HtmlForm(f): HtmlForm<DebriefForm>,
+) -> Result<Response, AppError> {
+    match field::debrief(&state.db, &scope, id, &Debrief { text: f.text }).await {
+        Ok(_) => Ok(Redirect::to(&format!("/field#leg-{id}")).into_response()),
+        Err(e) => field_refused(&state, &scope, c, e).await,
     }
 }
 

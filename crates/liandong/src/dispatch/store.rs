@@ -22,6 +22,8 @@ use crate::squads::model::{ContactKind, MovementStatus, Seal, movement, sealed_i
 use crate::web::error::AppError;
 use crate::{execute, fetch_all, fetch_optional, fetch_scalar};
 
+pub mod field;
+
 fn coordinates(scope: &Scope) -> Result<(), AppError> {
     if scope.role().coordinates() {
         Ok(())
@@ -137,11 +139,11 @@ struct StockIn {
     available: i64,
 }
 
-/// Legs a squad holds: of open tasks whose need is still on its way (a
-/// need delivered, closed or called off frees its squads).
-const OPEN_LEGS: &str = "SELECT COUNT(*) FROM task_legs l JOIN tasks t ON t.id = l.task_id
-     JOIN needs n ON n.id = t.need_id
-     WHERE l.squad_id = s.id AND t.status = 'open' AND n.status IN ('matched', 'in_progress')";
+/// Legs a squad holds: those with work still ahead (assigned, accepted,
+/// out to the goods or carrying them). A leg handed off, delivered or
+/// ended frees its place, though the squad may not be home yet.
+const OPEN_LEGS: &str = "SELECT COUNT(*) FROM task_legs l
+     WHERE l.squad_id = s.id AND l.status IN ('assigned', 'accepted', 'departed', 'picked_up')";
 
 /// Who of each squad can work now: open members, available and not
 /// positive — and for a squad outside any sealed zone, able to move (one
@@ -830,6 +832,7 @@ pub async fn confirm(
     let now = crate::db::now();
     let mut tx = db.write().await?;
     let zones = zones_in_force(&mut tx).await?;
+    let levels = crate::needs::store::service_levels(&mut tx).await?;
     // Rows are taken in one order — squads, then needs, by id — so two
     // confirmations at once wait for each other rather than deadlock.
     let mut squad_ids: Vec<i64> = c
@@ -874,11 +877,17 @@ pub async fn confirm(
         let weight = urgency(Urgency::parse(&need.urgency).unwrap_or(Urgency::Normal)).weight();
         let t_now = Ts(now);
         check_picks(&mut tx, need.id, &t.picks).await?;
+        // By when: the urgency's delivery deadline from the request.
+        let due = need.created_at
+            + Duration::minutes(levels.minutes(
+                Urgency::parse(&need.urgency).unwrap_or(Urgency::Normal),
+                crate::needs::model::Deadline::Deliver,
+            ));
         let task_id = fetch_scalar!(
             &mut tx,
             i64,
-            "INSERT INTO tasks (need_id, kind, division_code, jurisdiction_code, zone_id, status, created_by, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+            "INSERT INTO tasks (need_id, kind, division_code, jurisdiction_code, zone_id, status, created_by, created_at, updated_at, due_at, delivery_code)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10) RETURNING id",
             need.id,
             kind.as_str(),
             need.place(),
@@ -887,6 +896,8 @@ pub async fn confirm(
             TaskStatus::Open.as_str(),
             scope.account_id(),
             t_now,
+            Ts(due),
+            super::model::delivery_code(),
         )?;
         for leg in &t.legs {
             let s = squads[&leg.squad_id].clone();
@@ -1052,18 +1063,62 @@ async fn check_picks(
 
 /// A need moved on (`execute_status` of the needs store): its open task,
 /// if any, ends — done when the need was delivered or closed, cancelled
-/// when it went back or was called off — and its squads are free again.
+/// when it went back or was called off. Squads not yet out are stood off
+/// the task and the contacts its confirmation planned for them are undone
+/// (they never met the household or the gate); squads out come home.
 pub(crate) async fn need_moved(tx: &mut Tx, need_id: i64, to: NeedStatus) -> sqlx::Result<()> {
     let end = match to {
         NeedStatus::Matched | NeedStatus::InProgress => return Ok(()),
         NeedStatus::Delivered | NeedStatus::Closed => TaskStatus::Done,
         _ => TaskStatus::Cancelled,
     };
+    let stood_off = fetch_all!(
+        &mut *tx,
+        (i64, i64, String, Option<i64>, OffsetDateTime),
+        "SELECT l.id, l.squad_id, l.leg, t.zone_id, t.created_at FROM task_legs l JOIN tasks t ON t.id = l.task_id
+         WHERE t.need_id = $1 AND t.status = 'open' AND l.status IN ('assigned', 'accepted')",
+        need_id
+    )?;
+    let now = crate::db::stamp();
+    for (leg_id, squad_id, leg, zone_id, made_at) in stood_off {
+        execute!(
+            &mut *tx,
+            "UPDATE task_legs SET status = $1, updated_at = $2 WHERE id = $3",
+            LegStatus::Cancelled.as_str(),
+            now,
+            leg_id
+        )?;
+        let planned: Vec<(ContactKind, i64)> = match (LegKind::parse(&leg), zone_id) {
+            (Some(LegKind::ToGate), Some(z)) => vec![(ContactKind::Handoff, z)],
+            (Some(LegKind::Inside), Some(z)) => {
+                vec![(ContactKind::Pickup, z), (ContactKind::Household, need_id)]
+            }
+            _ => vec![(ContactKind::Household, need_id)],
+        };
+        // The confirmation's own touches: recorded in its transaction, a
+        // moment after the task.
+        let (from, until) = (Ts(made_at), Ts(made_at + Duration::seconds(5)));
+        for (kind, target) in planned {
+            for table in ["contacts", "contact_holds"] {
+                execute!(
+                    &mut *tx,
+                    sqlx::AssertSqlSafe(format!(
+                        "DELETE FROM {table} WHERE squad_id = $1 AND kind = $2 AND target_id = $3 AND at >= $4 AND at <= $5"
+                    )),
+                    squad_id,
+                    kind.as_str(),
+                    target,
+                    from,
+                    until
+                )?;
+            }
+        }
+    }
     execute!(
         &mut *tx,
         "UPDATE tasks SET status = $1, updated_at = $2 WHERE need_id = $3 AND status = 'open'",
         end.as_str(),
-        crate::db::stamp(),
+        now,
         need_id
     )?;
     Ok(())

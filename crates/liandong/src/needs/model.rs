@@ -852,6 +852,8 @@ pub const TRACKED: &[&str] = &[
     "need.match",
     "need.dispatch",
     "need.start",
+    "need.handoff",
+    "need.received",
     "need.deliver",
     "need.close",
     "need.merge",

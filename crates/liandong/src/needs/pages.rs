@@ -45,6 +45,7 @@ pub fn routes() -> Router<AppState> {
         .route("/help", get(help_form).post(help_submit))
         .route("/help/follow", get(follow))
         .route("/help/{reference}", get(help_status))
+        .route("/help/{reference}/received", post(help_received))
 }
 
 #[derive(Template)]
@@ -677,6 +678,10 @@ struct HelpStatusPage {
     hotline: String,
     /// A critical medical request: call 120 as well, now.
     call_120: bool,
+    /// Its task: the code to read out at the door, the word on arrival.
+    tracking: crate::dispatch::store::field::Tracking,
+    /// The requester's word was just taken.
+    thanked: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -686,6 +691,43 @@ struct SentQuery {
     /// Arrived from a request merged into this one.
     #[serde(default)]
     merged: String,
+    /// The requester just said what arrived.
+    #[serde(default)]
+    thanked: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ReceivedForm {
+    outcome: String,
+    comment: String,
+}
+
+/// The requester says what arrived (all, part, nothing): their reference
+/// is their key, and guessing at it is limited as following it is.
+async fn help_received(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Path(reference): Path<String>,
+    HtmlForm(f): HtmlForm<ReceivedForm>,
+) -> Result<Response, AppError> {
+    if !state.follow_limiter.allow(&crate::web::limit_key(&ip)) {
+        return Err(AppError::TooMany("err-rate-limited"));
+    }
+    let reference = parse_reference(&reference).ok_or(AppError::NotFound)?;
+    let need = {
+        let mut tx = state.db.read().await?;
+        store::by_reference(&mut tx, &reference).await?
+    };
+    let outcome = crate::dispatch::model::ReceivedOutcome::parse(&f.outcome)
+        .ok_or_else(|| AppError::invalid("outcome", "err-received-outcome"))?;
+    let r = crate::dispatch::model::Received {
+        outcome,
+        comment: f.comment,
+    };
+    crate::dispatch::store::field::received(&state.db, need.id, &ip, &r).await?;
+    let shown = format!("{}-{}", &reference[..5], &reference[5..]);
+    Ok(Redirect::to(&format!("/help/{shown}?thanked=1")).into_response())
 }
 
 async fn help_status(
@@ -724,7 +766,10 @@ async fn help_status(
         .into_iter()
         .map(|(at, action)| (at, c.t(&format!("track-{}", action.replace('.', "-")))))
         .collect();
+    let tracking = crate::dispatch::store::field::tracking(&mut tx, need.id, &need.status).await?;
     Ok(render(&HelpStatusPage {
+        tracking,
+        thanked: !q.thanked.is_empty(),
         division_name: need.division_name(),
         steps,
         hotline: state.settings.hotline.clone(),

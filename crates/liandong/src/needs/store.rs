@@ -775,14 +775,63 @@ pub(crate) async fn move_in(
     reason: &str,
 ) -> Result<(), AppError> {
     let (need, from) = for_change(tx, scope, id).await?;
+    apply(tx, Some(scope), &need, from, to, reason).await
+}
+
+/// A checked move and its event, by `by` (None: the requester, from the
+/// tracking page).
+async fn apply(
+    tx: &mut Tx,
+    by: Option<&Scope>,
+    need: &NeedRow,
+    from: NeedStatus,
+    to: NeedStatus,
+    reason: &str,
+) -> Result<(), AppError> {
     let to = transition(from, to, reason)?;
-    execute_status(tx, &need, from, to).await?;
-    let e = NewEvent::by(scope, to.action(), "need", id, &need.jurisdiction_code)
+    execute_status(tx, need, from, to).await?;
+    let e = match by {
+        Some(scope) => NewEvent::by(scope, to.action(), "need", need.id, &need.jurisdiction_code),
+        None => NewEvent::new(
+            None,
+            "public",
+            "",
+            to.action(),
+            "need",
+            need.id,
+            &need.jurisdiction_code,
+        ),
+    };
+    let e = e
         .reason(reason.trim())
         .before(serde_json::json!({ "status": from.as_str() }))
         .after(serde_json::json!({ "status": to.as_str() }));
     record(tx, e).await?;
     Ok(())
+}
+
+/// A move its task drives (a squad's step, the requester's word): the
+/// assignment is the caller's right to it, not an office's jurisdiction.
+/// A need already there is left as it is.
+pub(crate) async fn move_by_task(
+    tx: &mut Tx,
+    by: Option<&Scope>,
+    id: i64,
+    to: NeedStatus,
+) -> Result<(), AppError> {
+    let need = fetch_optional!(
+        &mut *tx,
+        NeedRow,
+        sqlx::AssertSqlSafe(format!("SELECT {NEED_COLUMNS} FROM needs WHERE id = $1")),
+        id,
+    )?
+    .ok_or(AppError::NotFound)?;
+    let from = NeedStatus::parse(&need.status)
+        .ok_or_else(|| anyhow::anyhow!("need {id} has an unknown status"))?;
+    if from == to {
+        return Ok(());
+    }
+    apply(tx, by, &need, from, to, "").await
 }
 
 /// Raise (`true`) or lower a need's escalation flag, with its event.

@@ -38,15 +38,20 @@ crate::stored_enum! {
         Reserve,
         Release,
         Dispatch,
+        /// Handed to the person at the door (no stock moves: it left at
+        /// dispatch); the ledger's "delivered".
+        Deliver,
         Adjust,
     }
 }
 
 crate::stored_enum! {
-    /// Stock held for a need: `held` until it is `dispatched` or `released`.
+    /// Stock held for a need: `held` until it is `dispatched` or `released`;
+    /// dispatched, `delivered` when its task's squad hands it over.
     pub enum ReservationStatus {
         Held,
         Dispatched,
+        Delivered,
         Released,
     }
 }

@@ -299,6 +299,7 @@ async fn write_move(tx: &mut Tx, scope: &Scope, m: Move<'_>) -> Result<(), AppEr
         MovementKind::Reserve => "stock.reserve",
         MovementKind::Release => "stock.release",
         MovementKind::Dispatch => "stock.dispatch",
+        MovementKind::Deliver => "stock.deliver",
         MovementKind::Adjust => "stock.adjust",
     };
     let event = NewEvent::by(scope, action, "depot", m.depot.id, &m.depot.division_code)
@@ -537,60 +538,118 @@ pub async fn settle(
     } else {
         ReservationStatus::Released
     };
+    settle_in(&mut tx, scope, &r, &d, to, reason.trim()).await?;
+    let after = reservation_row(&mut tx, r.id).await?;
+    tx.commit().await?;
+    after.ok_or(AppError::NotFound)
+}
+
+/// Move a reservation on inside the caller's transaction, the caller's
+/// right to checked by them: held → dispatched (stock leaves the depot)
+/// or released (it is free again); dispatched → delivered (at the door).
+/// A reservation moves once: the second of two is told it has.
+async fn settle_in(
+    tx: &mut Tx,
+    scope: &Scope,
+    r: &Reservation,
+    d: &Depot,
+    to: ReservationStatus,
+    reason: &str,
+) -> Result<(), AppError> {
+    let from = if to == ReservationStatus::Delivered {
+        ReservationStatus::Dispatched
+    } else {
+        ReservationStatus::Held
+    };
     let moved = execute!(
-        &mut tx,
+        &mut *tx,
         "UPDATE reservations SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
         to.as_str(),
         stamp(),
         r.id,
-        ReservationStatus::Held.as_str(),
+        from.as_str(),
     )?;
     if moved == 0 {
         return Err(AppError::Conflict("err-reservation-settled"));
     }
-    let on_hand_less = if dispatch { r.quantity } else { 0 };
-    execute!(
-        &mut tx,
-        "UPDATE stock SET on_hand = on_hand - $1, reserved = reserved - $2, updated_at = $3
-         WHERE depot_id = $4 AND item_id = $5",
-        on_hand_less,
-        r.quantity,
-        stamp(),
-        r.depot_id,
-        r.item_id,
-    )?;
+    let (on_hand_less, reserved_less, kind) = match to {
+        ReservationStatus::Dispatched => (r.quantity, r.quantity, MovementKind::Dispatch),
+        ReservationStatus::Released => (0, r.quantity, MovementKind::Release),
+        _ => (0, 0, MovementKind::Deliver),
+    };
+    if reserved_less > 0 {
+        execute!(
+            &mut *tx,
+            "UPDATE stock SET on_hand = on_hand - $1, reserved = reserved - $2, updated_at = $3
+             WHERE depot_id = $4 AND item_id = $5",
+            on_hand_less,
+            reserved_less,
+            stamp(),
+            r.depot_id,
+            r.item_id,
+        )?;
+    }
     let place = fetch_scalar!(
-        &mut tx,
+        &mut *tx,
         String,
         "SELECT CASE WHEN division_code = '' THEN jurisdiction_code ELSE division_code END FROM needs WHERE id = $1",
         r.need_id
     )?;
     let m = Move {
-        depot: &d,
+        depot: d,
         item_id: r.item_id,
-        kind: if dispatch {
-            MovementKind::Dispatch
-        } else {
-            MovementKind::Release
-        },
+        kind,
         quantity: r.quantity,
         offer_id: None,
         need_id: Some(r.need_id),
         reservation_id: Some(r.id),
         division_code: &place,
-        reason: reason.trim(),
+        reason,
     };
-    write_move(&mut tx, scope, m).await?;
-    if dispatch {
+    write_move(tx, scope, m).await?;
+    if to == ReservationStatus::Dispatched {
         // The need's own timeline, and the resident's page, say it left.
         let event = NewEvent::by(scope, "need.dispatch", "need", r.need_id, &place).after(
             serde_json::json!({"item_id": r.item_id, "quantity": r.quantity, "depot_id": r.depot_id}),
         );
-        record(&mut tx, event).await?;
+        record(tx, event).await?;
     }
-    let after = reservation_row(&mut tx, r.id).await?;
-    tx.commit().await?;
-    after.ok_or(AppError::NotFound)
+    Ok(())
+}
+
+/// The goods held (or sent) for a need, moved on by its task's squad —
+/// held → dispatched when it picks them up, dispatched → delivered at the
+/// door. The squad's assignment is its right to; no depot role is asked.
+pub(crate) async fn carry_in(
+    tx: &mut Tx,
+    scope: &Scope,
+    need_id: i64,
+    to: ReservationStatus,
+) -> Result<(), AppError> {
+    let from = if to == ReservationStatus::Delivered {
+        ReservationStatus::Dispatched
+    } else {
+        ReservationStatus::Held
+    };
+    let rows = fetch_all!(
+        &mut *tx,
+        Reservation,
+        sqlx::AssertSqlSafe(format!(
+            "{RESERVATION_SELECT} WHERE r.need_id = $1 AND r.status = $2 ORDER BY r.id"
+        )),
+        need_id,
+        from.as_str()
+    )?;
+    for r in rows {
+        let d = fetch_one!(
+            &mut *tx,
+            Depot,
+            sqlx::AssertSqlSafe(format!("{DEPOT_SELECT} WHERE d.id = $1")),
+            r.depot_id
+        )?;
+        settle_in(tx, scope, &r, &d, to, "").await?;
+    }
+    Ok(())
 }
 
 /// The depot a reservation draws on.

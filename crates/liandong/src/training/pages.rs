@@ -463,10 +463,11 @@ pub fn certificate_pdf(r: &ServiceRecord, on: time::Date) -> Vec<u8> {
     for text in [
         format!("兹证明 {} 为 {} 的志愿者，", r.name, r.org_name),
         format!(
-            "截至 {date}，累计志愿服务 {} 小时（值守 {} 小时，培训 {} 小时）。",
+            "截至 {date}，累计志愿服务 {} 小时（值守 {} 小时，培训 {} 小时，出勤任务 {} 小时）。",
             hours(r.total_minutes),
             hours(r.duty_minutes),
-            hours(r.training_minutes)
+            hours(r.training_minutes),
+            hours(r.task_minutes)
         ),
     ] {
         left(&mut c, &text, CJK, 15.0, 60.0, y);
@@ -563,6 +564,8 @@ mod tests {
             on_duty_since: None,
             duty_minutes: 510,
             training_minutes: 120,
+            task_minutes: 0,
+            tasks: 0,
             total_minutes: 630,
             feedback: Vec::new(),
         };

@@ -634,6 +634,10 @@ pub struct ServiceRecord {
     pub on_duty_since: Option<OffsetDateTime>,
     pub duty_minutes: i64,
     pub training_minutes: i64,
+    /// From leaving on a task to coming home.
+    pub task_minutes: i64,
+    /// Task legs gone out on (the latest 1,000).
+    pub tasks: usize,
     pub total_minutes: i64,
     pub feedback: Vec<Feedback>,
 }
@@ -677,9 +681,24 @@ async fn service_of(tx: &mut Tx, volunteer_id: i64) -> Result<ServiceRecord, App
             to: Some((*to).min(now)),
         })
         .collect();
+    // Tasks: from leaving to coming home, for each member of the squad
+    // when it left (one out still counts up to now).
+    let task_stretches: Vec<Stretch> = fetch_all!(
+        &mut *tx,
+        (OffsetDateTime, Option<OffsetDateTime>),
+        "SELECT l.departed_at, l.back_at FROM task_legs l JOIN squad_members m ON m.squad_id = l.squad_id
+         WHERE m.volunteer_id = $1 AND l.departed_at IS NOT NULL AND m.joined_at <= l.departed_at
+           AND (m.left_at IS NULL OR m.left_at > l.departed_at)
+         ORDER BY l.departed_at DESC LIMIT 1000",
+        volunteer_id
+    )?
+    .into_iter()
+    .map(|(from, to)| Stretch { from, to })
+    .collect();
     let all: Vec<Stretch> = duty_stretches
         .iter()
         .chain(&training_stretches)
+        .chain(&task_stretches)
         .copied()
         .collect();
     let feedback = fetch_all!(
@@ -710,6 +729,8 @@ async fn service_of(tx: &mut Tx, volunteer_id: i64) -> Result<ServiceRecord, App
             .map(|(from, _, _)| *from),
         duty_minutes: served_minutes(&duty_stretches, now),
         training_minutes: served_minutes(&training_stretches, now),
+        task_minutes: served_minutes(&task_stretches, now),
+        tasks: task_stretches.len(),
         total_minutes: served_minutes(&all, now),
         attended: attended_rows
             .into_iter()

@@ -27,7 +27,7 @@ async fn members(
 }
 
 /// A need moved to verified by the coordinator.
-async fn verify(app: &TestApp, co: &reqwest::Client, need: i64) {
+pub(crate) async fn verify(app: &TestApp, co: &reqwest::Client, need: i64) {
     let (status, body) = app
         .post(
             co,
@@ -46,13 +46,17 @@ fn at(t: OffsetDateTime) -> String {
 /// What a test stands on: a verified need in a sealed village asking for
 /// noodles through an appeal, stock at a district depot, a squad outside
 /// and one inside the village holding PPE.
-struct Night {
-    need: i64,
-    zone: i64,
-    outside: i64,
-    inside: i64,
-    depot: i64,
-    noodles: i64,
+pub(crate) struct Night {
+    pub need: i64,
+    pub reference: String,
+    pub zone: i64,
+    pub outside: i64,
+    pub inside: i64,
+    pub depot: i64,
+    pub noodles: i64,
+    /// A member of each squad: (volunteer id, username, password).
+    pub driver: (i64, String, String),
+    pub villager: (i64, String, String),
 }
 
 async fn org(app: &TestApp, co: &reqwest::Client) -> i64 {
@@ -95,7 +99,7 @@ async fn ppe(app: &TestApp, co: &reqwest::Client, who: &[i64]) {
     assert_eq!(status, 200, "{body}");
 }
 
-async fn night(app: &TestApp, seed: u32) -> Night {
+pub(crate) async fn night(app: &TestApp, seed: u32) -> Night {
     let co = app.signed_in("coordinator").await;
     let op = app.signed_in("operator").await;
     let admin = app.signed_in("admin").await;
@@ -124,8 +128,11 @@ async fn night(app: &TestApp, seed: u32) -> Night {
     assert_eq!(status, 201, "{zone}");
     let zone = zone["id"].as_i64().unwrap();
 
-    let drivers: Vec<i64> = members(app, &co, 3, "西安市鄠邑区甘亭街道", 1).await;
-    let villagers: Vec<i64> = members(app, &co, 3, "西安市鄠邑区涝店镇龙窝村委会", 2).await;
+    let driver_accounts = volunteer_accounts(app, &co, 3, "西安市鄠邑区甘亭街道", 1).await;
+    let villager_accounts =
+        volunteer_accounts(app, &co, 3, "西安市鄠邑区涝店镇龙窝村委会", 2).await;
+    let drivers: Vec<i64> = driver_accounts.iter().map(|a| a.0).collect();
+    let villagers: Vec<i64> = villager_accounts.iter().map(|a| a.0).collect();
     ppe(app, &co, &villagers).await;
     let outside = squad(
         app,
@@ -181,6 +188,9 @@ async fn night(app: &TestApp, seed: u32) -> Night {
     assert_eq!(status, 201, "{a}");
     Night {
         need,
+        reference: r["need"]["reference"].as_str().unwrap().to_owned(),
+        driver: driver_accounts[0].clone(),
+        villager: villager_accounts[0].clone(),
         zone,
         outside,
         inside,
@@ -190,7 +200,7 @@ async fn night(app: &TestApp, seed: u32) -> Night {
 }
 
 /// How many open tasks name this need.
-async fn open_tasks(app: &TestApp, co: &reqwest::Client, need: i64) -> usize {
+pub(crate) async fn open_tasks(app: &TestApp, co: &reqwest::Client, need: i64) -> usize {
     let (_, tasks) = app.get(co, "/api/tasks").await;
     tasks
         .as_array()
@@ -201,13 +211,13 @@ async fn open_tasks(app: &TestApp, co: &reqwest::Client, need: i64) -> usize {
 }
 
 /// A confirmation of the night's need across the gate, with these picks.
-fn across_the_gate(n: &Night, picks: Value) -> Value {
+pub(crate) fn across_the_gate(n: &Night, picks: Value) -> Value {
     json!({"tasks": [{"need_id": n.need,
         "legs": [{"leg": "to_gate", "squad_id": n.outside}, {"leg": "inside", "squad_id": n.inside}],
         "picks": picks}]})
 }
 
-fn proposed(p: &Value, need: i64) -> Option<&Value> {
+pub(crate) fn proposed(p: &Value, need: i64) -> Option<&Value> {
     p["tasks"]
         .as_array()
         .unwrap()

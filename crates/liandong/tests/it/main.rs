@@ -18,6 +18,7 @@ mod dispatch;
 mod divisions;
 mod duplicates;
 mod export;
+mod field;
 mod hardening;
 mod harness;
 mod lifecycle;

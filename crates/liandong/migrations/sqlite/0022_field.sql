@@ -1,0 +1,20 @@
+-- The field (接单 / 去程 / 回程, issue 13): each leg's steps as the squad
+-- reports them, when each happened (the live board's lateness and the
+-- volunteers' service hours), and the leader's debrief.
+ALTER TABLE task_legs ADD COLUMN accepted_at TEXT;
+ALTER TABLE task_legs ADD COLUMN departed_at TEXT;
+ALTER TABLE task_legs ADD COLUMN picked_at TEXT;
+-- Handed off at the gate, or delivered at the door.
+ALTER TABLE task_legs ADD COLUMN dropped_at TEXT;
+ALTER TABLE task_legs ADD COLUMN back_at TEXT;
+ALTER TABLE task_legs ADD COLUMN debrief TEXT NOT NULL DEFAULT '';
+-- By when the need should be delivered (its urgency's service level).
+ALTER TABLE tasks ADD COLUMN due_at TEXT;
+-- The code the requester reads out at the door (shown on their tracking
+-- page), wrong tries counted (five lock it), and when and how the
+-- delivery was confirmed: 'code', or 'requester' on the tracking page.
+ALTER TABLE tasks ADD COLUMN delivery_code TEXT NOT NULL DEFAULT '';
+ALTER TABLE tasks ADD COLUMN code_tries INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN confirmed_at TEXT;
+ALTER TABLE tasks ADD COLUMN confirmed_by TEXT NOT NULL DEFAULT '';
+CREATE INDEX task_legs_open ON task_legs (status, updated_at);
