@@ -68,8 +68,9 @@ describe('dispatch', { timeout: 240_000 }, () => {
       await p.click('#confirm');
       await p.waitForSelector('#notice');
       assert.match(await p.locator('#notice').innerText(), /已派出 1 项任务/);
-      const task = p.locator('#task-table tbody tr').first();
-      assert.match(await task.innerText(), new RegExp(squad));
+      // The board lists the squad, waiting for its acceptance.
+      const row = p.locator('#board-table tbody tr', { hasText: squad });
+      assert.match(await row.first().innerText(), /待接单/);
       // The need is matched, and no longer proposed.
       const status = await (await p.request.get(`${url}/api/needs/${need}`)).json();
       assert.equal(status.status, 'matched');

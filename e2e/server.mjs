@@ -117,3 +117,10 @@ export async function signIn(page, url, username, password = PASSWORD) {
     page.click('form[action="/login"] button[type=submit]'),
   ]);
 }
+
+/** A resident ID number with its GB 11643 check character. */
+export function residentId(first17) {
+  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  const s = [...first17].reduce((a, c, i) => a + Number(c) * w[i], 0);
+  return first17 + '10X98765432'[s % 11];
+}

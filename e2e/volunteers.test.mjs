@@ -3,16 +3,9 @@
 // then the application's page with its reference.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, missingBrowser, newPage, signIn, startServer } from './server.mjs';
+import { launch, missingBrowser, newPage, residentId, signIn, startServer } from './server.mjs';
 
 const skip = missingBrowser();
-
-/** A resident ID number with its GB 11643 check character. */
-function residentId(first17) {
-  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  const s = [...first17].reduce((a, c, i) => a + Number(c) * w[i], 0);
-  return first17 + '10X98765432'[s % 11];
-}
 
 describe('volunteers', { timeout: 180_000 }, () => {
   let server;

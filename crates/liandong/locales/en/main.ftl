@@ -1497,6 +1497,7 @@ mytask-to-gate = Hand over at the gate:
 mytask-gate-partner = Squad receiving inside the gate:
 mytask-from-gate = Pick up at the gate:
 mytask-gate-from = delivering squad:
+mytask-wait-gate = Wait until the delivering squad has handed over at the gate, then pick up there.
 mytask-to-door = Deliver to:
 mytask-due = Deliver by:
 mytask-recipient = Recipient

@@ -1497,6 +1497,7 @@ mytask-to-gate = 送到卡口交接：
 mytask-gate-partner = 卡口内接货的小分队：
 mytask-from-gate = 在卡口接货：
 mytask-gate-from = 送货小分队：
+mytask-wait-gate = 等送货小分队在卡口交接后，再去卡口取货。
 mytask-to-door = 送到：
 mytask-due = 需送达时间：
 mytask-recipient = 收货人
