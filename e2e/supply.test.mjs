@@ -282,6 +282,7 @@ describe('supply', { timeout: 360_000 }, () => {
       await c.goto(`${url}/ledger`);
       // Tonight's 500 boxes went out to 鄠邑区 beside the demo's 200 noodles.
       assert.match(await c.locator('main').innerText(), /陕西省西安市鄠邑区 · 方便面 400箱、自热米饭 100箱、饼干 100箱、面包 100箱/);
+      assert.match(await c.locator('#ledger-delivered').innerText(), /已送到受助人手中：方便面 200箱、自热米饭 100箱、饼干 100箱、面包 100箱/);
     } finally {
       for (const p of [admin, resident, desk, coord, assoc, ...opened]) await p.ctx.close();
     }

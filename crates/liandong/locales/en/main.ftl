@@ -688,6 +688,7 @@ ledger-goods-value = Declared value of goods
 ledger-received = Goods received
 ledger-sent = Where goods went
 ledger-sent-help = Goods sent out of depots to districts and communities (open one for its communities)
+ledger-delivered = Of these, handed to the people who asked
 ledger-donors = Donors
 ledger-units = Units
 ledger-value = Value

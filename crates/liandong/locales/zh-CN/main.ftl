@@ -688,6 +688,7 @@ ledger-goods-value = 物资申报价值
 ledger-received = 收到的物资
 ledger-sent = 物资去向
 ledger-sent-help = 从仓库发往各区、社区的物资（点开看社区）
+ledger-delivered = 其中已送到受助人手中
 ledger-donors = 捐赠方
 ledger-units = 物资件数
 ledger-value = 价值

@@ -1137,6 +1137,8 @@ pub struct Ledger {
     pub donations: i64,
     pub received: Vec<LedgerItem>,
     pub sent: Vec<LedgerItem>,
+    /// Of what was sent, handed over at the door (its squad's delivery).
+    pub delivered: Vec<LedgerItem>,
     pub districts: Vec<LedgerDistrict>,
     pub donors: Vec<LedgerDonor>,
     pub latest: Vec<LedgerEntry>,

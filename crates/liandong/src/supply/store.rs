@@ -1363,19 +1363,34 @@ pub async fn ledger(
         within,
         org,
     )?;
-    let places = fetch_all!(
-        tx,
-        LedgerPlace,
-        sqlx::AssertSqlSafe(format!(
+    // Sent out of depots, and (of those) handed over at the door.
+    let moved = |kind: &str| {
+        format!(
             "SELECT m.division_code, i.id AS item_id, i.name_zh, i.name_en, i.unit_zh, i.unit_en, CAST(SUM(m.quantity) AS BIGINT) AS quantity
              FROM stock_movements m JOIN items i ON i.id = m.item_id JOIN depots d ON d.id = m.depot_id
-             WHERE m.kind = 'dispatch' AND {} AND ($2 = 0 OR d.org_id = $2)
+             WHERE m.kind = '{kind}' AND {} AND ($2 = 0 OR d.org_id = $2)
              GROUP BY m.division_code, i.id, i.name_zh, i.name_en, i.unit_zh, i.unit_en",
             crate::db::inside("m.division_code", 1)
-        )),
+        )
+    };
+    let places = fetch_all!(
+        &mut *tx,
+        LedgerPlace,
+        sqlx::AssertSqlSafe(moved("dispatch")),
         within,
         org,
     )?;
+    let mut delivered: Vec<LedgerItem> = Vec::new();
+    for p in &fetch_all!(
+        &mut *tx,
+        LedgerPlace,
+        sqlx::AssertSqlSafe(moved("deliver")),
+        within,
+        org,
+    )? {
+        super::model::add_place(&mut delivered, p);
+    }
+    delivered.sort_by_key(|i| i.item_id);
     let mut sent: Vec<LedgerItem> = Vec::new();
     for p in &places {
         super::model::add_place(&mut sent, p);
@@ -1418,6 +1433,7 @@ pub async fn ledger(
         org,
     )?;
     Ok(super::model::Ledger {
+        delivered,
         title,
         money_fen,
         goods_value_fen,
