@@ -391,3 +391,184 @@ both!(
         );
     }
 );
+
+/// The requester's word from their tracking page (their reference is the
+/// key): (status, body).
+async fn received(app: &TestApp, n: &Night, outcome: &str, comment: &str) -> u16 {
+    app.client()
+        .post(app.at(&format!("/help/{}/received", n.reference)))
+        .form(&[("outcome", outcome), ("comment", comment)])
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+both!(
+    the_requester_says_what_arrived_on_the_tracking_page,
+    |app| {
+        let n = night(&app, 54).await;
+        dispatched(&app, &n).await;
+        assert_eq!(
+            received(&app, &n, "all", "").await,
+            409,
+            "nothing has left yet"
+        );
+        let driver = member(&app, &n.driver).await;
+        let villager = member(&app, &n.villager).await;
+        let road = my_leg(&app, &driver).await;
+        let door = my_leg(&app, &villager).await;
+        for s in ["accept", "depart"] {
+            ok(&app, &driver, &road, s).await;
+        }
+        assert_eq!(received(&app, &n, "some", "").await, 422);
+        // "Nothing came" raises the need for the office.
+        assert_eq!(received(&app, &n, "nothing", "等了一晚上").await, 303);
+        let co = app.signed_in("coordinator").await;
+        let (_, need) = app.get(&co, &format!("/api/needs/{}", n.need)).await;
+        assert_eq!(need["escalated"], true, "{need}");
+        // Then it came: the delivery is confirmed by the requester, and the
+        // squad at the door asks no code.
+        assert_eq!(received(&app, &n, "all", "收到了，谢谢志愿者").await, 303);
+        for s in ["pick_up", "hand_off"] {
+            ok(&app, &driver, &road, s).await;
+        }
+        for s in ["accept", "depart", "pick_up"] {
+            ok(&app, &villager, &door, s).await;
+        }
+        let leg = ok(&app, &villager, &door, "deliver").await;
+        assert_eq!(
+            (leg["status"].as_str(), leg["confirmed"].as_bool()),
+            (Some("delivered"), Some(true))
+        );
+        ok(&app, &villager, &door, "back").await;
+        ok(&app, &driver, &road, "back").await;
+        assert_eq!(need_status(&app, &n).await, "closed");
+        let (_, timeline) = app
+            .get(&co, &format!("/api/needs/{}/timeline", n.need))
+            .await;
+        let words: Vec<&str> = timeline
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == "need.received")
+            .map(|e| e["reason"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            words,
+            vec!["等了一晚上", "收到了，谢谢志愿者"],
+            "{timeline}"
+        );
+        let page = app
+            .page(&app.client(), &format!("/help/{}", n.reference))
+            .await;
+        assert!(page.contains("你已反馈收货情况"), "{page}");
+    }
+);
+
+both!(
+    a_door_without_the_code_takes_a_reason_and_the_office_closes_it,
+    |app| {
+        let n = night(&app, 55).await;
+        dispatched(&app, &n).await;
+        let driver = member(&app, &n.driver).await;
+        let villager = member(&app, &n.villager).await;
+        let road = my_leg(&app, &driver).await;
+        let door = my_leg(&app, &villager).await;
+        for s in ["accept", "depart", "pick_up", "hand_off"] {
+            ok(&app, &driver, &road, s).await;
+        }
+        for s in ["accept", "depart", "pick_up"] {
+            ok(&app, &villager, &door, s).await;
+        }
+        // Five wrong codes lock it; the sixth try is refused even if right.
+        let code = code_on_page(&app, &n).await.unwrap();
+        let wrong = if code == "2580" { "1470" } else { "2580" };
+        for _ in 0..5 {
+            let (status, _) = step(
+                &app,
+                &villager,
+                &door,
+                json!({"step": "deliver", "code": wrong}),
+            )
+            .await;
+            assert_eq!(status, 422);
+        }
+        let (status, body) = step(
+            &app,
+            &villager,
+            &door,
+            json!({"step": "deliver", "code": code}),
+        )
+        .await;
+        assert_eq!(status, 422, "{body}");
+        assert!(body.to_string().contains("锁定"), "{body}");
+        let leg = ok_with(
+            &app,
+            &villager,
+            &door,
+            json!({"step": "deliver", "note": "书记手机没电，由村医代收"}),
+        )
+        .await;
+        assert_eq!(
+            (leg["status"].as_str(), leg["confirmed"].as_bool()),
+            (Some("delivered"), Some(false))
+        );
+        ok(&app, &villager, &door, "back").await;
+        ok(&app, &driver, &road, "back").await;
+        // Unconfirmed, it stays delivered until the office hears from the village.
+        assert_eq!(need_status(&app, &n).await, "delivered");
+        let co = app.signed_in("coordinator").await;
+        let (status, body) = app
+            .post(
+                &co,
+                &format!("/api/needs/{}/status", n.need),
+                &json!({"to": "closed", "reason": ""}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+);
+
+async fn ok_with(app: &TestApp, c: &reqwest::Client, leg: &Value, body: Value) -> Value {
+    let (status, b) = step(app, c, leg, body).await;
+    assert_eq!(status, 200, "{b}");
+    b
+}
+
+both!(two_members_pressing_one_step_at_once_make_one_step, |app| {
+    let n = night(&app, 56).await;
+    dispatched(&app, &n).await;
+    let co = app.signed_in("coordinator").await;
+    let accounts = crate::squads::volunteer_accounts(&app, &co, 2, "西安市鄠邑区甘亭街道", 7).await;
+    for a in &accounts {
+        let (status, body) = app
+            .post(
+                &co,
+                &format!("/api/squads/{}/members", n.outside),
+                &json!({"volunteer_id": a.0}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let one = member(&app, &n.driver).await;
+    let two = member(&app, &accounts[0]).await;
+    let road = my_leg(&app, &one).await;
+    ok(&app, &one, &road, "accept").await;
+    let (a, b) = tokio::join!(
+        step(&app, &one, &road, json!({"step": "depart"})),
+        step(&app, &two, &road, json!({"step": "depart"}))
+    );
+    assert_eq!((a.0, b.0), (200, 200), "{} {}", a.1, b.1);
+    let (_, timeline) = app
+        .get(&co, &format!("/api/needs/{}/timeline", n.need))
+        .await;
+    let starts = timeline
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "need.start")
+        .count();
+    assert_eq!(starts, 1, "{timeline}");
+});

@@ -403,6 +403,11 @@ pub async fn step(
         from.as_str()
     )?;
     if moved == 0 {
+        // Another member's same step, committed meanwhile, is this one.
+        let fresh = leg_row(&mut tx, row.id).await?.ok_or(AppError::NotFound)?;
+        if fresh.status() == to {
+            return Ok(field_leg(&mut tx, fresh, now).await?);
+        }
         return Err(AppError::Conflict("err-leg-moved"));
     }
     record(
