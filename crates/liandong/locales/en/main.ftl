@@ -1580,3 +1580,5 @@ received-part = Part of it
 received-nothing = Nothing
 help-received-comment = Anything else (optional)
 help-received-send = Send
+need-received-title = What the requester said by phone
+need-received-send = Record their word

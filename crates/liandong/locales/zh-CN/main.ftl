@@ -1580,3 +1580,5 @@ received-part = 收到一部分
 received-nothing = 没有收到
 help-received-comment = 还想说的（可不填）
 help-received-send = 提交
+need-received-title = 电话里收货人怎么说
+need-received-send = 记下收货反馈

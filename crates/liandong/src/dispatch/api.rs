@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 
-use super::model::{Confirm, Debrief, Proposal, StepInput};
+use super::model::{Confirm, Debrief, Proposal, Received, StepInput};
 use super::store::field::{self, Board, FieldLeg, MyLegs, Recipient};
 use super::store::{self, Task};
 use crate::access::model::Scope;
@@ -27,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/field/legs/{id}/step", post(step))
         .route("/api/field/legs/{id}/reveal", post(reveal))
         .route("/api/field/legs/{id}/debrief", post(debrief))
+        .route("/api/needs/{id}/received", post(received))
 }
 
 /// What the matching would do now with the verified needs in the caller's
@@ -140,4 +141,22 @@ pub async fn debrief(
     Json(d): Json<Debrief>,
 ) -> Result<Json<FieldLeg>, AppError> {
     Ok(Json(field::debrief(&state.db, &scope, id, &d).await?))
+}
+
+/// The requester's word on what arrived, taken by phone: all or part
+/// confirms the delivery (and closes a delivered need whose squads are
+/// home); nothing raises the need's flag. On the need's timeline.
+#[utoipa::path(post, path = "/api/needs/{id}/received", tag = "dispatch", params(("id" = i64, Path)),
+    request_body = Received,
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "Nothing has left for the need yet"),
+        (status = 422, body = ErrorBody)))]
+pub async fn received(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path(id): Path<i64>,
+    Json(r): Json<Received>,
+) -> Result<StatusCode, AppError> {
+    field::received(&state.db, Some(&scope), scope.ip(), id, &r).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

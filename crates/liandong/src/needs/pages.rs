@@ -38,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route("/needs/{id}/reveal", post(reveal))
         .route("/needs/{id}/status", post(set_status))
         .route("/needs/{id}/escalation", post(set_escalation))
+        .route("/needs/{id}/received", post(staff_received))
         .route("/needs/{id}/call", post(start_call))
         .route("/needs/{id}/call/end", post(end_call))
         .route("/needs/{id}/merge", post(merge))
@@ -457,6 +458,30 @@ async fn set_escalation(
     moved(&state, &scope, c, id, result, f.reason).await
 }
 
+/// The requester's word on what arrived, taken by phone.
+async fn staff_received(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    Path(id): Path<i64>,
+    HtmlForm(f): HtmlForm<ReceivedForm>,
+) -> Result<Response, AppError> {
+    let result = async {
+        let outcome = crate::dispatch::model::ReceivedOutcome::parse(&f.outcome)
+            .ok_or_else(|| AppError::invalid("outcome", "err-received-outcome"))?;
+        let r = crate::dispatch::model::Received {
+            outcome,
+            comment: f.comment.clone(),
+        };
+        crate::dispatch::store::field::received(&state.db, Some(&scope), scope.ip(), id, &r)
+            .await?;
+        let mut tx = state.db.read().await?;
+        store::get(&mut tx, &scope, id).await
+    }
+    .await;
+    moved(&state, &scope, c, id, result, String::new()).await
+}
+
 async fn detail(
     State(state): State<AppState>,
     scope: Scope,
@@ -725,7 +750,7 @@ async fn help_received(
         outcome,
         comment: f.comment,
     };
-    crate::dispatch::store::field::received(&state.db, need.id, &ip, &r).await?;
+    crate::dispatch::store::field::received(&state.db, None, &ip, need.id, &r).await?;
     let shown = format!("{}-{}", &reference[..5], &reference[5..]);
     Ok(Redirect::to(&format!("/help/{shown}?thanked=1")).into_response())
 }

@@ -1268,6 +1268,17 @@ fn cases() -> Vec<Case> {
         Case {
             volunteer: false,
             subject: false,
+            name: "the requester's word by phone (nothing has left yet)",
+            method: Method::POST,
+            path: |t| format!("/api/needs/{}/received", t.need_id),
+            body: |_| Some(json!({"outcome": "all", "comment": ""})),
+            allowed: TAKE_NEEDS,
+            ok: 409,
+            list: false,
+        },
+        Case {
+            volunteer: false,
+            subject: false,
             name: "the live board",
             method: Method::GET,
             path: |_| "/api/dispatch/board".into(),

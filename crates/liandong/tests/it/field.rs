@@ -517,17 +517,18 @@ both!(
         );
         ok(&app, &villager, &door, "back").await;
         ok(&app, &driver, &road, "back").await;
-        // Unconfirmed, it stays delivered until the office hears from the village.
+        // Unconfirmed, it stays delivered until the office hears from the
+        // village: the operator's call back takes the cadre's word.
         assert_eq!(need_status(&app, &n).await, "delivered");
-        let co = app.signed_in("coordinator").await;
-        let (status, body) = app
-            .post(
-                &co,
-                &format!("/api/needs/{}/status", n.need),
-                &json!({"to": "closed", "reason": ""}),
-            )
-            .await;
-        assert_eq!(status, 200, "{body}");
+        let op = app.signed_in("operator").await;
+        let res = op
+            .post(app.at(&format!("/api/needs/{}/received", n.need)))
+            .json(&json!({"outcome": "all", "comment": "回访：村医代收，书记确认收到"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 204, "{}", res.text().await.unwrap());
+        assert_eq!(need_status(&app, &n).await, "closed");
     }
 );
 

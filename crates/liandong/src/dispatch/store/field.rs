@@ -716,11 +716,30 @@ pub async fn tracking(tx: &mut Tx, need_id: i64, need_status: &str) -> sqlx::Res
 /// reference is their key): kept on the need's timeline; all or part
 /// confirms the delivery (and closes a delivered need whose squads are
 /// home); nothing raises the need's escalation flag for the office.
-pub async fn received(db: &Db, need_id: i64, ip: &str, r: &Received) -> Result<(), AppError> {
+///
+/// `by` is the office taking the word by phone (a role that takes needs,
+/// inside its jurisdiction), or None: the requester on their page.
+pub async fn received(
+    db: &Db,
+    by: Option<&Scope>,
+    ip: &str,
+    need_id: i64,
+    r: &Received,
+) -> Result<(), AppError> {
     let mut errors = Invalid::default();
     errors.optional("comment", &r.comment, 500);
     errors.into_result()?;
     let mut tx = db.write().await?;
+    if let Some(scope) = by {
+        if !scope.role().takes_needs() {
+            return Err(AppError::Forbidden);
+        }
+        crate::needs::store::get(&mut tx, scope, need_id).await?;
+    }
+    let event = |action: &'static str, division: &str| match by {
+        Some(scope) => NewEvent::by(scope, action, "need", need_id, division),
+        None => NewEvent::new(None, "public", ip, action, "need", need_id, division),
+    };
     let (status, jurisdiction) = fetch_optional!(
         &mut tx,
         (String, String),
@@ -739,17 +758,9 @@ pub async fn received(db: &Db, need_id: i64, ip: &str, r: &Received) -> Result<(
     )?;
     record(
         &mut tx,
-        NewEvent::new(
-            None,
-            "public",
-            ip,
-            "need.received",
-            "need",
-            need_id,
-            &jurisdiction,
-        )
-        .reason(r.comment.trim())
-        .after(serde_json::json!({"outcome": r.outcome.as_str(), "task_id": task_id})),
+        event("need.received", &jurisdiction)
+            .reason(r.comment.trim())
+            .after(serde_json::json!({"outcome": r.outcome.as_str(), "task_id": task_id})),
     )
     .await?;
     if r.outcome == ReceivedOutcome::Nothing {
@@ -764,27 +775,20 @@ pub async fn received(db: &Db, need_id: i64, ip: &str, r: &Received) -> Result<(
         if raised > 0 {
             record(
                 &mut tx,
-                NewEvent::new(
-                    None,
-                    "public",
-                    ip,
-                    "need.escalate",
-                    "need",
-                    need_id,
-                    &jurisdiction,
-                )
-                .reason("收货人称未收到 the requester says nothing arrived"),
+                event("need.escalate", &jurisdiction)
+                    .reason("收货人称未收到 the requester says nothing arrived"),
             )
             .await?;
         }
     } else {
         execute!(
             &mut tx,
-            "UPDATE tasks SET confirmed_at = $1, confirmed_by = 'requester' WHERE id = $2 AND confirmed_at IS NULL",
+            "UPDATE tasks SET confirmed_at = $1, confirmed_by = $2 WHERE id = $3 AND confirmed_at IS NULL",
             crate::db::stamp(),
+            if by.is_some() { "phone" } else { "requester" },
             task_id
         )?;
-        close_if_done(&mut tx, None, task_id).await?;
+        close_if_done(&mut tx, by, task_id).await?;
     }
     tx.commit().await?;
     Ok(())
