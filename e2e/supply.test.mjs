@@ -262,6 +262,13 @@ describe('supply', { timeout: 360_000 }, () => {
       await i.click('[id$="-deliver"]');
       await i.waitForURL(/\/field#leg-\d+$/);
       assert.match(await i.locator('.field-leg').first().innerText(), /已送达/);
+      // The cadre says, on a phone without script, that all of it came.
+      await setClock('2021-12-29T01:10:00+08:00');
+      await r.goto(`${url}/help/${reference}`);
+      await r.check('input[name=outcome][value=all]');
+      await r.fill('#received-comment', '全村 60 户都分到了，谢谢');
+      await r.click('#received-send');
+      await r.waitForSelector('#help-thanked');
       await press(v, 'back', '2021-12-29T01:20:00+08:00');
       await press(i, 'back', '2021-12-29T01:25:00+08:00');
       const closed = await (await c.request.get(`${url}/api/needs/${need.id}`)).json();
@@ -270,7 +277,7 @@ describe('supply', { timeout: 360_000 }, () => {
       // The tracking page tells the whole night, in order and in words.
       await r.goto(`${url}/help/${reference}`);
       const night = await r.locator('#help-steps').innerText();
-      for (const step of [/00:10[\s\S]*物资已从仓库发出/, /00:40[\s\S]*卡口/, /01:05[\s\S]*已送达/, /01:25[\s\S]*已办结/]) {
+      for (const step of [/00:10[\s\S]*物资已从仓库发出/, /00:40[\s\S]*卡口/, /01:05[\s\S]*已送达/, /01:10[\s\S]*你已反馈收货情况/, /01:25[\s\S]*已办结/]) {
         assert.match(night, step);
       }
       assert.equal((await r.locator('#help-status').innerText()).trim(), '已办结');
