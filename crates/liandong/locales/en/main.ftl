@@ -1492,6 +1492,7 @@ event-squad-capacity = Task capacity changed
 ## The field (issue 13): a squad's legs, its steps, the board
 nav-field = My tasks
 mytask-title = My tasks
+mytask-task = Task no.
 mytask-no-squad = You are not in a squad yet. Once you are, the tasks given to your squad appear here.
 mytask-none = Your squad has no task now.
 mytask-to-gate = Hand over at the gate:

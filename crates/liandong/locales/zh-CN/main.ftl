@@ -1492,6 +1492,7 @@ event-squad-capacity = 调整可承接任务数
 ## The field (issue 13): a squad's legs, its steps, the board
 nav-field = 我的任务
 mytask-title = 我的任务
+mytask-task = 任务编号
 mytask-no-squad = 你还不在任何小分队。编入小分队后，派给小分队的任务会显示在这里。
 mytask-none = 小分队现在没有任务。
 mytask-to-gate = 送到卡口交接：

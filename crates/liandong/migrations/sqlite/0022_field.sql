@@ -18,3 +18,13 @@ ALTER TABLE tasks ADD COLUMN code_tries INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE tasks ADD COLUMN confirmed_at TEXT;
 ALTER TABLE tasks ADD COLUMN confirmed_by TEXT NOT NULL DEFAULT '';
 CREATE INDEX task_legs_open ON task_legs (status, updated_at);
+-- The contacts a confirmation planned for a task: undone, by the task,
+-- when its squad is stood off before going.
+ALTER TABLE contacts ADD COLUMN task_id INTEGER REFERENCES tasks (id);
+ALTER TABLE contact_holds ADD COLUMN task_id INTEGER REFERENCES tasks (id);
+CREATE INDEX contacts_task ON contacts (task_id) WHERE task_id IS NOT NULL;
+-- Tasks made before the field: legs of ended tasks are over, and an open
+-- task gets its code.
+UPDATE task_legs SET status = 'cancelled'
+    WHERE status = 'assigned' AND task_id IN (SELECT id FROM tasks WHERE status <> 'open');
+UPDATE tasks SET delivery_code = printf('%04d', abs(random()) % 10000) WHERE delivery_code = '';

@@ -159,6 +159,9 @@ pub struct LegAt {
     pub carries: bool,
     /// For the inside leg: the outside squad has handed off at the gate.
     pub gate_handed: bool,
+    /// The office ended the task (the need sent back, called off, or
+    /// marked delivered by hand): a squad out only comes home.
+    pub ended: bool,
 }
 
 /// Where `step` takes a leg, or the refusal's key. The same step again
@@ -168,6 +171,13 @@ pub fn advance(at: LegAt, step: Step) -> Result<LegStatus, &'static str> {
     let to = step.target();
     if at.status == to {
         return Ok(to);
+    }
+    if at.ended {
+        return if step == Step::Back && at.status.out() {
+            Ok(to)
+        } else {
+            Err("err-leg-over")
+        };
     }
     let door = matches!(at.leg, LegKind::Whole | LegKind::Inside);
     let ok = match step {
@@ -723,6 +733,7 @@ mod tests {
             status,
             carries: true,
             gate_handed: false,
+            ended: false,
         }
     }
 
@@ -760,6 +771,13 @@ mod tests {
             Err("err-leg-step")
         );
         assert!(next_steps(at(LegKind::Whole, S::Back)).is_empty());
+        // The office ended the task: one out only comes home.
+        let ended = LegAt {
+            ended: true,
+            ..at(LegKind::ToGate, S::PickedUp)
+        };
+        assert_eq!(next_steps(ended), vec![Step::Back]);
+        assert_eq!(advance(ended, Step::HandOff), Err("err-leg-over"));
         assert_eq!(
             advance(at(LegKind::Whole, S::Cancelled), Step::Accept),
             Err("err-leg-over")

@@ -960,7 +960,16 @@ pub async fn confirm(
                 _ => Vec::new(),
             };
             for (kind, target) in touches {
-                crate::squads::store::touch_in(&mut tx, scope, window, &s, kind, target).await?;
+                crate::squads::store::touch_in(
+                    &mut tx,
+                    scope,
+                    window,
+                    &s,
+                    kind,
+                    target,
+                    Some(task_id),
+                )
+                .await?;
             }
             let to = match (leg.leg, zone) {
                 (LegKind::ToGate, Some(z)) => z.seal.division_code.as_str(),
@@ -1064,8 +1073,9 @@ async fn check_picks(
 /// A need moved on (`execute_status` of the needs store): its open task,
 /// if any, ends — done when the need was delivered or closed, cancelled
 /// when it went back or was called off. Squads not yet out are stood off
-/// the task and the contacts its confirmation planned for them are undone
-/// (they never met the household or the gate); squads out come home.
+/// the task (one that declined stays declined), and the contacts its
+/// confirmation planned for them are undone: they never met the household
+/// or the gate. Squads out come home (their legs take only that step now).
 pub(crate) async fn need_moved(tx: &mut Tx, need_id: i64, to: NeedStatus) -> sqlx::Result<()> {
     let end = match to {
         NeedStatus::Matched | NeedStatus::InProgress => return Ok(()),
@@ -1074,44 +1084,29 @@ pub(crate) async fn need_moved(tx: &mut Tx, need_id: i64, to: NeedStatus) -> sql
     };
     let stood_off = fetch_all!(
         &mut *tx,
-        (i64, i64, String, Option<i64>, OffsetDateTime),
-        "SELECT l.id, l.squad_id, l.leg, t.zone_id, t.created_at FROM task_legs l JOIN tasks t ON t.id = l.task_id
-         WHERE t.need_id = $1 AND t.status = 'open' AND l.status IN ('assigned', 'accepted')",
+        (i64, i64, i64),
+        "SELECT l.id, l.task_id, l.squad_id FROM task_legs l JOIN tasks t ON t.id = l.task_id
+         WHERE t.need_id = $1 AND t.status = 'open' AND l.status IN ('assigned', 'accepted', 'declined')",
         need_id
     )?;
     let now = crate::db::stamp();
-    for (leg_id, squad_id, leg, zone_id, made_at) in stood_off {
+    for (leg_id, task_id, squad_id) in stood_off {
         execute!(
             &mut *tx,
-            "UPDATE task_legs SET status = $1, updated_at = $2 WHERE id = $3",
+            "UPDATE task_legs SET status = $1, updated_at = $2 WHERE id = $3 AND status <> 'declined'",
             LegStatus::Cancelled.as_str(),
             now,
             leg_id
         )?;
-        let planned: Vec<(ContactKind, i64)> = match (LegKind::parse(&leg), zone_id) {
-            (Some(LegKind::ToGate), Some(z)) => vec![(ContactKind::Handoff, z)],
-            (Some(LegKind::Inside), Some(z)) => {
-                vec![(ContactKind::Pickup, z), (ContactKind::Household, need_id)]
-            }
-            _ => vec![(ContactKind::Household, need_id)],
-        };
-        // The confirmation's own touches: recorded in its transaction, a
-        // moment after the task.
-        let (from, until) = (Ts(made_at), Ts(made_at + Duration::seconds(5)));
-        for (kind, target) in planned {
-            for table in ["contacts", "contact_holds"] {
-                execute!(
-                    &mut *tx,
-                    sqlx::AssertSqlSafe(format!(
-                        "DELETE FROM {table} WHERE squad_id = $1 AND kind = $2 AND target_id = $3 AND at >= $4 AND at <= $5"
-                    )),
-                    squad_id,
-                    kind.as_str(),
-                    target,
-                    from,
-                    until
-                )?;
-            }
+        for table in ["contacts", "contact_holds"] {
+            execute!(
+                &mut *tx,
+                sqlx::AssertSqlSafe(format!(
+                    "DELETE FROM {table} WHERE task_id = $1 AND squad_id = $2"
+                )),
+                task_id,
+                squad_id
+            )?;
         }
     }
     execute!(

@@ -906,13 +906,15 @@ pub async fn touch(
     target_id: i64,
 ) -> Result<Contact, AppError> {
     let (mut tx, s) = at_work(db, scope, squad_id).await?;
-    let contact = touch_in(&mut tx, scope, window, &s, kind, target_id).await?;
+    let contact = touch_in(&mut tx, scope, window, &s, kind, target_id, None).await?;
     tx.commit().await?;
     Ok(contact)
 }
 
 /// `touch` inside the caller's transaction, for a squad `at_work_in` read.
 /// A refusal leaves the transaction to be dropped by the caller.
+/// `task` names the dispatch task the touch is planned for (undone with
+/// it if its squad is stood off before going).
 pub(crate) async fn touch_in(
     tx: &mut Tx,
     scope: &Scope,
@@ -920,6 +922,7 @@ pub(crate) async fn touch_in(
     s: &Squad,
     kind: ContactKind,
     target_id: i64,
+    task: Option<i64>,
 ) -> Result<Contact, AppError> {
     let squad_id = s.id;
     let (label, division) = target(tx, scope, kind, target_id).await?;
@@ -929,14 +932,15 @@ pub(crate) async fn touch_in(
     may_touch(squad_id, &touches, now, window).map_err(refused)?;
     let held = execute!(
         &mut *tx,
-        "INSERT INTO contact_holds (kind, target_id, squad_id, at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (kind, target_id) DO UPDATE SET squad_id = excluded.squad_id, at = excluded.at
+        "INSERT INTO contact_holds (kind, target_id, squad_id, at, task_id) VALUES ($1, $2, $3, $4, $6)
+         ON CONFLICT (kind, target_id) DO UPDATE SET squad_id = excluded.squad_id, at = excluded.at, task_id = excluded.task_id
          WHERE contact_holds.squad_id = excluded.squad_id OR contact_holds.at <= $5",
         kind.as_str(),
         target_id,
         squad_id,
         Ts::from(now),
-        Ts::from(since)
+        Ts::from(since),
+        task
     )?;
     if held == 0 {
         // Another squad's hold, committed after our read: read it now
@@ -949,13 +953,14 @@ pub(crate) async fn touch_in(
     }
     execute!(
         &mut *tx,
-        "INSERT INTO contacts (squad_id, kind, target_id, division_code, at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO contacts (squad_id, kind, target_id, division_code, at, recorded_by, task_id) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         squad_id,
         kind.as_str(),
         target_id,
         &division,
         Ts::from(now),
-        scope.account_id()
+        scope.account_id(),
+        task
     )?;
     record(
         tx,

@@ -112,6 +112,10 @@ both!(
         );
         let text = road.to_string();
         assert!(
+            !text.contains(&n.reference),
+            "the requester's key (their page shows the code) is not the squad's: {text}"
+        );
+        assert!(
             !text.contains("13800008000") && !text.contains("李书记"),
             "{text}"
         );
@@ -314,6 +318,14 @@ both!(a_declined_task_returns_to_the_queue_with_its_goods, |app| {
     let road = my_leg(&app, &driver).await;
     assert_eq!(road["status"], "cancelled", "{road}");
     assert_eq!(noodles(&app, &n).await, (150, 0));
+    // Neither squad keeps a contact it never made.
+    for squad in [n.inside, n.outside] {
+        let (_, detail) = app.get(&co, &format!("/api/squads/{squad}")).await;
+        assert!(
+            detail["contacts"].as_array().unwrap().is_empty(),
+            "{detail}"
+        );
+    }
     // Back in the queue — with the same squads: the contacts the task had
     // planned were never made.
     let (_, p) = app.get(&co, "/api/dispatch/proposal").await;
@@ -573,3 +585,40 @@ both!(two_members_pressing_one_step_at_once_make_one_step, |app| {
         .count();
     assert_eq!(starts, 1, "{timeline}");
 });
+
+both!(
+    a_squad_out_when_the_office_calls_the_need_off_comes_home,
+    |app| {
+        let n = night(&app, 57).await;
+        dispatched(&app, &n).await;
+        let driver = member(&app, &n.driver).await;
+        let road = my_leg(&app, &driver).await;
+        for s in ["accept", "depart", "pick_up"] {
+            ok(&app, &driver, &road, s).await;
+        }
+        let co = app.signed_in("coordinator").await;
+        let (status, body) = app
+            .post(
+                &co,
+                &format!("/api/needs/{}/status", n.need),
+                &json!({"to": "cancelled", "reason": "村里已由镇政府统一配送"}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        // The van only comes home; then nothing is left of the task.
+        let out = my_leg(&app, &driver).await;
+        assert_eq!(out["next"], json!(["back"]), "{out}");
+        let (status, _) = step(&app, &driver, &road, json!({"step": "hand_off"})).await;
+        assert_eq!(status, 409);
+        ok(&app, &driver, &road, "back").await;
+        let (_, board) = app.get(&co, "/api/dispatch/board").await;
+        assert!(
+            !board["legs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|l| l["task_id"] == road["task_id"]),
+            "{board}"
+        );
+    }
+);

@@ -20,7 +20,7 @@ use crate::dispatch::model::{
 use crate::needs::model::NeedStatus;
 use crate::supply::model::ReservationStatus;
 use crate::web::error::{AppError, Invalid};
-use crate::{execute, fetch_all, fetch_optional, fetch_scalar};
+use crate::{execute, fetch_all, fetch_optional};
 
 /// The signed-in volunteer's squad, and whether they lead it (or it has
 /// no leader, when any member speaks for it).
@@ -110,6 +110,7 @@ impl LegRow {
             status: self.status(),
             carries: self.carries > 0,
             gate_handed: self.gate_at.is_some(),
+            ended: self.task_status != "open",
         }
     }
 
@@ -182,8 +183,9 @@ async fn picks(tx: &mut Tx, need_id: i64) -> sqlx::Result<Vec<FieldPick>> {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct FieldLeg {
     pub id: i64,
+    /// The task's number (never the need's reference: that is the
+    /// requester's key to their tracking page and its code).
     pub task_id: i64,
-    pub reference: String,
     #[schema(value_type = LegKind)]
     pub leg: String,
     #[schema(value_type = LegStatus)]
@@ -222,16 +224,11 @@ pub struct FieldLeg {
 
 async fn field_leg(tx: &mut Tx, r: LegRow, now: OffsetDateTime) -> sqlx::Result<FieldLeg> {
     let alarm = r.alarm(now);
-    let next = if r.task_status == "open" || r.status().out() {
-        next_steps(r.at())
-    } else {
-        Vec::new()
-    };
+    let next = next_steps(r.at());
     Ok(FieldLeg {
         picks: picks(tx, r.need_id).await?,
         id: r.id,
         task_id: r.task_id,
-        reference: r.reference.clone().unwrap_or_default(),
         leg: r.leg.clone(),
         status: r.status.clone(),
         kind: r.kind.clone(),
@@ -350,6 +347,11 @@ pub async fn step(
     input.check()?;
     let mut tx = db.write().await?;
     let (me, row) = my_leg(&mut tx, scope, leg_id).await?;
+    // The task's row is taken first: two squads' steps on one task (both
+    // coming home, a code tried twice at once) run one after the other on
+    // PostgreSQL too, each seeing what the other wrote.
+    lock_task(&mut tx, row.task_id).await?;
+    let row = leg_row(&mut tx, row.id).await?.ok_or(AppError::NotFound)?;
     if input.step.leaders() && !me.leads {
         return Err(AppError::Refused("err-leg-leader", Vec::new()));
     }
@@ -377,7 +379,8 @@ pub async fn step(
         } else if row.code_tries >= CODE_TRIES {
             return Err(AppError::invalid("code", "err-leg-code-locked"));
         } else if code != row.delivery_code {
-            // The wrong try is kept (the count is the lock), nothing else.
+            // The wrong try is kept (the count is the lock); nothing else
+            // has been written in this transaction but the task's lock.
             execute!(
                 &mut tx,
                 "UPDATE tasks SET code_tries = code_tries + 1 WHERE id = $1",
@@ -463,6 +466,15 @@ pub async fn step(
     let view = field_leg(&mut tx, after, now).await?;
     tx.commit().await?;
     Ok(view)
+}
+
+async fn lock_task(tx: &mut Tx, task_id: i64) -> sqlx::Result<()> {
+    execute!(
+        &mut *tx,
+        "UPDATE tasks SET updated_at = updated_at WHERE id = $1",
+        task_id
+    )?;
+    Ok(())
 }
 
 /// A delivered need closes when its delivery was confirmed and every
@@ -713,9 +725,9 @@ pub async fn tracking(tx: &mut Tx, need_id: i64, need_status: &str) -> sqlx::Res
 }
 
 /// The requester's word on what arrived, from the tracking page (their
-/// reference is their key): kept on the need's timeline; all or part
+/// reference is their key): kept on the need's timeline; all of it
 /// confirms the delivery (and closes a delivered need whose squads are
-/// home); nothing raises the need's escalation flag for the office.
+/// home); part or nothing raises the need's escalation flag for the office.
 ///
 /// `by` is the office taking the word by phone (a role that takes needs,
 /// inside its jurisdiction), or None: the requester on their page.
@@ -750,12 +762,15 @@ pub async fn received(
     if !matches!(status.as_str(), "in_progress" | "delivered") {
         return Err(AppError::Conflict("err-received-state"));
     }
-    let task_id = fetch_scalar!(
+    // A need moved on by hand, without a task, has no delivery to confirm.
+    let (task_id,) = fetch_optional!(
         &mut tx,
-        i64,
+        (i64,),
         "SELECT id FROM tasks WHERE need_id = $1 AND status <> 'cancelled' ORDER BY id DESC LIMIT 1",
         need_id
-    )?;
+    )?
+    .ok_or(AppError::Conflict("err-received-state"))?;
+    lock_task(&mut tx, task_id).await?;
     record(
         &mut tx,
         event("need.received", &jurisdiction)
@@ -763,7 +778,9 @@ pub async fn received(
             .after(serde_json::json!({"outcome": r.outcome.as_str(), "task_id": task_id})),
     )
     .await?;
-    if r.outcome == ReceivedOutcome::Nothing {
+    // Part of it, or nothing: the office should know (the flag); only all
+    // of it confirms the delivery.
+    if r.outcome != ReceivedOutcome::All {
         let raised = execute!(
             &mut tx,
             "UPDATE needs SET escalated = $1, updated_at = $2 WHERE id = $3 AND escalated = $4",
@@ -775,8 +792,13 @@ pub async fn received(
         if raised > 0 {
             record(
                 &mut tx,
-                event("need.escalate", &jurisdiction)
-                    .reason("收货人称未收到 the requester says nothing arrived"),
+                event("need.escalate", &jurisdiction).reason(
+                    if r.outcome == ReceivedOutcome::Part {
+                        "收货人称只收到一部分 the requester says part arrived"
+                    } else {
+                        "收货人称未收到 the requester says nothing arrived"
+                    },
+                ),
             )
             .await?;
         }
