@@ -1539,6 +1539,7 @@ board-title = Squads out
 board-help = Every squad out or about to go, and its step; late ones first.
 board-out = Squads out
 board-alarms = Alarms
+board-leg = Leg
 board-squad = Squad
 board-since = Last step
 board-alarm = Alarm

@@ -1539,6 +1539,7 @@ board-title = 在途看板
 board-help = 每支出动中或待出发的小分队、走到哪一步；超时的排在最前。
 board-out = 在外小分队
 board-alarms = 告警
+board-leg = 路段
 board-squad = 小分队
 board-since = 上一步时间
 board-alarm = 告警
