@@ -116,6 +116,17 @@ impl LegStatus {
     }
 }
 
+/// The statuses `keep` holds, as an SQL list (`('a', 'b')`): the queries
+/// ask the model which legs are ahead or over rather than repeat it.
+pub fn sql_set(keep: fn(LegStatus) -> bool) -> String {
+    let names: Vec<String> = LegStatus::ALL
+        .iter()
+        .filter(|s| keep(**s))
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect();
+    format!("({})", names.join(", "))
+}
+
 crate::stored_enum! {
     /// A step a squad reports from the field (its phone).
     pub enum Step {
@@ -772,6 +783,10 @@ mod tests {
         );
         assert!(next_steps(at(LegKind::Whole, S::Back)).is_empty());
         // The office ended the task: one out only comes home.
+        assert_eq!(
+            sql_set(LegStatus::over),
+            "('back', 'declined', 'cancelled')"
+        );
         let ended = LegAt {
             ended: true,
             ..at(LegKind::ToGate, S::PickedUp)

@@ -142,8 +142,12 @@ struct StockIn {
 /// Legs a squad holds: those with work still ahead (assigned, accepted,
 /// out to the goods or carrying them). A leg handed off, delivered or
 /// ended frees its place, though the squad may not be home yet.
-const OPEN_LEGS: &str = "SELECT COUNT(*) FROM task_legs l
-     WHERE l.squad_id = s.id AND l.status IN ('assigned', 'accepted', 'departed', 'picked_up')";
+fn open_legs() -> String {
+    format!(
+        "SELECT COUNT(*) FROM task_legs l WHERE l.squad_id = s.id AND l.status IN {}",
+        super::model::sql_set(LegStatus::ahead)
+    )
+}
 
 /// Who of each squad can work now: open members, available and not
 /// positive — and for a squad outside any sealed zone, able to move (one
@@ -215,8 +219,9 @@ async fn squads_at_work(
         &mut *tx,
         (i64, String, String, i64, i64, i64),
         sqlx::AssertSqlSafe(format!(
-            "SELECT s.id, s.name, s.division_code, s.capacity, s.min_size, ({OPEN_LEGS})
+            "SELECT s.id, s.name, s.division_code, s.capacity, s.min_size, ({})
              FROM squads s WHERE s.status = 'active' AND {} ORDER BY s.id",
+            open_legs(),
             inside("s.division_code", 1)
         )),
         scope.jurisdiction()
@@ -905,7 +910,8 @@ pub async fn confirm(
                 &mut tx,
                 (i64, i64),
                 sqlx::AssertSqlSafe(format!(
-                    "SELECT s.capacity, ({OPEN_LEGS}) FROM squads s WHERE s.id = $1"
+                    "SELECT s.capacity, ({}) FROM squads s WHERE s.id = $1",
+                    open_legs()
                 )),
                 s.id
             )?

@@ -210,6 +210,23 @@ pub(crate) async fn open_tasks(app: &TestApp, co: &reqwest::Client, need: i64) -
         .count()
 }
 
+/// The district depot's noodles: (on hand, available).
+pub(crate) async fn noodles(app: &TestApp, n: &Night) -> (i64, i64) {
+    let co = app.signed_in("coordinator").await;
+    let (_, d) = app.get(&co, &format!("/api/depots/{}", n.depot)).await;
+    let line = d["stock"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["item_id"] == n.noodles)
+        .unwrap()
+        .clone();
+    (
+        line["on_hand"].as_i64().unwrap(),
+        line["available"].as_i64().unwrap(),
+    )
+}
+
 /// A confirmation of the night's need across the gate, with these picks.
 pub(crate) fn across_the_gate(n: &Night, picks: Value) -> Value {
     json!({"tasks": [{"need_id": n.need,
@@ -276,18 +293,7 @@ both!(
         assert_eq!(task["legs"].as_array().unwrap().len(), 2, "{task}");
         let (_, need) = app.get(&co, &format!("/api/needs/{}", n.need)).await;
         assert_eq!(need["status"], "matched", "{need}");
-        let (_, stock) = app.get(&co, &format!("/api/depots/{}", n.depot)).await;
-        let line = stock["stock"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|l| l["item_id"] == n.noodles)
-            .unwrap();
-        assert_eq!(
-            (line["on_hand"].as_i64(), line["available"].as_i64()),
-            (Some(150), Some(0)),
-            "{stock}"
-        );
+        assert_eq!(noodles(&app, &n).await, (150, 0));
         assert_eq!(open_tasks(&app, &co, n.need).await, 1);
         let (status, one) = app.get(&co, &format!("/api/tasks/{}", task["id"])).await;
         assert_eq!((status, &one["id"]), (200, &task["id"]));
@@ -348,14 +354,7 @@ both!(
         // Nothing half-written: the need still verified, the stock free, no task.
         let (_, need) = app.get(&co, &format!("/api/needs/{}", n.need)).await;
         assert_eq!(need["status"], "verified", "{need}");
-        let (_, stock) = app.get(&co, &format!("/api/depots/{}", n.depot)).await;
-        let line = stock["stock"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|l| l["item_id"] == n.noodles)
-            .unwrap();
-        assert_eq!(line["available"], 150, "{stock}");
+        assert_eq!(noodles(&app, &n).await.1, 150);
         assert_eq!(open_tasks(&app, &co, n.need).await, 0);
 
         // A squad of the outside cannot take the inside leg, nor the

@@ -7,7 +7,7 @@
 use serde_json::{Value, json};
 
 use crate::both;
-use crate::dispatch::{Night, across_the_gate, night, open_tasks, proposed};
+use crate::dispatch::{Night, across_the_gate, night, noodles, open_tasks, proposed};
 use crate::harness::*;
 
 /// A volunteer signed in with the account shown at their acceptance.
@@ -59,23 +59,6 @@ async fn need_status(app: &TestApp, n: &Night) -> String {
     let co = app.signed_in("coordinator").await;
     let (_, need) = app.get(&co, &format!("/api/needs/{}", n.need)).await;
     need["status"].as_str().unwrap().to_owned()
-}
-
-/// The district depot's noodles: (on hand, available).
-async fn noodles(app: &TestApp, n: &Night) -> (i64, i64) {
-    let co = app.signed_in("coordinator").await;
-    let (_, d) = app.get(&co, &format!("/api/depots/{}", n.depot)).await;
-    let line = d["stock"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|l| l["item_id"] == n.noodles)
-        .unwrap()
-        .clone();
-    (
-        line["on_hand"].as_i64().unwrap(),
-        line["available"].as_i64().unwrap(),
-    )
 }
 
 /// The code on the requester's tracking page, if it shows one.

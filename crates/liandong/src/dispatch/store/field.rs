@@ -15,7 +15,7 @@ use crate::audit::store::{Reveal, record, reveal_assigned_in};
 use crate::db::{Db, Ts, Tx, inside};
 use crate::dispatch::model::{
     Alarm, CODE_TRIES, Debrief, LegAt, LegKind, LegStatus, Received, ReceivedOutcome, Step,
-    StepInput, advance, alarm, next_steps,
+    StepInput, advance, alarm, next_steps, sql_set,
 };
 use crate::needs::model::NeedStatus;
 use crate::supply::model::ReservationStatus;
@@ -92,8 +92,10 @@ const LEG_SELECT: &str = "SELECT l.id, l.task_id, l.leg, l.squad_id, s.name AS s
      FROM task_legs l JOIN tasks t ON t.id = l.task_id JOIN needs n ON n.id = t.need_id
      JOIN squads s ON s.id = l.squad_id LEFT JOIN zones z ON z.id = t.zone_id";
 
-/// Legs whose squads are done with them.
-const OVER: &str = "('back', 'declined', 'cancelled')";
+/// Legs whose squads are done with them, as an SQL list.
+fn over() -> String {
+    sql_set(LegStatus::over)
+}
 
 impl LegRow {
     fn kind(&self) -> LegKind {
@@ -269,12 +271,13 @@ pub async fn mine(tx: &mut Tx, scope: &Scope) -> Result<MyLegs, AppError> {
         });
     };
     let now = crate::db::now();
+    let over = over();
     let rows = fetch_all!(
         &mut *tx,
         LegRow,
         sqlx::AssertSqlSafe(format!(
-            "{LEG_SELECT} WHERE l.squad_id = $1 AND (l.status NOT IN {OVER} OR l.updated_at >= $2)
-             ORDER BY CASE WHEN l.status IN {OVER} THEN 1 ELSE 0 END, l.id DESC LIMIT 50"
+            "{LEG_SELECT} WHERE l.squad_id = $1 AND (l.status NOT IN {over} OR l.updated_at >= $2)
+             ORDER BY CASE WHEN l.status IN {over} THEN 1 ELSE 0 END, l.id DESC LIMIT 50"
         )),
         me.squad_id,
         Ts(now - Duration::days(1))
@@ -480,12 +483,13 @@ async fn lock_task(tx: &mut Tx, task_id: i64) -> sqlx::Result<()> {
 /// A delivered need closes when its delivery was confirmed and every
 /// squad of its task is done (home, or never went).
 async fn close_if_done(tx: &mut Tx, by: Option<&Scope>, task_id: i64) -> Result<(), AppError> {
+    let over = over();
     let (need_id, confirmed, open_legs, need_status) = fetch_optional!(
         &mut *tx,
         (i64, Option<OffsetDateTime>, i64, String),
         sqlx::AssertSqlSafe(format!(
             "SELECT t.need_id, t.confirmed_at,
-                (SELECT COUNT(*) FROM task_legs l WHERE l.task_id = t.id AND l.status NOT IN {OVER}),
+                (SELECT COUNT(*) FROM task_legs l WHERE l.task_id = t.id AND l.status NOT IN {over}),
                 n.status
              FROM tasks t JOIN needs n ON n.id = t.need_id WHERE t.id = $1"
         )),
@@ -652,11 +656,12 @@ const BOARD_MAX: i64 = 2_000;
 pub async fn board(tx: &mut Tx, scope: &Scope) -> Result<Board, AppError> {
     coordinates(scope)?;
     let now = crate::db::now();
+    let over = over();
     let rows = fetch_all!(
         &mut *tx,
         LegRow,
         sqlx::AssertSqlSafe(format!(
-            "{LEG_SELECT} WHERE l.status NOT IN {OVER} AND {} ORDER BY l.id LIMIT {BOARD_MAX}",
+            "{LEG_SELECT} WHERE l.status NOT IN {over} AND {} ORDER BY l.id LIMIT {BOARD_MAX}",
             inside("t.jurisdiction_code", 1)
         )),
         scope.jurisdiction()
@@ -702,7 +707,6 @@ pub async fn board(tx: &mut Tx, scope: &Scope) -> Result<Board, AppError> {
 pub struct Tracking {
     pub code: Option<String>,
     pub may_confirm: bool,
-    pub confirmed: bool,
 }
 
 pub async fn tracking(tx: &mut Tx, need_id: i64, need_status: &str) -> sqlx::Result<Tracking> {
@@ -720,7 +724,6 @@ pub async fn tracking(tx: &mut Tx, need_id: i64, need_status: &str) -> sqlx::Res
     Ok(Tracking {
         code: (status == "open" && on_way && confirmed.is_none()).then_some(code),
         may_confirm: matches!(need_status, "in_progress" | "delivered"),
-        confirmed: confirmed.is_some(),
     })
 }
 
