@@ -211,15 +211,24 @@ pub async fn load(db: &Db, rows: usize) -> anyhow::Result<Option<Loaded>> {
             .map_err(failed)?;
     }
 
-    // The day shift of today at the street: the demo's screener, seat 1.
-    let today = crate::management::model::beijing_day(crate::db::now());
-    for shift in ["day", "evening"] {
+    // Today's shifts at the street: the demo's screener, seat 1 — and the
+    // shift under way now, which before 09:00 Beijing time is yesterday's
+    // evening one (a demo loaded after midnight still has its screener on).
+    let now = crate::db::now();
+    let today = crate::management::model::beijing_day(now);
+    let (current, started) = crate::screening::model::shift_at(now);
+    let mut shifts = vec![(today, "day"), (today, "evening")];
+    let started = crate::management::model::beijing_day(started);
+    if started != today {
+        shifts.push((started, current.as_str()));
+    }
+    for (day, shift) in shifts {
         store::add_to_shift(
             db,
             &city,
             &NewOnShift {
                 account_id: screener.account_id(),
-                day: today.to_string(),
+                day: day.to_string(),
                 shift: shift.to_owned(),
                 seat: 1,
                 kind: "staff".to_owned(),
