@@ -59,6 +59,7 @@ pub fn hex(bytes: &[u8]) -> String {
 pub mod access;
 pub mod app;
 pub mod audit;
+pub mod care;
 pub mod cli;
 pub mod dashboard;
 pub mod db;

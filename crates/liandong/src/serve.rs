@@ -156,6 +156,11 @@ pub async fn start_with(listen: &str, db: Db, settings: Settings) -> anyhow::Res
                 Ok(n) => tracing::info!(needs = n, "escalated past their service level"),
                 Err(e) => tracing::warn!(error = ?e, "escalating needs past their service level"),
             }
+            match crate::care::store::alarm_missed(&sweep_db, crate::db::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(people = n, "care check-ins overdue"),
+                Err(e) => tracing::warn!(error = ?e, "raising overdue care check-ins"),
+            }
         }
     }));
     let handle = tokio::spawn(async move {

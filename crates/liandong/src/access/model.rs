@@ -28,6 +28,12 @@ impl Role {
         matches!(self, Role::Admin | Role::Coordinator | Role::Screener)
     }
 
+    /// Keep the care registry (脆弱人群): the community office and social
+    /// workers.
+    pub fn cares(self) -> bool {
+        matches!(self, Role::Admin | Role::Coordinator | Role::Caseworker)
+    }
+
     pub fn administers(self) -> bool {
         self == Role::Admin
     }

@@ -69,6 +69,8 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::management::api::routes())
         .merge(crate::management::pages::routes())
         .merge(crate::training::pages::routes())
+        .merge(crate::care::api::routes())
+        .merge(crate::care::pages::routes())
         .route("/api/openapi.json", get(openapi::document))
         .route("/api/clock", axum::routing::put(set_clock))
         .route("/healthz", get(healthz))
@@ -155,8 +157,9 @@ async fn set_clock(
         .ok_or_else(|| AppError::invalid("at", "err-clock-at"))?;
     crate::db::set_clock(at);
     let escalated = crate::needs::store::escalate_overdue(&state.db, crate::db::now()).await?;
+    let missed = crate::care::store::alarm_missed(&state.db, crate::db::now()).await?;
     Ok(crate::web::extract::Json(
-        serde_json::json!({ "escalated": escalated }),
+        serde_json::json!({ "escalated": escalated, "missed": missed }),
     ))
 }
 

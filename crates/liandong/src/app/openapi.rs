@@ -5,6 +5,7 @@ use utoipa::OpenApi;
 
 use crate::access::api as access;
 use crate::audit::api as audit;
+use crate::care::api as care;
 use crate::dashboard::api as dashboard;
 use crate::dispatch::api as dispatch;
 use crate::divisions::api as divisions;
@@ -30,10 +31,11 @@ use crate::volunteers::api as volunteers;
         dashboard::dashboard,
         dispatch::proposal, dispatch::confirm, dispatch::tasks, dispatch::task, dispatch::board, dispatch::mine, dispatch::step, dispatch::reveal, dispatch::debrief, dispatch::received,
         volunteers::campaigns, volunteers::create_campaign, volunteers::public_campaign, volunteers::apply, volunteers::public_application, volunteers::queue, volunteers::application, volunteers::reveal, volunteers::decide,
-        squads::squads, squads::create, squads::squad, squads::join, squads::leave, squads::lead, squads::touch, squads::release, squads::capacity, squads::vehicles, squads::create_vehicle, squads::roster, squads::movable, squads::movement, squads::positive, squads::trace, squads::mine, squads::availability, squads::disband, squads::recovered,
+        squads::squads, squads::create, squads::squad, squads::join, squads::leave, squads::lead, squads::touch, squads::release, squads::capacity, squads::vehicles, squads::create_vehicle, squads::roster, squads::movable, squads::movement, squads::positive, squads::leave_roster, squads::trace, squads::mine, squads::availability, squads::disband, squads::recovered,
         training::trainings, training::create, training::training, training::enrol, training::attend, training::my_service, training::duty, training::seat, training::service, training::grant, training::feedback, training::anchor,
         screening::lists, screening::list, screening::subjects, screening::subject, screening::reveal, screening::worklist, screening::set_seat, screening::start_call, screening::end_call, screening::handover, screening::offer, screening::transfers, screening::answer, screening::orphans, screening::shifts, screening::add_to_shift, screening::remove_from_shift,
         management::schedules, management::set_schedule, management::start, management::managed, management::release, management::result_lists, management::unmatched, management::rematch, management::figures,
+        care::coverage, care::recipients, care::create, care::recipient, care::name, care::proposals, care::checkins, care::checkin, care::reveal, care::end, care::mine,
         audit::list, audit::export,
     ),
     tags(
@@ -48,6 +50,7 @@ use crate::volunteers::api as volunteers;
         (name = "squads", description = "Squads that never mix (the contact rule), vehicles, volunteers' movement and the exposure trace"),
         (name = "training", description = "Training sessions and attendance, credentials with expiry, duty, service hours, feedback and resident leaders"),
         (name = "screening", description = "Screening lists (sent as files by the page or the command line), one subject per person, routed to the street that owns them"),
+        (name = "care", description = "Vulnerable residents: the care registry per community, guardians and backups who can reach them, check-ins, coverage and its gaps"),
         (name = "audit", description = "Who changed or revealed what"),
     )
 )]

@@ -90,6 +90,9 @@ pub async fn mark(db: &Db, scope: &Scope, z: &NewZone) -> Result<Zone, AppError>
         NewEvent::by(scope, "zone.mark", "zone", id, code).after(&zone),
     )
     .await?;
+    // A guardian sealed in elsewhere is no guardian: their backups step up
+    // now (guardians live in their people's street).
+    crate::care::store::promote(&mut tx, Some(scope), crate::care::model::street_of(code)).await?;
     tx.commit().await?;
     Ok(zone)
 }

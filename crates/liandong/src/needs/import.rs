@@ -118,7 +118,7 @@ fn header_name(h: &str) -> String {
 }
 
 /// The column of the first header that names one of `names`.
-fn column(headers: &[String], names: &[&str]) -> Option<usize> {
+pub(crate) fn column(headers: &[String], names: &[&str]) -> Option<usize> {
     headers
         .iter()
         .position(|h| names.iter().any(|n| header_name(h) == *n))

@@ -36,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/volunteers/me/availability", post(availability))
         .route("/api/volunteers/{id}/movement", post(movement))
         .route("/api/volunteers/{id}/positive", post(positive))
+        .route("/api/volunteers/{id}/leave-roster", post(leave_roster))
         .route("/api/volunteers/{id}/trace", get(trace))
         .route("/api/volunteers/{id}/recovered", post(recovered))
 }
@@ -276,6 +277,25 @@ pub async fn movement(
     let to = MovementStatus::parse(m.movement.trim())
         .ok_or_else(|| AppError::invalid("movement", "err-movement"))?;
     store::set_movement(&state.db, &scope, id, to, &m.reason).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct LeaveRoster {
+    pub reason: String,
+}
+
+/// A volunteer leaves the roster: out of their squad, off duty, no longer
+/// proposed; whom they guarded has the backup as guardian (409 if gone).
+#[utoipa::path(post, path = "/api/volunteers/{id}/leave-roster", tag = "squads", params(("id" = i64, Path)), request_body = LeaveRoster,
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn leave_roster(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path(id): Path<i64>,
+    Json(l): Json<LeaveRoster>,
+) -> Result<StatusCode, AppError> {
+    store::leave_roster(&state.db, &scope, id, &l.reason).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -301,7 +301,7 @@ pub struct RosterEntry {
 
 /// The zones that keep people in, in force now, wherever they are: a
 /// volunteer held here may live elsewhere (zones are not personal).
-async fn seals(tx: &mut Tx) -> sqlx::Result<Vec<Seal>> {
+pub(crate) async fn seals(tx: &mut Tx) -> sqlx::Result<Vec<Seal>> {
     Ok(fetch_all!(
         &mut *tx,
         (String, String),
@@ -1204,6 +1204,62 @@ pub async fn set_movement(
         .after(serde_json::json!({"movement": to.as_str()})),
     )
     .await?;
+    crate::care::store::promote_for(&mut tx, Some(scope), &[volunteer_id]).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A volunteer leaves the roster, with a reason: out of their squad now
+/// (its leader's place falls empty), off duty, no longer proposed for
+/// tasks; whom they guarded has the backup as guardian. Twice is a 409.
+pub async fn leave_roster(
+    db: &Db,
+    scope: &Scope,
+    volunteer_id: i64,
+    reason: &str,
+) -> Result<(), AppError> {
+    coordinates(scope)?;
+    let mut errors = Invalid::default();
+    errors.reason("reason", reason, 200);
+    errors.into_result()?;
+    let mut tx = db.write().await?;
+    let (_, jurisdiction, _) = volunteer(&mut tx, scope, volunteer_id).await?;
+    let now = crate::db::now();
+    let left = execute!(
+        &mut tx,
+        "UPDATE volunteers SET left_roster_at = $1, available = $2 WHERE id = $3 AND left_roster_at IS NULL",
+        Ts::from(now),
+        false,
+        volunteer_id
+    )?;
+    if left == 0 {
+        return Err(AppError::Conflict("err-volunteer-left"));
+    }
+    execute!(
+        &mut tx,
+        "UPDATE squads SET leader_id = NULL WHERE leader_id = $1",
+        volunteer_id
+    )?;
+    execute!(
+        &mut tx,
+        "UPDATE squad_members SET left_at = $1 WHERE volunteer_id = $2 AND left_at IS NULL",
+        Ts::from(now),
+        volunteer_id
+    )?;
+    crate::training::store::close_duty(&mut tx, volunteer_id, now).await?;
+    record(
+        &mut tx,
+        NewEvent::by(
+            scope,
+            "volunteer.leave",
+            "volunteer",
+            volunteer_id,
+            &jurisdiction,
+        )
+        .reason(reason.trim()),
+    )
+    .await?;
+    crate::care::store::promote_for(&mut tx, Some(scope), &[volunteer_id]).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -1326,6 +1382,14 @@ pub async fn mark_positive(
         }
     }
     let t = trace(&mut tx, scope, window, volunteer_id).await?;
+    // Whom they and their squads guarded now has the backup as guardian.
+    let exposed: Vec<i64> = t
+        .people
+        .iter()
+        .map(|p| p.volunteer_id)
+        .chain([volunteer_id])
+        .collect();
+    crate::care::store::promote_for(&mut tx, Some(scope), &exposed).await?;
     tx.commit().await?;
     Ok(t)
 }

@@ -370,6 +370,13 @@ impl Chrome {
         self.me.as_ref().is_some_and(|m| m.role().coordinates())
     }
 
+    /// Keep the care registry, or watch its coverage (office heads).
+    pub fn can_care(&self) -> bool {
+        self.me
+            .as_ref()
+            .is_some_and(|m| m.role().cares() || m.role() == crate::access::model::Role::Viewer)
+    }
+
     pub fn can_screen(&self) -> bool {
         self.me.as_ref().is_some_and(|m| m.role().screens())
     }

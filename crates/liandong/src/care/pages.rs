@@ -1,0 +1,595 @@
+//! Pages: coverage (live), the registry and one person (guardians named
+//! from proposals, check-ins, reveals), a plan list imported, the plan
+//! handed over (print, xlsx); a guardian's own people ("我关照的人").
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use serde::Deserialize;
+
+use super::api::Within;
+use super::model::{
+    CHECKIN_HOURS, CareCategory, NewRecipient, PLAN_COLUMNS, PLAN_MAX_ROWS, Routine,
+};
+use super::store::{
+    self, Candidate, Checkin, Coverage, Imported, Naming, NewCheckin, Recipient, RecipientFilter,
+};
+use crate::access::model::Scope;
+use crate::needs::import::Rejected;
+use crate::squads::pages::{number, refusal};
+use crate::web::error::{AppError, Invalid};
+use crate::web::extract::HtmlForm;
+use crate::web::{AppState, Chrome, render};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/care", get(index))
+        .route("/care/coverage", get(coverage_region))
+        .route("/care/new", get(new_form).post(create))
+        .route(
+            "/care/recipients/{id}",
+            get(recipient_page).post(recipient_action),
+        )
+        .route("/care/import", get(import_form).post(import))
+        .route("/care/plan", get(plan))
+        .route("/care/plan.xlsx", get(plan_xlsx))
+        .route("/care/mine", get(mine))
+        .route("/care/mine/{id}", axum::routing::post(mine_action))
+}
+
+#[derive(Template)]
+#[template(path = "care.html")]
+struct IndexPage {
+    c: Chrome,
+    cov: Coverage,
+    within: String,
+    cares: bool,
+}
+
+/// The most communities the page lists (gaps first; the API has all).
+const PAGE_COMMUNITIES: usize = 200;
+
+#[derive(Template)]
+#[template(path = "care_coverage.html")]
+struct CoverageRegion {
+    c: Chrome,
+    cov: Coverage,
+    cares: bool,
+}
+
+async fn coverage_of(state: &AppState, scope: &Scope, within: &str) -> Result<Coverage, AppError> {
+    let mut tx = state.db.read().await?;
+    let mut cov = store::coverage(&mut tx, scope, within).await?;
+    cov.communities.truncate(PAGE_COMMUNITIES);
+    Ok(cov)
+}
+
+async fn index(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    Query(w): Query<Within>,
+) -> Result<Response, AppError> {
+    let cov = coverage_of(&state, &scope, &w.within).await?;
+    Ok(render(&IndexPage {
+        c,
+        cov,
+        within: w.within.trim().to_owned(),
+        cares: scope.role().cares(),
+    })?
+    .into_response())
+}
+
+/// The coverage alone, for its live region.
+async fn coverage_region(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    Query(w): Query<Within>,
+) -> Result<Response, AppError> {
+    let cov = coverage_of(&state, &scope, &w.within).await?;
+    Ok(render(&CoverageRegion {
+        c,
+        cov,
+        cares: scope.role().cares(),
+    })?
+    .into_response())
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+struct RecipientForm {
+    name: String,
+    phone: String,
+    address: String,
+    division_code: String,
+    compound: String,
+    /// Checkboxes: one value each.
+    categories: Vec<String>,
+    routine: Vec<String>,
+    notes: String,
+    checkin_hours: String,
+}
+
+#[derive(Template)]
+#[template(path = "care_new.html")]
+struct NewPage {
+    c: Chrome,
+    form: RecipientForm,
+    errors: Invalid,
+    categories: &'static [CareCategory],
+    routines: &'static [Routine],
+    hours: [i64; 5],
+}
+
+impl NewPage {
+    fn checked(&self, list: &[String], v: &str) -> bool {
+        list.iter().any(|x| x == v)
+    }
+    fn hours_selected(&self, h: &i64) -> bool {
+        self.form.checkin_hours == h.to_string()
+            || (self.form.checkin_hours.is_empty() && *h == super::model::CHECKIN_DEFAULT)
+    }
+}
+
+fn new_page(c: Chrome, form: RecipientForm, errors: Invalid) -> NewPage {
+    NewPage {
+        c,
+        form,
+        errors,
+        categories: CareCategory::ALL,
+        routines: Routine::ALL,
+        hours: CHECKIN_HOURS,
+    }
+}
+
+async fn new_form(scope: Scope, c: Chrome) -> Result<Response, AppError> {
+    store::cares(&scope)?;
+    Ok(render(&new_page(c, RecipientForm::default(), Invalid::default()))?.into_response())
+}
+
+async fn create(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    HtmlForm(f): HtmlForm<RecipientForm>,
+) -> Result<Response, AppError> {
+    let n = NewRecipient {
+        name: f.name.clone(),
+        phone: f.phone.clone(),
+        address: f.address.clone(),
+        division_code: f.division_code.clone(),
+        compound: f.compound.clone(),
+        categories: f.categories.clone(),
+        routine: f.routine.clone(),
+        notes: f.notes.clone(),
+        checkin_hours: number(&f.checkin_hours),
+    };
+    match store::create(&state.db, &scope, &n).await {
+        Ok(r) => Ok(Redirect::to(&format!("/care/recipients/{}", r.id)).into_response()),
+        Err(e) => {
+            let (status, _, errors) = refusal(e, &c)?;
+            Ok((status, render(&new_page(c, f, errors))?).into_response())
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "care_recipient.html")]
+struct RecipientPage {
+    c: Chrome,
+    r: Recipient,
+    checkins: Vec<Checkin>,
+    proposals: Vec<Candidate>,
+    errors: Invalid,
+    notice: String,
+    /// A field shown in the clear just now: (field, value).
+    shown: Option<(String, String)>,
+}
+
+impl RecipientPage {
+    /// The guardian's place is open: nobody named, or one who cannot reach.
+    fn guardian_wanted(&self) -> bool {
+        self.r.guardian.is_none() || self.r.gap.as_deref() == Some("no_guardian")
+    }
+}
+
+async fn recipient_of(
+    state: &AppState,
+    scope: &Scope,
+    c: Chrome,
+    id: i64,
+) -> Result<RecipientPage, AppError> {
+    store::cares(scope)?;
+    let mut tx = state.db.read().await?;
+    let r = store::recipient(&mut tx, scope, id).await?;
+    let proposals = if r.status == "active" && (r.gap.is_some() || r.guardian.is_none()) {
+        store::proposals(&mut tx, scope, id).await?
+    } else {
+        Vec::new()
+    };
+    Ok(RecipientPage {
+        c,
+        checkins: store::checkins(&mut tx, scope, id).await?,
+        r,
+        proposals,
+        errors: Invalid::default(),
+        notice: String::new(),
+        shown: None,
+    })
+}
+
+async fn recipient_page(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    Ok(render(&recipient_of(&state, &scope, c, id).await?)?.into_response())
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+struct ActionForm {
+    /// guardian | backup | checkin | reveal | end
+    action: String,
+    volunteer_id: String,
+    kind: String,
+    outcome: String,
+    note: String,
+    field: String,
+    reason: String,
+}
+
+async fn recipient_action(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    Path(id): Path<i64>,
+    HtmlForm(f): HtmlForm<ActionForm>,
+) -> Result<Response, AppError> {
+    let mut shown = None;
+    let done: Result<&str, AppError> = match f.action.as_str() {
+        "guardian" | "backup" => store::name(
+            &state.db,
+            &scope,
+            id,
+            &Naming {
+                role: f.action.clone(),
+                volunteer_id: number(&f.volunteer_id).unwrap_or(0),
+            },
+        )
+        .await
+        .map(|_| "care-named"),
+        "checkin" => store::checkin(&state.db, &scope, id, &checkin_of(&f))
+            .await
+            .map(|_| "care-checked-in"),
+        "reveal" => {
+            let field = f.field.trim();
+            let r = store::reveal(&state.db, &scope, id, field, &f.reason).await;
+            crate::audit::store::refusal(&state.db, &scope, "care_recipient", id, field, r)
+                .await
+                .map(|v| {
+                    shown = Some((field.to_owned(), v));
+                    ""
+                })
+        }
+        "end" => store::end(&state.db, &scope, id, &f.reason)
+            .await
+            .map(|_| "care-ended"),
+        _ => Err(AppError::invalid("action", "err-field")),
+    };
+    match done {
+        Ok(notice) => {
+            let mut p = recipient_of(&state, &scope, c, id).await?;
+            p.notice = if notice.is_empty() {
+                String::new()
+            } else {
+                p.c.t(notice)
+            };
+            p.shown = shown;
+            Ok(render(&p)?.into_response())
+        }
+        Err(e) => {
+            let (status, message, errors) = refusal(e, &c)?;
+            let mut p = recipient_of(&state, &scope, c, id).await?;
+            p.errors = errors;
+            p.notice = message;
+            Ok((status, render(&p)?).into_response())
+        }
+    }
+}
+
+fn checkin_of(f: &ActionForm) -> NewCheckin {
+    NewCheckin {
+        kind: f.kind.clone(),
+        outcome: f.outcome.clone(),
+        note: f.note.clone(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "care_import.html")]
+struct ImportPage {
+    c: Chrome,
+    file: String,
+    done: Option<Imported>,
+    rejected: Rejected,
+    unreadable: String,
+    blank: usize,
+    unknown: Vec<String>,
+    max_rows: usize,
+    columns: Vec<(&'static str, &'static str, bool)>,
+}
+
+impl ImportPage {
+    fn message(&self, e: &crate::web::error::FieldError) -> String {
+        e.message(self.c.lang)
+    }
+}
+
+fn import_page(c: Chrome) -> ImportPage {
+    ImportPage {
+        c,
+        file: String::new(),
+        done: None,
+        rejected: Rejected::default(),
+        unreadable: String::new(),
+        blank: 0,
+        unknown: Vec::new(),
+        max_rows: PLAN_MAX_ROWS,
+        columns: PLAN_COLUMNS
+            .iter()
+            .map(|(field, names, required)| (*field, names[0], *required))
+            .collect(),
+    }
+}
+
+async fn import_form(scope: Scope, c: Chrome) -> Result<Response, AppError> {
+    store::cares(&scope)?;
+    Ok(render(&import_page(c))?.into_response())
+}
+
+/// A plan list uploaded: all its people taken, or none and every wrong
+/// line named.
+async fn import(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    mut multipart: Multipart,
+) -> Result<Response, AppError> {
+    store::cares(&scope)?;
+    let mut page = import_page(c);
+    let mut upload = None;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|_| AppError::invalid("file", "err-upload"))?
+    {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or("list.csv").to_owned();
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|_| AppError::invalid("file", "err-upload"))?;
+            upload = Some((name, bytes.to_vec()));
+        }
+    }
+    let Some((name, bytes)) = upload.filter(|(_, b)| !b.is_empty()) else {
+        return Err(AppError::invalid("file", "err-upload"));
+    };
+    page.file = name.clone();
+    let bounds = crate::tables::Bounds {
+        max_rows: PLAN_MAX_ROWS,
+        max_cols: crate::needs::import::MAX_COLUMNS,
+        cancelled: Default::default(),
+        time: std::time::Duration::from_secs(20),
+    };
+    let table =
+        tokio::task::spawn_blocking(move || crate::tables::read_upload(&name, bytes, &bounds))
+            .await
+            .map_err(anyhow::Error::from)?;
+    let outcome = match table {
+        Err(e) => {
+            page.unreadable = e.message(page.c.lang);
+            None
+        }
+        Ok(up) => {
+            page.blank = up.blank;
+            page.unknown = unknown(&up.headers);
+            match super::model::plan_rows(&up.headers, &up.rows) {
+                Err(missing) => Some(Err(Rejected {
+                    missing,
+                    ..Rejected::default()
+                })),
+                Ok(rows) => Some(store::import(&state.db, &scope, rows).await?),
+            }
+        }
+    };
+    let status = match outcome {
+        Some(Ok(done)) => {
+            page.done = Some(done);
+            StatusCode::OK
+        }
+        Some(Err(rejected)) => {
+            page.rejected = rejected;
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        None => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+/// Headers that name no field of a plan list (序号…), named back.
+fn unknown(headers: &[String]) -> Vec<String> {
+    let used: Vec<usize> = PLAN_COLUMNS
+        .iter()
+        .filter_map(|(_, names, _)| crate::needs::import::column(headers, names))
+        .collect();
+    headers
+        .iter()
+        .enumerate()
+        .filter(|(i, h)| !used.contains(i) && !h.trim().is_empty())
+        .map(|(_, h)| h.trim().to_owned())
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "care_plan.html")]
+struct PlanPage {
+    c: Chrome,
+    within: String,
+    cov: Coverage,
+    rows: Vec<Recipient>,
+}
+
+async fn plan_rows(
+    state: &AppState,
+    scope: &Scope,
+    within: &str,
+) -> Result<(Coverage, Vec<Recipient>), AppError> {
+    store::cares(scope)?;
+    let mut tx = state.db.read().await?;
+    let cov = store::coverage(&mut tx, scope, within).await?;
+    let mut rows = store::recipients(
+        &mut tx,
+        scope,
+        &RecipientFilter {
+            within: within.to_owned(),
+            ..RecipientFilter::default()
+        },
+    )
+    .await?;
+    rows.sort_by(|a, b| (&a.division_code, a.id).cmp(&(&b.division_code, b.id)));
+    Ok((cov, rows))
+}
+
+/// The plan an office hands over: who, what they need, who covers them,
+/// what is missing — printable.
+async fn plan(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    Query(w): Query<Within>,
+) -> Result<Response, AppError> {
+    let (cov, rows) = plan_rows(&state, &scope, &w.within).await?;
+    Ok(render(&PlanPage {
+        c,
+        within: w.within.trim().to_owned(),
+        cov,
+        rows,
+    })?
+    .into_response())
+}
+
+async fn plan_xlsx(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    Query(w): Query<Within>,
+) -> Result<Response, AppError> {
+    let (cov, rows) = plan_rows(&state, &scope, &w.within).await?;
+    let bytes = store::plan_xlsx(&rows, c.lang)?;
+    let name = format!("{}-{}.xlsx", c.t("care-plan"), cov.total.division_name);
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"plan.xlsx\"; filename*=UTF-8''{}",
+                    crate::web::form_urlencoded_component(&name)
+                ),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "care_mine.html")]
+struct MinePage {
+    c: Chrome,
+    people: Vec<Recipient>,
+    errors: Invalid,
+    notice: String,
+    /// The person the notice or errors are about.
+    about: i64,
+    shown: Option<(i64, String, String)>,
+    /// The reader's volunteer id.
+    me: i64,
+}
+
+impl MinePage {
+    fn is_guardian(&self, r: &Recipient) -> bool {
+        r.guardian.as_ref().map(|g| g.volunteer_id) == Some(self.me)
+    }
+}
+
+async fn mine_of(state: &AppState, scope: &Scope, c: Chrome) -> Result<MinePage, AppError> {
+    let mut tx = state.db.read().await?;
+    Ok(MinePage {
+        c,
+        people: store::mine(&mut tx, scope).await?,
+        me: store::me(&mut tx, scope).await?.unwrap_or(0),
+        errors: Invalid::default(),
+        notice: String::new(),
+        about: 0,
+        shown: None,
+    })
+}
+
+async fn mine(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+) -> Result<Response, AppError> {
+    Ok(render(&mine_of(&state, &scope, c).await?)?.into_response())
+}
+
+async fn mine_action(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    Path(id): Path<i64>,
+    HtmlForm(f): HtmlForm<ActionForm>,
+) -> Result<Response, AppError> {
+    let mut shown = None;
+    let done: Result<&str, AppError> = match f.action.as_str() {
+        "checkin" => store::checkin(&state.db, &scope, id, &checkin_of(&f))
+            .await
+            .map(|_| "care-checked-in"),
+        "reveal" => {
+            let field = f.field.trim();
+            let r = store::reveal(&state.db, &scope, id, field, &f.reason).await;
+            crate::audit::store::refusal(&state.db, &scope, "care_recipient", id, field, r)
+                .await
+                .map(|v| {
+                    shown = Some((id, field.to_owned(), v));
+                    ""
+                })
+        }
+        _ => Err(AppError::invalid("action", "err-field")),
+    };
+    let (status, notice, errors) = match done {
+        Ok(n) => (
+            StatusCode::OK,
+            if n.is_empty() { String::new() } else { c.t(n) },
+            Invalid::default(),
+        ),
+        Err(e) => refusal(e, &c)?,
+    };
+    let mut p = mine_of(&state, &scope, c).await?;
+    p.notice = notice;
+    p.errors = errors;
+    p.about = id;
+    p.shown = shown;
+    Ok((status, render(&p)?).into_response())
+}
