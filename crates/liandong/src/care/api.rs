@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use super::model::NewRecipient;
 use super::store::{
-    self, Candidate, Checkin, Coverage, Naming, NewCheckin, Recipient, RecipientFilter,
+    self, Candidate, CareRecipient, Checkin, Coverage, Naming, NewCheckin, RecipientFilter,
 };
 use crate::access::model::Scope;
 use crate::orgs::model::Revealed;
@@ -58,12 +58,12 @@ pub async fn coverage(
 /// Recipients of the caller's area (at most 500), gaps and overdue
 /// check-ins first; phones and addresses masked.
 #[utoipa::path(get, path = "/api/care/recipients", tag = "care", params(RecipientFilter),
-    responses((status = 200, body = Vec<Recipient>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Vec<CareRecipient>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn recipients(
     State(state): State<AppState>,
     scope: Scope,
     Query(f): Query<RecipientFilter>,
-) -> Result<Json<Vec<Recipient>>, AppError> {
+) -> Result<Json<Vec<CareRecipient>>, AppError> {
     let mut tx = state.db.read().await?;
     Ok(Json(store::recipients(&mut tx, &scope, &f).await?))
 }
@@ -71,12 +71,12 @@ pub async fn recipients(
 /// Register a care recipient; the community is read from the address
 /// unless named.
 #[utoipa::path(post, path = "/api/care/recipients", tag = "care", request_body = NewRecipient,
-    responses((status = 201, body = Recipient), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = CareRecipient), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     scope: Scope,
     Json(n): Json<NewRecipient>,
-) -> Result<(StatusCode, Json<Recipient>), AppError> {
+) -> Result<(StatusCode, Json<CareRecipient>), AppError> {
     Ok((
         StatusCode::CREATED,
         Json(store::create(&state.db, &scope, &n).await?),
@@ -86,12 +86,12 @@ pub async fn create(
 /// One recipient: to the registry's keepers of the area, or to the
 /// volunteers named for them.
 #[utoipa::path(get, path = "/api/care/recipients/{id}", tag = "care", params(("id" = i64, Path)),
-    responses((status = 200, body = Recipient), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = CareRecipient), (status = 404, body = ErrorBody)))]
 pub async fn recipient(
     State(state): State<AppState>,
     scope: Scope,
     Path(id): Path<i64>,
-) -> Result<Json<Recipient>, AppError> {
+) -> Result<Json<CareRecipient>, AppError> {
     let mut tx = state.db.read().await?;
     Ok(Json(store::recipient(&mut tx, &scope, id).await?))
 }
@@ -100,14 +100,14 @@ pub async fn recipient(
 /// the person's street who can reach them now (409 with the reason when
 /// not; 409 when someone else changed them first).
 #[utoipa::path(post, path = "/api/care/recipients/{id}/guardians", tag = "care", params(("id" = i64, Path)), request_body = Naming,
-    responses((status = 200, body = Recipient), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    responses((status = 200, body = CareRecipient), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn name(
     State(state): State<AppState>,
     scope: Scope,
     Path(id): Path<i64>,
     Json(n): Json<Naming>,
-) -> Result<Json<Recipient>, AppError> {
+) -> Result<Json<CareRecipient>, AppError> {
     Ok(Json(store::name(&state.db, &scope, id, &n).await?))
 }
 
@@ -136,13 +136,13 @@ pub async fn checkins(
 
 /// Record a call or visit: by the guardian or backup, or the office.
 #[utoipa::path(post, path = "/api/care/recipients/{id}/checkins", tag = "care", params(("id" = i64, Path)), request_body = NewCheckin,
-    responses((status = 200, body = Recipient), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = CareRecipient), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn checkin(
     State(state): State<AppState>,
     scope: Scope,
     Path(id): Path<i64>,
     Json(n): Json<NewCheckin>,
-) -> Result<Json<Recipient>, AppError> {
+) -> Result<Json<CareRecipient>, AppError> {
     Ok(Json(store::checkin(&state.db, &scope, id, &n).await?))
 }
 
@@ -194,11 +194,11 @@ pub async fn end(
 
 /// The people the signed-in volunteer guards or backs, due first.
 #[utoipa::path(get, path = "/api/care/mine", tag = "care",
-    responses((status = 200, body = Vec<Recipient>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Vec<CareRecipient>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn mine(
     State(state): State<AppState>,
     scope: Scope,
-) -> Result<Json<Vec<Recipient>>, AppError> {
+) -> Result<Json<Vec<CareRecipient>>, AppError> {
     let mut tx = state.db.read().await?;
     Ok(Json(store::mine(&mut tx, &scope).await?))
 }

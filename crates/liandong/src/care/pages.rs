@@ -15,7 +15,8 @@ use super::model::{
     CHECKIN_HOURS, CareCategory, NewRecipient, PLAN_COLUMNS, PLAN_MAX_ROWS, Routine,
 };
 use super::store::{
-    self, Candidate, Checkin, Coverage, Imported, Naming, NewCheckin, Recipient, RecipientFilter,
+    self, Candidate, CareRecipient, Checkin, Coverage, Imported, Naming, NewCheckin,
+    RecipientFilter,
 };
 use crate::access::model::Scope;
 use crate::needs::import::Rejected;
@@ -181,7 +182,7 @@ async fn create(
 #[template(path = "care_recipient.html")]
 struct RecipientPage {
     c: Chrome,
-    r: Recipient,
+    r: CareRecipient,
     checkins: Vec<Checkin>,
     proposals: Vec<Candidate>,
     errors: Invalid,
@@ -443,14 +444,14 @@ struct PlanPage {
     c: Chrome,
     within: String,
     cov: Coverage,
-    rows: Vec<Recipient>,
+    rows: Vec<CareRecipient>,
 }
 
 async fn plan_rows(
     state: &AppState,
     scope: &Scope,
     within: &str,
-) -> Result<(Coverage, Vec<Recipient>), AppError> {
+) -> Result<(Coverage, Vec<CareRecipient>), AppError> {
     store::cares(scope)?;
     let mut tx = state.db.read().await?;
     let cov = store::coverage(&mut tx, scope, within).await?;
@@ -517,7 +518,7 @@ async fn plan_xlsx(
 #[template(path = "care_mine.html")]
 struct MinePage {
     c: Chrome,
-    people: Vec<Recipient>,
+    people: Vec<CareRecipient>,
     errors: Invalid,
     notice: String,
     /// The person the notice or errors are about.
@@ -528,7 +529,7 @@ struct MinePage {
 }
 
 impl MinePage {
-    fn is_guardian(&self, r: &Recipient) -> bool {
+    fn is_guardian(&self, r: &CareRecipient) -> bool {
         r.guardian.as_ref().map(|g| g.volunteer_id) == Some(self.me)
     }
 }

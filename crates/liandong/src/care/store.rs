@@ -65,7 +65,7 @@ pub struct Named {
 
 /// A care recipient: phone and address masked.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Recipient {
+pub struct CareRecipient {
     pub id: i64,
     pub division_code: String,
     pub division_name: String,
@@ -244,11 +244,11 @@ pub(crate) async fn world(tx: &mut Tx, area: &str) -> sqlx::Result<World> {
     })
 }
 
-fn view(scope: &Scope, r: Row, w: &World) -> Recipient {
+fn view(scope: &Scope, r: Row, w: &World) -> CareRecipient {
     let held = w.held(&r.division_code, &r.compound);
     let (g, b) = (w.reach(r.guardian_id, &held), w.reach(r.backup_id, &held));
     let read = read_as(&r.division_code);
-    Recipient {
+    CareRecipient {
         id: r.id,
         division_name: division_name(&r.division_code),
         compound: r.compound,
@@ -290,7 +290,7 @@ async fn row(tx: &mut Tx, scope: &Scope, id: i64) -> Result<Row, AppError> {
 
 /// One recipient inside the caller's area (the registry's keepers), or
 /// one the caller guards (a volunteer named for them).
-pub async fn recipient(tx: &mut Tx, scope: &Scope, id: i64) -> Result<Recipient, AppError> {
+pub async fn recipient(tx: &mut Tx, scope: &Scope, id: i64) -> Result<CareRecipient, AppError> {
     let r = if scope.role().cares() {
         row(tx, scope, id).await?
     } else {
@@ -323,10 +323,11 @@ pub(crate) async fn me(tx: &mut Tx, scope: &Scope) -> sqlx::Result<Option<i64>> 
     .map(|(id,)| id))
 }
 
-/// A recipient the signed-in volunteer is named for (404 otherwise).
+/// A recipient the signed-in volunteer is named for; refused otherwise
+/// (whether the record exists or not: nothing is told).
 async fn guarded_row(tx: &mut Tx, scope: &Scope, id: i64) -> Result<Row, AppError> {
     let Some(me) = me(tx, scope).await? else {
-        return Err(AppError::NotFound);
+        return Err(AppError::Forbidden);
     };
     fetch_optional!(
         &mut *tx,
@@ -337,11 +338,11 @@ async fn guarded_row(tx: &mut Tx, scope: &Scope, id: i64) -> Result<Row, AppErro
         id,
         me
     )?
-    .ok_or(AppError::NotFound)
+    .ok_or(AppError::Forbidden)
 }
 
 /// The people the signed-in volunteer guards or backs, due first.
-pub async fn mine(tx: &mut Tx, scope: &Scope) -> Result<Vec<Recipient>, AppError> {
+pub async fn mine(tx: &mut Tx, scope: &Scope) -> Result<Vec<CareRecipient>, AppError> {
     let Some(me) = me(tx, scope).await? else {
         return Err(AppError::NotFound);
     };
@@ -384,7 +385,7 @@ pub async fn recipients(
     tx: &mut Tx,
     scope: &Scope,
     f: &RecipientFilter,
-) -> Result<Vec<Recipient>, AppError> {
+) -> Result<Vec<CareRecipient>, AppError> {
     cares(scope)?;
     let within = within(scope, &f.within)?;
     let mut errors = Invalid::default();
@@ -402,7 +403,7 @@ pub async fn recipients(
         f.q.trim()
     )?;
     let w = world(tx, &within).await?;
-    let mut all: Vec<Recipient> = rows
+    let mut all: Vec<CareRecipient> = rows
         .into_iter()
         .map(|r| view(scope, r, &w))
         .filter(|r| f.gaps != "yes" || r.gap.is_some())
@@ -582,7 +583,7 @@ fn community_of(scope: &Scope, named: &str, read: &str) -> Option<String> {
 }
 
 /// Register a care recipient (no guardian yet: proposals follow).
-pub async fn create(db: &Db, scope: &Scope, n: &NewRecipient) -> Result<Recipient, AppError> {
+pub async fn create(db: &Db, scope: &Scope, n: &NewRecipient) -> Result<CareRecipient, AppError> {
     cares(scope)?;
     let checked = n.check().map_err(AppError::Invalid)?;
     let read = if n.division_code.trim().is_empty() {
@@ -594,6 +595,12 @@ pub async fn create(db: &Db, scope: &Scope, n: &NewRecipient) -> Result<Recipien
     } else {
         String::new()
     };
+    // A community named outside the caller's area is refused, as a record
+    // there would be.
+    let named = n.division_code.trim();
+    if !named.is_empty() && divisions::Tree::china().find(named).is_some() && !scope.covers(named) {
+        return Err(AppError::Forbidden);
+    }
     let Some(community) = community_of(scope, &n.division_code, &read) else {
         let field = if n.division_code.trim().is_empty() {
             "address"
@@ -665,7 +672,7 @@ pub struct Naming {
 /// Name a volunteer guardian or backup: one of the caller's area, living
 /// in the person's street, able to reach them now, not already the other.
 /// Naming the backup guardian moves them (the backup's place falls empty).
-pub async fn name(db: &Db, scope: &Scope, id: i64, n: &Naming) -> Result<Recipient, AppError> {
+pub async fn name(db: &Db, scope: &Scope, id: i64, n: &Naming) -> Result<CareRecipient, AppError> {
     cares(scope)?;
     let guardian = match n.role.as_str() {
         "guardian" => true,
@@ -997,7 +1004,7 @@ pub async fn checkin(
     scope: &Scope,
     id: i64,
     n: &NewCheckin,
-) -> Result<Recipient, AppError> {
+) -> Result<CareRecipient, AppError> {
     let mut errors = Invalid::default();
     let kind = CheckinKind::parse(&n.kind);
     let outcome = CheckinOutcome::parse(&n.outcome);
@@ -1352,7 +1359,10 @@ pub async fn import(
 /// A plan as an office hands it over: who, what they need, who covers
 /// them, what is missing (phones and addresses masked: the registry
 /// holds them for whoever must call).
-pub fn plan_xlsx(rows: &[Recipient], lang: crate::web::i18n::Lang) -> Result<Vec<u8>, AppError> {
+pub fn plan_xlsx(
+    rows: &[CareRecipient],
+    lang: crate::web::i18n::Lang,
+) -> Result<Vec<u8>, AppError> {
     let t = |k: &str| lang.t(k);
     let words = |prefix: &str, v: &[String]| {
         v.iter()

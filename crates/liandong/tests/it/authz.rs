@@ -59,6 +59,10 @@ struct Target {
     subject_id: i64,
     /// A second subject of that list, under management (0 likewise).
     management_id: i64,
+    /// A care recipient of the first community of the area, named after
+    /// the secret, and that community.
+    care_id: i64,
+    care_division: String,
     division: String,
     /// A string only this record's body contains (must not leak outside).
     secret: String,
@@ -247,7 +251,26 @@ async fn make_target(
     } else {
         (0, 0)
     };
+    let care_division = {
+        let tree = divisions::Tree::china();
+        let mut d = tree.find(code).unwrap();
+        while d.level() < divisions::DivisionLevel::Community {
+            d = d.children().next().unwrap();
+        }
+        d.code()
+    };
+    let (status, care) = app
+        .post(
+            admin,
+            "/api/care/recipients",
+            &json!({"name": name, "phone": phone, "address": "矩阵路2号", "division_code": care_division,
+                "categories": ["elderly_alone"]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{care}");
     Target {
+        care_id: care["id"].as_i64().unwrap(),
+        care_division,
         squad_id: squad["id"].as_i64().unwrap(),
         volunteer_id,
         training_id: training["id"].as_i64().unwrap(),
@@ -382,6 +405,8 @@ const SCREEN: &[&str] = &["admin", "coordinator", "screener"];
 const SEE_NEEDS: &[&str] = &["admin", "coordinator", "operator", "caseworker", "viewer"];
 const TAKE_NEEDS: &[&str] = &["admin", "coordinator", "operator"];
 const ADMIN: &[&str] = &["admin"];
+const CARE: &[&str] = &["admin", "coordinator", "caseworker"];
+const CARE_WATCH: &[&str] = &["admin", "coordinator", "caseworker", "viewer"];
 
 fn cases() -> Vec<Case> {
     fn none(_: &Target) -> Option<Value> {
@@ -1944,6 +1969,143 @@ fn cases() -> Vec<Case> {
             body: |_| Some(json!({"reason": "两次核酸阴性"})),
             allowed: COORD,
             ok: 409,
+            list: false,
+        },
+        Case {
+            volunteer: false,
+            subject: false,
+            name: "care coverage",
+            method: Method::GET,
+            path: |_| "/api/care/coverage".into(),
+            body: none,
+            allowed: CARE_WATCH,
+            ok: 200,
+            list: true,
+        },
+        Case {
+            volunteer: false,
+            subject: false,
+            name: "care recipients",
+            method: Method::GET,
+            path: |_| "/api/care/recipients".into(),
+            body: none,
+            allowed: CARE,
+            ok: 200,
+            list: true,
+        },
+        Case {
+            volunteer: false,
+            subject: false,
+            name: "register a care recipient",
+            method: Method::POST,
+            path: |_| "/api/care/recipients".into(),
+            body: |t| {
+                Some(
+                    json!({"name": "新登记对象", "address": "矩阵路3号", "division_code": t.care_division,
+                    "categories": ["dialysis"]}),
+                )
+            },
+            allowed: CARE,
+            ok: 201,
+            list: false,
+        },
+        Case {
+            volunteer: false,
+            subject: false,
+            name: "a care recipient",
+            method: Method::GET,
+            path: |t| format!("/api/care/recipients/{}", t.care_id),
+            body: none,
+            allowed: CARE,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            volunteer: false,
+            subject: false,
+            name: "name a guardian who is not there",
+            method: Method::POST,
+            path: |t| format!("/api/care/recipients/{}/guardians", t.care_id),
+            body: |_| Some(json!({"role": "guardian", "volunteer_id": 0})),
+            allowed: CARE,
+            ok: 422,
+            list: false,
+        },
+        Case {
+            volunteer: false,
+            subject: false,
+            name: "guardian proposals",
+            method: Method::GET,
+            path: |t| format!("/api/care/recipients/{}/proposals", t.care_id),
+            body: none,
+            allowed: CARE,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            volunteer: false,
+            subject: false,
+            name: "check-ins",
+            method: Method::GET,
+            path: |t| format!("/api/care/recipients/{}/checkins", t.care_id),
+            body: none,
+            allowed: CARE,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            volunteer: false,
+            subject: false,
+            name: "record a check-in",
+            method: Method::POST,
+            path: |t| format!("/api/care/recipients/{}/checkins", t.care_id),
+            body: |_| Some(json!({"kind": "call", "outcome": "well"})),
+            allowed: CARE,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            volunteer: false,
+            subject: false,
+            name: "reveal a care recipient's phone",
+            method: Method::POST,
+            path: |t| format!("/api/care/recipients/{}/reveal", t.care_id),
+            body: |_| Some(json!({"field": "phone", "reason": "安排监护人"})),
+            allowed: CARE,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            volunteer: false,
+            subject: false,
+            name: "end care",
+            method: Method::POST,
+            path: |t| format!("/api/care/recipients/{}/end", t.care_id),
+            body: |_| Some(json!({"reason": "已搬离"})),
+            allowed: CARE,
+            ok: 204,
+            list: false,
+        },
+        Case {
+            volunteer: false,
+            subject: false,
+            name: "the people I guard (no record linked)",
+            method: Method::GET,
+            path: |_| "/api/care/mine".into(),
+            body: none,
+            allowed: ALL,
+            ok: 404,
+            list: false,
+        },
+        Case {
+            volunteer: true,
+            subject: false,
+            name: "a volunteer leaves the roster",
+            method: Method::POST,
+            path: |t| format!("/api/volunteers/{}/leave-roster", t.volunteer_id),
+            body: |_| Some(json!({"reason": "回老家了"})),
+            allowed: COORD,
+            ok: 204,
             list: false,
         },
     ]

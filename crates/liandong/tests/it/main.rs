@@ -11,6 +11,7 @@ mod access;
 mod adversarial;
 mod audit;
 mod authz;
+mod care;
 mod cli;
 mod crash;
 mod dashboard;

@@ -1,0 +1,465 @@
+//! Care (issue 14): every refusal and every gap rule on both engines — a
+//! person is covered only while a guardian and a backup can reach them; a
+//! sealing, a positive, a volunteer stranded or leaving the roster makes a
+//! gap at once and promotes the backup; proposals never offer who cannot
+//! reach; missed check-ins raise one alarm per due; plan lists are taken
+//! whole or not at all, and once.
+
+use serde_json::{Value, json};
+
+use crate::both;
+use crate::harness::*;
+use crate::squads::volunteer_accounts;
+
+const ZIWEI: &str = "西安市雁塔区电子城街道紫薇花园社区";
+const XIJING: &str = "西安市雁塔区电子城街道西京社区";
+/// Another street of the district: too far to be named.
+const DAYANTA: &str = "西安市雁塔区大雁塔街道雁塔社区";
+
+async fn register(app: &TestApp, c: &reqwest::Client, name: &str, categories: Value) -> Value {
+    let (status, r) = app
+        .post(
+            c,
+            "/api/care/recipients",
+            &json!({"name": name, "phone": "13902920001", "address": format!("{ZIWEI}3号楼2单元"),
+                "compound": "紫薇花园", "categories": categories, "routine": ["透析接送"]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{r}");
+    r
+}
+
+async fn name(
+    app: &TestApp,
+    c: &reqwest::Client,
+    id: &Value,
+    role: &str,
+    volunteer: i64,
+) -> (u16, Value) {
+    app.post(
+        c,
+        &format!("/api/care/recipients/{id}/guardians"),
+        &json!({"role": role, "volunteer_id": volunteer}),
+    )
+    .await
+}
+
+async fn coverage(app: &TestApp, c: &reqwest::Client) -> Value {
+    let (status, cov) = app.get(c, "/api/care/coverage?within=610113004").await;
+    assert_eq!(status, 200, "{cov}");
+    cov
+}
+
+fn gap_of<'a>(cov: &'a Value, id: &Value) -> Option<&'a Value> {
+    cov["gaps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["recipient_id"] == *id)
+}
+
+fn ids(v: &[(i64, String, String)]) -> Vec<i64> {
+    v.iter().map(|v| v.0).collect()
+}
+
+both!(
+    a_guardian_sealed_in_elsewhere_is_a_gap_at_once_and_the_backup_steps_up,
+    |app| {
+        let co = app.signed_in("coordinator").await;
+        let cw = app.signed_in("caseworker").await;
+        let ziwei = ids(&volunteer_accounts(&app, &co, 2, ZIWEI, 1).await);
+        let xijing = ids(&volunteer_accounts(&app, &co, 1, XIJING, 2).await);
+        let far = ids(&volunteer_accounts(&app, &co, 1, DAYANTA, 3).await);
+        let r = register(&app, &cw, "刘桂英", json!(["独居老人", "透析"])).await;
+        let id = r["id"].clone();
+        assert_eq!(r["phone"], "139****0001", "{r}");
+        assert!(!r.to_string().contains("3号楼"), "address masked: {r}");
+        assert_eq!(r["categories"], json!(["elderly_alone", "dialysis"]));
+
+        // Nobody named: a gap by name, the serious kind.
+        let cov = coverage(&app, &co).await;
+        assert_eq!(cov["total"]["recipients"], 1, "{cov}");
+        assert_eq!(gap_of(&cov, &id).unwrap()["gap"], "no_guardian");
+        assert_eq!(gap_of(&cov, &id).unwrap()["why"], "unnamed");
+
+        // Proposals: the street's volunteers, the same community first; never
+        // one of another street.
+        let (_, p) = app
+            .get(&cw, &format!("/api/care/recipients/{id}/proposals"))
+            .await;
+        let proposed: Vec<i64> = p
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["volunteer_id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(proposed.len(), 3, "{p}");
+        assert!(proposed[..2].iter().all(|v| ziwei.contains(v)), "{p}");
+        assert_eq!(p[0]["same_community"], true);
+        assert!(!proposed.contains(&far[0]));
+
+        // Refusals: too far, not there, a role that is neither, the guardian as
+        // their own backup.
+        let (status, body) = name(&app, &cw, &id, "guardian", far[0]).await;
+        assert_eq!(
+            (status, error_fields(&body)),
+            (422, vec!["volunteer_id"]),
+            "{body}"
+        );
+        let (status, body) = name(&app, &cw, &id, "guardian", 0).await;
+        assert_eq!(
+            (status, error_fields(&body)),
+            (422, vec!["volunteer_id"]),
+            "{body}"
+        );
+        let (status, body) = name(&app, &cw, &id, "carer", xijing[0]).await;
+        assert_eq!((status, error_fields(&body)), (422, vec!["role"]), "{body}");
+        let (status, _) = name(&app, &cw, &id, "guardian", xijing[0]).await;
+        assert_eq!(status, 200);
+        let (status, body) = name(&app, &cw, &id, "backup", xijing[0]).await;
+        assert_eq!(
+            (status, error_fields(&body)),
+            (422, vec!["volunteer_id"]),
+            "{body}"
+        );
+        let cov = coverage(&app, &co).await;
+        assert_eq!(gap_of(&cov, &id).unwrap()["gap"], "no_backup");
+        let (status, named) = name(&app, &cw, &id, "backup", ziwei[0]).await;
+        assert_eq!(status, 200, "{named}");
+        assert_eq!(named["gap"], Value::Null, "{named}");
+        let cov = coverage(&app, &co).await;
+        assert_eq!(cov["total"]["covered"], 1, "{cov}");
+        assert!(gap_of(&cov, &id).is_none());
+
+        // The guardian's community is sealed: at once the backup is guardian,
+        // the event says why, and the backup's place is a gap by name.
+        let (status, zone) = app
+            .post(
+                &co,
+                "/api/zones",
+                &json!({"division_code": "610113004001", "level": "sealed", "reason": "出现阳性"}),
+            )
+            .await;
+        assert_eq!(status, 201, "{zone}");
+        let (_, now) = app.get(&cw, &format!("/api/care/recipients/{id}")).await;
+        assert_eq!(now["guardian"]["volunteer_id"], ziwei[0], "{now}");
+        assert_eq!(now["backup"], Value::Null, "{now}");
+        assert_eq!(now["gap"], "no_backup");
+        let cov = coverage(&app, &co).await;
+        assert_eq!(cov["total"]["covered"], 0);
+        assert_eq!(gap_of(&cov, &id).unwrap()["why"], "unnamed");
+        let (_, events) = app
+            .get(
+                &app.signed_in("admin").await,
+                "/api/audit?action=care.promote",
+            )
+            .await;
+        let events = events.get("events").unwrap_or(&events);
+        assert!(events.to_string().contains("sealed_elsewhere"), "{events}");
+        // The sealed volunteer is not proposed, and cannot be named.
+        let (_, p) = app
+            .get(&cw, &format!("/api/care/recipients/{id}/proposals"))
+            .await;
+        assert!(
+            !p.to_string()
+                .contains(&format!("\"volunteer_id\":{}", xijing[0])),
+            "{p}"
+        );
+        let (status, body) = name(&app, &cw, &id, "backup", xijing[0]).await;
+        assert_eq!(status, 409, "{body}");
+        assert!(body["message"].as_str().unwrap().contains("封控"), "{body}");
+        // A new backup confirmed: 100% again.
+        let (status, _) = name(&app, &cw, &id, "backup", ziwei[1]).await;
+        assert_eq!(status, 200);
+        let cov = coverage(&app, &co).await;
+        assert_eq!(cov["total"]["covered"], 1, "{cov}");
+        assert_eq!(
+            cov["communities"][0]["division_name"]
+                .as_str()
+                .map(|n| n.contains("紫薇花园")),
+            Some(true),
+            "{cov}"
+        );
+
+        // Outside the caller's area nothing is told; office heads see the
+        // count and the name masked.
+        let viewer = app.signed_in("viewer").await;
+        let (status, _) = app
+            .get(&viewer, &format!("/api/care/recipients/{id}"))
+            .await;
+        assert_eq!(status, 403);
+        let (status, body) = name(&app, &viewer, &id, "guardian", ziwei[1]).await;
+        assert_eq!(status, 403, "{body}");
+    }
+);
+
+both!(
+    a_positive_guardian_and_one_who_leaves_the_roster_are_gaps,
+    |app| {
+        let co = app.signed_in("coordinator").await;
+        let cw = app.signed_in("caseworker").await;
+        let v = ids(&volunteer_accounts(&app, &co, 3, ZIWEI, 1).await);
+        let r = register(&app, &cw, "张秀兰", json!(["pregnant_near_term"])).await;
+        let id = r["id"].clone();
+        name(&app, &cw, &id, "guardian", v[0]).await;
+        name(&app, &cw, &id, "backup", v[1]).await;
+        // The guardian tests positive: the backup is guardian at once.
+        let (status, t) = app
+        .post(
+            &co,
+            &format!("/api/volunteers/{}/positive", v[0]),
+            &json!({"at": time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap(), "reason": "核酸阳性"}),
+        )
+        .await;
+        assert_eq!(status, 200, "{t}");
+        let (_, now) = app.get(&cw, &format!("/api/care/recipients/{id}")).await;
+        assert_eq!(
+            (now["guardian"]["volunteer_id"].as_i64(), &now["backup"]),
+            (Some(v[1]), &Value::Null),
+            "{now}"
+        );
+        // The positive one can be named for nobody.
+        let (status, body) = name(&app, &cw, &id, "backup", v[0]).await;
+        assert_eq!(status, 409, "{body}");
+        // The new guardian leaves the roster: no backup to step up, so the
+        // person has no guardian, and the reason is named.
+        let (status, body) = app
+            .post(
+                &co,
+                &format!("/api/volunteers/{}/leave-roster", v[1]),
+                &json!({"reason": "返乡"}),
+            )
+            .await;
+        assert_eq!(status, 204, "{body}");
+        let (status, body) = app
+            .post(
+                &co,
+                &format!("/api/volunteers/{}/leave-roster", v[1]),
+                &json!({"reason": "返乡"}),
+            )
+            .await;
+        assert_eq!(status, 409, "twice: {body}");
+        let cov = coverage(&app, &co).await;
+        let g = gap_of(&cov, &id).unwrap();
+        assert_eq!(
+            (g["gap"].as_str(), g["why"].as_str()),
+            (Some("no_guardian"), Some("left_roster")),
+            "{cov}"
+        );
+        // Stranded is no guardian either.
+        name(&app, &cw, &id, "guardian", v[2]).await;
+        let (status, _) = app
+            .post(
+                &co,
+                &format!("/api/volunteers/{}/movement", v[2]),
+                &json!({"movement": "stranded", "reason": "送货后滞留"}),
+            )
+            .await;
+        assert_eq!(status, 204);
+        let cov = coverage(&app, &co).await;
+        assert_eq!(gap_of(&cov, &id).unwrap()["why"], "stranded", "{cov}");
+    }
+);
+
+/// Move a person's check-in due back by `hours`.
+async fn overdue(app: &TestApp, id: i64, hours: i64) {
+    let mut tx = app.db.write().await.unwrap();
+    liandong::execute!(
+        &mut tx,
+        "UPDATE care_recipients SET checkin_due_at = $1 WHERE id = $2",
+        liandong::db::Ts::from(liandong::db::now() - time::Duration::hours(hours)),
+        id
+    )
+    .unwrap();
+    tx.commit().await.unwrap();
+}
+
+both!(
+    a_missed_checkin_raises_one_alarm_and_the_guardian_clears_it,
+    |app| {
+        let co = app.signed_in("coordinator").await;
+        let cw = app.signed_in("caseworker").await;
+        let v = volunteer_accounts(&app, &co, 2, ZIWEI, 1).await;
+        let r = register(&app, &cw, "王大爷", json!(["elderly_alone"])).await;
+        let id = r["id"].as_i64().unwrap();
+        let other = register(&app, &cw, "李奶奶", json!(["disabled_alone"])).await;
+        name(&app, &cw, &r["id"], "guardian", v[0].0).await;
+        overdue(&app, id, 3).await;
+        let cov = coverage(&app, &co).await;
+        assert_eq!(cov["total"]["missed"], 1, "{cov}");
+        assert_eq!(cov["missed"][0]["recipient_id"], id);
+        // The sweep raises the alarm once per due.
+        assert_eq!(
+            liandong::care::store::alarm_missed(&app.db, liandong::db::now())
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            liandong::care::store::alarm_missed(&app.db, liandong::db::now())
+                .await
+                .unwrap(),
+            0
+        );
+
+        // The guardian, signed in: their person, not another's.
+        let g = app.client();
+        let res = g
+            .post(app.at("/api/session"))
+            .json(&json!({"username": v[0].1, "password": v[0].2}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let (status, mine) = app.get(&g, "/api/care/mine").await;
+        assert_eq!(status, 200, "{mine}");
+        assert_eq!(mine.as_array().unwrap().len(), 1, "{mine}");
+        assert_eq!(mine[0]["missed"], true);
+        let (status, _) = app
+            .get(&g, &format!("/api/care/recipients/{}", other["id"]))
+            .await;
+        assert_eq!(status, 403);
+        // Needs help says what; no answer leaves the alarm standing.
+        let path = format!("/api/care/recipients/{id}/checkins");
+        let (status, body) = app
+            .post(&g, &path, &json!({"kind": "call", "outcome": "needs_help"}))
+            .await;
+        assert_eq!((status, error_fields(&body)), (422, vec!["note"]), "{body}");
+        let (status, body) = app
+            .post(&g, &path, &json!({"kind": "fax", "outcome": "maybe"}))
+            .await;
+        assert_eq!(
+            (status, error_fields(&body)),
+            (422, vec!["kind", "outcome"]),
+            "{body}"
+        );
+        let (status, r) = app
+            .post(&g, &path, &json!({"kind": "call", "outcome": "no_answer"}))
+            .await;
+        assert_eq!((status, &r["missed"]), (200, &json!(true)), "{r}");
+        let (status, r) = app
+            .post(
+                &g,
+                &path,
+                &json!({"kind": "visit", "outcome": "well", "note": "送了药"}),
+            )
+            .await;
+        assert_eq!((status, &r["missed"]), (200, &json!(false)), "{r}");
+        let cov = coverage(&app, &co).await;
+        assert_eq!(cov["total"]["missed"], 0, "{cov}");
+        let (_, checkins) = app.get(&cw, &path).await;
+        assert_eq!(checkins.as_array().unwrap().len(), 2, "{checkins}");
+        // The guardian may open the phone, with an audited reveal.
+        let (status, shown) = app
+            .post(
+                &g,
+                &format!("/api/care/recipients/{id}/reveal"),
+                &json!({"field": "phone", "reason": "每日联络"}),
+            )
+            .await;
+        assert_eq!(
+            (status, shown["value"].as_str()),
+            (200, Some("13902920001")),
+            "{shown}"
+        );
+        let (status, _) = app
+            .post(
+                &g,
+                &format!("/api/care/recipients/{}/reveal", other["id"]),
+                &json!({"field": "phone", "reason": "每日联络"}),
+            )
+            .await;
+        assert_eq!(status, 403);
+    }
+);
+
+async fn upload(app: &TestApp, c: &reqwest::Client, csv: &str) -> (u16, String) {
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("plan.csv"),
+    );
+    let res = c
+        .post(app.at("/care/import"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
+both!(a_plan_list_is_taken_whole_or_not_at_all_and_once, |app| {
+    let co = app.signed_in("coordinator").await;
+    let cw = app.signed_in("caseworker").await;
+    let v = volunteer_accounts(&app, &co, 2, ZIWEI, 1).await;
+    let far = volunteer_accounts(&app, &co, 1, DAYANTA, 2).await;
+    let phone = |k: u32| format!("1391111{k:04}");
+    let head =
+        "序号,姓名,联系电话,住址,小区,人群类别,日常需要,探访频次,监护志愿者电话,备用志愿者电话\n";
+    let good = format!(
+        "1,赵阿姨,13700000001,{ZIWEI}1号楼,紫薇花园,独居老人,送餐,每天,{},{}\n\
+         2,钱小宝,,{ZIWEI}2号楼,紫薇花园,留守儿童,,每两天,{},\n",
+        phone(100),
+        phone(101),
+        phone(101)
+    );
+    assert_eq!(v[0].0 + 1, v[1].0);
+    // Wrong lines: an unknown category, a volunteer not on the roster, one
+    // of another street, an address outside the caseworker's district.
+    let bad = format!(
+        "{head}{good}3,孙大爷,,{ZIWEI}3号楼,,富豪,,每天,,\n\
+         4,李伯伯,,{ZIWEI}4号楼,,独居老人,,每天,13000000000,\n\
+         5,周阿婆,,{ZIWEI}5号楼,,独居老人,,每天,{},\n\
+         6,吴奶奶,,西安市鄠邑区涝店镇龙窝村,,独居老人,,有空就去,,\n",
+        phone(200)
+    );
+    assert_eq!(far.len(), 1);
+    let (status, page) = upload(&app, &cw, &bad).await;
+    assert_eq!(status, 422, "{page}");
+    for line in [
+        "data-line=\"4\"",
+        "data-line=\"5\"",
+        "data-line=\"6\"",
+        "data-line=\"7\"",
+    ] {
+        assert!(page.contains(line), "{line}: {page}");
+    }
+    assert!(!page.contains("data-line=\"2\""), "{page}");
+    let (_, list) = app.get(&cw, "/api/care/recipients").await;
+    assert_eq!(list.as_array().unwrap().len(), 0, "nothing taken: {list}");
+    // A list without its columns says which.
+    let (status, page) = upload(&app, &cw, "电话\n13700000001\n").await;
+    assert_eq!(status, 422);
+    assert!(page.contains("import-missing"), "{page}");
+
+    let (status, page) = upload(&app, &cw, &format!("{head}{good}")).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("import-done"), "{page}");
+    let (status, page) = upload(&app, &cw, &format!("{head}{good}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("2"), "{page}");
+    let (_, list) = app.get(&cw, "/api/care/recipients").await;
+    assert_eq!(list.as_array().unwrap().len(), 2, "never twice: {list}");
+    let cov = coverage(&app, &co).await;
+    assert_eq!(
+        (
+            cov["total"]["covered"].as_i64(),
+            cov["total"]["no_backup"].as_i64()
+        ),
+        (Some(1), Some(1)),
+        "{cov}"
+    );
+
+    // The plan an office hands over: who, what, who covers, what is missing.
+    let plan = app.page(&cw, "/care/plan?within=610113004").await;
+    for want in ["赵阿姨", "钱小宝", "送餐", "无备用人"] {
+        assert!(plan.contains(want), "{want}: {plan}");
+    }
+    assert!(!plan.contains("13700000001"), "phones masked: {plan}");
+    let res = cw
+        .get(app.at("/care/plan.xlsx?within=610113004"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.bytes().await.unwrap().starts_with(b"PK"));
+});
