@@ -41,6 +41,7 @@ export async function startServer(extra = []) {
   const city = extra.includes('--demo-needs') ? [] : ['--demo-needs', '0'];
   if (!extra.includes('--demo-volunteers')) city.push('--demo-volunteers', '0');
   if (!extra.includes('--demo-subjects')) city.push('--demo-subjects', '0');
+  if (!extra.includes('--demo-care')) city.push('--demo-care', '0');
   const child = spawn(bin, ['serve', '--demo', ...city, '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });

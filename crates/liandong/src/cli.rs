@@ -67,6 +67,11 @@ struct CityArgs {
     /// and a venue list overlapping it; 0 for none).
     #[arg(long = "demo-subjects", default_value_t = 1000)]
     subjects: usize,
+    /// Care recipients across the city's communities, each with a guardian
+    /// and a backup from their street where it has volunteers (0 for none;
+    /// needs the volunteers).
+    #[arg(long = "demo-care", default_value_t = 3000)]
+    care: usize,
 }
 
 #[derive(Subcommand)]
@@ -295,6 +300,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     crate::demo::load_roster(&db, city.volunteers, city.work).await?
                 );
                 print!("{}", crate::demo::load_screening(&db, city.subjects).await?);
+                print!("{}", crate::demo::load_care(&db, city.care).await?);
             }
             // Parse the national tree before the first request needs it.
             let tree = divisions::Tree::china();
@@ -327,6 +333,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 crate::demo::load_roster(&db, city.volunteers, city.work).await?
             );
             print!("{}", crate::demo::load_screening(&db, city.subjects).await?);
+            print!("{}", crate::demo::load_care(&db, city.care).await?);
             db.close().await;
             Ok(())
         }

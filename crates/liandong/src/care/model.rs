@@ -171,7 +171,7 @@ pub fn seals_holding(division: &str, text: &str, seals: &[Seal]) -> Vec<usize> {
 /// Whether a guardian can reach a person held in the seals `held` (none
 /// when their place is open): the reason they cannot, else `Ok`.
 ///
-/// A seal that holds both leaves them together (a neighbour inside the
+/// The same seals around both leave them together (a neighbour inside the
 /// same sealed compound is the best guardian); a pass goes through seals.
 pub fn reach(g: &GuardianState, held: &[usize]) -> Result<(), Unreachable> {
     if g.left {
@@ -184,14 +184,16 @@ pub fn reach(g: &GuardianState, held: &[usize]) -> Result<(), Unreachable> {
     if g.movement == Some(MovementStatus::Stranded) {
         return Err(Unreachable::Stranded);
     }
-    let together = g.sealed.iter().any(|s| held.contains(s));
-    if pass || together {
+    if pass {
         return Ok(());
     }
-    if !g.sealed.is_empty() {
+    // Kept in by a seal that does not hold the person (a sealed community
+    // inside a sealed street is a tighter wall than the street's).
+    if g.sealed.iter().any(|s| !held.contains(s)) {
         return Err(Unreachable::SealedElsewhere);
     }
-    if !held.is_empty() {
+    // Kept out by a seal around the person that does not hold them.
+    if held.iter().any(|s| !g.sealed.contains(s)) {
         return Err(Unreachable::SealedOut);
     }
     Ok(())
@@ -614,6 +616,14 @@ mod tests {
         assert_eq!(reach(&pass, &held), Ok(()));
         // Another compound of the same community is not held.
         assert!(seals_holding(other, "金泰假日花城", &seals).is_empty());
+        // A street sealed, and the guardian's community inside it too: the
+        // tighter wall keeps them from a person elsewhere in the street.
+        let seals = [seal("610113001", ""), seal(home, "")];
+        let held = seals_holding(other, "", &seals);
+        assert_eq!(
+            reach(&guardian(home, &seals), &held),
+            Err(Unreachable::SealedElsewhere)
+        );
     }
 
     #[test]

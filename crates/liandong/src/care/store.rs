@@ -780,6 +780,7 @@ pub struct Candidate {
     pub volunteer_id: i64,
     pub name: String,
     pub phone: String,
+    pub home_division: String,
     pub home_name: String,
     /// Lives in the person's own community.
     pub same_community: bool,
@@ -836,6 +837,7 @@ pub async fn proposals(tx: &mut Tx, scope: &Scope, id: i64) -> Result<Vec<Candid
                 volunteer_id: v.id,
                 phone: crate::phone::mask(&v.phone),
                 home_name: division_name(&v.home_division),
+                home_division: v.home_division.clone(),
                 same_community: v.home_division == r.division_code,
                 fit: fit(&v.skills, &categories),
                 skills: wanted,

@@ -15,6 +15,7 @@ use crate::orgs::model::NewOrg;
 use crate::orgs::store as orgs;
 use crate::{execute, fetch_scalar};
 
+pub mod care;
 pub mod city;
 pub mod roster;
 pub mod screening;
@@ -312,6 +313,26 @@ pub async fn load_roster(db: &Db, volunteers: usize, work: usize) -> anyhow::Res
 
 /// Add the screening team's lists, shift, calls and managements unless
 /// they are there already; returns what to print.
+/// Add the city's care recipients with their guardians (after the
+/// roster) unless they are there; returns what to print.
+pub async fn load_care(db: &Db, recipients: usize) -> anyhow::Result<String> {
+    let started = std::time::Instant::now();
+    let Some(c) = care::load(db, recipients)
+        .await
+        .context("the city's care recipients")?
+    else {
+        return Ok(String::new());
+    };
+    Ok(format!(
+        "demo: {} care recipients with guardians from their street: {} covered, {} without a backup, {} without a guardian ({} ms)\n",
+        c.recipients,
+        c.covered,
+        c.no_backup,
+        c.no_guardian,
+        started.elapsed().as_millis()
+    ))
+}
+
 pub async fn load_screening(db: &Db, rows: usize) -> anyhow::Result<String> {
     let started = std::time::Instant::now();
     let Some(s) = screening::load(db, rows)
