@@ -3,7 +3,9 @@
 // the proposals until coverage is 100%; the guardian's community sealed
 // → a gap at once, the backup promoted → a new backup confirmed → 100%
 // again; a day later the missed check-in is an alarm, and a check-in
-// clears it. On a 360px phone the guardian sees nothing they may not.
+// clears it. Then a child at risk found through that check-in, reported,
+// referred to another organisation, accepted, followed up and closed; a
+// domestic-violence case the other organisation's caseworker cannot open.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, missingBrowser, newPage, signIn, startServer } from './server.mjs';
@@ -132,6 +134,87 @@ describe('care', { timeout: 300_000 }, () => {
       await desk.ctx.close();
       await office.ctx.close();
       await admin.ctx.close();
+    }
+  });
+
+  test('a child at risk found, reported, referred, accepted, followed up and closed; DV stays with its holder', { skip: skip ?? false }, async () => {
+    const url = server.url;
+    const admin = await newPage(browser);
+    const ours = await newPage(browser);
+    const theirs = await newPage(browser);
+    try {
+      // A caseworker of the mental health association (a partner).
+      await signIn(admin.page, url, 'admin');
+      const orgs = await (await admin.page.request.get(`${url}/api/orgs?q=西安市心理卫生协会`)).json();
+      const made = await admin.page.request.post(`${url}/api/accounts`, {
+        data: { username: 'xinli', display_name: '刘咨询师', password: 'caseworker-2022', role: 'caseworker',
+          org_id: orgs[0].id, jurisdiction_code: '610113' },
+      });
+      assert.equal(made.status(), 201, await made.text());
+
+      // Found through the guardian's check-in: the person's page opens the case.
+      const p = ours.page;
+      await signIn(p, url, 'caseworker');
+      const list = await (await p.request.get(`${url}/api/care/recipients?q=陈小宝`)).json();
+      await p.goto(`${url}/care/recipients/${list[0].id}`);
+      await Promise.all([p.waitForLoadState('load'), p.click('#open-case')]);
+      assert.equal(await p.inputValue('#person_name'), '陈小宝');
+      await p.selectOption('#category', 'child_at_risk');
+      await p.selectOption('#risk', 'high');
+      await p.fill('#summary', '父母均被隔离在外，孩子独自在家两天，情绪低落');
+      await Promise.all([p.waitForURL(/\/cases\/\d+$/), p.click('#case-open')]);
+      const caseUrl = p.url();
+      assert.match(await p.locator('#case-holder').innerText(), /西安市妇女儿童服务中心/);
+      // Reported and referred.
+      await p.selectOption('#to_org', { label: '西安市心理卫生协会' });
+      await p.fill('#refer-reason', '需要心理咨询师跟进');
+      await Promise.all([p.waitForLoadState('load'), p.click('#refer-send')]);
+      await p.locator('#case-pending').waitFor();
+
+      // The partner accepts, follows up, closes.
+      const q = theirs.page;
+      await signIn(q, url, 'xinli', 'caseworker-2022');
+      await q.goto(`${url}/cases`);
+      const card = q.locator('.referral').first();
+      assert.match(await card.innerText(), /儿童面临风险[\s\S]*西安市妇女儿童服务中心/);
+      assert.doesNotMatch(await card.innerText(), /陈小宝/);
+      await Promise.all([q.waitForURL(/\/cases\/\d+$/), card.locator('button[value=accept]').click()]);
+      assert.match(await q.locator('#case-holder').innerText(), /西安市心理卫生协会/);
+      assert.match(await q.locator('#case-title').innerText(), /陈小宝/);
+      await q.selectOption('#action', 'follow_up');
+      const due = new Date(Date.now() + 2 * 86400_000 + 8 * 3600_000).toISOString().slice(0, 16);
+      await q.fill('#due_at', due);
+      await q.fill('#text', '两天后电话回访孩子');
+      await Promise.all([q.waitForLoadState('load'), q.click('#note-send')]);
+      await Promise.all([q.waitForLoadState('load'), q.locator('button.done-follow-up').first().click()]);
+      assert.match(await q.locator('#case-notes').innerText(), /已完成/);
+      await q.selectOption('#outcome', 'linked_to_services');
+      await q.fill('#close-note', '已链接学校心理老师每周通话');
+      await Promise.all([q.waitForLoadState('load'), q.click('#close-send')]);
+      assert.match(await q.locator('#case-status').innerText(), /已结案/);
+      // The first organisation no longer holds it.
+      const gone = await p.goto(caseUrl);
+      assert.equal(gone.status(), 403);
+
+      // A domestic-violence case: the partner's caseworker cannot open it.
+      await p.goto(`${url}/cases/new`);
+      await p.selectOption('#category', 'domestic_violence');
+      await p.selectOption('#risk', 'high');
+      await p.selectOption('#source', 'call');
+      await p.fill('#division_code', '610113004004');
+      await p.fill('#person_name', '林女士');
+      await p.fill('#person_address', '紫薇花园9号楼');
+      await p.fill('#summary', '来电求助：丈夫酗酒后动手');
+      await Promise.all([p.waitForURL(/\/cases\/\d+$/), p.click('#case-open')]);
+      const dv = p.url();
+      const refused = await q.goto(dv);
+      assert.equal(refused.status(), 403);
+      await q.goto(`${url}/cases`);
+      assert.doesNotMatch(await q.locator('main').innerText(), /林女士/);
+    } finally {
+      await admin.ctx.close();
+      await ours.ctx.close();
+      await theirs.ctx.close();
     }
   });
 });

@@ -161,6 +161,16 @@ pub async fn start_with(listen: &str, db: Db, settings: Settings) -> anyhow::Res
                 Ok(n) => tracing::info!(people = n, "care check-ins overdue"),
                 Err(e) => tracing::warn!(error = ?e, "raising overdue care check-ins"),
             }
+            match crate::care::store::cases::escalate_referrals(&sweep_db, crate::db::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(referrals = n, "case referrals unanswered"),
+                Err(e) => tracing::warn!(error = ?e, "raising unanswered case referrals"),
+            }
+            match crate::care::store::schedules::raise_due(&sweep_db, crate::db::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(needs = n, "care routines raised as needs"),
+                Err(e) => tracing::warn!(error = ?e, "raising care routines as needs"),
+            }
         }
     }));
     let handle = tokio::spawn(async move {

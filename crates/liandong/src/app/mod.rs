@@ -71,6 +71,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::training::pages::routes())
         .merge(crate::care::api::routes())
         .merge(crate::care::pages::routes())
+        .merge(crate::care::pages::case_routes())
         .route("/api/openapi.json", get(openapi::document))
         .route("/api/clock", axum::routing::put(set_clock))
         .route("/healthz", get(healthz))
@@ -158,6 +159,8 @@ async fn set_clock(
     crate::db::set_clock(at);
     let escalated = crate::needs::store::escalate_overdue(&state.db, crate::db::now()).await?;
     let missed = crate::care::store::alarm_missed(&state.db, crate::db::now()).await?;
+    crate::care::store::cases::escalate_referrals(&state.db, crate::db::now()).await?;
+    crate::care::store::schedules::raise_due(&state.db, crate::db::now()).await?;
     Ok(crate::web::extract::Json(
         serde_json::json!({ "escalated": escalated, "missed": missed }),
     ))

@@ -8,10 +8,17 @@ use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::model::NewCase;
 use super::model::NewRecipient;
+use super::store::cases::{
+    self as case_store, Answer, Case, CaseDetail, CaseList, Closing, NewNote, NewReferral, Referral,
+};
+use super::store::schedules::{self as schedule_store, NewSchedule, Schedule};
+use super::store::teams::{self as team_store, NewMember, NewShift, NewTeam, Team, Worker};
 use super::store::{
     self, Candidate, CareRecipient, Checkin, Coverage, Naming, NewCheckin, RecipientFilter,
 };
+use crate::access::api::Created;
 use crate::access::model::Scope;
 use crate::orgs::model::Revealed;
 use crate::web::AppState;
@@ -32,6 +39,26 @@ pub fn routes() -> Router<AppState> {
         .route("/api/care/recipients/{id}/reveal", post(reveal))
         .route("/api/care/recipients/{id}/end", post(end))
         .route("/api/care/mine", get(mine))
+        .route("/api/cases", get(cases).post(open_case))
+        .route("/api/cases/{id}", get(case))
+        .route("/api/cases/{id}/notes", post(note))
+        .route("/api/cases/{id}/notes/{note}/done", post(follow_up_done))
+        .route("/api/cases/{id}/referrals", post(refer))
+        .route("/api/cases/{id}/close", post(close))
+        .route("/api/cases/{id}/reveal", post(reveal_case))
+        .route("/api/referrals/{id}/answer", post(answer))
+        .route("/api/care/teams", get(teams).post(create_team))
+        .route("/api/care/teams/{id}/members", post(add_member))
+        .route("/api/care/teams/{id}/on-call", post(add_shift))
+        .route("/api/care/staff", get(staff))
+        .route(
+            "/api/care/recipients/{id}/schedules",
+            get(schedules).post(add_schedule),
+        )
+        .route(
+            "/api/care/recipients/{id}/schedules/{schedule}/end",
+            post(end_schedule),
+        )
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema, utoipa::IntoParams)]
@@ -201,4 +228,224 @@ pub async fn mine(
 ) -> Result<Json<Vec<CareRecipient>>, AppError> {
     let mut tx = state.db.read().await?;
     Ok(Json(store::mine(&mut tx, &scope).await?))
+}
+
+/// The cases the caller sees (their organisation's; the office's view of
+/// the area, never domestic violence) and referrals waiting for their
+/// organisation's answer.
+#[utoipa::path(get, path = "/api/cases", tag = "care",
+    responses((status = 200, body = CaseList), (status = 403, body = ErrorBody)))]
+pub async fn cases(
+    State(state): State<AppState>,
+    scope: Scope,
+) -> Result<Json<CaseList>, AppError> {
+    let mut tx = state.db.read().await?;
+    Ok(Json(case_store::cases(&mut tx, &scope).await?))
+}
+
+/// Open a case, held by the caller's organisation; a crisis is offered at
+/// once to the care team member on call for the area.
+#[utoipa::path(post, path = "/api/cases", tag = "care", request_body = NewCase,
+    responses((status = 201, body = Case), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn open_case(
+    State(state): State<AppState>,
+    scope: Scope,
+    Json(n): Json<NewCase>,
+) -> Result<(StatusCode, Json<Case>), AppError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(case_store::open(&state.db, &scope, &n).await?),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/cases/{id}", tag = "care", params(("id" = i64, Path)),
+    responses((status = 200, body = CaseDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn case(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path(id): Path<i64>,
+) -> Result<Json<CaseDetail>, AppError> {
+    let mut tx = state.db.read().await?;
+    Ok(Json(case_store::case(&mut tx, &scope, id).await?))
+}
+
+/// A note, a follow-up with its due time, or a consultation with a care
+/// team member (the holder only).
+#[utoipa::path(post, path = "/api/cases/{id}/notes", tag = "care", params(("id" = i64, Path)), request_body = NewNote,
+    responses((status = 200, body = CaseDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn note(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path(id): Path<i64>,
+    Json(n): Json<NewNote>,
+) -> Result<Json<CaseDetail>, AppError> {
+    Ok(Json(case_store::note(&state.db, &scope, id, &n).await?))
+}
+
+#[utoipa::path(post, path = "/api/cases/{id}/notes/{note}/done", tag = "care", params(("id" = i64, Path), ("note" = i64, Path)),
+    responses((status = 200, body = CaseDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn follow_up_done(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path((id, note)): Path<(i64, i64)>,
+) -> Result<Json<CaseDetail>, AppError> {
+    Ok(Json(
+        case_store::follow_up_done(&state.db, &scope, id, note).await?,
+    ))
+}
+
+/// Refer a case to another organisation; it stays held until accepted.
+#[utoipa::path(post, path = "/api/cases/{id}/referrals", tag = "care", params(("id" = i64, Path)), request_body = NewReferral,
+    responses((status = 200, body = CaseDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn refer(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path(id): Path<i64>,
+    Json(n): Json<NewReferral>,
+) -> Result<Json<CaseDetail>, AppError> {
+    Ok(Json(case_store::refer(&state.db, &scope, id, &n).await?))
+}
+
+/// Accept a referral (the case moves to the caller's organisation) or
+/// decline it with a reason.
+#[utoipa::path(post, path = "/api/referrals/{id}/answer", tag = "care", params(("id" = i64, Path)), request_body = Answer,
+    responses((status = 200, body = Referral), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn answer(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path(id): Path<i64>,
+    Json(a): Json<Answer>,
+) -> Result<Json<Referral>, AppError> {
+    Ok(Json(case_store::answer(&state.db, &scope, id, &a).await?))
+}
+
+#[utoipa::path(post, path = "/api/cases/{id}/close", tag = "care", params(("id" = i64, Path)), request_body = Closing,
+    responses((status = 200, body = CaseDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn close(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path(id): Path<i64>,
+    Json(c): Json<Closing>,
+) -> Result<Json<CaseDetail>, AppError> {
+    Ok(Json(case_store::close(&state.db, &scope, id, &c).await?))
+}
+
+/// Show the person's phone or address (person_phone, person_address):
+/// the holder only, audited.
+#[utoipa::path(post, path = "/api/cases/{id}/reveal", tag = "care", params(("id" = i64, Path)), request_body = CareReveal,
+    responses((status = 200, body = Revealed), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn reveal_case(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path(id): Path<i64>,
+    Json(r): Json<CareReveal>,
+) -> Result<Json<Revealed>, AppError> {
+    let field = r.field.trim();
+    let result = case_store::reveal(&state.db, &scope, id, field, &r.reason).await;
+    let value = crate::audit::store::refusal(&state.db, &scope, "case", id, field, result).await?;
+    Ok(Json(Revealed {
+        field: field.to_owned(),
+        value,
+    }))
+}
+
+/// Care teams serving the caller's area, members and on-call rota.
+#[utoipa::path(get, path = "/api/care/teams", tag = "care",
+    responses((status = 200, body = Vec<Team>), (status = 403, body = ErrorBody)))]
+pub async fn teams(
+    State(state): State<AppState>,
+    scope: Scope,
+) -> Result<Json<Vec<Team>>, AppError> {
+    let mut tx = state.db.read().await?;
+    Ok(Json(team_store::teams(&mut tx, &scope).await?))
+}
+
+#[utoipa::path(post, path = "/api/care/teams", tag = "care", request_body = NewTeam,
+    responses((status = 201, body = Created), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_team(
+    State(state): State<AppState>,
+    scope: Scope,
+    Json(n): Json<NewTeam>,
+) -> Result<(StatusCode, Json<Created>), AppError> {
+    let id = team_store::create_team(&state.db, &scope, &n).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+#[utoipa::path(post, path = "/api/care/teams/{id}/members", tag = "care", params(("id" = i64, Path)), request_body = NewMember,
+    responses((status = 201, body = Created), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn add_member(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path(id): Path<i64>,
+    Json(n): Json<NewMember>,
+) -> Result<(StatusCode, Json<Created>), AppError> {
+    let id = team_store::add_member(&state.db, &scope, id, &n).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+/// Put a member on call (at most 48 hours at a stretch).
+#[utoipa::path(post, path = "/api/care/teams/{id}/on-call", tag = "care", params(("id" = i64, Path)), request_body = NewShift,
+    responses((status = 201, body = Created), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn add_shift(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path(id): Path<i64>,
+    Json(n): Json<NewShift>,
+) -> Result<(StatusCode, Json<Created>), AppError> {
+    let id = team_store::add_shift(&state.db, &scope, id, &n).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+/// The staff rota: office staff and caseworkers of the area by days in a
+/// row worked, longest first.
+#[utoipa::path(get, path = "/api/care/staff", tag = "care",
+    responses((status = 200, body = Vec<Worker>), (status = 403, body = ErrorBody)))]
+pub async fn staff(
+    State(state): State<AppState>,
+    scope: Scope,
+) -> Result<Json<Vec<Worker>>, AppError> {
+    let mut tx = state.db.read().await?;
+    Ok(Json(team_store::staff_rota(&mut tx, &scope).await?))
+}
+
+/// A recipient's recurring needs (each becomes a need when due).
+#[utoipa::path(get, path = "/api/care/recipients/{id}/schedules", tag = "care", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<Schedule>), (status = 403, body = ErrorBody)))]
+pub async fn schedules(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<Schedule>>, AppError> {
+    let mut tx = state.db.read().await?;
+    Ok(Json(schedule_store::schedules(&mut tx, &scope, id).await?))
+}
+
+/// Add a recurring need: raised as a need of the person's community every
+/// so many days, like any other need.
+#[utoipa::path(post, path = "/api/care/recipients/{id}/schedules", tag = "care", params(("id" = i64, Path)), request_body = NewSchedule,
+    responses((status = 201, body = Created), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn add_schedule(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path(id): Path<i64>,
+    Json(n): Json<NewSchedule>,
+) -> Result<(StatusCode, Json<Created>), AppError> {
+    let id = schedule_store::add(&state.db, &scope, id, &n).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+#[utoipa::path(post, path = "/api/care/recipients/{id}/schedules/{schedule}/end", tag = "care", params(("id" = i64, Path), ("schedule" = i64, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn end_schedule(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path((id, schedule)): Path<(i64, i64)>,
+) -> Result<StatusCode, AppError> {
+    schedule_store::end(&state.db, &scope, id, schedule).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -1,6 +1,7 @@
 //! Pages: coverage (live), the registry and one person (guardians named
 //! from proposals, check-ins, reveals), a plan list imported, the plan
-//! handed over (print, xlsx); a guardian's own people ("我关照的人").
+//! handed over (print, xlsx); a guardian's own people ("我关照的人");
+//! cases (个案) with referrals, care teams and their rota, the staff rota.
 
 use askama::Template;
 use axum::Router;
@@ -12,8 +13,14 @@ use serde::Deserialize;
 
 use super::api::Within;
 use super::model::{
-    CHECKIN_HOURS, CareCategory, NewRecipient, PLAN_COLUMNS, PLAN_MAX_ROWS, Routine,
+    CHECKIN_HOURS, CareCategory, CaseCategory, CaseOutcome, CaseSource, NewCase, NewRecipient,
+    PLAN_COLUMNS, PLAN_MAX_ROWS, Profession, Risk, Routine,
 };
+use super::store::cases::{
+    self as case_store, Answer, CaseDetail, CaseList, Closing, NewNote, NewReferral,
+};
+use super::store::schedules::{self as schedule_store, NewSchedule, Schedule};
+use super::store::teams::{self as team_store, NewMember, NewShift, NewTeam, Team, Worker};
 use super::store::{
     self, Candidate, CareRecipient, Checkin, Coverage, Imported, Naming, NewCheckin,
     RecipientFilter,
@@ -184,6 +191,8 @@ struct RecipientPage {
     c: Chrome,
     r: CareRecipient,
     checkins: Vec<Checkin>,
+    schedules: Vec<Schedule>,
+    kinds: &'static [crate::needs::model::NeedKind],
     proposals: Vec<Candidate>,
     errors: Invalid,
     notice: String,
@@ -215,6 +224,8 @@ async fn recipient_of(
     Ok(RecipientPage {
         c,
         checkins: store::checkins(&mut tx, scope, id).await?,
+        schedules: schedule_store::schedules(&mut tx, scope, id).await?,
+        kinds: crate::needs::model::NeedKind::ALL,
         r,
         proposals,
         errors: Invalid::default(),
@@ -235,8 +246,12 @@ async fn recipient_page(
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 struct ActionForm {
-    /// guardian | backup | checkin | reveal | end
+    /// guardian | backup | checkin | reveal | end | schedule | schedule_end
     action: String,
+    schedule_id: String,
+    description: String,
+    every_days: String,
+    first_at: String,
     volunteer_id: String,
     kind: String,
     outcome: String,
@@ -281,6 +296,22 @@ async fn recipient_action(
         "end" => store::end(&state.db, &scope, id, &f.reason)
             .await
             .map(|_| "care-ended"),
+        "schedule" => {
+            let n = NewSchedule {
+                kind: f.kind.clone(),
+                description: f.description.clone(),
+                every_days: number(&f.every_days).unwrap_or(0),
+                first_at: f.first_at.clone(),
+            };
+            schedule_store::add(&state.db, &scope, id, &n)
+                .await
+                .map(|_| "care-schedule-added")
+        }
+        "schedule_end" => {
+            schedule_store::end(&state.db, &scope, id, number(&f.schedule_id).unwrap_or(0))
+                .await
+                .map(|_| "care-schedule-ended")
+        }
         _ => Err(AppError::invalid("action", "err-field")),
     };
     match done {
@@ -593,4 +624,415 @@ async fn mine_action(
     p.about = id;
     p.shown = shown;
     Ok((status, render(&p)?).into_response())
+}
+
+pub fn case_routes() -> Router<AppState> {
+    Router::new()
+        .route("/cases", get(cases_page))
+        .route("/cases/new", get(new_case_form).post(open_case))
+        .route("/cases/{id}", get(case_page).post(case_action))
+        .route("/referrals/{id}", axum::routing::post(answer_referral))
+        .route("/care/teams", get(teams_page).post(teams_action))
+        .route("/care/staff", get(staff_page))
+}
+
+#[derive(Template)]
+#[template(path = "cases.html")]
+struct CasesPage {
+    c: Chrome,
+    list: CaseList,
+    notice: String,
+    errors: Invalid,
+}
+
+async fn cases_of(state: &AppState, scope: &Scope, c: Chrome) -> Result<CasesPage, AppError> {
+    let mut tx = state.db.read().await?;
+    Ok(CasesPage {
+        c,
+        list: case_store::cases(&mut tx, scope).await?,
+        notice: String::new(),
+        errors: Invalid::default(),
+    })
+}
+
+async fn cases_page(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+) -> Result<Response, AppError> {
+    Ok(render(&cases_of(&state, &scope, c).await?)?.into_response())
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+struct AnswerForm {
+    /// accept | decline
+    answer: String,
+    reason: String,
+}
+
+async fn answer_referral(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    Path(id): Path<i64>,
+    HtmlForm(f): HtmlForm<AnswerForm>,
+) -> Result<Response, AppError> {
+    let a = Answer {
+        accept: f.answer == "accept",
+        reason: f.reason.clone(),
+    };
+    match case_store::answer(&state.db, &scope, id, &a).await {
+        Ok(r) if a.accept => Ok(Redirect::to(&format!("/cases/{}", r.case_id)).into_response()),
+        Ok(_) => {
+            let mut p = cases_of(&state, &scope, c).await?;
+            p.notice = p.c.t("case-declined");
+            Ok(render(&p)?.into_response())
+        }
+        Err(e) => {
+            let (status, message, errors) = refusal(e, &c)?;
+            let mut p = cases_of(&state, &scope, c).await?;
+            p.notice = message;
+            p.errors = errors;
+            Ok((status, render(&p)?).into_response())
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+struct CaseForm {
+    category: String,
+    risk: String,
+    source: String,
+    need_id: String,
+    recipient_id: String,
+    division_code: String,
+    person_name: String,
+    person_phone: String,
+    person_address: String,
+    summary: String,
+}
+
+#[derive(Template)]
+#[template(path = "case_new.html")]
+struct NewCasePage {
+    c: Chrome,
+    form: CaseForm,
+    errors: Invalid,
+    categories: &'static [CaseCategory],
+    risks: &'static [Risk],
+    sources: &'static [CaseSource],
+}
+
+fn new_case_page(c: Chrome, form: CaseForm, errors: Invalid) -> NewCasePage {
+    NewCasePage {
+        c,
+        form,
+        errors,
+        categories: CaseCategory::ALL,
+        risks: Risk::ALL,
+        sources: CaseSource::ALL,
+    }
+}
+
+/// The form, filled from where the case was found (a person's page, a
+/// need, the staff rota).
+async fn new_case_form(
+    scope: Scope,
+    c: Chrome,
+    Query(f): Query<CaseForm>,
+) -> Result<Response, AppError> {
+    store::cares(&scope)?;
+    Ok(render(&new_case_page(c, f, Invalid::default()))?.into_response())
+}
+
+async fn open_case(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    HtmlForm(f): HtmlForm<CaseForm>,
+) -> Result<Response, AppError> {
+    let n = NewCase {
+        category: f.category.clone(),
+        risk: f.risk.clone(),
+        source: f.source.clone(),
+        need_id: number(&f.need_id),
+        recipient_id: number(&f.recipient_id),
+        division_code: f.division_code.clone(),
+        person_name: f.person_name.clone(),
+        person_phone: f.person_phone.clone(),
+        person_address: f.person_address.clone(),
+        summary: f.summary.clone(),
+    };
+    match case_store::open(&state.db, &scope, &n).await {
+        Ok(k) => Ok(Redirect::to(&format!("/cases/{}", k.id)).into_response()),
+        Err(e) => {
+            let (status, _, errors) = refusal(e, &c)?;
+            Ok((status, render(&new_case_page(c, f, errors))?).into_response())
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    c: Chrome,
+    d: CaseDetail,
+    orgs: Vec<crate::orgs::model::Org>,
+    members: Vec<(i64, String)>,
+    outcomes: &'static [CaseOutcome],
+    errors: Invalid,
+    notice: String,
+    shown: Option<(String, String)>,
+}
+
+async fn case_of(
+    state: &AppState,
+    scope: &Scope,
+    c: Chrome,
+    id: i64,
+) -> Result<CasePage, AppError> {
+    let mut tx = state.db.read().await?;
+    let d = case_store::case(&mut tx, scope, id).await?;
+    let (orgs, members) = if d.case.holder {
+        let orgs = crate::orgs::store::list(&mut tx, scope, Some("approved"), None)
+            .await?
+            .into_iter()
+            .filter(|o| o.id != d.case.org_id)
+            .collect();
+        let members = team_store::teams(&mut tx, scope)
+            .await?
+            .into_iter()
+            .flat_map(|t| {
+                t.members
+                    .into_iter()
+                    .map(move |m| (m.id, format!("{} · {}", m.name, t.name)))
+            })
+            .collect();
+        (orgs, members)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    Ok(CasePage {
+        c,
+        d,
+        orgs,
+        members,
+        outcomes: CaseOutcome::ALL,
+        errors: Invalid::default(),
+        notice: String::new(),
+        shown: None,
+    })
+}
+
+async fn case_page(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    Ok(render(&case_of(&state, &scope, c, id).await?)?.into_response())
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+struct CaseActionForm {
+    /// note | follow_up | consultation | done | refer | close | reveal
+    action: String,
+    text: String,
+    due_at: String,
+    member_id: String,
+    note_id: String,
+    to_org: String,
+    reason: String,
+    outcome: String,
+    field: String,
+}
+
+async fn case_action(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    Path(id): Path<i64>,
+    HtmlForm(f): HtmlForm<CaseActionForm>,
+) -> Result<Response, AppError> {
+    let db = &state.db;
+    let mut shown = None;
+    let done: Result<&str, AppError> = match f.action.as_str() {
+        "note" | "follow_up" | "consultation" => {
+            let n = NewNote {
+                kind: f.action.clone(),
+                text: f.text.clone(),
+                due_at: f.due_at.clone(),
+                member_id: number(&f.member_id),
+            };
+            case_store::note(db, &scope, id, &n)
+                .await
+                .map(|_| "case-noted")
+        }
+        "done" => case_store::follow_up_done(db, &scope, id, number(&f.note_id).unwrap_or(0))
+            .await
+            .map(|_| "case-noted"),
+        "refer" => {
+            let n = NewReferral {
+                to_org: number(&f.to_org).unwrap_or(0),
+                reason: f.reason.clone(),
+            };
+            case_store::refer(db, &scope, id, &n)
+                .await
+                .map(|_| "case-referred")
+        }
+        "close" => {
+            let k = Closing {
+                outcome: f.outcome.clone(),
+                note: f.text.clone(),
+            };
+            case_store::close(db, &scope, id, &k)
+                .await
+                .map(|_| "case-closed")
+        }
+        "reveal" => {
+            let field = f.field.trim();
+            let r = case_store::reveal(db, &scope, id, field, &f.reason).await;
+            crate::audit::store::refusal(db, &scope, "case", id, field, r)
+                .await
+                .map(|v| {
+                    shown = Some((field.to_owned(), v));
+                    ""
+                })
+        }
+        _ => Err(AppError::invalid("action", "err-field")),
+    };
+    let (status, notice, errors) = match done {
+        Ok(n) => (
+            StatusCode::OK,
+            if n.is_empty() { String::new() } else { c.t(n) },
+            Invalid::default(),
+        ),
+        Err(e) => refusal(e, &c)?,
+    };
+    let mut p = case_of(&state, &scope, c, id).await?;
+    p.notice = notice;
+    p.errors = errors;
+    p.shown = shown;
+    Ok((status, render(&p)?).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "care_teams.html")]
+struct TeamsPage {
+    c: Chrome,
+    teams: Vec<Team>,
+    professions: &'static [Profession],
+    errors: Invalid,
+    notice: String,
+    /// The team a form was sent for (its errors are shown there).
+    about: i64,
+}
+
+async fn teams_of(state: &AppState, scope: &Scope, c: Chrome) -> Result<TeamsPage, AppError> {
+    let mut tx = state.db.read().await?;
+    Ok(TeamsPage {
+        c,
+        teams: team_store::teams(&mut tx, scope).await?,
+        professions: Profession::ALL,
+        errors: Invalid::default(),
+        notice: String::new(),
+        about: 0,
+    })
+}
+
+async fn teams_page(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+) -> Result<Response, AppError> {
+    Ok(render(&teams_of(&state, &scope, c).await?)?.into_response())
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+struct TeamForm {
+    /// team | member | on_call
+    action: String,
+    team_id: String,
+    name: String,
+    division_code: String,
+    cohort: String,
+    profession: String,
+    phone: String,
+    based: String,
+    member_id: String,
+    starts_at: String,
+    ends_at: String,
+}
+
+async fn teams_action(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    HtmlForm(f): HtmlForm<TeamForm>,
+) -> Result<Response, AppError> {
+    let db = &state.db;
+    let team = number(&f.team_id).unwrap_or(0);
+    let done = match f.action.as_str() {
+        "team" => {
+            let n = NewTeam {
+                name: f.name.clone(),
+                division_code: f.division_code.clone(),
+                cohort: f.cohort.clone(),
+            };
+            team_store::create_team(db, &scope, &n).await
+        }
+        "member" => {
+            let n = NewMember {
+                name: f.name.clone(),
+                profession: f.profession.clone(),
+                phone: f.phone.clone(),
+                based: f.based.clone(),
+            };
+            team_store::add_member(db, &scope, team, &n).await
+        }
+        "on_call" => {
+            let n = NewShift {
+                member_id: number(&f.member_id).unwrap_or(0),
+                starts_at: f.starts_at.clone(),
+                ends_at: f.ends_at.clone(),
+            };
+            team_store::add_shift(db, &scope, team, &n).await
+        }
+        _ => Err(AppError::invalid("action", "err-field")),
+    };
+    let (status, notice, errors) = match done {
+        Ok(_) => (StatusCode::OK, c.t("team-saved"), Invalid::default()),
+        Err(e) => refusal(e, &c)?,
+    };
+    let mut p = teams_of(&state, &scope, c).await?;
+    p.notice = notice;
+    p.errors = errors;
+    p.about = team;
+    Ok((status, render(&p)?).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "care_staff.html")]
+struct StaffPage {
+    c: Chrome,
+    workers: Vec<Worker>,
+    relief_after: i64,
+}
+
+async fn staff_page(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+) -> Result<Response, AppError> {
+    let mut tx = state.db.read().await?;
+    Ok(render(&StaffPage {
+        c,
+        workers: team_store::staff_rota(&mut tx, &scope).await?,
+        relief_after: team_store::RELIEF_AFTER_DAYS,
+    })?
+    .into_response())
 }

@@ -2,6 +2,10 @@
 //! and their alarms, coverage and its gaps, promotion when a guardian can
 //! no longer reach the person, proposals, plan lists.
 
+pub mod cases;
+pub mod schedules;
+pub mod teams;
+
 use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
@@ -913,18 +917,7 @@ pub async fn promote(tx: &mut Tx, actor: Option<&Scope>, area: &str) -> Result<u
             continue;
         }
         let why = g.err().map(Unreachable::as_str).unwrap_or_default();
-        let e = match actor {
-            Some(s) => NewEvent::by(s, "care.promote", "care_recipient", id, &division),
-            None => NewEvent::new(
-                None,
-                "system",
-                "",
-                "care.promote",
-                "care_recipient",
-                id,
-                &division,
-            ),
-        };
+        let e = NewEvent::by_or_system(actor, "care.promote", "care_recipient", id, &division);
         record(
             tx,
             e.reason(why)

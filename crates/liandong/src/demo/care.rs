@@ -192,6 +192,152 @@ pub async fn load(db: &Db, n: usize) -> anyhow::Result<Option<Loaded>> {
         )?;
         done.recipients += 1;
     }
+    cases(&mut tx, caseworker, now).await?;
     tx.commit().await?;
     Ok(Some(done))
+}
+
+/// The Xi'an one-stop service (mission §3): the women's organisation
+/// holding open cases in 雁塔区, one referred to the mental health
+/// association and waiting; that association's online team from several
+/// cities, on call around the clock for the week.
+async fn cases(
+    tx: &mut crate::db::Tx,
+    caseworker: i64,
+    now: time::OffsetDateTime,
+) -> anyhow::Result<()> {
+    let women = fetch_scalar!(
+        &mut *tx,
+        i64,
+        "SELECT id FROM orgs WHERE name = '西安市妇女儿童服务中心'"
+    )?;
+    let mental = fetch_scalar!(
+        &mut *tx,
+        i64,
+        "SELECT id FROM orgs WHERE name = '西安市心理卫生协会'"
+    )?;
+    let team = fetch_scalar!(
+        &mut *tx,
+        i64,
+        "INSERT INTO care_teams (org_id, name, division_code, cohort, created_at) VALUES ($1, '线上心理援助小组', '6101', '封控小区居民与居家隔离人员', $2) RETURNING id",
+        mental,
+        Ts::from(now - Duration::days(14))
+    )?;
+    let mut members = Vec::new();
+    for (name, profession, phone, based) in [
+        ("赵晓峰", "psychiatrist", "13880001001", "成都"),
+        ("钱雅琴", "psychologist", "13971002002", "武汉"),
+        ("孙立新", "social_worker", "13991003003", "西安"),
+    ] {
+        members.push(fetch_scalar!(
+            &mut *tx,
+            i64,
+            "INSERT INTO care_team_members (team_id, name, profession, phone, based, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            team,
+            name,
+            profession,
+            phone,
+            based,
+            Ts::from(now - Duration::days(14))
+        )?);
+    }
+    // Twelve-hour shifts from this morning for a week, in turn.
+    let start = now - Duration::hours(6);
+    for k in 0..14 {
+        execute!(
+            &mut *tx,
+            "INSERT INTO care_oncall (team_id, member_id, starts_at, ends_at) VALUES ($1, $2, $3, $4)",
+            team,
+            members[k % members.len()],
+            Ts::from(start + Duration::hours(12 * k as i64)),
+            Ts::from(start + Duration::hours(12 * (k as i64 + 1)))
+        )?;
+    }
+    for (i, (category, risk, source, name, community, summary)) in [
+        (
+            "child_at_risk",
+            "high",
+            "checkin",
+            "陈小宝",
+            "610113004004",
+            "父母均被隔离在外地，8 岁孩子独自在家两天",
+        ),
+        (
+            "elder_at_risk",
+            "medium",
+            "need",
+            "刘桂英",
+            "610113004001",
+            "独居老人，透析接送中断一次，情绪焦虑",
+        ),
+        (
+            "childbirth",
+            "high",
+            "call",
+            "王女士",
+            "610113004002",
+            "孕 39 周，封控小区内，需要提前安排转运和产检",
+        ),
+        (
+            "domestic_violence",
+            "high",
+            "call",
+            "林女士",
+            "610113004004",
+            "来电求助：丈夫酗酒后动手，带着 5 岁孩子",
+        ),
+        (
+            "mental_health_crisis",
+            "crisis",
+            "call",
+            "黄先生",
+            "610113004003",
+            "隔离第十天，电话里反复说撑不下去",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let opened = now - Duration::hours(30 - 5 * i as i64);
+        let id = fetch_scalar!(
+            &mut *tx,
+            i64,
+            "INSERT INTO cases (org_id, division_code, category, risk, status, source, person_name, person_phone, person_address, summary,
+                crisis_member_id, opened_by, opened_at, updated_at)
+             VALUES ($1, $2, $3, $4, 'open', $5, $6, $7, '', $8, $9, $10, $11, $11) RETURNING id",
+            women,
+            community,
+            category,
+            risk,
+            source,
+            name,
+            format!("1370918{:04}", 100 + i),
+            summary,
+            (risk == "crisis").then_some(members[0]),
+            caseworker,
+            Ts::from(opened)
+        )?;
+        execute!(
+            &mut *tx,
+            "INSERT INTO case_notes (case_id, kind, text, due_at, org_id, by_account, at) VALUES ($1, 'follow_up', '电话回访，确认情况', $2, $3, $4, $5)",
+            id,
+            Ts::from(now + Duration::hours(4 + 6 * i as i64)),
+            women,
+            caseworker,
+            Ts::from(opened)
+        )?;
+        if category == "mental_health_crisis" {
+            execute!(
+                &mut *tx,
+                "INSERT INTO case_referrals (case_id, from_org, to_org, reason, status, created_by, created_at)
+                 VALUES ($1, $2, $3, '需要精神科医生评估和持续心理支持', 'pending', $4, $5)",
+                id,
+                women,
+                mental,
+                caseworker,
+                Ts::from(opened + Duration::hours(1))
+            )?;
+        }
+    }
+    Ok(())
 }

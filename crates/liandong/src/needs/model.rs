@@ -963,11 +963,14 @@ pub fn stored_tags(tags: &[Vulnerable]) -> String {
 
 crate::stored_enum! {
     /// How a need came in: taken down by the hotline, sent by the person
-    /// asking through the public form, or in a list an office imported.
+    /// asking through the public form, in a list an office imported, or
+    /// raised on schedule for a care recipient.
     pub enum Channel {
         Hotline,
         Public,
         Import,
+        /// Raised on schedule from a care recipient's routine.
+        Care,
     }
 }
 

@@ -46,6 +46,26 @@ struct Intake {
     created_by: Option<i64>,
 }
 
+/// A need the system raises for a known person (a care recipient's
+/// routine), held by their community, inside the caller's transaction.
+/// The key makes it once: raised again, the first is found.
+pub(crate) async fn raise_in(
+    tx: &mut Tx,
+    need: CheckedNeed,
+    division: &str,
+) -> Result<Taken, AppError> {
+    let intake = Intake {
+        need,
+        channel: Channel::Care,
+        division: division.to_owned(),
+        by_jurisdiction: false,
+        held: division.to_owned(),
+        created_by: None,
+    };
+    let event = NewEvent::new(None, "system", "", "need.create", "need", 0, "");
+    insert_in(tx, &intake, &event).await?
+}
+
 /// Take a need down from the hotline. The address is read by the
 /// resolver as the operator's office would (新城区 in Xi'an is Xi'an's),
 /// and the need is held by the division read, or by the operator's

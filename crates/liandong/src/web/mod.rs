@@ -370,6 +370,11 @@ impl Chrome {
         self.me.as_ref().is_some_and(|m| m.role().coordinates())
     }
 
+    /// Open and hold cases (个案).
+    pub fn can_keep_cases(&self) -> bool {
+        self.me.as_ref().is_some_and(|m| m.role().cares())
+    }
+
     /// Keep the care registry, or watch its coverage (office heads).
     pub fn can_care(&self) -> bool {
         self.me

@@ -63,6 +63,8 @@ struct Target {
     /// the secret, and that community.
     care_id: i64,
     care_division: String,
+    /// A case of that community, held by the admin's organisation.
+    case_id: i64,
     division: String,
     /// A string only this record's body contains (must not leak outside).
     secret: String,
@@ -268,7 +270,17 @@ async fn make_target(
         )
         .await;
     assert_eq!(status, 201, "{care}");
+    let (status, case) = app
+        .post(
+            admin,
+            "/api/cases",
+            &json!({"category": "child_at_risk", "risk": "high", "source": "report", "division_code": care_division,
+                "person_name": name, "person_phone": phone, "person_address": "矩阵路4号", "summary": "矩阵测试"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{case}");
     Target {
+        case_id: case["id"].as_i64().unwrap(),
         care_id: care["id"].as_i64().unwrap(),
         care_division,
         squad_id: squad["id"].as_i64().unwrap(),
@@ -407,6 +419,8 @@ const TAKE_NEEDS: &[&str] = &["admin", "coordinator", "operator"];
 const ADMIN: &[&str] = &["admin"];
 const CARE: &[&str] = &["admin", "coordinator", "caseworker"];
 const CARE_WATCH: &[&str] = &["admin", "coordinator", "caseworker", "viewer"];
+/// A case held by the admin's organisation: its holder, and the office.
+const CASE_SEE: &[&str] = &["admin", "coordinator"];
 
 fn cases() -> Vec<Case> {
     fn none(_: &Target) -> Option<Value> {
@@ -2096,6 +2110,210 @@ fn cases() -> Vec<Case> {
             allowed: ALL,
             ok: 404,
             list: false,
+        },
+        Case {
+            volunteer: false,
+            subject: false,
+            name: "cases",
+            method: Method::GET,
+            path: |_| "/api/cases".into(),
+            body: none,
+            allowed: CARE,
+            ok: 200,
+            list: true,
+        },
+        Case {
+            volunteer: false,
+            subject: false,
+            name: "open a case",
+            method: Method::POST,
+            path: |_| "/api/cases".into(),
+            body: |t| {
+                Some(
+                    json!({"category": "elder_at_risk", "risk": "medium", "source": "call", "division_code": t.care_division,
+                    "person_name": "来电老人", "summary": "独居老人来电说药吃完了"}),
+                )
+            },
+            allowed: CARE,
+            ok: 201,
+            list: false,
+        },
+        Case {
+            volunteer: false,
+            subject: false,
+            name: "a case",
+            method: Method::GET,
+            path: |t| format!("/api/cases/{}", t.case_id),
+            body: none,
+            allowed: CASE_SEE,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            volunteer: false,
+            subject: false,
+            name: "a note on a case",
+            method: Method::POST,
+            path: |t| format!("/api/cases/{}/notes", t.case_id),
+            body: |_| Some(json!({"kind": "note", "text": "电话回访"})),
+            allowed: ADMIN,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            volunteer: false,
+            subject: false,
+            name: "a follow-up that is not there",
+            method: Method::POST,
+            path: |t| format!("/api/cases/{}/notes/0/done", t.case_id),
+            body: none,
+            allowed: ADMIN,
+            ok: 409,
+            list: false,
+        },
+        Case {
+            volunteer: false,
+            subject: false,
+            name: "refer a case to nobody",
+            method: Method::POST,
+            path: |t| format!("/api/cases/{}/referrals", t.case_id),
+            body: |_| Some(json!({"to_org": 0, "reason": "需要专业心理支持"})),
+            allowed: ADMIN,
+            ok: 422,
+            list: false,
+        },
+        Case {
+            volunteer: false,
+            subject: false,
+            name: "close a case",
+            method: Method::POST,
+            path: |t| format!("/api/cases/{}/close", t.case_id),
+            body: |_| Some(json!({"outcome": "resolved"})),
+            allowed: ADMIN,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            volunteer: false,
+            subject: false,
+            name: "reveal a case's address",
+            method: Method::POST,
+            path: |t| format!("/api/cases/{}/reveal", t.case_id),
+            body: |_| Some(json!({"field": "person_address", "reason": "上门探访"})),
+            allowed: ADMIN,
+            ok: 200,
+            list: false,
+        },
+        Case {
+            volunteer: false,
+            subject: false,
+            name: "answer a referral that is not there",
+            method: Method::POST,
+            path: |_| "/api/referrals/0/answer".into(),
+            body: |_| Some(json!({"accept": true})),
+            allowed: ALL,
+            ok: 404,
+            list: false,
+        },
+        Case {
+            volunteer: false,
+            subject: false,
+            name: "care teams",
+            method: Method::GET,
+            path: |_| "/api/care/teams".into(),
+            body: none,
+            allowed: CARE,
+            ok: 200,
+            list: true,
+        },
+        Case {
+            volunteer: false,
+            subject: false,
+            name: "create a care team",
+            method: Method::POST,
+            path: |_| "/api/care/teams".into(),
+            body: |t| {
+                Some(
+                    json!({"name": format!("线上小组{}", t.case_id), "division_code": t.care_division}),
+                )
+            },
+            allowed: CARE,
+            ok: 201,
+            list: false,
+        },
+        Case {
+            volunteer: false,
+            subject: false,
+            name: "a member for a team that is not there",
+            method: Method::POST,
+            path: |_| "/api/care/teams/0/members".into(),
+            body: |_| {
+                Some(json!({"name": "王医生", "profession": "doctor", "phone": "13800001111"}))
+            },
+            allowed: CARE,
+            ok: 404,
+            list: false,
+        },
+        Case {
+            volunteer: false,
+            subject: false,
+            name: "on call for a team that is not there",
+            method: Method::POST,
+            path: |_| "/api/care/teams/0/on-call".into(),
+            body: |_| {
+                Some(
+                    json!({"member_id": 1, "starts_at": "2026-12-01T08:00:00Z", "ends_at": "2026-12-01T20:00:00Z"}),
+                )
+            },
+            allowed: CARE,
+            ok: 404,
+            list: false,
+        },
+        Case {
+            volunteer: false,
+            subject: false,
+            name: "a care recipient's recurring needs",
+            method: Method::GET,
+            path: |t| format!("/api/care/recipients/{}/schedules", t.care_id),
+            body: none,
+            allowed: CARE,
+            ok: 200,
+            list: true,
+        },
+        Case {
+            volunteer: false,
+            subject: false,
+            name: "add a recurring need",
+            method: Method::POST,
+            path: |t| format!("/api/care/recipients/{}/schedules", t.care_id),
+            body: |_| {
+                Some(json!({"kind": "medicine", "description": "降压药一周量", "every_days": 7}))
+            },
+            allowed: CARE,
+            ok: 201,
+            list: false,
+        },
+        Case {
+            volunteer: false,
+            subject: false,
+            name: "stop a recurring need that is not there",
+            method: Method::POST,
+            path: |t| format!("/api/care/recipients/{}/schedules/0/end", t.care_id),
+            body: none,
+            allowed: CARE,
+            ok: 404,
+            list: false,
+        },
+        Case {
+            volunteer: false,
+            subject: false,
+            name: "the staff rota",
+            method: Method::GET,
+            path: |_| "/api/care/staff".into(),
+            body: none,
+            allowed: CARE,
+            ok: 200,
+            list: true,
         },
         Case {
             volunteer: true,

@@ -463,3 +463,80 @@ both!(a_plan_list_is_taken_whole_or_not_at_all_and_once, |app| {
     assert_eq!(res.status(), 200);
     assert!(res.bytes().await.unwrap().starts_with(b"PK"));
 });
+
+both!(a_routine_becomes_a_need_on_schedule_and_only_once, |app| {
+    let cw = app.signed_in("caseworker").await;
+    let op = app.signed_in("operator").await;
+    let r = register(&app, &cw, "周大爷", json!(["elderly_alone"])).await;
+    let path = format!("/api/care/recipients/{}/schedules", r["id"]);
+    let (status, body) = app
+        .post(
+            &cw,
+            &path,
+            &json!({"kind": "pills", "description": "", "every_days": 0, "first_at": "昨天"}),
+        )
+        .await;
+    assert_eq!(
+        (status, error_fields(&body)),
+        (422, vec!["kind", "description", "every_days", "first_at"]),
+        "{body}"
+    );
+    let (status, s) = app
+        .post(&cw, &path, &json!({"kind": "medicine", "description": "降压药（氨氯地平）一周的量", "every_days": 7}))
+        .await;
+    assert_eq!(status, 201, "{s}");
+    // Nobody to reach: no phone and no guardian.
+    let (status, lone) = app
+        .post(
+            &cw,
+            "/api/care/recipients",
+            &json!({"name": "无电话", "address": format!("{ZIWEI}8号楼"), "categories": ["disabled_alone"]}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (status, body) = app
+        .post(
+            &cw,
+            &format!("/api/care/recipients/{}/schedules", lone["id"]),
+            &json!({"kind": "food", "description": "米面油", "every_days": 3}),
+        )
+        .await;
+    assert_eq!((status, error_fields(&body)), (422, vec!["kind"]), "{body}");
+
+    let now = liandong::db::now() + time::Duration::minutes(1);
+    let raise = |at| liandong::care::store::schedules::raise_due(&app.db, at);
+    assert_eq!(raise(now).await.unwrap(), 1);
+    assert_eq!(raise(now).await.unwrap(), 0, "once");
+    let (_, needs) = app.get(&op, "/api/needs?channel=care").await;
+    let needs = needs.get("needs").unwrap_or(&needs).clone();
+    assert_eq!(needs.as_array().unwrap().len(), 1, "{needs}");
+    let n = &needs[0];
+    assert_eq!(
+        (n["kind"].as_str(), n["status"].as_str()),
+        (Some("medicine"), Some("new")),
+        "{n}"
+    );
+    assert_eq!(n["vulnerable"], json!(["elderly_alone"]));
+    assert!(
+        n["division_code"]
+            .as_str()
+            .unwrap()
+            .starts_with("610113004"),
+        "{n}"
+    );
+    // A week later the next; a server down for a month raises one, not four.
+    assert_eq!(raise(now + time::Duration::days(8)).await.unwrap(), 1);
+    assert_eq!(raise(now + time::Duration::days(40)).await.unwrap(), 1);
+    let (_, list) = app.get(&cw, &path).await;
+    let next = list[0]["next_at"].as_str().unwrap();
+    let next =
+        time::OffsetDateTime::parse(next, &time::format_description::well_known::Rfc3339).unwrap();
+    assert!(next > now + time::Duration::days(40), "{list}");
+    // Stopped, it raises nothing.
+    let end = format!("{path}/{}/end", s["id"]);
+    let (status, _) = app.post(&cw, &end, &json!({})).await;
+    assert_eq!(status, 204);
+    let (status, _) = app.post(&cw, &end, &json!({})).await;
+    assert_eq!(status, 409);
+    assert_eq!(raise(now + time::Duration::days(90)).await.unwrap(), 0);
+});

@@ -12,6 +12,7 @@ mod adversarial;
 mod audit;
 mod authz;
 mod care;
+mod cases;
 mod cli;
 mod crash;
 mod dashboard;

@@ -1,0 +1,416 @@
+//! Cases (issue 14): found, reported and referred between organisations,
+//! always held by exactly one; a domestic-violence case seen only by the
+//! holder's caseworkers (its events filed away from the community, its
+//! reveals saying so); a crisis offered at once to the care team member
+//! on call; an unanswered referral raised once; the staff rota.
+
+use serde_json::{Value, json};
+
+use crate::both;
+use crate::harness::*;
+
+const ZIWEI: &str = "610113004004";
+
+/// A caseworker of another organisation, signed in.
+async fn caseworker_of(app: &TestApp, org: &str, username: &str) -> (reqwest::Client, i64) {
+    let admin = app.signed_in("admin").await;
+    let (_, orgs) = app
+        .get(&admin, &format!("/api/orgs?q={}", urlencoding(org)))
+        .await;
+    let org_id = orgs[0]["id"].as_i64().unwrap();
+    let (status, body) = app
+        .post(
+            &admin,
+            "/api/accounts",
+            &json!({"username": username, "display_name": format!("{org}社工"), "password": "caseworker-2022",
+                "role": "caseworker", "org_id": org_id, "jurisdiction_code": "610113"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let c = app.client();
+    let res = c
+        .post(app.at("/api/session"))
+        .json(&json!({"username": username, "password": "caseworker-2022"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    (c, org_id)
+}
+
+fn urlencoding(s: &str) -> String {
+    liandong::web::form_urlencoded_component(s)
+}
+
+async fn open(app: &TestApp, c: &reqwest::Client, body: Value) -> Value {
+    let (status, k) = app.post(c, "/api/cases", &body).await;
+    assert_eq!(status, 201, "{k}");
+    k
+}
+
+both!(
+    a_child_at_risk_is_found_reported_referred_accepted_followed_up_and_closed,
+    |app| {
+        let cw = app.signed_in("caseworker").await;
+        let (other, other_org) = caseworker_of(&app, "西安市心理卫生协会", "xinli").await;
+        // Found through a guardian's check-in of a care recipient.
+        let (status, r) = app
+        .post(
+            &cw,
+            "/api/care/recipients",
+            &json!({"name": "陈小宝", "address": "紫薇花园5号楼", "division_code": ZIWEI, "categories": ["留守儿童"]}),
+        )
+        .await;
+        assert_eq!(status, 201, "{r}");
+        let bad = json!({"category": "child_at_risk", "risk": "high", "source": "checkin", "recipient_id": 0,
+        "division_code": ZIWEI, "person_name": "陈小宝", "summary": "父母被隔离在外地，孩子独自在家"});
+        let (status, body) = app.post(&cw, "/api/cases", &bad).await;
+        assert_eq!(
+            (status, error_fields(&body)),
+            (422, vec!["recipient_id"]),
+            "{body}"
+        );
+        let (status, body) = app
+        .post(&cw, "/api/cases", &json!({"category": "lost", "risk": "huge", "source": "", "division_code": ZIWEI, "person_name": "", "summary": ""}))
+        .await;
+        assert_eq!(
+            (status, error_fields(&body)),
+            (
+                422,
+                vec!["category", "risk", "source", "person_name", "summary"]
+            ),
+            "{body}"
+        );
+        let mut good = bad.clone();
+        good["recipient_id"] = r["id"].clone();
+        good["person_address"] = json!("紫薇花园5号楼2单元301");
+        let k = open(&app, &cw, good).await;
+        let id = k["id"].clone();
+        assert_eq!(
+            (k["holder"].as_bool(), k["status"].as_str()),
+            (Some(true), Some("open")),
+            "{k}"
+        );
+        assert!(!k.to_string().contains("2单元301"), "address masked: {k}");
+
+        // Referred: the other organisation sees the referral, not the person.
+        let path = |p: &str| format!("/api/cases/{id}{p}");
+        let (status, body) = app
+            .post(
+                &cw,
+                &path("/referrals"),
+                &json!({"to_org": k["org_id"], "reason": "需要心理支持"}),
+            )
+            .await;
+        assert_eq!(
+            (status, error_fields(&body)),
+            (422, vec!["to_org"]),
+            "not to itself: {body}"
+        );
+        let (status, d) = app
+            .post(
+                &cw,
+                &path("/referrals"),
+                &json!({"to_org": other_org, "reason": "孩子情绪低落，需要心理咨询师跟进"}),
+            )
+            .await;
+        assert_eq!(status, 200, "{d}");
+        assert_eq!(d["case"]["pending_referral"]["to_org"], other_org);
+        let (status, body) = app
+            .post(
+                &cw,
+                &path("/referrals"),
+                &json!({"to_org": other_org, "reason": "再转一次"}),
+            )
+            .await;
+        assert_eq!(status, 409, "one at a time: {body}");
+        let (status, body) = app
+            .post(&cw, &path("/close"), &json!({"outcome": "resolved"}))
+            .await;
+        assert_eq!(status, 409, "not while a referral waits: {body}");
+        let (_, theirs) = app.get(&other, "/api/cases").await;
+        let waiting = &theirs["referrals_to_us"][0];
+        assert_eq!(waiting["case_id"], id, "{theirs}");
+        assert!(!theirs.to_string().contains("陈小宝"), "{theirs}");
+        let (status, _) = app.get(&other, &path("")).await;
+        assert_eq!(status, 403, "not theirs until accepted");
+        let answer = format!("/api/referrals/{}/answer", waiting["id"]);
+        let (status, body) = app.post(&other, &answer, &json!({"accept": false})).await;
+        assert_eq!(
+            (status, error_fields(&body)),
+            (422, vec!["reason"]),
+            "{body}"
+        );
+        let (status, body) = app.post(&cw, &answer, &json!({"accept": true})).await;
+        assert_eq!(status, 403, "the referrer cannot answer: {body}");
+        let (status, a) = app.post(&other, &answer, &json!({"accept": true})).await;
+        assert_eq!(
+            (status, a["status"].as_str()),
+            (200, Some("accepted")),
+            "{a}"
+        );
+        let (status, _) = app.post(&other, &answer, &json!({"accept": true})).await;
+        assert_eq!(status, 409, "answered once");
+
+        // Held by exactly one: the new holder works it; the old one no longer sees it.
+        let (status, _) = app.get(&cw, &path("")).await;
+        assert_eq!(status, 403);
+        let (status, d) = app.get(&other, &path("")).await;
+        assert_eq!(
+            (status, d["case"]["org_id"].as_i64()),
+            (200, Some(other_org)),
+            "{d}"
+        );
+        assert_eq!(d["case"]["person_name"], "陈小宝");
+        let due = (time::OffsetDateTime::now_utc() + time::Duration::days(2))
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap();
+        let (status, body) = app
+            .post(
+                &other,
+                &path("/notes"),
+                &json!({"kind": "follow_up", "text": "两天后回访"}),
+            )
+            .await;
+        assert_eq!(
+            (status, error_fields(&body)),
+            (422, vec!["due_at"]),
+            "{body}"
+        );
+        let (status, d) = app
+            .post(
+                &other,
+                &path("/notes"),
+                &json!({"kind": "follow_up", "text": "两天后回访", "due_at": due}),
+            )
+            .await;
+        assert_eq!(status, 200, "{d}");
+        let note = d["notes"][0]["id"].clone();
+        let (status, d) = app
+            .post(
+                &other,
+                &format!("/api/cases/{id}/notes/{note}/done"),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(status, 200, "{d}");
+        assert!(d["notes"][0]["done_at"].is_string(), "{d}");
+        let (status, shown) = app
+            .post(
+                &other,
+                &path("/reveal"),
+                &json!({"field": "person_address", "reason": "上门探访"}),
+            )
+            .await;
+        assert_eq!(
+            (status, shown["value"].as_str()),
+            (200, Some("紫薇花园5号楼2单元301")),
+            "{shown}"
+        );
+        let (status, d) = app
+            .post(
+                &other,
+                &path("/close"),
+                &json!({"outcome": "linked_to_services", "note": "已链接学校心理老师"}),
+            )
+            .await;
+        assert_eq!(
+            (status, d["case"]["status"].as_str()),
+            (200, Some("closed")),
+            "{d}"
+        );
+        let (status, _) = app
+            .post(&other, &path("/close"), &json!({"outcome": "resolved"}))
+            .await;
+        assert_eq!(status, 409);
+        let (status, _) = app
+            .post(
+                &other,
+                &path("/notes"),
+                &json!({"kind": "note", "text": "补记"}),
+            )
+            .await;
+        assert_eq!(status, 409, "closed");
+    }
+);
+
+both!(
+    a_domestic_violence_case_is_seen_only_by_the_holders_caseworkers,
+    |app| {
+        let cw = app.signed_in("caseworker").await;
+        let (other, other_org) = caseworker_of(&app, "西安市社会工作协会", "shegong").await;
+        let k = open(
+        &app,
+        &cw,
+        json!({"category": "domestic_violence", "risk": "high", "source": "call", "division_code": ZIWEI,
+            "person_name": "林女士", "person_phone": "13709180001", "person_address": "紫薇花园9号楼",
+            "summary": "丈夫酗酒后动手，带着孩子"}),
+    )
+    .await;
+        let id = k["id"].clone();
+        for role in ["coordinator", "admin", "viewer", "operator"] {
+            let c = app.signed_in(role).await;
+            let (status, body) = app.get(&c, &format!("/api/cases/{id}")).await;
+            assert!(matches!(status, 403 | 404), "{role}: {status} {body}");
+            assert!(!body.to_string().contains("林女士"), "{role}");
+            let (_, list) = app.get(&c, "/api/cases").await;
+            assert!(!list.to_string().contains("林女士"), "{role}: {list}");
+        }
+        let (status, _) = app.get(&other, &format!("/api/cases/{id}")).await;
+        assert_eq!(status, 403, "another organisation's caseworker");
+        // Referred: the other organisation's coordinator is not asked; its
+        // caseworker sees the referral without the person.
+        let (status, _) = app
+            .post(
+                &cw,
+                &format!("/api/cases/{id}/referrals"),
+                &json!({"to_org": other_org, "reason": "需要庇护安置"}),
+            )
+            .await;
+        assert_eq!(status, 200);
+        let (_, theirs) = app.get(&other, "/api/cases").await;
+        assert_eq!(
+            theirs["referrals_to_us"].as_array().unwrap().len(),
+            1,
+            "{theirs}"
+        );
+        assert!(
+            !theirs.to_string().contains("林女士") && !theirs.to_string().contains("紫薇花园"),
+            "{theirs}"
+        );
+        // The holder's reveal says what kind of case it was, and no event of
+        // the case is filed at the community.
+        let (status, _) = app
+            .post(
+                &cw,
+                &format!("/api/cases/{id}/reveal"),
+                &json!({"field": "person_address", "reason": "安排庇护"}),
+            )
+            .await;
+        assert_eq!(status, 200);
+        let admin = app.signed_in("admin").await;
+        let (_, events) = app
+            .get(&admin, &format!("/api/audit?entity=case&entity_id={id}"))
+            .await;
+        let all = events.as_array().unwrap();
+        assert!(all.len() >= 3, "{events}");
+        assert!(all.iter().all(|e| e["division_code"] != ZIWEI), "{events}");
+        assert!(
+            all.iter().any(|e| e["action"] == "field.reveal"
+                && e["reason"].as_str().unwrap().contains("domestic_violence")),
+            "{events}"
+        );
+    }
+);
+
+both!(
+    a_crisis_goes_to_the_member_on_call_and_an_unanswered_referral_is_raised_once,
+    |app| {
+        let cw = app.signed_in("caseworker").await;
+        let (status, team) = app
+        .post(&cw, "/api/care/teams", &json!({"name": "雁塔心理援助小组", "division_code": "610113", "cohort": "居家隔离人员"}))
+        .await;
+        assert_eq!(status, 201, "{team}");
+        let t = team["id"].clone();
+        let (status, m) = app
+        .post(&cw, &format!("/api/care/teams/{t}/members"), &json!({"name": "赵医生", "profession": "psychiatrist", "phone": "13880000001", "based": "成都"}))
+        .await;
+        assert_eq!(status, 201, "{m}");
+        let (status, body) = app
+            .post(
+                &cw,
+                &format!("/api/care/teams/{t}/members"),
+                &json!({"name": "赵医生", "profession": "psychiatrist", "phone": "13880000001"}),
+            )
+            .await;
+        assert_eq!(
+            (status, error_fields(&body)),
+            (422, vec!["phone"]),
+            "{body}"
+        );
+        // Nobody on call yet: the office is told.
+        let crisis = json!({"category": "mental_health_crisis", "risk": "crisis", "source": "call", "division_code": ZIWEI,
+        "person_name": "黄先生", "summary": "隔离第十天，电话里说不想活了"});
+        let k = open(&app, &cw, crisis.clone()).await;
+        assert_eq!(k["crisis"], Value::Null, "{k}");
+        let now = time::OffsetDateTime::now_utc();
+        let at = |d: time::Duration| {
+            (now + d)
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap()
+        };
+        let (status, body) = app
+        .post(&cw, &format!("/api/care/teams/{t}/on-call"), &json!({"member_id": m["id"], "starts_at": at(time::Duration::hours(-1)), "ends_at": at(time::Duration::hours(60))}))
+        .await;
+        assert_eq!(
+            (status, error_fields(&body)),
+            (422, vec!["ends_at"]),
+            "at most 48 hours: {body}"
+        );
+        let (status, _) = app
+        .post(&cw, &format!("/api/care/teams/{t}/on-call"), &json!({"member_id": m["id"], "starts_at": at(time::Duration::hours(-1)), "ends_at": at(time::Duration::hours(11))}))
+        .await;
+        assert_eq!(status, 201);
+        let k = open(&app, &cw, crisis).await;
+        assert_eq!(k["crisis"]["name"], "赵医生", "{k}");
+        assert_eq!(k["crisis"]["phone"], "13880000001");
+        let (_, teams) = app.get(&cw, "/api/care/teams").await;
+        assert_eq!(teams[0]["on_call"], "赵医生", "{teams}");
+        // A consultation recorded against the case.
+        let (status, d) = app
+        .post(&cw, &format!("/api/cases/{}/notes", k["id"]), &json!({"kind": "consultation", "text": "电话评估：高风险，建议专人陪伴", "member_id": m["id"]}))
+        .await;
+        assert_eq!(
+            (status, d["notes"][0]["member_name"].as_str()),
+            (200, Some("赵医生")),
+            "{d}"
+        );
+
+        // A referral nobody answers is raised once, after a day.
+        let (other, other_org) = caseworker_of(&app, "西安市心理卫生协会", "xinli2").await;
+        let _ = other;
+        let (status, _) = app
+            .post(
+                &cw,
+                &format!("/api/cases/{}/referrals", k["id"]),
+                &json!({"to_org": other_org, "reason": "转精神科"}),
+            )
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            liandong::care::store::cases::escalate_referrals(&app.db, liandong::db::now())
+                .await
+                .unwrap(),
+            0
+        );
+        let later = liandong::db::now() + time::Duration::hours(25);
+        assert_eq!(
+            liandong::care::store::cases::escalate_referrals(&app.db, later)
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            liandong::care::store::cases::escalate_referrals(&app.db, later)
+                .await
+                .unwrap(),
+            0
+        );
+        let (_, d) = app.get(&cw, &format!("/api/cases/{}", k["id"])).await;
+        assert!(
+            d["case"]["pending_referral"]["escalated_at"].is_string(),
+            "{d}"
+        );
+
+        // The staff rota: who worked today.
+        let (status, rota) = app.get(&cw, "/api/care/staff").await;
+        assert_eq!(status, 200);
+        assert!(
+            rota.as_array()
+                .unwrap()
+                .iter()
+                .any(|w| w["name"] == "周社工（雁塔区）" && w["days_in_a_row"] == 1),
+            "{rota}"
+        );
+    }
+);
