@@ -6,6 +6,7 @@
 // clears it. Then a child at risk found through that check-in, reported,
 // referred to another organisation, accepted, followed up and closed; a
 // domestic-violence case the other organisation's caseworker cannot open.
+// And a guardian on a 360px phone checks in on their person.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, missingBrowser, newPage, signIn, startServer } from './server.mjs';
@@ -134,6 +135,53 @@ describe('care', { timeout: 300_000 }, () => {
       await desk.ctx.close();
       await office.ctx.close();
       await admin.ctx.close();
+    }
+  });
+
+  test('a guardian on a cheap phone: their person, the phone opened (logged), a visit recorded', { skip: skip ?? false }, async () => {
+    const url = server.url;
+    const office = await newPage(browser);
+    const phone = await newPage(browser, { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+    try {
+      const o = office.page;
+      await signIn(o, url, 'coordinator');
+      const found = await (await o.request.get(`${url}/api/volunteers?q=何志愿`)).json();
+      assert.equal(found.length, 1, JSON.stringify(found));
+      const me = found[0];
+      const made = await o.request.post(`${url}/api/care/recipients`, {
+        data: { name: '马奶奶', phone: '13991234567', address: '村东头第三户', division_code: me.home_division,
+          categories: ['elderly_alone'], routine: ['medicine'] },
+      });
+      assert.equal(made.status(), 201, await made.text());
+      const person = await made.json();
+      const named = await o.request.post(`${url}/api/care/recipients/${person.id}/guardians`, {
+        data: { role: 'guardian', volunteer_id: me.id },
+      });
+      assert.equal(named.status(), 200, await named.text());
+
+      const p = phone.page;
+      await signIn(p, url, 'volunteer');
+      await Promise.all([p.waitForLoadState('load'), p.click('nav.main a[href="/care/mine"]')]);
+      const card = p.locator(`#person-${person.id}`);
+      assert.match(await card.innerText(), /马奶奶[\s\S]*监护志愿者[\s\S]*独居老人/);
+      assert.doesNotMatch(await card.innerText(), /13991234567/);
+      await Promise.all([p.waitForLoadState('load'), p.click(`#reveal-phone-${person.id}`)]);
+      assert.match(await p.locator(`#shown-${person.id}`).innerText(), /13991234567/);
+      await p.selectOption(`#kind-${person.id}`, 'visit');
+      await p.fill(`#note-${person.id}`, '降压药还有三天的量');
+      await Promise.all([p.waitForLoadState('load'), p.click(`#well-${person.id}`)]);
+      assert.match(await p.locator(`#person-${person.id}`).innerText(), /已记录联络/);
+      // Nothing wider than the phone.
+      const wide = await p.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(wide <= 360, `page is ${wide}px wide`);
+
+      const checkins = await (await o.request.get(`${url}/api/care/recipients/${person.id}/checkins`)).json();
+      assert.equal(checkins.length, 1);
+      assert.equal(checkins[0].kind, 'visit');
+      assert.equal(checkins[0].by_name, '何志愿（鄠邑区）');
+    } finally {
+      await office.ctx.close();
+      await phone.ctx.close();
     }
   });
 

@@ -30,6 +30,13 @@ fn plain(input: &str) -> Option<String> {
     } else if s.len() == 13 && s.starts_with("861") {
         s = format!("+{s}");
     }
+    // Written whole, a mainland number begins with 1 (a mobile), 0 (the
+    // trunk prefix before an area code) or a country code: 23800138000 is
+    // a mistyped mobile, not Chongqing without its 0 (an independent
+    // adversarial set caught the crate reading it so).
+    if s.starts_with(|c: char| ('2'..='9').contains(&c)) {
+        return None;
+    }
     Some(s)
 }
 
@@ -152,7 +159,15 @@ mod tests {
         ] {
             assert_eq!(normalize(written).as_deref(), Some(stored), "{written}");
         }
-        for bad in ["12345", "1380013800a", "+1 415 555 0100", "", "1380013800"] {
+        for bad in [
+            "12345",
+            "1380013800a",
+            "+1 415 555 0100",
+            "",
+            "1380013800",
+            "23800138000",
+            "2985551234",
+        ] {
             assert_eq!(normalize(bad), None, "{bad}");
         }
         assert_eq!(e164("138 0013 8000").as_deref(), Some("+8613800138000"));

@@ -414,7 +414,7 @@ pub async fn staff(
 
 /// A recipient's recurring needs (each becomes a need when due).
 #[utoipa::path(get, path = "/api/care/recipients/{id}/schedules", tag = "care", params(("id" = i64, Path)),
-    responses((status = 200, body = Vec<Schedule>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Vec<Schedule>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn schedules(
     State(state): State<AppState>,
     scope: Scope,

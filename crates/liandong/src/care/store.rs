@@ -46,10 +46,11 @@ fn watches(scope: &Scope) -> Result<(), AppError> {
     }
 }
 
-/// A name as the reader may see it: whole for the registry's keepers,
+/// A name as the reader may see it: whole for the registry's keepers and
+/// for a guardian (a volunteer reads only the people they are named for),
 /// its first character for those who only watch.
 fn shown_name(scope: &Scope, name: &str) -> String {
-    if scope.role().cares() {
+    if scope.role().cares() || scope.role() == crate::access::model::Role::Volunteer {
         name.to_owned()
     } else {
         mask_name(name)
@@ -394,6 +395,9 @@ pub async fn recipients(
     let within = within(scope, &f.within)?;
     let mut errors = Invalid::default();
     errors.optional("q", &f.q, 20);
+    if !matches!(f.gaps.as_str(), "" | "yes") {
+        errors.push(FieldError::new("gaps", "err-field"));
+    }
     errors.into_result()?;
     let rows = fetch_all!(
         &mut *tx,
@@ -1120,8 +1124,19 @@ pub async fn alarm_missed(db: &Db, now: OffsetDateTime) -> Result<usize, AppErro
         )
         .await?;
     }
-    // What time changed: zones that came into force since.
-    promote(&mut tx, None, "").await?;
+    // What time changed: zones marked ahead that came into force since the
+    // last sweeps (a zone in force when marked promoted at once).
+    let starting = fetch_all!(
+        &mut tx,
+        (String,),
+        "SELECT DISTINCT division_code FROM zones WHERE level IN ('sealed', 'controlled') AND lifted_at IS NULL
+           AND starts_at <= $1 AND starts_at > $2 AND starts_at > created_at",
+        Ts::from(now),
+        Ts::from(now - Duration::minutes(10))
+    )?;
+    for (code,) in starting {
+        promote(&mut tx, None, street_of(&code)).await?;
+    }
     tx.commit().await?;
     Ok(n)
 }

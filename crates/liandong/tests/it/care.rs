@@ -540,3 +540,66 @@ both!(a_routine_becomes_a_need_on_schedule_and_only_once, |app| {
     assert_eq!(status, 409);
     assert_eq!(raise(now + time::Duration::days(90)).await.unwrap(), 0);
 });
+
+// The plan-list set written from the issue's rules by someone who had
+// not read the parser (tests/it/data/care_plan_adversarial.json): every
+// case is uploaded as the 雁塔区 caseworker, and the answer must be what
+// the case expects — people taken, or exactly these lines named, or these
+// columns missing.
+both!(an_independent_adversarial_set_of_plan_lists, |app| {
+    let cw = app.signed_in("caseworker").await;
+    let cases: Vec<Value> =
+        serde_json::from_str(include_str!("data/care_plan_adversarial.json")).unwrap();
+    let labels = [
+        ("name", "姓名"),
+        ("address", "住址"),
+        ("categories", "类别"),
+    ];
+    let mut wrong = Vec::new();
+    for case in &cases {
+        let name = case["name"].as_str().unwrap();
+        let (status, page) = upload(&app, &cw, case["csv"].as_str().unwrap()).await;
+        let expect = &case["expect"];
+        let named: Vec<u64> = page
+            .split("data-line=\"")
+            .skip(1)
+            .filter_map(|s| s.split('"').next()?.parse().ok())
+            .collect();
+        let ok = if let Some(n) = expect.get("taken") {
+            status == 200 && page.contains(&format!("{} {}", "已登记", n))
+        } else if let Some(lines) = expect.get("rejected_lines") {
+            let want: Vec<u64> = lines
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| l.as_u64().unwrap())
+                .collect();
+            status == 422 && named == want
+        } else {
+            let missing: Vec<&str> = expect["missing"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m.as_str().unwrap())
+                .collect();
+            let block = page.split("import-missing").nth(1).unwrap_or_default();
+            let block = block.split("</p>").next().unwrap_or_default();
+            status == 422
+                && labels.iter().all(|(field, label)| {
+                    block.contains(&format!(">{label}<")) == missing.contains(field)
+                })
+        };
+        if !ok {
+            wrong.push(format!(
+                "{name}: expected {expect}, got {status} lines {named:?}"
+            ));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {} cases:\n{}",
+        wrong.len(),
+        cases.len(),
+        wrong.join("\n")
+    );
+});
