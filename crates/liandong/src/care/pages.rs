@@ -395,35 +395,13 @@ async fn import(
 ) -> Result<Response, AppError> {
     store::cares(&scope)?;
     let mut page = import_page(c);
-    let mut upload = None;
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|_| AppError::invalid("file", "err-upload"))?
-    {
-        if field.name() == Some("file") {
-            let name = field.file_name().unwrap_or("list.csv").to_owned();
-            let bytes = field
-                .bytes()
-                .await
-                .map_err(|_| AppError::invalid("file", "err-upload"))?;
-            upload = Some((name, bytes.to_vec()));
-        }
-    }
-    let Some((name, bytes)) = upload.filter(|(_, b)| !b.is_empty()) else {
-        return Err(AppError::invalid("file", "err-upload"));
-    };
-    page.file = name.clone();
-    let bounds = crate::tables::Bounds {
-        max_rows: PLAN_MAX_ROWS,
-        max_cols: crate::needs::import::MAX_COLUMNS,
-        cancelled: Default::default(),
-        time: std::time::Duration::from_secs(20),
-    };
-    let table =
-        tokio::task::spawn_blocking(move || crate::tables::read_upload(&name, bytes, &bounds))
-            .await
-            .map_err(anyhow::Error::from)?;
+    let (name, table) = crate::web::extract::list_upload(
+        &mut multipart,
+        PLAN_MAX_ROWS,
+        crate::needs::import::MAX_COLUMNS,
+    )
+    .await?;
+    page.file = name;
     let outcome = match table {
         Err(e) => {
             page.unreadable = e.message(page.c.lang);
@@ -431,7 +409,7 @@ async fn import(
         }
         Ok(up) => {
             page.blank = up.blank;
-            page.unknown = unknown(&up.headers);
+            page.unknown = crate::needs::import::unknown_of(&up.headers, &PLAN_COLUMNS);
             match super::model::plan_rows(&up.headers, &up.rows) {
                 Err(missing) => Some(Err(Rejected {
                     missing,
@@ -453,20 +431,6 @@ async fn import(
         None => StatusCode::UNPROCESSABLE_ENTITY,
     };
     Ok((status, render(&page)?).into_response())
-}
-
-/// Headers that name no field of a plan list (序号…), named back.
-fn unknown(headers: &[String]) -> Vec<String> {
-    let used: Vec<usize> = PLAN_COLUMNS
-        .iter()
-        .filter_map(|(_, names, _)| crate::needs::import::column(headers, names))
-        .collect();
-    headers
-        .iter()
-        .enumerate()
-        .filter(|(i, h)| !used.contains(i) && !h.trim().is_empty())
-        .map(|(_, h)| h.trim().to_owned())
-        .collect()
 }
 
 #[derive(Template)]

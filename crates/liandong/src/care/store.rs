@@ -714,8 +714,7 @@ pub async fn name(db: &Db, scope: &Scope, id: i64, n: &Naming) -> Result<CareRec
     if let Err(u) = reach(v, &held) {
         return Err(AppError::Conflict(cannot(u)));
     }
-    let other = if guardian { r.backup_id } else { r.guardian_id };
-    if other == Some(n.volunteer_id) && !guardian {
+    if !guardian && r.guardian_id == Some(n.volunteer_id) {
         return Err(AppError::invalid("volunteer_id", "err-care-same"));
     }
     if guardian {

@@ -127,7 +127,13 @@ pub(crate) fn column(headers: &[String], names: &[&str]) -> Option<usize> {
 /// The headers of a list that name no field (序号, 备注…): not read, and
 /// named back to the person so a misspelt one is seen.
 pub fn unknown_columns(headers: &[String]) -> Vec<String> {
-    let used: Vec<usize> = COLUMNS
+    unknown_of(headers, &COLUMNS)
+}
+
+/// The headers naming none of `columns`' fields (any list's table of
+/// field, header names and whether it is required).
+pub(crate) fn unknown_of(headers: &[String], columns: &[(&str, &[&str], bool)]) -> Vec<String> {
+    let used: Vec<usize> = columns
         .iter()
         .filter_map(|(_, names, _)| column(headers, names))
         .collect();

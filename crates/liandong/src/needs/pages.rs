@@ -884,40 +884,9 @@ async fn import(
         return Err(AppError::Forbidden);
     }
     let mut page = import_page(c);
-    let mut upload = None;
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|_| AppError::invalid("file", "err-upload"))?
-    {
-        if field.name() == Some("file") {
-            let name = field.file_name().unwrap_or("list.csv").to_owned();
-            let bytes = field
-                .bytes()
-                .await
-                .map_err(|_| AppError::invalid("file", "err-upload"))?;
-            upload = Some((name, bytes.to_vec()));
-        }
-    }
-    let Some((name, bytes)) = upload.filter(|(_, b)| !b.is_empty()) else {
-        return Err(AppError::invalid("file", "err-upload"));
-    };
-    page.file = name.clone();
-    // Read off the async threads, and within bounds (a list is at most
-    // MAX_ROWS rows of a few dozen columns, whatever the file claims);
-    // when this request ends (the sender gave up, the timeout), reading
-    // stops too.
-    let bounds = crate::tables::Bounds {
-        max_rows: MAX_ROWS,
-        max_cols: MAX_COLUMNS,
-        cancelled: Default::default(),
-        time: std::time::Duration::from_secs(20),
-    };
-    let _stop = StopOnDrop(bounds.cancelled.clone());
-    let table =
-        tokio::task::spawn_blocking(move || crate::tables::read_upload(&name, bytes, &bounds))
-            .await
-            .map_err(anyhow::Error::from)?;
+    let (name, table) =
+        crate::web::extract::list_upload(&mut multipart, MAX_ROWS, MAX_COLUMNS).await?;
+    page.file = name;
     let outcome = match table {
         Err(e) => {
             page.unreadable = e.message(page.c.lang);
@@ -944,16 +913,6 @@ async fn import(
         None => StatusCode::UNPROCESSABLE_ENTITY,
     };
     Ok((status, render(&page)?).into_response())
-}
-
-/// Sets its flag when dropped: a blocking read learns that its request
-/// has ended.
-struct StopOnDrop(std::sync::Arc<std::sync::atomic::AtomicBool>);
-
-impl Drop for StopOnDrop {
-    fn drop(&mut self) {
-        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
-    }
 }
 
 #[derive(Template)]

@@ -106,3 +106,62 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
             .map_err(|_| AppError::invalid("body", "err-body-shape"))
     }
 }
+
+/// A list sent as the form's `file` field, read as a table off the async
+/// threads and within bounds (at most `max_rows` rows of `max_cols`
+/// columns, 20 seconds, whatever the file claims). When the request ends
+/// (the sender gave up, the timeout), reading stops too. The file's name,
+/// and the table or why it could not be read.
+pub async fn list_upload(
+    multipart: &mut axum::extract::Multipart,
+    max_rows: usize,
+    max_cols: usize,
+) -> Result<
+    (
+        String,
+        Result<crate::tables::Upload, crate::tables::UploadError>,
+    ),
+    AppError,
+> {
+    let mut upload = None;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|_| AppError::invalid("file", "err-upload"))?
+    {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or("list.csv").to_owned();
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|_| AppError::invalid("file", "err-upload"))?;
+            upload = Some((name, bytes.to_vec()));
+        }
+    }
+    let Some((name, bytes)) = upload.filter(|(_, b)| !b.is_empty()) else {
+        return Err(AppError::invalid("file", "err-upload"));
+    };
+    let bounds = crate::tables::Bounds {
+        max_rows,
+        max_cols,
+        cancelled: Default::default(),
+        time: std::time::Duration::from_secs(20),
+    };
+    let _stop = StopOnDrop(bounds.cancelled.clone());
+    let file = name.clone();
+    let table =
+        tokio::task::spawn_blocking(move || crate::tables::read_upload(&file, bytes, &bounds))
+            .await
+            .map_err(anyhow::Error::from)?;
+    Ok((name, table))
+}
+
+/// Sets its flag when dropped: a blocking read learns that its request
+/// has ended.
+struct StopOnDrop(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}

@@ -187,7 +187,7 @@ async fn held(tx: &mut Tx, scope: &Scope, id: i64) -> Result<Row, AppError> {
     }
 }
 
-async fn view(tx: &mut Tx, scope: &Scope, r: Row, s: CaseSight) -> Result<Case, AppError> {
+async fn view(tx: &mut Tx, r: Row, s: CaseSight) -> Result<Case, AppError> {
     let crisis = match r.crisis_member_id {
         Some(m) if s == CaseSight::Holder => member(tx, m).await?,
         _ => None,
@@ -195,7 +195,6 @@ async fn view(tx: &mut Tx, scope: &Scope, r: Row, s: CaseSight) -> Result<Case, 
     let pending = referrals_of(tx, r.id, true).await?.pop();
     let holder = s == CaseSight::Holder;
     let read = crate::needs::model::read_as(&r.division_code);
-    let _ = scope;
     Ok(Case {
         id: r.id,
         org_id: r.org_id,
@@ -365,7 +364,7 @@ pub async fn open(db: &Db, scope: &Scope, n: &NewCase) -> Result<Case, AppError>
     }
     let r = row(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     let s = r.sight(scope);
-    let v = view(&mut tx, scope, r, s).await?;
+    let v = view(&mut tx, r, s).await?;
     tx.commit().await?;
     Ok(v)
 }
@@ -455,7 +454,7 @@ pub async fn case(tx: &mut Tx, scope: &Scope, id: i64) -> Result<CaseDetail, App
     };
     let referrals = referrals_of(tx, id, false).await?;
     Ok(CaseDetail {
-        case: view(tx, scope, r, s).await?,
+        case: view(tx, r, s).await?,
         notes,
         referrals,
     })
@@ -493,7 +492,7 @@ pub async fn cases(tx: &mut Tx, scope: &Scope) -> Result<CaseList, AppError> {
     for r in rows {
         let s = r.sight(scope);
         if s != CaseSight::None {
-            cases.push(view(tx, scope, r, s).await?);
+            cases.push(view(tx, r, s).await?);
         }
     }
     let referrals_to_us = fetch_all!(
