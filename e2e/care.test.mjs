@@ -265,4 +265,37 @@ describe('care', { timeout: 300_000 }, () => {
       await theirs.ctx.close();
     }
   });
+
+  test('an elder at risk found through a hotline need: the case carries the need\'s person', { skip: skip ?? false }, async () => {
+    const url = server.url;
+    const desk = await newPage(browser);
+    const ours = await newPage(browser);
+    try {
+      await signIn(desk.page, url, 'operator');
+      const made = await desk.page.request.post(`${url}/api/needs`, {
+        data: { kind: 'medicine', urgency: 'urgent', people: 1, description: '老伴住院，降压药只剩两天',
+          contact_name: '孙桂芝', contact_phone: '13800008311', address: '西安市雁塔区小寨路街道长延堡小区3号楼',
+          idempotency_key: 'e2e-case-from-need' },
+      });
+      assert.equal(made.status(), 201, await made.text());
+      const need = await made.json();
+      const p = ours.page;
+      await signIn(p, url, 'caseworker');
+      await p.goto(`${url}/needs/${need.id}`);
+      await Promise.all([p.waitForLoadState('load'), p.click('#open-case')]);
+      // Nobody typed: the person is the need's, said so beside the field.
+      assert.equal(await p.inputValue('#person_name'), '');
+      await p.locator('#person-carried').waitFor();
+      assert.equal(await p.inputValue('#source'), 'need');
+      await p.selectOption('#category', 'elder_at_risk');
+      await p.selectOption('#risk', 'medium');
+      await p.fill('#summary', '独居，老伴住院，需要每日电话关心');
+      await Promise.all([p.waitForURL(/\/cases\/\d+$/), p.click('#case-open')]);
+      assert.match(await p.locator('#case-title').innerText(), /孙桂芝/);
+      assert.match(await p.locator('main').innerText(), new RegExp(`#${need.id}`));
+    } finally {
+      await desk.ctx.close();
+      await ours.ctx.close();
+    }
+  });
 });

@@ -167,7 +167,9 @@ async fn main() -> anyhow::Result<()> {
     );
     let (first, _) = read(&co, &format!("{url}/api/care/coverage")).await?;
     println!(
-        "| gap list, first read after the sealing | `/api/care/coverage` | {first:.1} ms | | | {} gaps by name |",
+        "| gap list, first read after the sealing | `/api/care/coverage` | {first:.1} ms | | | {} gaps, {} by name |",
+        cov["total"]["no_guardian"].as_i64().unwrap_or(0)
+            + cov["total"]["no_backup"].as_i64().unwrap_or(0),
         cov["gaps"].as_array().map_or(0, Vec::len)
     );
     row(

@@ -349,7 +349,7 @@ const BODY_RULES: &[(&str, &str, Rule)] = &[
         "source",
         Rule::OneOf(&["need", "checkin", "call", "report"]),
     ),
-    ("NewCase", "person_name", Rule::Required(40)),
+    ("NewCase", "person_name", Rule::Text(40)),
     ("NewCase", "person_address", Rule::Text(200)),
     ("NewCase", "summary", Rule::Required(2000)),
     (

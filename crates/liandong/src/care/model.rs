@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::squads::model::{MovementStatus, Seal, sealed_in};
+use crate::squads::model::MovementStatus;
 use crate::web::error::{FieldError, Invalid};
 
 crate::stored_enum! {
@@ -155,17 +155,6 @@ pub struct GuardianState {
     pub stood_down: bool,
     pub left: bool,
     pub skills: String,
-}
-
-/// The seals (indices) that hold a place: its division, and the text that
-/// may name a compound.
-pub fn seals_holding(division: &str, text: &str, seals: &[Seal]) -> Vec<usize> {
-    seals
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| sealed_in(division, text, std::slice::from_ref(s)))
-        .map(|(i, _)| i)
-        .collect()
 }
 
 /// Whether a guardian can reach a person held in the seals `held` (none
@@ -669,8 +658,12 @@ pub struct NewCase {
     pub need_id: Option<i64>,
     #[serde(default)]
     pub recipient_id: Option<i64>,
-    /// The community the person is in.
+    /// The community the person is in (from the need or the person's
+    /// record when left out).
+    #[serde(default)]
     pub division_code: String,
+    /// The person (from the need or the record when left out or blank).
+    #[serde(default)]
     pub person_name: String,
     #[serde(default)]
     pub person_phone: String,
@@ -734,6 +727,11 @@ impl NewCase {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::squads::model::Seal;
+
+    fn seals_holding(division: &str, text: &str, seals: &[Seal]) -> Vec<usize> {
+        crate::squads::model::SealIndex::new(seals.to_vec()).holding(division, text)
+    }
 
     fn seal(code: &str, compound: &str) -> Seal {
         Seal {

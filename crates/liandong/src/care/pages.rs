@@ -42,6 +42,7 @@ pub fn routes() -> Router<AppState> {
             get(recipient_page).post(recipient_action),
         )
         .route("/care/import", get(import_form).post(import))
+        .route("/care/import/template.xlsx", get(import_template))
         .route("/care/plan", get(plan))
         .route("/care/plan.xlsx", get(plan_xlsx))
         .route("/care/mine", get(mine))
@@ -363,6 +364,38 @@ impl ImportPage {
     }
 }
 
+/// The plan list's template (xlsx): its headers over an example row, and
+/// what each column takes, in the reader's language.
+async fn import_template(scope: Scope, c: Chrome) -> Result<Response, AppError> {
+    store::cares(&scope)?;
+    let example = [
+        "张桂兰",
+        "13709180001",
+        "西安市雁塔区电子城街道紫薇花园社区紫薇花园5号楼2单元301",
+        "紫薇花园",
+        "独居老人、透析",
+        "药品、透析接送",
+        "每天",
+        "13809180002",
+        "13809180003",
+        "每周二、五透析",
+    ];
+    let bytes = crate::needs::import::list_template(
+        c.lang,
+        "care-template-sheet",
+        "care-column-help",
+        &PLAN_COLUMNS,
+        &example,
+    )
+    .map_err(anyhow::Error::from)?;
+    Ok(crate::web::download_as(
+        bytes,
+        crate::web::XLSX,
+        "template.xlsx",
+        &c.t("care-template-file"),
+    ))
+}
+
 fn import_page(c: Chrome) -> ImportPage {
     ImportPage {
         c,
@@ -490,23 +523,12 @@ async fn plan_xlsx(
     let (cov, rows) = plan_rows(&state, &scope, &w.within).await?;
     let bytes = store::plan_xlsx(&rows, c.lang)?;
     let name = format!("{}-{}.xlsx", c.t("care-plan"), cov.total.division_name);
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"plan.xlsx\"; filename*=UTF-8''{}",
-                    crate::web::form_urlencoded_component(&name)
-                ),
-            ),
-        ],
+    Ok(crate::web::download_as(
         bytes,
-    )
-        .into_response())
+        crate::web::XLSX,
+        "plan.xlsx",
+        &name,
+    ))
 }
 
 #[derive(Template)]
@@ -687,6 +709,14 @@ struct NewCasePage {
     categories: &'static [CaseCategory],
     risks: &'static [Risk],
     sources: &'static [CaseSource],
+}
+
+impl NewCasePage {
+    /// Opened from a need or a person's page: the person (and their
+    /// community) come from that record when left blank.
+    fn carries(&self) -> bool {
+        !self.form.need_id.trim().is_empty() || !self.form.recipient_id.trim().is_empty()
+    }
 }
 
 fn new_case_page(c: Chrome, form: CaseForm, errors: Invalid) -> NewCasePage {

@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use super::model::{
     CareCategory, CheckedRecipient, CheckinKind, CheckinOutcome, CommunityCoverage, GUARDING_MAX,
     Gap, GuardianState, NewRecipient, Routine, Unreachable, fit, gap, near, promotes, reach,
-    seals_holding, street_of,
+    street_of,
 };
 use crate::access::model::Scope;
 use crate::audit::model::NewEvent;
@@ -23,9 +23,9 @@ use crate::audit::store::{Reveal, record, reveal_assigned_in};
 use crate::db::{Db, Ts, Tx, inside};
 use crate::needs::model::{mask_address, mask_name, read_as};
 use crate::orgs::model::division_name;
-use crate::squads::model::{MovementStatus, Seal};
+use crate::squads::model::{MovementStatus, SealIndex};
 use crate::web::error::{AppError, FieldError, Invalid};
-use crate::{execute, fetch_all, fetch_optional, fetch_scalar};
+use crate::{execute, fetch_all, fetch_optional, fetch_packed, fetch_scalar};
 
 /// Those who keep the registry: the community office and social workers.
 pub(crate) fn cares(scope: &Scope) -> Result<(), AppError> {
@@ -127,14 +127,14 @@ const COLUMNS: &str = "r.id, r.division_code, r.compound, r.name, r.phone, r.add
 /// What reach is read from: the zones keeping people in, and the named
 /// volunteers' states.
 pub(crate) struct World {
-    pub seals: Vec<Seal>,
+    pub seals: SealIndex,
     pub volunteers: HashMap<i64, GuardianState>,
     pub now: OffsetDateTime,
 }
 
 impl World {
-    /// Whether the volunteer `id` (or nobody) can reach a person of
-    /// `division` whose compound is `compound`.
+    /// Whether the volunteer `id` (or nobody) can reach a person held in
+    /// the seals `held`.
     fn reach(&self, id: Option<i64>, held: &[usize]) -> Result<(), Unreachable> {
         match id.and_then(|id| self.volunteers.get(&id)) {
             None => Err(Unreachable::Unnamed),
@@ -143,11 +143,7 @@ impl World {
     }
 
     fn held(&self, division: &str, compound: &str) -> Vec<usize> {
-        if self.seals.is_empty() {
-            Vec::new()
-        } else {
-            seals_holding(division, compound, &self.seals)
-        }
+        self.seals.holding(division, compound)
     }
 
     fn named(&self, id: Option<i64>, held: &[usize]) -> Option<Named> {
@@ -159,94 +155,207 @@ impl World {
             unreachable: reach(g, held).err().map(|u| u.as_str().to_owned()),
         })
     }
+
+    /// What a person lacks, and why (the guardian's reason for no
+    /// guardian, the backup's for no backup).
+    fn judge(&self, l: &Light) -> Option<(Gap, Unreachable)> {
+        let held = self.held(&l.division_code, &l.compound);
+        let (g, b) = (
+            self.reach(l.guardian_id, &held),
+            self.reach(l.backup_id, &held),
+        );
+        let gap = gap(g, b)?;
+        let why = match gap {
+            Gap::NoGuardian => g.err(),
+            Gap::NoBackup => b.err(),
+        };
+        Some((gap, why.unwrap_or(Unreachable::Unnamed)))
+    }
+}
+
+/// The zones keeping people in now, indexed.
+async fn seal_index(tx: &mut Tx) -> sqlx::Result<SealIndex> {
+    Ok(SealIndex::new(crate::squads::store::seals(tx).await?))
 }
 
 /// The volunteers `filter` selects (SQL over `v`), as reach reads them.
 async fn volunteer_states(
     tx: &mut Tx,
-    seals: &[Seal],
+    seals: &SealIndex,
     filter: &str,
     arg: &str,
 ) -> sqlx::Result<HashMap<i64, GuardianState>> {
-    let compounds = seals.iter().any(|z| !z.compound.is_empty());
-    let rows = fetch_all!(
+    // A compound's seal is read from the address; without one, the
+    // applications are not joined.
+    let compounds = seals.has_compounds();
+    let rows = fetch_packed!(
         &mut *tx,
-        (
-            i64,
-            String,
-            String,
-            String,
-            String,
-            bool,
-            Option<String>,
-            bool,
-            String,
-            String
+        VolunteerRow,
+        "id, name, phone, home_division, movement, stood_down, left_roster, skills, address",
+        &format!(
+            "v.id, v.name, v.phone, v.home_division, v.movement,
+             CASE WHEN v.positive_at IS NOT NULL OR s.status = 'stood_down' THEN 1 ELSE 0 END AS stood_down,
+             CASE WHEN v.left_roster_at IS NOT NULL THEN 1 ELSE 0 END AS left_roster, v.skills, {} AS address",
+            if compounds { "a.address" } else { "''" }
         ),
-        sqlx::AssertSqlSafe(format!(
-            "SELECT v.id, v.name, v.phone, v.home_division, v.movement, v.positive_at IS NOT NULL, s.status,
-                    v.left_roster_at IS NOT NULL, v.skills, {}
-             FROM volunteers v {}
+        &format!(
+            "FROM volunteers v {}
              LEFT JOIN squad_members m ON m.volunteer_id = v.id AND m.left_at IS NULL
              LEFT JOIN squads s ON s.id = m.squad_id
              WHERE {filter}",
-            if compounds { "a.address" } else { "''" },
             if compounds {
                 "JOIN applications a ON a.id = v.application_id"
             } else {
                 ""
             },
-        )),
+        ),
         arg
     )?;
     Ok(rows
         .into_iter()
-        .map(
-            |(id, name, phone, home, movement, positive, squad, left, skills, address)| {
-                let sealed = if seals.is_empty() {
-                    Vec::new()
-                } else {
-                    seals_holding(&home, &address, seals)
-                };
-                (
-                    id,
-                    GuardianState {
-                        id,
-                        name,
-                        phone,
-                        home_division: home,
-                        sealed,
-                        movement: MovementStatus::parse(&movement),
-                        stood_down: positive || squad.as_deref() == Some("stood_down"),
-                        left,
-                        skills,
-                    },
-                )
-            },
-        )
+        .map(|v| {
+            let sealed = seals.holding(&v.home_division, &v.address);
+            (
+                v.id,
+                GuardianState {
+                    id: v.id,
+                    name: v.name,
+                    phone: v.phone,
+                    home_division: v.home_division,
+                    sealed,
+                    movement: MovementStatus::parse(&v.movement),
+                    stood_down: v.stood_down == 1,
+                    left: v.left_roster == 1,
+                    skills: v.skills,
+                },
+            )
+        })
         .collect())
 }
 
-/// The world for the recipients inside `area`: its seals, and every
-/// volunteer named for one of them.
-pub(crate) async fn world(tx: &mut Tx, area: &str) -> sqlx::Result<World> {
-    let seals = crate::squads::store::seals(tx).await?;
-    let volunteers = volunteer_states(
-        tx,
-        &seals,
-        &format!(
-            "v.id IN (SELECT guardian_id FROM care_recipients r WHERE {0} AND r.status = 'active'
-                      UNION SELECT backup_id FROM care_recipients r WHERE {0} AND r.status = 'active')",
-            inside("r.division_code", 1)
-        ),
-        area,
-    )
-    .await?;
+/// A volunteer as reach reads them (flags as integers: `fetch_packed`).
+#[derive(sqlx::FromRow, Deserialize)]
+struct VolunteerRow {
+    id: i64,
+    name: String,
+    phone: String,
+    home_division: String,
+    movement: String,
+    stood_down: i32,
+    left_roster: i32,
+    skills: String,
+    address: String,
+}
+
+/// The world for a set of recipients at `now`: the seals, and every
+/// volunteer named for one of them (read by id: the rows already say who).
+async fn world_of<'a>(
+    tx: &mut Tx,
+    named: impl IntoIterator<Item = &'a Light>,
+    now: OffsetDateTime,
+) -> sqlx::Result<World> {
+    let seals = seal_index(tx).await?;
+    let ids: std::collections::BTreeSet<i64> = named
+        .into_iter()
+        .flat_map(|l| [l.guardian_id, l.backup_id])
+        .flatten()
+        .collect();
+    let volunteers = if ids.is_empty() {
+        HashMap::new()
+    } else {
+        // Bound as one JSON list: one statement however many, where a
+        // list written into the SQL is a new statement to plan each time.
+        let filter = format!("v.id IN {}", crate::db::json_ids(tx, 1));
+        let list = serde_json::to_string(&ids).unwrap_or_default();
+        volunteer_states(tx, &seals, &filter, &list).await?
+    };
     Ok(World {
         seals,
         volunteers,
-        now: crate::db::now(),
+        now,
     })
+}
+
+/// The world for the recipients inside `area`, now.
+pub(crate) async fn world(tx: &mut Tx, area: &str) -> sqlx::Result<World> {
+    let now = crate::db::now();
+    let lights = lights(tx, area, "", false, now).await?;
+    world_of(tx, &lights, now).await
+}
+
+/// What coverage and promotion read of a recipient: where they are and
+/// who is named, and the check-in's due time when it has passed.
+#[derive(sqlx::FromRow, Deserialize)]
+struct Light {
+    id: i64,
+    division_code: String,
+    compound: String,
+    guardian_id: Option<i64>,
+    backup_id: Option<i64>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    late: Option<OffsetDateTime>,
+}
+
+/// The active recipients inside `area` (whose name holds `q`, when given;
+/// with both a guardian and a backup named, when `paired`), in no order
+/// (a city's coverage reads 50,000: `fetch_packed`).
+async fn lights(
+    tx: &mut Tx,
+    area: &str,
+    q: &str,
+    paired: bool,
+    now: OffsetDateTime,
+) -> sqlx::Result<Vec<Light>> {
+    fetch_packed!(
+        &mut *tx,
+        Light,
+        "id, division_code, compound, guardian_id, backup_id, late",
+        "r.id, r.division_code, r.compound, r.guardian_id, r.backup_id,
+         CASE WHEN r.checkin_due_at < $3 THEN r.checkin_due_at END AS late",
+        &format!(
+            "FROM care_recipients r WHERE r.status = 'active' AND {}
+               AND ($2 = '' OR r.name LIKE '%' || $2 || '%') {}",
+            inside("r.division_code", 1),
+            if paired {
+                "AND r.guardian_id IS NOT NULL AND r.backup_id IS NOT NULL"
+            } else {
+                ""
+            }
+        ),
+        area,
+        q,
+        Ts::from(now)
+    )
+}
+
+/// The first `n` of `v` by `key`, in order (a city's 50,000 are not
+/// sorted to show 500).
+fn first_by<T, K: Ord>(v: &mut Vec<T>, n: usize, key: impl Fn(&T) -> K) {
+    if v.len() > n && n > 0 {
+        v.select_nth_unstable_by_key(n - 1, &key);
+        v.truncate(n);
+    }
+    v.sort_unstable_by_key(key);
+}
+
+/// Full rows of the recipients `ids`, in that order.
+async fn rows_by_id(tx: &mut Tx, ids: &[i64]) -> sqlx::Result<Vec<Row>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let among = crate::db::json_ids(tx, 1);
+    let mut rows: HashMap<i64, Row> = fetch_all!(
+        &mut *tx,
+        Row,
+        sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM care_recipients r WHERE r.id IN {among}"
+        )),
+        serde_json::to_string(ids).unwrap_or_default()
+    )?
+    .into_iter()
+    .map(|r| (r.id, r))
+    .collect();
+    Ok(ids.iter().filter_map(|id| rows.remove(id)).collect())
 }
 
 fn view(scope: &Scope, r: Row, w: &World) -> CareRecipient {
@@ -399,25 +508,27 @@ pub async fn recipients(
         errors.push(FieldError::new("gaps", "err-field"));
     }
     errors.into_result()?;
-    let rows = fetch_all!(
-        &mut *tx,
-        Row,
-        sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM care_recipients r WHERE {} AND r.status = 'active'
-               AND ($2 = '' OR r.name LIKE '%' || $2 || '%') ORDER BY r.division_code, r.id",
-            inside("r.division_code", 1)
-        )),
-        &within,
-        f.q.trim()
-    )?;
-    let w = world(tx, &within).await?;
-    let mut all: Vec<CareRecipient> = rows
+    // Who is shown is chosen from the light rows; only those (at most
+    // LIST_MAX) are read in full.
+    let now = crate::db::now();
+    let lights = lights(tx, &within, f.q.trim(), false, now).await?;
+    let w = world_of(tx, &lights, now).await?;
+    let mut chosen: Vec<(bool, bool, &Light)> = lights
+        .iter()
+        .filter_map(|l| {
+            let gap = w.judge(l);
+            (f.gaps != "yes" || gap.is_some()).then_some((gap.is_none(), l.late.is_none(), l))
+        })
+        .collect();
+    first_by(&mut chosen, LIST_MAX, |&(no_gap, on_time, l)| {
+        (no_gap, on_time, &l.division_code, l.id)
+    });
+    let ids: Vec<i64> = chosen.iter().map(|&(_, _, l)| l.id).collect();
+    let all: Vec<CareRecipient> = rows_by_id(tx, &ids)
+        .await?
         .into_iter()
         .map(|r| view(scope, r, &w))
-        .filter(|r| f.gaps != "yes" || r.gap.is_some())
         .collect();
-    all.sort_by_key(|r| (r.gap.is_none(), !r.missed));
-    all.truncate(LIST_MAX);
     Ok(all)
 }
 
@@ -464,27 +575,31 @@ pub struct MissedEntry {
 }
 
 /// Coverage of the caller's area (or a part): per community, the total,
-/// every gap by name and every check-in overdue.
+/// the gaps by name and the check-ins overdue.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Coverage {
     pub within: String,
     pub total: CommunityCoverage,
     /// Communities with anyone to cover, those with gaps first.
     pub communities: Vec<CommunityCoverage>,
+    /// Gaps by name, no guardian first, then by community: at most 500
+    /// (the total counts them all; a community's own coverage names all
+    /// of its gaps unless it has more).
     pub gaps: Vec<GapEntry>,
+    /// Overdue check-ins, the longest overdue first: at most 500.
     pub missed: Vec<MissedEntry>,
 }
 
-#[derive(sqlx::FromRow)]
-struct Brief {
-    id: i64,
-    division_code: String,
-    compound: String,
-    name: String,
-    categories: String,
-    guardian_id: Option<i64>,
-    backup_id: Option<i64>,
-    checkin_due_at: OffsetDateTime,
+impl Coverage {
+    /// Gaps in all, named or not.
+    pub fn gaps_total(&self) -> usize {
+        usize::try_from(self.total.no_guardian + self.total.no_backup).unwrap_or(0)
+    }
+
+    /// Overdue check-ins in all, named or not.
+    pub fn missed_total(&self) -> usize {
+        usize::try_from(self.total.missed).unwrap_or(0)
+    }
 }
 
 /// Coverage, read at once from the zones and the volunteers now: a
@@ -492,61 +607,88 @@ struct Brief {
 pub async fn coverage(tx: &mut Tx, scope: &Scope, within_: &str) -> Result<Coverage, AppError> {
     watches(scope)?;
     let area = within(scope, within_)?;
-    let w = world(tx, &area).await?;
-    let rows = fetch_all!(
-        &mut *tx,
-        Brief,
-        sqlx::AssertSqlSafe(format!(
-            "SELECT r.id, r.division_code, r.compound, r.name, r.categories, r.guardian_id, r.backup_id, r.checkin_due_at
-             FROM care_recipients r WHERE {} AND r.status = 'active'",
-            inside("r.division_code", 1)
-        )),
-        &area
-    )?;
-    Ok(survey(scope, area, rows, &w))
+    let now = crate::db::now();
+    let lights = lights(tx, &area, "", false, now).await?;
+    let w = world_of(tx, &lights, now).await?;
+    survey(tx, scope, area, &lights, &w).await
 }
 
-fn survey(scope: &Scope, area: String, rows: Vec<Brief>, w: &World) -> Coverage {
-    let mut by: BTreeMap<String, CommunityCoverage> = BTreeMap::new();
-    let mut gaps = Vec::new();
-    let mut missed = Vec::new();
-    for r in rows {
-        let held = w.held(&r.division_code, &r.compound);
-        let (g, b) = (w.reach(r.guardian_id, &held), w.reach(r.backup_id, &held));
-        let gap = gap(g, b);
-        let late = r.checkin_due_at < w.now;
-        let c = by.entry(r.division_code.clone()).or_default();
-        c.add(gap, late);
-        if late {
-            missed.push(MissedEntry {
-                recipient_id: r.id,
-                name: shown_name(scope, &r.name),
-                division_name: division_name(&r.division_code),
-                guardian_name: w
-                    .named(r.guardian_id, &held)
-                    .map(|n| n.name)
-                    .unwrap_or_default(),
-                due_at: r.checkin_due_at,
-            });
+async fn survey(
+    tx: &mut Tx,
+    scope: &Scope,
+    area: String,
+    lights: &[Light],
+    w: &World,
+) -> Result<Coverage, AppError> {
+    let mut by: BTreeMap<&str, CommunityCoverage> = BTreeMap::new();
+    // (gap, why, row) and (due, row): counted all, named up to LIST_MAX.
+    let mut gaps: Vec<(Gap, Unreachable, usize)> = Vec::new();
+    let mut missed: Vec<(OffsetDateTime, usize)> = Vec::new();
+    for (i, l) in lights.iter().enumerate() {
+        let judged = w.judge(l);
+        by.entry(&l.division_code)
+            .or_default()
+            .add(judged.map(|(g, _)| g), l.late.is_some());
+        if let Some((gap, why)) = judged {
+            gaps.push((gap, why, i));
         }
-        if let Some(gap) = gap {
-            let why = match gap {
-                Gap::NoGuardian => g.err(),
-                Gap::NoBackup => b.err(),
-            }
-            .unwrap_or(Unreachable::Unnamed);
-            gaps.push(GapEntry {
-                recipient_id: r.id,
-                name: shown_name(scope, &r.name),
-                division_name: String::new(),
-                division_code: r.division_code,
-                compound: r.compound,
-                gap: gap.as_str().to_owned(),
-                why: why.as_str().to_owned(),
-                categories: crate::volunteers::model::tags(&r.categories),
-            });
+        if let Some(due) = l.late {
+            missed.push((due, i));
         }
     }
+    // No guardian first, then by community.
+    first_by(&mut gaps, LIST_MAX, |&(gap, _, i)| {
+        (
+            gap != Gap::NoGuardian,
+            &lights[i].division_code,
+            lights[i].id,
+        )
+    });
+    first_by(&mut missed, LIST_MAX, |&(due, i)| (due, lights[i].id));
+    let names = names(
+        tx,
+        gaps.iter()
+            .map(|&(_, _, i)| i)
+            .chain(missed.iter().map(|&(_, i)| i))
+            .map(|i| lights[i].id),
+    )
+    .await?;
+    let mut place = Places::default();
+    let named = |id: i64| names.get(&id).cloned().unwrap_or_default();
+    let gaps = gaps
+        .into_iter()
+        .map(|(gap, why, i)| {
+            let l = &lights[i];
+            let (name, categories) = named(l.id);
+            GapEntry {
+                recipient_id: l.id,
+                name: shown_name(scope, &name),
+                division_name: place.name(&l.division_code),
+                division_code: l.division_code.clone(),
+                compound: l.compound.clone(),
+                gap: gap.as_str().to_owned(),
+                why: why.as_str().to_owned(),
+                categories: crate::volunteers::model::tags(&categories),
+            }
+        })
+        .collect();
+    let missed = missed
+        .into_iter()
+        .map(|(due, i)| {
+            let l = &lights[i];
+            MissedEntry {
+                recipient_id: l.id,
+                name: shown_name(scope, &named(l.id).0),
+                division_name: place.name(&l.division_code),
+                guardian_name: l
+                    .guardian_id
+                    .and_then(|g| w.volunteers.get(&g))
+                    .map(|g| g.name.clone())
+                    .unwrap_or_default(),
+                due_at: due,
+            }
+        })
+        .collect();
     let mut total = CommunityCoverage {
         division_code: area.clone(),
         division_name: division_name(&area),
@@ -556,24 +698,57 @@ fn survey(scope: &Scope, area: String, rows: Vec<Brief>, w: &World) -> Coverage 
         .into_iter()
         .map(|(code, mut c)| {
             total.merge(&c);
-            c.division_name = division_name(&code);
-            c.division_code = code;
+            c.division_name = place.name(code);
+            c.division_code = code.to_owned();
             c
         })
         .collect();
     communities.sort_by_key(|c| (c.percent(), -(c.no_guardian)));
-    gaps.sort_by(|a, b| (&a.gap, &a.division_code).cmp(&(&b.gap, &b.division_code)));
-    for g in &mut gaps {
-        g.division_name = division_name(&g.division_code);
-    }
-    missed.sort_by_key(|m| m.due_at);
-    Coverage {
+    Ok(Coverage {
         within: area,
         total,
         communities,
         gaps,
         missed,
+    })
+}
+
+/// Division names, each built once however many rows name it.
+#[derive(Default)]
+struct Places(HashMap<String, String>);
+
+impl Places {
+    fn name(&mut self, code: &str) -> String {
+        if let Some(n) = self.0.get(code) {
+            return n.clone();
+        }
+        let n = division_name(code);
+        self.0.insert(code.to_owned(), n.clone());
+        n
     }
+}
+
+/// The names and categories of the recipients `ids`.
+async fn names(
+    tx: &mut Tx,
+    ids: impl IntoIterator<Item = i64>,
+) -> sqlx::Result<HashMap<i64, (String, String)>> {
+    let ids: std::collections::BTreeSet<i64> = ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let among = crate::db::json_ids(tx, 1);
+    Ok(fetch_all!(
+        &mut *tx,
+        (i64, String, String),
+        sqlx::AssertSqlSafe(format!(
+            "SELECT id, name, categories FROM care_recipients WHERE id IN {among}"
+        )),
+        serde_json::to_string(&ids).unwrap_or_default()
+    )?
+    .into_iter()
+    .map(|(id, name, categories)| (id, (name, categories)))
+    .collect())
 }
 
 /// The community a new recipient belongs to: the one named, else the one
@@ -692,7 +867,7 @@ pub async fn name(db: &Db, scope: &Scope, id: i64, n: &Naming) -> Result<CareRec
     if r.status != "active" {
         return Err(AppError::Conflict("err-care-ended"));
     }
-    let seals = crate::squads::store::seals(&mut tx).await?;
+    let seals = seal_index(&mut tx).await?;
     let states = volunteer_states(
         &mut tx,
         &seals,
@@ -710,7 +885,7 @@ pub async fn name(db: &Db, scope: &Scope, id: i64, n: &Naming) -> Result<CareRec
     if !near(&v.home_division, &r.division_code) {
         return Err(AppError::invalid("volunteer_id", "err-care-far"));
     }
-    let held = seals_holding(&r.division_code, &r.compound, &seals);
+    let held = seals.holding(&r.division_code, &r.compound);
     if let Err(u) = reach(v, &held) {
         return Err(AppError::Conflict(cannot(u)));
     }
@@ -808,7 +983,7 @@ pub const PROPOSALS: usize = 5;
 pub async fn proposals(tx: &mut Tx, scope: &Scope, id: i64) -> Result<Vec<Candidate>, AppError> {
     cares(scope)?;
     let r = row(tx, scope, id).await?;
-    let seals = crate::squads::store::seals(tx).await?;
+    let seals = seal_index(tx).await?;
     let states = volunteer_states(
         tx,
         &seals,
@@ -825,7 +1000,7 @@ pub async fn proposals(tx: &mut Tx, scope: &Scope, id: i64) -> Result<Vec<Candid
         .iter()
         .filter_map(|c| CareCategory::parse(c))
         .collect();
-    let held = seals_holding(&r.division_code, &r.compound, &seals);
+    let held = seals.holding(&r.division_code, &r.compound);
     let mut c: Vec<Candidate> = states
         .into_values()
         .filter(|v| Some(v.id) != r.guardian_id && Some(v.id) != r.backup_id)
@@ -889,24 +1064,20 @@ async fn guarding(tx: &mut Tx, ids: &[i64]) -> sqlx::Result<HashMap<i64, i64>> {
 /// sweep for what changed by time (a zone coming into force). Returns how
 /// many were promoted.
 pub async fn promote(tx: &mut Tx, actor: Option<&Scope>, area: &str) -> Result<usize, AppError> {
-    let w = world(tx, area).await?;
-    let rows = fetch_all!(
-        &mut *tx,
-        (i64, String, String, i64, i64),
-        sqlx::AssertSqlSafe(format!(
-            "SELECT r.id, r.division_code, r.compound, r.guardian_id, r.backup_id FROM care_recipients r
-             WHERE {} AND r.status = 'active' AND r.guardian_id IS NOT NULL AND r.backup_id IS NOT NULL",
-            inside("r.division_code", 1)
-        )),
-        area
-    )?;
+    let now = crate::db::now();
+    let rows = lights(tx, area, "", true, now).await?;
+    let w = world_of(tx, &rows, now).await?;
     let mut promoted = 0;
-    for (id, division, compound, guardian, backup) in rows {
-        let held = w.held(&division, &compound);
+    for l in rows {
+        let (Some(guardian), Some(backup)) = (l.guardian_id, l.backup_id) else {
+            continue;
+        };
+        let held = w.held(&l.division_code, &l.compound);
         let (g, b) = (w.reach(Some(guardian), &held), w.reach(Some(backup), &held));
         if !promotes(g, b) {
             continue;
         }
+        let (id, division) = (l.id, l.division_code);
         let done = execute!(
             &mut *tx,
             "UPDATE care_recipients SET guardian_id = $1, backup_id = NULL, updated_at = $2
@@ -1242,7 +1413,7 @@ pub async fn import(
         .filter_map(|p| crate::phone::normalize(p))
         .collect();
     let mut tx = db.write().await?;
-    let seals = crate::squads::store::seals(&mut tx).await?;
+    let seals = seal_index(&mut tx).await?;
     let by_phone: HashMap<String, GuardianState> = if phones.is_empty() {
         HashMap::new()
     } else {
@@ -1284,7 +1455,7 @@ pub async fn import(
         }
         let held = community
             .as_deref()
-            .map(|c| seals_holding(c, &r.recipient.compound, &seals))
+            .map(|c| seals.holding(c, &r.recipient.compound))
             .unwrap_or_default();
         let mut named = [None, None];
         for (k, (field, phone)) in [

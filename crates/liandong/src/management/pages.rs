@@ -482,18 +482,5 @@ async fn figures_xlsx(
         .map_err(anyhow::Error::from)?
         .map_err(|e| AppError::Internal(anyhow::anyhow!("xlsx: {e}")))?;
     let name = format!("screening-{}-{}.xlsx", f.from, f.to);
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::web::download(bytes, crate::web::XLSX, &name))
 }

@@ -148,11 +148,6 @@ pub(crate) fn unknown_of(headers: &[String], columns: &[(&str, &[&str], bool)]) 
 /// The import template: the accepted headers with an example row (the
 /// field report's village), and a sheet saying what each column takes.
 pub fn template(lang: Lang) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let mut book = Workbook::new();
-    let bold = Format::new().set_bold();
-    // Phones and numbers as text: Excel must not turn 13800008000 into 1.38E+10.
-    let text = Format::new().set_num_format("@");
     let example = [
         "西安市鄠邑区涝店镇龙窝村委会",
         "生活物资",
@@ -163,10 +158,33 @@ pub fn template(lang: Lang) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
         "紧急",
         "独居老人、儿童",
     ];
-    let sheet = book
-        .add_worksheet()
-        .set_name(lang.t("import-template-sheet"))?;
-    for (col, ((_, names, required), value)) in COLUMNS.iter().zip(example).enumerate() {
+    list_template(
+        lang,
+        "import-template-sheet",
+        "import-template",
+        &COLUMNS,
+        &example,
+    )
+}
+
+/// A list's template (xlsx): one sheet of the headers (required ones
+/// starred) over an example row, every column kept as text; one sheet
+/// saying what each column takes (the locale's `{help}-{field}`) and its
+/// other accepted names.
+pub fn list_template(
+    lang: Lang,
+    sheet_name: &str,
+    help: &str,
+    columns: &[(&str, &[&str], bool)],
+    example: &[&str],
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    // Phones and numbers as text: Excel must not turn 13800008000 into 1.38E+10.
+    let text = Format::new().set_num_format("@");
+    let sheet = book.add_worksheet().set_name(lang.t(sheet_name))?;
+    for (col, ((_, names, required), value)) in columns.iter().zip(example).enumerate() {
         let col = col as u16;
         let header = if *required {
             format!("{}*", names[0])
@@ -174,12 +192,14 @@ pub fn template(lang: Lang) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
             names[0].to_owned()
         };
         sheet.write_string_with_format(0, col, header, &bold)?;
-        sheet.write_string_with_format(1, col, value, &text)?;
+        sheet.write_string_with_format(1, col, *value, &text)?;
         sheet.set_column_format(col, &text)?;
-        sheet.set_column_width(col, if col == 0 || col == 3 { 40 } else { 14 })?;
+        // Wide enough for what the example holds.
+        let width = value.chars().count().clamp(7, 20) as f64 * 2.0;
+        sheet.set_column_width(col, width)?;
     }
     sheet.set_freeze_panes(1, 0)?;
-    let help = book
+    let notes = book
         .add_worksheet()
         .set_name(lang.t("import-template-help-sheet"))?;
     for (col, key) in [
@@ -190,18 +210,18 @@ pub fn template(lang: Lang) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     .iter()
     .enumerate()
     {
-        help.write_string_with_format(0, col as u16, lang.t(key), &bold)?;
+        notes.write_string_with_format(0, col as u16, lang.t(key), &bold)?;
     }
-    for (row, (field, names, required)) in COLUMNS.iter().enumerate() {
+    for (row, (field, names, required)) in columns.iter().enumerate() {
         let row = row as u32 + 1;
         let mark = if *required { "*" } else { "" };
-        help.write_string(row, 0, format!("{}{mark}", names[0]))?;
-        help.write_string(row, 1, names[1..].join("、"))?;
-        help.write_string(row, 2, lang.t(&format!("import-template-{field}")))?;
+        notes.write_string(row, 0, format!("{}{mark}", names[0]))?;
+        notes.write_string(row, 1, names[1..].join("、"))?;
+        notes.write_string(row, 2, lang.t(&format!("{help}-{field}")))?;
     }
-    help.set_column_width(0, 14)?;
-    help.set_column_width(1, 48)?;
-    help.set_column_width(2, 60)?;
+    notes.set_column_width(0, 14)?;
+    notes.set_column_width(1, 48)?;
+    notes.set_column_width(2, 60)?;
     book.save_to_buffer()
 }
 

@@ -853,24 +853,12 @@ async fn import_template(scope: Scope, c: Chrome) -> Result<Response, AppError> 
         return Err(AppError::Forbidden);
     }
     let bytes = super::import::template(c.lang).map_err(anyhow::Error::from)?;
-    let name = c.t("import-template-file");
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"template.xlsx\"; filename*=UTF-8''{}",
-                    crate::web::form_urlencoded_component(&name)
-                ),
-            ),
-        ],
+    Ok(crate::web::download_as(
         bytes,
-    )
-        .into_response())
+        crate::web::XLSX,
+        "template.xlsx",
+        &c.t("import-template-file"),
+    ))
 }
 
 /// A list uploaded: all its needs taken, or none and every reason shown.

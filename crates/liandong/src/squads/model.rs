@@ -271,6 +271,59 @@ pub fn sealed_in(home_division: &str, address: &str, seals: &[Seal]) -> bool {
     })
 }
 
+/// The seals in force, looked up by the division each covers. A place is
+/// held by the seals of its own code and of its ancestors', so a lookup is
+/// one probe per code length in use (at most five), where a scan would
+/// test every zone: a city under lockdown has hundreds, and coverage asks
+/// for tens of thousands of homes.
+#[derive(Debug, Clone, Default)]
+pub struct SealIndex {
+    seals: Vec<Seal>,
+    by_code: std::collections::HashMap<String, Vec<usize>>,
+    lengths: Vec<usize>,
+}
+
+impl SealIndex {
+    pub fn new(seals: Vec<Seal>) -> SealIndex {
+        let mut by_code: std::collections::HashMap<String, Vec<usize>> = Default::default();
+        for (i, z) in seals.iter().enumerate() {
+            if !z.division_code.is_empty() {
+                by_code.entry(z.division_code.clone()).or_default().push(i);
+            }
+        }
+        let lengths: BTreeSet<usize> = by_code.keys().map(String::len).collect();
+        SealIndex {
+            seals,
+            by_code,
+            lengths: lengths.into_iter().collect(),
+        }
+    }
+
+    /// Whether any seal covers one compound (read from addresses).
+    pub fn has_compounds(&self) -> bool {
+        self.seals.iter().any(|z| !z.compound.is_empty())
+    }
+
+    /// The seals (indices, ascending) holding a place: its division, and
+    /// the text that may name a compound — what [`sealed_in`] says of each.
+    pub fn holding(&self, division: &str, text: &str) -> Vec<usize> {
+        let mut held: Vec<usize> = self
+            .lengths
+            .iter()
+            .filter_map(|&n| division.get(..n))
+            .filter_map(|code| self.by_code.get(code))
+            .flatten()
+            .copied()
+            .filter(|&i| {
+                let c = &self.seals[i].compound;
+                c.is_empty() || text.contains(c.as_str())
+            })
+            .collect();
+        held.sort_unstable();
+        held
+    }
+}
+
 /// A volunteer's movement: a pass goes through a seal; stranded stays
 /// stranded; a free volunteer whose home is sealed is sealed in.
 pub fn movement(stored: MovementStatus, sealed: bool) -> MovementStatus {
@@ -610,6 +663,38 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// The index holds a place in exactly the seals a scan of every
+        /// zone finds, whatever the codes' lengths and compounds.
+        #[test]
+        fn the_seal_index_answers_what_the_scan_does(
+            zones in proptest::collection::vec((0usize..6, 0u8..3, 0u8..3), 0..40),
+            places in proptest::collection::vec((0usize..6, 0u8..3, 0u8..3), 1..20),
+        ) {
+            // Codes drawn from one branch of the tree and its neighbours,
+            // at every length a code has (and none, which holds nothing).
+            let code = |len: usize, branch: u8| -> String {
+                let full = format!("61011{branch}00100{branch}");
+                full[..[0, 2, 4, 6, 9, 12][len]].to_owned()
+            };
+            let compounds = ["", "紫薇花园", "金泰假日花城"];
+            let seals: Vec<Seal> = zones
+                .iter()
+                .map(|&(len, branch, c)| Seal {
+                    division_code: code(len, branch),
+                    compound: compounds[c as usize].to_owned(),
+                })
+                .collect();
+            let index = SealIndex::new(seals.clone());
+            for &(len, branch, c) in &places {
+                let place = code(len.max(1), branch);
+                let text = format!("某路{}5号楼", compounds[c as usize]);
+                let scan: Vec<usize> = (0..seals.len())
+                    .filter(|&i| sealed_in(&place, &text, std::slice::from_ref(&seals[i])))
+                    .collect();
+                proptest::prop_assert_eq!(index.holding(&place, &text), scan);
+            }
+        }
+
         /// Whatever order squads ask in, what the rule lets through never
         /// puts two squads on one thing inside the window, and never puts
         /// one volunteer in two squads inside it.

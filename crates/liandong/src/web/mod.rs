@@ -471,6 +471,25 @@ pub fn download(body: Vec<u8>, mime: &'static str, name: &str) -> Response {
         .into_response()
 }
 
+/// A file to download under a name in the reader's language (需求导入模板.xlsx),
+/// with `fallback` for clients that only read an ASCII name (RFC 6266).
+pub fn download_as(body: Vec<u8>, mime: &'static str, fallback: &str, name: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, mime.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"{fallback}\"; filename*=UTF-8''{}",
+                    form_urlencoded_component(name)
+                ),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
 /// The address people open: the deployment's public URL, else the host
 /// this page was asked on.
 pub fn public_link(state: &AppState, headers: &axum::http::HeaderMap, path: &str) -> String {

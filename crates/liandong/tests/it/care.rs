@@ -603,3 +603,104 @@ both!(an_independent_adversarial_set_of_plan_lists, |app| {
         wrong.join("\n")
     );
 });
+
+both!(
+    what_people_write_comes_back_as_written_through_coverage,
+    |app| {
+        // Coverage reads people packed (JSON on SQLite): quotes, backslashes,
+        // commas and characters outside the BMP in a compound come back as
+        // written, and an overdue check-in's due time survives the trip.
+        let co = app.signed_in("coordinator").await;
+        let compound = "金泰\"假日\\花城,3期🏠";
+        let (status, r) = app
+            .post(
+                &co,
+                "/api/care/recipients",
+                &json!({"name": "韩秀珍", "address": format!("{ZIWEI}{compound}"), "compound": compound,
+                "categories": ["独居老人"], "checkin_hours": 24}),
+            )
+            .await;
+        assert_eq!(status, 201, "{r}");
+        assert_eq!(r["compound"], compound);
+        overdue(&app, r["id"].as_i64().unwrap(), 3).await;
+        let cov = coverage(&app, &co).await;
+        let g = gap_of(&cov, &r["id"]).expect("a person without a guardian is a gap");
+        assert_eq!(g["compound"], compound, "{g}");
+        assert_eq!(g["gap"], "no_guardian");
+        let m = cov["missed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["recipient_id"] == r["id"])
+            .expect("overdue");
+        let due = time::OffsetDateTime::parse(
+            m["due_at"].as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap();
+        let late = time::OffsetDateTime::now_utc() - due;
+        assert!(
+            late > time::Duration::hours(2) && late < time::Duration::hours(4),
+            "{m}"
+        );
+        // The totals count what the lists name.
+        assert_eq!(
+            cov["total"]["no_guardian"].as_i64().unwrap()
+                + cov["total"]["no_backup"].as_i64().unwrap(),
+            cov["gaps"].as_array().unwrap().len() as i64
+        );
+    }
+);
+
+both!(the_plan_list_template_is_what_the_import_reads, |app| {
+    let co = app.signed_in("coordinator").await;
+    let res = co
+        .get(app.at("/care/import/template.xlsx"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let disposition = res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(disposition.contains("filename*=UTF-8''"), "{disposition}");
+    let bytes = res.bytes().await.unwrap().to_vec();
+    // Sent back as it is: every header known, the example row read and
+    // refused only for its volunteers, who are not on this roster.
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes).file_name("template.xlsx"),
+    );
+    let res = co
+        .post(app.at("/care/import"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let page = res.text().await.unwrap();
+    assert!(!page.contains("id=\"import-unknown\""), "{page}");
+    assert!(!page.contains("id=\"import-missing\""), "{page}");
+    assert!(!page.contains("id=\"import-done\""), "{page}");
+    let line = page
+        .split("<tr data-line=\"2\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</tr>").next())
+        .expect("the example row is named");
+    assert!(line.contains("监护志愿者电话"), "{line}");
+    assert!(line.contains("备用志愿者电话"), "{line}");
+    assert!(!line.contains("住址"), "{line}");
+    assert!(!line.contains("类别"), "{line}");
+    // Not for those who do not keep the registry.
+    let op = app.signed_in("operator").await;
+    let res = op
+        .get(app.at("/care/import/template.xlsx"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+});

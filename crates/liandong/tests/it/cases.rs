@@ -414,3 +414,99 @@ both!(
         );
     }
 );
+
+both!(a_case_opened_from_a_need_is_about_its_person, |app| {
+    let op = app.signed_in("operator").await;
+    let cw = app.signed_in("caseworker").await;
+    let admin = app.signed_in("admin").await;
+    let need = |who: &str, phone: &str, address: &str, key: &str| {
+        json!({"kind": "medical", "urgency": "urgent", "people": 1, "description": "独居老人，药快吃完了",
+            "contact_name": who, "contact_phone": phone, "address": address, "idempotency_key": key})
+    };
+    let (status, n) = app
+        .post(
+            &op,
+            "/api/needs",
+            &need(
+                "李秀英",
+                "13800008001",
+                "西安市雁塔区小寨路街道长延堡小区5号楼",
+                "case-from-need-1",
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{n}");
+    let need_id = n["id"].as_i64().unwrap();
+    // The need's page offers a case to those who keep cases, and the form
+    // it opens lets the person be carried over.
+    let page = |c: reqwest::Client, path: String| {
+        let url = app.at(&path);
+        async move { c.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let html = page(cw.clone(), format!("/needs/{need_id}")).await;
+    assert!(html.contains("id=\"open-case\""), "{html}");
+    let html = page(op.clone(), format!("/needs/{need_id}")).await;
+    assert!(!html.contains("id=\"open-case\""));
+    let html = page(
+        cw.clone(),
+        format!("/cases/new?source=need&need_id={need_id}"),
+    )
+    .await;
+    let field = html
+        .split("id=\"person_name\"")
+        .nth(1)
+        .and_then(|rest| rest.split('>').next())
+        .unwrap();
+    assert!(!field.contains("required"), "{field}");
+    assert!(html.contains("id=\"person-carried\""));
+    // The person left blank: the need's person, phone, address and place.
+    let k = open(
+        &app,
+        &cw,
+        json!({"category": "elder_at_risk", "risk": "high", "source": "need", "need_id": need_id,
+            "person_name": "", "summary": "电话中听出老人独居且行动不便"}),
+    )
+    .await;
+    assert_eq!(k["person_name"], "李秀英", "{k}");
+    assert_eq!(k["need_id"], need_id);
+    assert!(
+        k["division_code"].as_str().unwrap().starts_with("610113"),
+        "{k}"
+    );
+    assert!(k["person_phone"].as_str().unwrap().ends_with("8001"), "{k}");
+    // Someone else named in the form wins (the child behind the caller).
+    let k = open(
+        &app,
+        &cw,
+        json!({"category": "child_at_risk", "risk": "medium", "source": "need", "need_id": need_id,
+            "division_code": "610113004004", "person_name": "李小明", "summary": "孙子随老人独居"}),
+    )
+    .await;
+    assert_eq!(k["person_name"], "李小明");
+    assert_eq!(k["person_phone"], "");
+    // A need outside the caller's area carries nobody over: refused, and
+    // its person is not told.
+    let (status, far) = app
+        .post(
+            &admin,
+            "/api/needs",
+            &need(
+                "赵外区",
+                "13800008002",
+                "西安市新城区西一路街道",
+                "case-from-need-2",
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{far}");
+    let (status, body) = app
+        .post(
+            &cw,
+            "/api/cases",
+            &json!({"category": "elder_at_risk", "risk": "high", "source": "need", "need_id": far["id"],
+                "person_name": "", "summary": "越区"}),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(!body.to_string().contains("赵外区"), "{body}");
+});

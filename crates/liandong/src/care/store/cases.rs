@@ -10,7 +10,8 @@ use time::{Duration, OffsetDateTime};
 use utoipa::ToSchema;
 
 use super::super::model::{
-    CaseCategory, CaseOutcome, CaseSight, NewCase, Profession, REFERRAL_HOURS, Risk, sight,
+    CaseCategory, CaseOutcome, CaseSight, CaseSource, NewCase, Profession, REFERRAL_HOURS, Risk,
+    sight,
 };
 use crate::access::model::{Role, Scope};
 use crate::audit::model::NewEvent;
@@ -275,6 +276,60 @@ async fn referrals_of(tx: &mut Tx, case_id: i64, pending: bool) -> sqlx::Result<
     .collect())
 }
 
+/// A case found through a need or a person's check-in is about that
+/// person: where the caseworker left the person blank, the record's name,
+/// phone, address and community are carried over (read in the caller's
+/// area only; a record out of it is refused when the case is opened). A
+/// person written in the form wins: the child behind the adult who called.
+async fn carried(db: &Db, scope: &Scope, n: &NewCase) -> Result<NewCase, AppError> {
+    let mut n = n.clone();
+    if !n.person_name.trim().is_empty() {
+        return Ok(n);
+    }
+    let (table, id, division) = match CaseSource::parse(n.source.trim()) {
+        Some(CaseSource::Need) => ("needs", n.need_id, "jurisdiction_code"),
+        Some(CaseSource::Checkin) => ("care_recipients", n.recipient_id, "division_code"),
+        _ => return Ok(n),
+    };
+    let Some(id) = id else {
+        return Ok(n);
+    };
+    // A need's community is what its address was read as, else its holder.
+    let (name, phone, code) = if table == "needs" {
+        (
+            "contact_name",
+            "contact_phone",
+            "CASE WHEN division_code <> '' THEN division_code ELSE jurisdiction_code END",
+        )
+    } else {
+        ("name", "phone", "division_code")
+    };
+    let mut tx = db.read().await?;
+    let found = fetch_optional!(
+        &mut tx,
+        (String, String, String, String),
+        sqlx::AssertSqlSafe(format!(
+            "SELECT {name}, {phone}, address, {code} FROM {table} WHERE id = $1 AND {}",
+            inside(division, 2)
+        )),
+        id,
+        scope.jurisdiction()
+    )?;
+    if let Some((name, phone, address, code)) = found {
+        n.person_name = name;
+        if n.person_phone.trim().is_empty() {
+            n.person_phone = phone;
+        }
+        if n.person_address.trim().is_empty() {
+            n.person_address = address;
+        }
+        if n.division_code.trim().is_empty() {
+            n.division_code = code;
+        }
+    }
+    Ok(n)
+}
+
 /// Open a case, held by the caller's organisation. A crisis is offered at
 /// once to the care team member on call for the area (the answer names
 /// them), or raised to the office when nobody is.
@@ -282,6 +337,7 @@ pub async fn open(db: &Db, scope: &Scope, n: &NewCase) -> Result<Case, AppError>
     if !scope.role().cares() {
         return Err(AppError::Forbidden);
     }
+    let n = &carried(db, scope, n).await?;
     let c = n.check().map_err(AppError::Invalid)?;
     let division = n.division_code.trim();
     if divisions::Tree::china().find(division).is_none() {

@@ -326,21 +326,30 @@ pub async fn staff_rota(tx: &mut Tx, scope: &Scope) -> Result<Vec<Worker>, AppEr
         .map(|a| a.0.to_string())
         .collect::<Vec<_>>()
         .join(",");
-    // One row per actor and hour is enough to know their days.
+    // The days each worked, counted by the database: one row per person
+    // and day, however many actions (a busy office records thousands).
+    let day = match tx {
+        crate::db::Tx::Sqlite(_) => "date(at, '+8 hours')",
+        crate::db::Tx::Postgres(_) => {
+            "to_char((at AT TIME ZONE 'UTC') + INTERVAL '8 hours', 'YYYY-MM-DD')"
+        }
+    };
     let acts = fetch_all!(
         &mut *tx,
-        (i64, OffsetDateTime),
+        (i64, String),
         sqlx::AssertSqlSafe(format!(
-            "SELECT actor_id, at FROM events WHERE at >= $1 AND actor_id IN ({list})"
+            "SELECT actor_id, {day} AS day FROM events WHERE at >= $1 AND actor_id IN ({list})
+             GROUP BY actor_id, day"
         )),
         Ts::from(since)
     )?;
     let china = time::UtcOffset::from_hms(8, 0, 0).unwrap_or(time::UtcOffset::UTC);
+    let format = time::macros::format_description!("[year]-[month]-[day]");
     let mut days: BTreeMap<i64, BTreeSet<Date>> = BTreeMap::new();
-    for (actor, at) in acts {
-        days.entry(actor)
-            .or_default()
-            .insert(at.to_offset(china).date());
+    for (actor, day) in acts {
+        if let Ok(d) = Date::parse(&day, format) {
+            days.entry(actor).or_default().insert(d);
+        }
     }
     let today = now.to_offset(china).date();
     let mut out: Vec<Worker> = accounts
