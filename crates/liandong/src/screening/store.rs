@@ -603,6 +603,8 @@ struct Person {
     known: Known,
     /// The read subject lacked a name, phone or ID number this batch gave.
     filled: bool,
+    /// Read, and this batch changes it (a later sighting, a fill, a
+    /// self-report): written back.
     touched: bool,
     /// New: the lead it was made from.
     first: Option<usize>,
@@ -623,21 +625,25 @@ async fn take_leads(
     if matches!(tx, Tx::Postgres(_)) {
         execute!(&mut *tx, "SELECT pg_advisory_xact_lock($1)", DEDUPE_LOCK)?;
     }
-    let keys: Vec<String> = takes.iter().map(|t| t.lead.key()).collect();
-    let keys_in = json_list(tx, 2);
-    let seen: HashSet<String> = fetch_all!(
+    // Rows this source sent before: found by their hash, confirmed by
+    // their content.
+    let hashes: Vec<i64> = takes.iter().map(|t| t.lead.row_hash()).collect();
+    let hashes_in = json_ids(tx, 2);
+    let seen: HashSet<[String; 7]> = fetch_all!(
         &mut *tx,
-        (String,),
+        (String, String, String, String, String, String, String),
         sqlx::AssertSqlSafe(format!(
-            "SELECT row_key FROM leads WHERE source_id = $1 AND row_key IN {}",
-            keys_in
+            "SELECT name, phone, id_number, residence_address, registered_address, trip, seen_on
+             FROM leads WHERE source_id = $1 AND row_hash IN {}",
+            hashes_in
         )),
         source_id,
-        json(&keys)
+        json(&hashes)
     )?
     .into_iter()
-    .map(|(k,)| k)
+    .map(|(a, b, c, d, e, f, g)| [a, b, c, d, e, f, g])
     .collect();
+    let was_seen = |l: &Lead| !seen.is_empty() && seen.contains(&l.content().map(str::to_owned));
     let wanted = |f: fn(&Lead) -> &str| -> String {
         let set: BTreeSet<&str> = takes
             .iter()
@@ -692,12 +698,13 @@ async fn take_leads(
         index(p, &person.known, &mut by_id, &mut by_phone);
     }
 
-    let mut in_batch: HashSet<&str> = HashSet::new();
+    let self_report = kind == ListKind::SelfReport;
+    let mut in_batch: HashSet<[&str; 7]> = HashSet::new();
     // Per lead: the person it is (None: repeated).
     let mut whose: Vec<Option<usize>> = Vec::with_capacity(takes.len());
     for (i, t) in takes.iter().enumerate() {
         let l = t.lead;
-        if seen.contains(&keys[i]) || !in_batch.insert(&keys[i]) {
+        if !in_batch.insert(l.content()) || was_seen(l) {
             whose.push(None);
             continue;
         }
@@ -715,7 +722,10 @@ async fn take_leads(
             Some(id) => {
                 let p = near[candidates.iter().position(|k| k.id == id).unwrap_or(0)];
                 let person = &mut people[p];
-                person.touched = true;
+                // A self-report marks the subject; otherwise a row that
+                // changes nothing (an earlier sighting, nothing to fill)
+                // leaves it unwritten.
+                person.touched |= self_report;
                 let k = &mut person.known;
                 let (had_id, had_phone) = (!k.id_number.is_empty(), !k.phone.is_empty());
                 for (mine, theirs) in [
@@ -730,7 +740,9 @@ async fn take_leads(
                 }
                 if l.seen_on > k.last_seen_on {
                     k.last_seen_on.clone_from(&l.seen_on);
+                    person.touched = true;
                 }
+                person.touched |= person.filled;
                 if !had_id && !k.id_number.is_empty() {
                     by_id.entry(k.id_number.clone()).or_default().push(p);
                 }
@@ -784,7 +796,6 @@ async fn take_leads(
     for (&p, &id) in fresh.iter().zip(&ids) {
         people[p].known.id = id;
     }
-    let self_report = kind == ListKind::SelfReport;
     let stamp = Ts::from(now);
     if !fresh.is_empty() {
         let rows: Vec<_> = fresh
@@ -878,14 +889,14 @@ async fn take_leads(
     let rows: Vec<_> = takes
         .iter()
         .zip(&taken)
-        .zip(&keys)
+        .zip(&hashes)
         .filter(|((_, t), _)| **t != Taken::Repeated)
-        .map(|((t, taken), key)| {
+        .map(|((t, taken), hash)| {
             let l = t.lead;
             (
                 taken.id(),
                 t.line as i64,
-                key,
+                hash,
                 &l.name,
                 &l.phone,
                 &l.id_number,
@@ -901,10 +912,10 @@ async fn take_leads(
         execute!(
             &mut *tx,
             sqlx::AssertSqlSafe(format!(
-                "INSERT INTO leads (list_id, source_id, subject_id, kind, line, row_key, name, phone,
+                "INSERT INTO leads (list_id, source_id, subject_id, kind, line, row_hash, name, phone,
                     id_number, residence_address, registered_address, trip, seen_on, created_at)
                  SELECT $1, $2, CAST(j.value ->> 0 AS BIGINT), $3, CAST(j.value ->> 1 AS BIGINT),
-                    j.value ->> 2, j.value ->> 3, j.value ->> 4, j.value ->> 5, j.value ->> 6,
+                    CAST(j.value ->> 2 AS BIGINT), j.value ->> 3, j.value ->> 4, j.value ->> 5, j.value ->> 6,
                     j.value ->> 7, j.value ->> 8, j.value ->> 9, $4
                  FROM {}",
                 from
