@@ -260,22 +260,17 @@ struct VolunteerRow {
     address: String,
 }
 
-impl sqlx::FromRow<'_, sqlx::postgres::PgRow> for VolunteerRow {
-    fn from_row(r: &sqlx::postgres::PgRow) -> sqlx::Result<VolunteerRow> {
-        use sqlx::Row;
-        Ok(VolunteerRow {
-            id: r.try_get(0)?,
-            name: r.try_get(1)?,
-            phone: r.try_get(2)?,
-            home_division: r.try_get(3)?,
-            movement: r.try_get(4)?,
-            stood_down: r.try_get(5)?,
-            left_roster: r.try_get(6)?,
-            skills: r.try_get(7)?,
-            address: r.try_get(8)?,
-        })
-    }
-}
+crate::pg_row_by_position!(VolunteerRow {
+    id,
+    name,
+    phone,
+    home_division,
+    movement,
+    stood_down,
+    left_roster,
+    skills,
+    address
+});
 
 /// The world for recipients of `area` at `now`: the seals, and every
 /// volunteer named for one of them.
@@ -342,21 +337,16 @@ struct Light {
     late: Option<OffsetDateTime>,
 }
 
-/// Read by position: a city's 50,000 rows, and the derived reader finds
-/// each column by comparing names.
-impl sqlx::FromRow<'_, sqlx::postgres::PgRow> for Light {
-    fn from_row(r: &sqlx::postgres::PgRow) -> sqlx::Result<Light> {
-        use sqlx::Row;
-        Ok(Light {
-            id: r.try_get(0)?,
-            division_code: r.try_get(1)?,
-            compound: r.try_get(2)?,
-            guardian_id: r.try_get(3)?,
-            backup_id: r.try_get(4)?,
-            late: r.try_get(5)?,
-        })
-    }
-}
+// Read by position: a city's 50,000 rows, and the derived reader finds
+// each column by comparing names.
+crate::pg_row_by_position!(Light {
+    id,
+    division_code,
+    compound,
+    guardian_id,
+    backup_id,
+    late
+});
 
 /// The active recipients inside `area` (whose name holds `q`, when given;
 /// with both a guardian and a backup named, when `paired`), in no order

@@ -511,6 +511,28 @@ macro_rules! fetch_scalar {
 }
 
 /// A statement; yields the number of rows it touched.
+/// `sqlx::FromRow` for PostgreSQL rows of `T` read by position, the
+/// columns in the order of the fields named: for reads of many small rows,
+/// where the derived reader finds each column by comparing names.
+#[macro_export]
+macro_rules! pg_row_by_position {
+    ($t:ident { $($field:ident),* $(,)? }) => {
+        impl ::sqlx::FromRow<'_, ::sqlx::postgres::PgRow> for $t {
+            fn from_row(r: &::sqlx::postgres::PgRow) -> ::sqlx::Result<$t> {
+                use ::sqlx::Row;
+                let mut at = 0usize;
+                // Fields are read in the order written.
+                Ok($t {
+                    $($field: {
+                        at += 1;
+                        r.try_get(at - 1)?
+                    }),*
+                })
+            }
+        }
+    };
+}
+
 #[macro_export]
 macro_rules! execute {
     ($tx:expr, $sql:expr $(, $arg:expr)* $(,)?) => {

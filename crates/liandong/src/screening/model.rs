@@ -319,24 +319,19 @@ impl Lead {
     /// confirmed by the content it was made from (`content`), so two rows
     /// that merely share a hash are never taken for one. 8 bytes rather
     /// than the 64 hex characters of the whole digest: the index on it is
-    /// written at random by every row of a list, and a third of its size
-    /// is a third of the pages a batch rewrites.
+    /// written at random by every row of a list, and at a fifth of the
+    /// size a batch rewrites that many fewer pages.
     pub fn row_hash(&self) -> i64 {
-        row_hash(self.content())
+        let mut h = Sha256::new();
+        for part in self.content() {
+            h.update(part.as_bytes());
+            h.update([0x1f]);
+        }
+        let digest = h.finalize();
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&digest[..8]);
+        i64::from_be_bytes(first)
     }
-}
-
-/// `Lead::row_hash` of stored content.
-pub fn row_hash(content: [&str; 7]) -> i64 {
-    let mut h = Sha256::new();
-    for part in content {
-        h.update(part.as_bytes());
-        h.update([0x1f]);
-    }
-    let digest = h.finalize();
-    let mut first = [0u8; 8];
-    first.copy_from_slice(&digest[..8]);
-    i64::from_be_bytes(first)
 }
 
 /// A subject as matching sees it.

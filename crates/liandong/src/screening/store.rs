@@ -629,21 +629,26 @@ async fn take_leads(
     // their content.
     let hashes: Vec<i64> = takes.iter().map(|t| t.lead.row_hash()).collect();
     let hashes_in = json_ids(tx, 2);
-    let seen: HashSet<[String; 7]> = fetch_all!(
+    let mut seen: HashMap<i64, Vec<[String; 7]>> = HashMap::new();
+    for (hash, a, b, c, d, e, f, g) in fetch_all!(
         &mut *tx,
-        (String, String, String, String, String, String, String),
+        (i64, String, String, String, String, String, String, String),
         sqlx::AssertSqlSafe(format!(
-            "SELECT name, phone, id_number, residence_address, registered_address, trip, seen_on
+            "SELECT row_hash, name, phone, id_number, residence_address, registered_address, trip, seen_on
              FROM leads WHERE source_id = $1 AND row_hash IN {}",
             hashes_in
         )),
         source_id,
         json(&hashes)
-    )?
-    .into_iter()
-    .map(|(a, b, c, d, e, f, g)| [a, b, c, d, e, f, g])
-    .collect();
-    let was_seen = |l: &Lead| !seen.is_empty() && seen.contains(&l.content().map(str::to_owned));
+    )? {
+        seen.entry(hash).or_default().push([a, b, c, d, e, f, g]);
+    }
+    let was_seen = |hash: i64, l: &Lead| {
+        seen.get(&hash).is_some_and(|rows| {
+            rows.iter()
+                .any(|r| r.iter().map(String::as_str).eq(l.content()))
+        })
+    };
     let wanted = |f: fn(&Lead) -> &str| -> String {
         let set: BTreeSet<&str> = takes
             .iter()
@@ -704,7 +709,7 @@ async fn take_leads(
     let mut whose: Vec<Option<usize>> = Vec::with_capacity(takes.len());
     for (i, t) in takes.iter().enumerate() {
         let l = t.lead;
-        if !in_batch.insert(l.content()) || was_seen(l) {
+        if !in_batch.insert(l.content()) || was_seen(hashes[i], l) {
             whose.push(None);
             continue;
         }

@@ -654,22 +654,7 @@ both!(
 
 both!(the_plan_list_template_is_what_the_import_reads, |app| {
     let co = app.signed_in("coordinator").await;
-    let res = co
-        .get(app.at("/care/import/template.xlsx"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    assert_eq!(
-        res.headers()["content-type"],
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    );
-    let disposition = res.headers()["content-disposition"]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    assert!(disposition.contains("filename*=UTF-8''"), "{disposition}");
-    let bytes = res.bytes().await.unwrap().to_vec();
+    let bytes = xlsx_download(&app, &co, "/care/import/template.xlsx").await;
     // Sent back as it is: every header known, the example row read and
     // refused only for its volunteers, who are not on this roster.
     let form = reqwest::multipart::Form::new().part(

@@ -183,6 +183,20 @@ impl TestApp {
 }
 
 /// The fields a 422 body names, in order.
+/// GET an xlsx download as `c`: its bytes, once its status, type and a
+/// file name in the reader's language (RFC 6266 `filename*`) are checked.
+pub async fn xlsx_download(app: &TestApp, c: &Client, path: &str) -> Vec<u8> {
+    let res = c.get(app.at(path)).send().await.unwrap();
+    assert_eq!(res.status(), 200, "{path}");
+    assert_eq!(
+        res.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let disposition = res.headers()["content-disposition"].to_str().unwrap();
+    assert!(disposition.contains("filename*=UTF-8''"), "{disposition}");
+    res.bytes().await.unwrap().to_vec()
+}
+
 pub fn error_fields(body: &Value) -> Vec<&str> {
     body["fields"]
         .as_array()

@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use crate::both;
 use crate::harness::TestApp;
+use crate::harness::xlsx_download;
 
 fn new_need(address: &str, key: &str) -> Value {
     json!({
@@ -828,19 +829,7 @@ both!(
     the_import_template_downloads_and_is_itself_a_list_that_imports,
     |app| {
         let op = app.signed_in("operator").await;
-        let res = op
-            .get(app.at("/needs/import/template.xlsx"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200);
-        assert_eq!(
-            res.headers()["content-type"],
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        );
-        let disposition = res.headers()["content-disposition"].to_str().unwrap();
-        assert!(disposition.contains("filename*=UTF-8''"), "{disposition}");
-        let bytes = res.bytes().await.unwrap().to_vec();
+        let bytes = xlsx_download(&app, &op, "/needs/import/template.xlsx").await;
         // Its headers are the accepted ones, required ones starred.
         use calamine::Reader;
         let mut book: calamine::Xlsx<_> =
