@@ -266,6 +266,89 @@ describe('care', { timeout: 300_000 }, () => {
     }
   });
 
+  test('a crisis in a sealed compound goes to that compound\'s team; its member signs in and takes it', { skip: skip ?? false }, async () => {
+    const url = server.url;
+    const admin = await newPage(browser);
+    const ours = await newPage(browser);
+    const doctor = await newPage(browser);
+    try {
+      // The compound is sealed; a colleague will sign in as the team's psychiatrist.
+      await signIn(admin.page, url, 'admin');
+      const orgs = await (await admin.page.request.get(`${url}/api/orgs?q=西安市妇女儿童服务中心`)).json();
+      const made = await admin.page.request.post(`${url}/api/accounts`, {
+        data: { username: 'zhaoys', display_name: '赵医生', password: 'caseworker-2022', role: 'caseworker',
+          org_id: orgs[0].id, jurisdiction_code: '610113' },
+      });
+      assert.equal(made.status(), 201, await made.text());
+      const zone = await admin.page.request.post(`${url}/api/zones`, {
+        data: { division_code: '610113004004', compound: '紫薇花园', level: 'sealed' },
+      });
+      assert.equal(zone.status(), 201, await zone.text());
+
+      // The team, linked to the sealed compound; its member, with an account, on call.
+      const p = ours.page;
+      await signIn(p, url, 'caseworker');
+      await p.goto(`${url}/care/teams`);
+      await p.fill('#name', '紫薇花园封控小区心理小组');
+      await p.fill('#division_code', '610113');
+      await p.selectOption('#cohort_kind', 'zone');
+      const zoneValue = await p.locator('#zone_id option', { hasText: '紫薇花园' }).first().getAttribute('value');
+      await p.selectOption('#zone_id', zoneValue);
+      await Promise.all([p.waitForLoadState('load'), p.click('#team-create')]);
+      const section = p.locator('section', { hasText: '紫薇花园封控小区心理小组' });
+      assert.match(await section.innerText(), /封控区域内的人/);
+      await section.locator('summary', { hasText: '添加成员' }).click();
+      await section.locator('input[name=name]').fill('赵医生');
+      await section.locator('select[name=profession]').selectOption('psychiatrist');
+      await section.locator('input[name=phone]').fill('13880000001');
+      const account = await section.locator('select[name=account_id] option', { hasText: 'zhaoys' }).getAttribute('value');
+      await section.locator('select[name=account_id]').selectOption(account);
+      await Promise.all([p.waitForLoadState('load'), section.locator('button', { hasText: '添加成员' }).click()]);
+      const team = p.locator('section', { hasText: '紫薇花园封控小区心理小组' });
+      assert.match(await team.innerText(), /赵医生[\s\S]*赵医生 \(zhaoys\)/);
+      await team.locator('summary', { hasText: '安排值班' }).click();
+      const china = (ms) => new Date(ms + 8 * 3600_000).toISOString().slice(0, 16);
+      await team.locator('input[name=starts_at]').fill(china(Date.now() - 3600_000));
+      await team.locator('input[name=ends_at]').fill(china(Date.now() + 10 * 3600_000));
+      await Promise.all([p.waitForLoadState('load'), team.locator('button', { hasText: '安排值班' }).click()]);
+      assert.match(await p.locator('section', { hasText: '紫薇花园封控小区心理小组' }).innerText(), /当班: 赵医生/);
+
+      // A crisis inside the compound: offered to that team first, waiting.
+      await p.goto(`${url}/cases/new`);
+      await p.selectOption('#category', 'mental_health_crisis');
+      await p.selectOption('#risk', 'crisis');
+      await p.selectOption('#source', 'call');
+      await p.fill('#division_code', '610113004004');
+      await p.fill('#person_name', '黄先生');
+      await p.fill('#person_address', '紫薇花园3号楼');
+      await p.fill('#summary', '隔离第十天，电话里反复说撑不下去');
+      await Promise.all([p.waitForURL(/\/cases\/\d+$/), p.click('#case-open')]);
+      const caseUrl = p.url();
+      assert.match(await p.locator('#case-crisis').innerText(), /赵医生[\s\S]*紫薇花园封控小区心理小组[\s\S]*对接人群优先/);
+      assert.equal(await p.locator('#case-crisis-status').innerText(), '等待回应');
+
+      // The psychiatrist signs in: where and whom to call, never the person; takes it.
+      const q = doctor.page;
+      await signIn(q, url, 'zhaoys', 'caseworker-2022');
+      await q.goto(`${url}/cases`);
+      const card = q.locator('.crisis-offer').first();
+      assert.match(await card.innerText(), /精神心理危机|心理危机/);
+      assert.match(await card.innerText(), /电子城街道[\s\S]*西安市妇女儿童服务中心/);
+      assert.doesNotMatch(await card.innerText(), /黄先生|3号楼/);
+      await Promise.all([q.waitForLoadState('load'), card.locator('button[value=accept]').click()]);
+      assert.match(await q.locator('#notice').innerText(), /已接手/);
+      assert.equal(await q.locator('.crisis-offer').first().getAttribute('data-status'), 'accepted');
+
+      // The holder sees it taken.
+      await p.goto(caseUrl);
+      assert.equal(await p.locator('#case-crisis-status').innerText(), '已接手');
+    } finally {
+      await admin.ctx.close();
+      await ours.ctx.close();
+      await doctor.ctx.close();
+    }
+  });
+
   test('an elder at risk found through a hotline need: the case carries the need\'s person', { skip: skip ?? false }, async () => {
     const url = server.url;
     const desk = await newPage(browser);

@@ -166,6 +166,11 @@ pub async fn start_with(listen: &str, db: Db, settings: Settings) -> anyhow::Res
                 Ok(n) => tracing::info!(referrals = n, "case referrals unanswered"),
                 Err(e) => tracing::warn!(error = ?e, "raising unanswered case referrals"),
             }
+            match crate::care::store::crises::lapse(&sweep_db, crate::db::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(offers = n, "crises unanswered passed on"),
+                Err(e) => tracing::warn!(error = ?e, "passing on unanswered crises"),
+            }
             match crate::care::store::schedules::raise_due(&sweep_db, crate::db::now()).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(needs = n, "care routines raised as needs"),

@@ -160,6 +160,7 @@ async fn set_clock(
     let escalated = crate::needs::store::escalate_overdue(&state.db, crate::db::now()).await?;
     let missed = crate::care::store::alarm_missed(&state.db, crate::db::now()).await?;
     crate::care::store::cases::escalate_referrals(&state.db, crate::db::now()).await?;
+    crate::care::store::crises::lapse(&state.db, crate::db::now()).await?;
     crate::care::store::schedules::raise_due(&state.db, crate::db::now()).await?;
     Ok(crate::web::extract::Json(
         serde_json::json!({ "escalated": escalated, "missed": missed }),

@@ -36,7 +36,7 @@ use crate::volunteers::api as volunteers;
         screening::lists, screening::list, screening::subjects, screening::subject, screening::reveal, screening::worklist, screening::set_seat, screening::start_call, screening::end_call, screening::handover, screening::offer, screening::transfers, screening::answer, screening::orphans, screening::shifts, screening::add_to_shift, screening::remove_from_shift,
         management::schedules, management::set_schedule, management::start, management::managed, management::release, management::result_lists, management::unmatched, management::rematch, management::figures,
         care::coverage, care::recipients, care::create, care::recipient, care::name, care::proposals, care::checkins, care::checkin, care::reveal, care::end, care::mine,
-        care::cases, care::open_case, care::case, care::note, care::follow_up_done, care::refer, care::answer, care::close, care::reveal_case, care::teams, care::create_team, care::add_member, care::add_shift, care::staff, care::schedules, care::add_schedule, care::end_schedule,
+        care::cases, care::open_case, care::case, care::note, care::follow_up_done, care::refer, care::answer, care::crises, care::answer_crisis, care::close, care::reveal_case, care::teams, care::create_team, care::add_member, care::add_shift, care::staff, care::schedules, care::add_schedule, care::end_schedule,
         audit::list, audit::export,
     ),
     tags(
@@ -375,6 +375,12 @@ const BODY_RULES: &[(&str, &str, Rule)] = &[
     ("Closing", "note", Rule::Text(1000)),
     ("NewTeam", "name", Rule::Required(60)),
     ("NewTeam", "cohort", Rule::Text(60)),
+    (
+        "NewTeam",
+        "cohort_kind",
+        Rule::OneOf(&["", "zone", "home_isolation"]),
+    ),
+    ("CrisisAnswer", "reason", Rule::Text(200)),
     ("NewMember", "name", Rule::Required(40)),
     (
         "NewMember",

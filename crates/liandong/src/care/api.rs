@@ -13,6 +13,7 @@ use super::model::NewRecipient;
 use super::store::cases::{
     self as case_store, Answer, Case, CaseDetail, CaseList, Closing, NewNote, NewReferral, Referral,
 };
+use super::store::crises::{self as crisis_store, CrisisAnswer, CrisisOffer};
 use super::store::schedules::{self as schedule_store, NewSchedule, Schedule};
 use super::store::teams::{self as team_store, NewMember, NewShift, NewTeam, Team, Worker};
 use super::store::{
@@ -47,6 +48,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/cases/{id}/close", post(close))
         .route("/api/cases/{id}/reveal", post(reveal_case))
         .route("/api/referrals/{id}/answer", post(answer))
+        .route("/api/care/crises", get(crises))
+        .route("/api/care/crises/{id}/answer", post(answer_crisis))
         .route("/api/care/teams", get(teams).post(create_team))
         .route("/api/care/teams/{id}/members", post(add_member))
         .route("/api/care/teams/{id}/on-call", post(add_shift))
@@ -320,6 +323,33 @@ pub async fn answer(
     Json(a): Json<Answer>,
 ) -> Result<Json<Referral>, AppError> {
     Ok(Json(case_store::answer(&state.db, &scope, id, &a).await?))
+}
+
+/// Crises offered to the caller as a care team member (their account is
+/// the member's): those waiting for an answer first, then the last week's.
+#[utoipa::path(get, path = "/api/care/crises", tag = "care",
+    responses((status = 200, body = Vec<CrisisOffer>), (status = 401, body = ErrorBody)))]
+pub async fn crises(
+    State(state): State<AppState>,
+    scope: Scope,
+) -> Result<Json<Vec<CrisisOffer>>, AppError> {
+    let mut tx = state.db.read().await?;
+    Ok(Json(crisis_store::mine(&mut tx, &scope).await?))
+}
+
+/// Accept a crisis offered to the caller, or decline it with a reason (it
+/// passes to the next member on call). The case's holder may record the
+/// answer a member without an account gave by phone.
+#[utoipa::path(post, path = "/api/care/crises/{id}/answer", tag = "care", params(("id" = i64, Path)), request_body = CrisisAnswer,
+    responses((status = 200, body = CrisisOffer), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn answer_crisis(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path(id): Path<i64>,
+    Json(a): Json<CrisisAnswer>,
+) -> Result<Json<CrisisOffer>, AppError> {
+    Ok(Json(crisis_store::answer(&state.db, &scope, id, &a).await?))
 }
 
 #[utoipa::path(post, path = "/api/cases/{id}/close", tag = "care", params(("id" = i64, Path)), request_body = Closing,

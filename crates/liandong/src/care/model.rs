@@ -47,6 +47,21 @@ impl CareCategory {
         })
     }
 
+    /// What a need raised for this person says of who it is for (the
+    /// needs board's vulnerable tags); none for a category it has no tag
+    /// for.
+    pub fn vulnerable(self) -> Option<crate::needs::model::Vulnerable> {
+        use crate::needs::model::Vulnerable;
+        match self {
+            CareCategory::ElderlyAlone => Some(Vulnerable::ElderlyAlone),
+            CareCategory::DisabledAlone => Some(Vulnerable::Disabled),
+            CareCategory::Dialysis => Some(Vulnerable::Dialysis),
+            CareCategory::PregnantNearTerm => Some(Vulnerable::Pregnant),
+            CareCategory::LeftBehindChild | CareCategory::DeFactoOrphan => Some(Vulnerable::Child),
+            CareCategory::SevereMentalIllness => None,
+        }
+    }
+
     /// Skills that fit the care this person needs, best first (a proposal
     /// ranks volunteers holding them higher).
     pub fn skills(self) -> &'static [&'static str] {
@@ -611,6 +626,32 @@ crate::stored_enum! {
 
 /// Hours a referral may wait unanswered before the office hears of it.
 pub const REFERRAL_HOURS: i64 = 24;
+
+crate::stored_enum! {
+    /// Who a care team is offered first for, beyond its area: the people
+    /// of one zone (a sealed compound), or those in home isolation.
+    pub enum Cohort {
+        Zone,
+        HomeIsolation,
+    }
+}
+
+crate::stored_enum! {
+    /// Where a crisis offered to a care team member stands.
+    pub enum CrisisStatus {
+        Pending,
+        Accepted,
+        Declined,
+        /// Unanswered past `CRISIS_ANSWER_MINUTES`: passed to the next.
+        Lapsed,
+        /// The case closed while it waited.
+        Withdrawn,
+    }
+}
+
+/// Minutes a crisis waits for the member it was offered to before it
+/// passes to the next member on call (a crisis does not wait an hour).
+pub const CRISIS_ANSWER_MINUTES: i64 = 15;
 
 /// Who reads a case, and how much.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

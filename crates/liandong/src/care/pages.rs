@@ -19,6 +19,7 @@ use super::model::{
 use super::store::cases::{
     self as case_store, Answer, CaseDetail, CaseList, Closing, NewNote, NewReferral,
 };
+use super::store::crises::{self as crisis_store, CrisisAnswer, CrisisOffer};
 use super::store::schedules::{self as schedule_store, NewSchedule, Schedule};
 use super::store::teams::{self as team_store, NewMember, NewShift, NewTeam, Team, Worker};
 use super::store::{
@@ -618,6 +619,7 @@ pub fn case_routes() -> Router<AppState> {
         .route("/cases/new", get(new_case_form).post(open_case))
         .route("/cases/{id}", get(case_page).post(case_action))
         .route("/referrals/{id}", axum::routing::post(answer_referral))
+        .route("/crises/{id}", axum::routing::post(answer_crisis))
         .route("/care/teams", get(teams_page).post(teams_action))
         .route("/care/staff", get(staff_page))
 }
@@ -627,6 +629,8 @@ pub fn case_routes() -> Router<AppState> {
 struct CasesPage {
     c: Chrome,
     list: CaseList,
+    /// Crises offered to the reader as a care team member.
+    offers: Vec<CrisisOffer>,
     notice: String,
     errors: Invalid,
 }
@@ -636,6 +640,7 @@ async fn cases_of(state: &AppState, scope: &Scope, c: Chrome) -> Result<CasesPag
     Ok(CasesPage {
         c,
         list: case_store::cases(&mut tx, scope).await?,
+        offers: crisis_store::mine(&mut tx, scope).await?,
         notice: String::new(),
         errors: Invalid::default(),
     })
@@ -655,6 +660,8 @@ struct AnswerForm {
     /// accept | decline
     answer: String,
     reason: String,
+    /// A crisis answer recorded from the case's page.
+    case_id: String,
 }
 
 async fn answer_referral(
@@ -683,6 +690,37 @@ async fn answer_referral(
             Ok((status, render(&p)?).into_response())
         }
     }
+}
+
+/// A crisis answered: by the member it was offered to (back to their
+/// list), or recorded by the case's holder (back to the case).
+async fn answer_crisis(
+    State(state): State<AppState>,
+    scope: Scope,
+    c: Chrome,
+    Path(id): Path<i64>,
+    HtmlForm(f): HtmlForm<AnswerForm>,
+) -> Result<Response, AppError> {
+    let a = CrisisAnswer {
+        accept: f.answer == "accept",
+        reason: f.reason.clone(),
+    };
+    let done = crisis_store::answer(&state.db, &scope, id, &a).await;
+    let (status, notice, errors) = match done {
+        Ok(_) if a.accept => (StatusCode::OK, c.t("crisis-accepted"), Invalid::default()),
+        Ok(_) => (StatusCode::OK, c.t("crisis-declined"), Invalid::default()),
+        Err(e) => refusal(e, &c)?,
+    };
+    if let Some(case_id) = number(&f.case_id) {
+        let mut p = case_of(&state, &scope, c, case_id).await?;
+        p.notice = notice;
+        p.errors = errors;
+        return Ok((status, render(&p)?).into_response());
+    }
+    let mut p = cases_of(&state, &scope, c).await?;
+    p.notice = notice;
+    p.errors = errors;
+    Ok((status, render(&p)?).into_response())
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -919,6 +957,10 @@ struct TeamsPage {
     c: Chrome,
     teams: Vec<Team>,
     professions: &'static [Profession],
+    /// Zones in force in the reader's area, and their organisation's
+    /// accounts that keep cases: what teams and members link to.
+    zones: Vec<(i64, String)>,
+    accounts: Vec<(i64, String)>,
     errors: Invalid,
     notice: String,
     /// The team a form was sent for (its errors are shown there).
@@ -927,10 +969,13 @@ struct TeamsPage {
 
 async fn teams_of(state: &AppState, scope: &Scope, c: Chrome) -> Result<TeamsPage, AppError> {
     let mut tx = state.db.read().await?;
+    let (zones, accounts) = team_store::linkable(&mut tx, scope).await?;
     Ok(TeamsPage {
         c,
         teams: team_store::teams(&mut tx, scope).await?,
         professions: Profession::ALL,
+        zones,
+        accounts,
         errors: Invalid::default(),
         notice: String::new(),
         about: 0,
@@ -954,6 +999,9 @@ struct TeamForm {
     name: String,
     division_code: String,
     cohort: String,
+    cohort_kind: String,
+    zone_id: String,
+    account_id: String,
     profession: String,
     phone: String,
     based: String,
@@ -976,6 +1024,8 @@ async fn teams_action(
                 name: f.name.clone(),
                 division_code: f.division_code.clone(),
                 cohort: f.cohort.clone(),
+                cohort_kind: f.cohort_kind.clone(),
+                zone_id: number(&f.zone_id),
             };
             team_store::create_team(db, &scope, &n).await
         }
@@ -985,6 +1035,7 @@ async fn teams_action(
                 profession: f.profession.clone(),
                 phone: f.phone.clone(),
                 based: f.based.clone(),
+                account_id: number(&f.account_id),
             };
             team_store::add_member(db, &scope, team, &n).await
         }

@@ -3,6 +3,7 @@
 //! no longer reach the person, proposals, plan lists.
 
 pub mod cases;
+pub mod crises;
 pub mod schedules;
 pub mod teams;
 
@@ -1450,12 +1451,12 @@ pub async fn import(
     scope: &Scope,
     rows: Vec<super::model::PlanRow>,
 ) -> Result<Result<Imported, crate::needs::import::Rejected>, AppError> {
-    use crate::needs::import::{Rejected, RowProblem};
     cares(scope)?;
-    let mut rejected = Rejected::default();
     if rows.len() > super::model::PLAN_MAX_ROWS {
-        rejected.too_many = true;
-        return Ok(Err(rejected));
+        return Ok(Err(crate::needs::import::Rejected {
+            too_many: true,
+            ..Default::default()
+        }));
     }
     let addresses: Vec<String> = rows
         .iter()
@@ -1468,8 +1469,71 @@ pub async fn import(
         .flat_map(|r| [&r.guardian_phone, &r.backup_phone])
         .filter_map(|p| crate::phone::normalize(p))
         .collect();
+    // Checked first in a read: a list with wrong rows is answered without
+    // holding up any writer. A good one is checked again inside the write
+    // (volunteers move, guardians take people meanwhile), which reads only
+    // the named volunteers and the zones.
+    let mut tx = db.read().await?;
+    let judged = judge_plan(&mut tx, scope, &rows, &read, &phones).await?;
+    drop(tx);
+    if let Err(rejected) = judged {
+        return Ok(Err(rejected));
+    }
     let mut tx = db.write().await?;
-    let seals = seal_index(&mut tx).await?;
+    let mut taken = match judge_plan(&mut tx, scope, &rows, &read, &phones).await? {
+        Ok(taken) => taken,
+        Err(rejected) => return Ok(Err(rejected)),
+    };
+    // In key order: two uploads sharing rows take their locks in one order.
+    taken.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut done = Imported::default();
+    for (key, community, checked, [guardian, backup]) in taken {
+        let id = insert(&mut tx, scope, &checked, &community, Some(&key)).await?;
+        if id == 0 {
+            done.existing += 1;
+            continue;
+        }
+        done.created += 1;
+        if guardian.is_some() || backup.is_some() {
+            execute!(
+                &mut tx,
+                "UPDATE care_recipients SET guardian_id = $1, backup_id = $2 WHERE id = $3",
+                guardian,
+                backup,
+                id
+            )?;
+            record(
+                &mut tx,
+                NewEvent::by(scope, "care.guardian", "care_recipient", id, &community)
+                    .after(serde_json::json!({"guardian_id": guardian, "backup_id": backup})),
+            )
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(Ok(done))
+}
+
+/// A plan row that passed: its key, community, the person and who is named.
+type PlanTaken = (
+    String,
+    String,
+    super::model::CheckedRecipient,
+    [Option<i64>; 2],
+);
+
+/// Check every row of a plan list against the area now (the zones, the
+/// volunteers named by phone and how many each already guards).
+async fn judge_plan(
+    tx: &mut Tx,
+    scope: &Scope,
+    rows: &[super::model::PlanRow],
+    read: &[(String, bool)],
+    phones: &std::collections::BTreeSet<String>,
+) -> Result<Result<Vec<PlanTaken>, crate::needs::import::Rejected>, AppError> {
+    use crate::needs::import::{Rejected, RowProblem};
+    let mut rejected = Rejected::default();
+    let seals = seal_index(tx).await?;
     let by_phone: HashMap<String, GuardianState> = if phones.is_empty() {
         HashMap::new()
     } else {
@@ -1480,7 +1544,7 @@ pub async fn import(
             .collect::<Vec<_>>()
             .join(",");
         volunteer_states(
-            &mut tx,
+            tx,
             &seals,
             &format!(
                 "v.phone IN ({list}) AND {}",
@@ -1494,7 +1558,7 @@ pub async fn import(
         .collect()
     };
     let ids: Vec<i64> = by_phone.values().map(|v| v.id).collect();
-    let mut load = guarding(&mut tx, &ids).await?;
+    let mut load = guarding(tx, &ids).await?;
     let mut taken = Vec::with_capacity(rows.len());
     for (r, (code, _)) in rows.iter().zip(read) {
         let mut errors = match r.recipient.check() {
@@ -1505,7 +1569,7 @@ pub async fn import(
         if hours.is_none() {
             errors.push(FieldError::new("checkin", "err-care-checkin-hours"));
         }
-        let community = community_of(scope, "", &code);
+        let community = community_of(scope, "", code);
         if community.is_none() {
             errors.push(FieldError::new("address", "err-care-community"));
         }
@@ -1562,34 +1626,7 @@ pub async fn import(
     if !rejected.problems.is_empty() {
         return Ok(Err(rejected));
     }
-    // In key order: two uploads sharing rows take their locks in one order.
-    taken.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut done = Imported::default();
-    for (key, community, checked, [guardian, backup]) in taken {
-        let id = insert(&mut tx, scope, &checked, &community, Some(&key)).await?;
-        if id == 0 {
-            done.existing += 1;
-            continue;
-        }
-        done.created += 1;
-        if guardian.is_some() || backup.is_some() {
-            execute!(
-                &mut tx,
-                "UPDATE care_recipients SET guardian_id = $1, backup_id = $2 WHERE id = $3",
-                guardian,
-                backup,
-                id
-            )?;
-            record(
-                &mut tx,
-                NewEvent::by(scope, "care.guardian", "care_recipient", id, &community)
-                    .after(serde_json::json!({"guardian_id": guardian, "backup_id": backup})),
-            )
-            .await?;
-        }
-    }
-    tx.commit().await?;
-    Ok(Ok(done))
+    Ok(Ok(taken))
 }
 
 /// A plan as an office hands it over: who, what they need, who covers

@@ -510,7 +510,6 @@ macro_rules! fetch_scalar {
     };
 }
 
-/// A statement; yields the number of rows it touched.
 /// `sqlx::FromRow` for PostgreSQL rows of `T` read by position, the
 /// columns in the order of the fields named: for reads of many small rows,
 /// where the derived reader finds each column by comparing names.
@@ -533,6 +532,7 @@ macro_rules! pg_row_by_position {
     };
 }
 
+/// A statement; yields the number of rows it touched.
 #[macro_export]
 macro_rules! execute {
     ($tx:expr, $sql:expr $(, $arg:expr)* $(,)?) => {

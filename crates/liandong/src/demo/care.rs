@@ -219,7 +219,8 @@ async fn cases(
     let team = fetch_scalar!(
         &mut *tx,
         i64,
-        "INSERT INTO care_teams (org_id, name, division_code, cohort, created_at) VALUES ($1, '线上心理援助小组', '6101', '封控小区居民与居家隔离人员', $2) RETURNING id",
+        "INSERT INTO care_teams (org_id, name, division_code, cohort, cohort_kind, created_at)
+         VALUES ($1, '线上心理援助小组', '6101', '封控小区居民与居家隔离人员', 'home_isolation', $2) RETURNING id",
         mental,
         Ts::from(now - Duration::days(14))
     )?;
@@ -326,6 +327,20 @@ async fn cases(
             caseworker,
             Ts::from(opened)
         )?;
+        if risk == "crisis" {
+            // Taken by the psychiatrist on call within minutes.
+            execute!(
+                &mut *tx,
+                "INSERT INTO crisis_offers (case_id, member_id, team_id, cohort, status, offered_at, answered_at)
+                 VALUES ($1, $2, $3, $4, 'accepted', $5, $6)",
+                id,
+                members[0],
+                team,
+                true,
+                Ts::from(opened),
+                Ts::from(opened + Duration::minutes(4))
+            )?;
+        }
         if category == "mental_health_crisis" {
             execute!(
                 &mut *tx,

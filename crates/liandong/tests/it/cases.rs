@@ -510,3 +510,391 @@ both!(a_case_opened_from_a_need_is_about_its_person, |app| {
     assert_eq!(status, 422, "{body}");
     assert!(!body.to_string().contains("赵外区"), "{body}");
 });
+
+/// Put a care team member on call from an hour ago for eleven hours.
+async fn on_call(app: &TestApp, c: &reqwest::Client, team: &Value, member: &Value) {
+    let now = time::OffsetDateTime::now_utc();
+    let at = |h: i64| {
+        (now + time::Duration::hours(h))
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    };
+    let (status, body) = app
+        .post(
+            c,
+            &format!("/api/care/teams/{team}/on-call"),
+            &json!({"member_id": member, "starts_at": at(-1), "ends_at": at(10)}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+}
+
+/// A member of a team: their id.
+async fn member(app: &TestApp, c: &reqwest::Client, team: &Value, body: Value) -> Value {
+    let (status, m) = app
+        .post(c, &format!("/api/care/teams/{team}/members"), &body)
+        .await;
+    assert_eq!(status, 201, "{m}");
+    m["id"].clone()
+}
+
+both!(
+    a_crisis_goes_to_its_cohort_first_and_passes_on_until_someone_takes_it,
+    |app| {
+        let cw = app.signed_in("caseworker").await;
+        let co = app.signed_in("coordinator").await;
+        // A colleague who signs in as the area team's psychiatrist, and a
+        // caseworker of another organisation.
+        let (doctor, _) = caseworker_of(&app, "西安市妇女儿童服务中心", "zhaoys").await;
+        let (stranger, _) = caseworker_of(&app, "西安市心理卫生协会", "xinli3").await;
+        let (_, me) = app.get(&doctor, "/api/me").await;
+        let doctor_id = me["id"].clone();
+        let (_, stranger_me) = app.get(&stranger, "/api/me").await;
+
+        let (status, zone) = app
+            .post(
+                &co,
+                "/api/zones",
+                &json!({"division_code": ZIWEI, "compound": "紫薇花园", "level": "sealed"}),
+            )
+            .await;
+        assert_eq!(status, 201, "{zone}");
+
+        // Refusals, each naming its field.
+        for (body, field) in [
+            (
+                json!({"name": "甲", "division_code": "610113", "cohort_kind": "zone"}),
+                "zone_id",
+            ),
+            (
+                json!({"name": "乙", "division_code": "610113", "cohort_kind": "everyone"}),
+                "cohort_kind",
+            ),
+            (
+                json!({"name": "丙", "division_code": "610113004001", "cohort_kind": "zone", "zone_id": zone["id"]}),
+                "zone_id",
+            ),
+        ] {
+            let (status, e) = app.post(&cw, "/api/care/teams", &body).await;
+            assert_eq!((status, error_fields(&e)), (422, vec![field]), "{e}");
+        }
+
+        // The area's team, on call first; the compound's and the home
+        // isolation's, on call after it.
+        let (_, area) = app
+            .post(
+                &cw,
+                "/api/care/teams",
+                &json!({"name": "雁塔区心理援助", "division_code": "610113"}),
+            )
+            .await;
+        let area = area["id"].clone();
+        let (_, sealed) = app
+            .post(
+                &cw,
+                "/api/care/teams",
+                &json!({"name": "紫薇花园封控小区小组", "division_code": "610113",
+                "cohort_kind": "zone", "zone_id": zone["id"]}),
+            )
+            .await;
+        let sealed = sealed["id"].clone();
+        let (_, home) = app
+            .post(
+                &cw,
+                "/api/care/teams",
+                &json!({"name": "居家隔离支持小组", "division_code": "610113",
+                "cohort_kind": "home_isolation"}),
+            )
+            .await;
+        let home = home["id"].clone();
+        let (status, e) = app
+            .post(
+                &cw,
+                &format!("/api/care/teams/{area}/members"),
+                &json!({"name": "冒名", "profession": "doctor",
+                "phone": "13880000009", "account_id": stranger_me["id"]}),
+            )
+            .await;
+        assert_eq!(
+            (status, error_fields(&e)),
+            (422, vec!["account_id"]),
+            "another organisation's account: {e}"
+        );
+        let zhao = member(
+            &app,
+            &cw,
+            &area,
+            json!({"name": "赵医生", "profession": "psychiatrist",
+            "phone": "13880000001", "account_id": doctor_id}),
+        )
+        .await;
+        let qian = member(
+            &app,
+            &cw,
+            &area,
+            json!({"name": "钱医生", "profession": "psychologist", "phone": "13880000002"}),
+        )
+        .await;
+        let sun = member(
+            &app,
+            &cw,
+            &sealed,
+            json!({"name": "孙社工", "profession": "social_worker", "phone": "13880000003"}),
+        )
+        .await;
+        let li = member(
+            &app,
+            &cw,
+            &home,
+            json!({"name": "李护士", "profession": "nurse", "phone": "13880000004"}),
+        )
+        .await;
+        on_call(&app, &cw, &area, &zhao).await;
+        on_call(&app, &cw, &area, &qian).await;
+        on_call(&app, &cw, &sealed, &sun).await;
+        on_call(&app, &cw, &home, &li).await;
+        let (_, teams) = app.get(&cw, "/api/care/teams").await;
+        let t = teams
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == sealed)
+            .unwrap();
+        assert_eq!(
+            (
+                t["cohort_kind"].as_str(),
+                t["zone_name"].as_str().map(|z| z.contains("紫薇花园"))
+            ),
+            (Some("zone"), Some(true)),
+            "{t}"
+        );
+
+        // A person inside the sealed compound: its team first.
+        let k = open(&app, &cw, json!({"category": "mental_health_crisis", "risk": "crisis", "source": "call",
+            "division_code": ZIWEI, "person_name": "黄先生", "person_address": "紫薇花园3号楼", "summary": "隔离第十天，情绪崩溃"})).await;
+        let id = k["id"].clone();
+        assert_eq!(
+            (
+                k["crisis"]["name"].as_str(),
+                k["crisis"]["cohort"].as_bool(),
+                k["crisis"]["status"].as_str()
+            ),
+            (Some("孙社工"), Some(true), Some("pending")),
+            "{k}"
+        );
+        // 孙社工 has no account: the holder records their answer by phone.
+        // Declining needs a reason; someone neither holder nor member is
+        // not told the offer exists.
+        let offer = k["crisis"]["offer_id"].clone();
+        let path = format!("/api/care/crises/{offer}/answer");
+        let (status, e) = app.post(&cw, &path, &json!({"accept": false})).await;
+        assert_eq!((status, error_fields(&e)), (422, vec!["reason"]), "{e}");
+        let (status, _) = app.post(&stranger, &path, &json!({"accept": true})).await;
+        assert_eq!(status, 404);
+        let (status, o) = app
+            .post(
+                &cw,
+                &path,
+                &json!({"accept": false, "reason": "正在处理另一起危机"}),
+            )
+            .await;
+        assert_eq!(
+            (status, o["status"].as_str()),
+            (200, Some("declined")),
+            "{o}"
+        );
+        let (status, e) = app.post(&cw, &path, &json!({"accept": true})).await;
+        assert_eq!(
+            (status, e["error"].as_str()),
+            (409, Some("conflict")),
+            "answered once: {e}"
+        );
+
+        // Passed to the area's first member, who sees it signed in: where,
+        // who holds it, never the person.
+        let (_, d) = app.get(&cw, &format!("/api/cases/{id}")).await;
+        assert_eq!(
+            (
+                d["case"]["crisis"]["name"].as_str(),
+                d["case"]["crisis"]["cohort"].as_bool()
+            ),
+            (Some("赵医生"), Some(false)),
+            "{d}"
+        );
+        let (status, mine) = app.get(&doctor, "/api/care/crises").await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            (mine[0]["status"].as_str(), mine[0]["category"].as_str()),
+            (Some("pending"), Some("mental_health_crisis")),
+            "{mine}"
+        );
+        assert!(
+            !mine.to_string().contains("黄先生") && !mine.to_string().contains("紫薇花园3号楼"),
+            "{mine}"
+        );
+        let (_, none) = app.get(&stranger, "/api/care/crises").await;
+        assert_eq!(none, json!([]));
+
+        // Unanswered past the set minutes: it lapses, once, to the next.
+        let now = liandong::db::now();
+        assert_eq!(
+            liandong::care::store::crises::lapse(&app.db, now)
+                .await
+                .unwrap(),
+            0
+        );
+        let later = now + time::Duration::minutes(liandong::care::model::CRISIS_ANSWER_MINUTES + 1);
+        assert_eq!(
+            liandong::care::store::crises::lapse(&app.db, later)
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            liandong::care::store::crises::lapse(&app.db, later)
+                .await
+                .unwrap(),
+            0
+        );
+        let (_, mine) = app.get(&doctor, "/api/care/crises").await;
+        assert_eq!(mine[0]["status"], "lapsed", "{mine}");
+        let (_, d) = app.get(&cw, &format!("/api/cases/{id}")).await;
+        assert_eq!(d["case"]["crisis"]["name"], "钱医生", "{d}");
+        let next = d["case"]["crisis"]["offer_id"].clone();
+        let (status, o) = app
+            .post(
+                &doctor,
+                &format!("/api/care/crises/{}/answer", mine[0]["id"]),
+                &json!({"accept": true}),
+            )
+            .await;
+        assert_eq!(status, 409, "lapsed: {o}");
+        let (status, o) = app
+            .post(
+                &cw,
+                &format!("/api/care/crises/{next}/answer"),
+                &json!({"accept": true}),
+            )
+            .await;
+        assert_eq!(
+            (status, o["status"].as_str()),
+            (200, Some("accepted")),
+            "{o}"
+        );
+        let (_, d) = app.get(&cw, &format!("/api/cases/{id}")).await;
+        assert_eq!(d["case"]["crisis"]["status"], "accepted", "{d}");
+
+        // Everyone declines the next: the office hears nobody is left.
+        let k = open(
+            &app,
+            &cw,
+            json!({"category": "domestic_violence", "risk": "crisis", "source": "call",
+            "division_code": ZIWEI, "person_name": "林女士", "summary": "来电求助"}),
+        )
+        .await;
+        assert_eq!(
+            k["crisis"]["name"], "赵医生",
+            "outside the compound, the area's first: {k}"
+        );
+        let (_, mine) = app.get(&doctor, "/api/care/crises").await;
+        assert_eq!(
+            (mine[0]["status"].as_str(), mine[0]["category"].as_str()),
+            (Some("pending"), Some("")),
+            "a member is not told a case is domestic violence: {mine}"
+        );
+        let (status, _) = app
+            .post(
+                &doctor,
+                &format!("/api/care/crises/{}/answer", mine[0]["id"]),
+                &json!({"accept": false, "reason": "不在岗"}),
+            )
+            .await;
+        assert_eq!(status, 200);
+        for _ in 0..3 {
+            let (_, d) = app.get(&cw, &format!("/api/cases/{}", k["id"])).await;
+            if d["case"]["crisis"]["status"] != "pending" {
+                break;
+            }
+            let o = d["case"]["crisis"]["offer_id"].clone();
+            let (status, _) = app
+                .post(
+                    &cw,
+                    &format!("/api/care/crises/{o}/answer"),
+                    &json!({"accept": false, "reason": "电话未接通"}),
+                )
+                .await;
+            assert_eq!(status, 200);
+        }
+        let (_, d) = app.get(&cw, &format!("/api/cases/{}", k["id"])).await;
+        assert_eq!(d["case"]["crisis"]["status"], "declined", "{d}");
+        let (_, events) = app
+            .get(
+                &app.signed_in("admin").await,
+                &format!("/api/audit?entity=case&entity_id={}", k["id"]),
+            )
+            .await;
+        let actions: Vec<&str> = events
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["action"].as_str())
+            .collect();
+        assert_eq!(
+            actions.iter().filter(|a| **a == "case.crisis").count(),
+            4,
+            "{actions:?}"
+        );
+        assert!(actions.contains(&"case.crisis_unanswered"), "{actions:?}");
+
+        // A person in home isolation (screening's graded management): the
+        // home isolation team first.
+        crate::screening::send(
+            &app,
+            &co,
+            "back.csv",
+            "姓名,身份证号,手机号码,现住址,车次,到达日期
+张伟,610113199001010019,13911110001,陕西省西安市雁塔区电子城街道紫薇花园社区12号楼,G87,2021-12-20
+",
+            "铁路部门",
+            "transport",
+        )
+        .await;
+        let (_, subjects) = app.get(&co, "/api/screening/subjects").await;
+        let zhang = subjects
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == "张*")
+            .unwrap()["id"]
+            .clone();
+        let (status, m) = app
+            .post(
+                &co,
+                &format!("/api/screening/subjects/{zhang}/management"),
+                &json!({"level": "home_isolation"}),
+            )
+            .await;
+        assert_eq!(status, 201, "{m}");
+        let k = open(&app, &cw, json!({"category": "mental_health_crisis", "risk": "crisis", "source": "call",
+            "division_code": ZIWEI, "person_name": "张伟", "person_phone": "13911110001", "summary": "隔离中焦虑发作"})).await;
+        assert_eq!(
+            (
+                k["crisis"]["name"].as_str(),
+                k["crisis"]["cohort"].as_bool()
+            ),
+            (Some("李护士"), Some(true)),
+            "{k}"
+        );
+        // Closed while an offer waits: the offer is withdrawn.
+        let (status, _) = app
+            .post(
+                &cw,
+                &format!("/api/cases/{}/close", k["id"]),
+                &json!({"outcome": "resolved"}),
+            )
+            .await;
+        assert_eq!(status, 200);
+        let (_, d) = app.get(&cw, &format!("/api/cases/{}", k["id"])).await;
+        assert_eq!(d["case"]["crisis"]["status"], "withdrawn", "{d}");
+    }
+);

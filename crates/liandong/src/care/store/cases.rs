@@ -10,8 +10,7 @@ use time::{Duration, OffsetDateTime};
 use utoipa::ToSchema;
 
 use super::super::model::{
-    CaseCategory, CaseOutcome, CaseSight, CaseSource, NewCase, Profession, REFERRAL_HOURS, Risk,
-    sight,
+    CaseCategory, CaseOutcome, CaseSight, CaseSource, NewCase, REFERRAL_HOURS, Risk, sight,
 };
 use crate::access::model::{Role, Scope};
 use crate::audit::model::NewEvent;
@@ -21,18 +20,6 @@ use crate::needs::model::mask_name;
 use crate::orgs::model::division_name;
 use crate::web::error::{AppError, FieldError, Invalid};
 use crate::{execute, fetch_all, fetch_optional, fetch_scalar};
-
-/// The care team member a crisis was offered to (their duty phone is for
-/// the case's holder to call: shown whole).
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct OnCall {
-    pub member_id: i64,
-    pub name: String,
-    #[schema(value_type = Profession)]
-    pub profession: String,
-    pub phone: String,
-    pub team_name: String,
-}
 
 /// A referral as its two organisations see it.
 #[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
@@ -87,7 +74,7 @@ pub struct Case {
     pub summary: String,
     pub outcome: String,
     pub closing_note: String,
-    pub crisis: Option<OnCall>,
+    pub crisis: Option<super::crises::OnCall>,
     pub pending_referral: Option<Referral>,
     /// Follow-ups not done whose due has passed.
     pub overdue_follow_ups: i64,
@@ -157,6 +144,12 @@ async fn filed(tx: &mut Tx, r: &Row) -> sqlx::Result<String> {
     }
 }
 
+/// Where the events of case `id` are filed (`filed`).
+pub(super) async fn filed_at(tx: &mut Tx, id: i64) -> Result<String, AppError> {
+    let r = row(tx, id).await?.ok_or(AppError::NotFound)?;
+    Ok(filed(tx, &r).await?)
+}
+
 async fn row(tx: &mut Tx, id: i64) -> sqlx::Result<Option<Row>> {
     fetch_optional!(
         &mut *tx,
@@ -190,7 +183,7 @@ async fn held(tx: &mut Tx, scope: &Scope, id: i64) -> Result<Row, AppError> {
 
 async fn view(tx: &mut Tx, r: Row, s: CaseSight) -> Result<Case, AppError> {
     let crisis = match r.crisis_member_id {
-        Some(m) if s == CaseSight::Holder => member(tx, m).await?,
+        Some(_) if s == CaseSight::Holder => super::crises::latest(tx, r.id).await?,
         _ => None,
     };
     let pending = referrals_of(tx, r.id, true).await?.pop();
@@ -229,22 +222,6 @@ async fn view(tx: &mut Tx, r: Row, s: CaseSight) -> Result<Case, AppError> {
         opened_at: r.opened_at,
         closed_at: r.closed_at,
     })
-}
-
-async fn member(tx: &mut Tx, id: i64) -> sqlx::Result<Option<OnCall>> {
-    Ok(fetch_optional!(
-        &mut *tx,
-        (i64, String, String, String, String),
-        "SELECT m.id, m.name, m.profession, m.phone, t.name FROM care_team_members m JOIN care_teams t ON t.id = m.team_id WHERE m.id = $1",
-        id
-    )?
-    .map(|(member_id, name, profession, phone, team_name)| OnCall {
-        member_id,
-        name,
-        profession,
-        phone,
-        team_name,
-    }))
 }
 
 const REFERRAL_COLUMNS: &str = "r.id, r.case_id, r.from_org, f.name AS from_org_name, r.to_org, t.name AS to_org_name, r.reason, r.status, r.answer,
@@ -416,53 +393,13 @@ pub async fn open(db: &Db, scope: &Scope, n: &NewCase) -> Result<Case, AppError>
     )
     .await?;
     if c.risk == Risk::Crisis {
-        offer_crisis(&mut tx, Some(scope), id, division, &at).await?;
+        super::crises::offer(&mut tx, Some(scope), id, &at, now).await?;
     }
     let r = row(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     let s = r.sight(scope);
     let v = view(&mut tx, r, s).await?;
     tx.commit().await?;
     Ok(v)
-}
-
-/// Offer a crisis to the member on call now for the narrowest team whose
-/// area holds the case; an event either way (`case.crisis` names the
-/// member; `case.crisis_unanswered` tells the office nobody is on call).
-async fn offer_crisis(
-    tx: &mut Tx,
-    actor: Option<&Scope>,
-    id: i64,
-    division: &str,
-    filed_at: &str,
-) -> Result<Option<i64>, AppError> {
-    let now = Ts::from(crate::db::now());
-    let on = fetch_optional!(
-        &mut *tx,
-        (i64,),
-        "SELECT o.member_id FROM care_oncall o JOIN care_teams t ON t.id = o.team_id
-         WHERE o.starts_at <= $1 AND o.ends_at > $1 AND $2 >= t.division_code AND $2 < t.division_code || '~'
-         ORDER BY LENGTH(t.division_code) DESC, o.starts_at, o.id LIMIT 1",
-        now,
-        division
-    )?
-    .map(|(m,)| m);
-    if let Some(m) = on {
-        execute!(
-            &mut *tx,
-            "UPDATE cases SET crisis_member_id = $1, updated_at = $2 WHERE id = $3",
-            m,
-            now,
-            id
-        )?;
-    }
-    let action = if on.is_some() {
-        "case.crisis"
-    } else {
-        "case.crisis_unanswered"
-    };
-    let e = NewEvent::by_or_system(actor, action, "case", id, filed_at);
-    record(tx, e.after(serde_json::json!({"member_id": on}))).await?;
-    Ok(on)
 }
 
 /// One case with its notes and referrals.
@@ -625,7 +562,13 @@ pub async fn note(db: &Db, scope: &Scope, id: i64, n: &NewNote) -> Result<CaseDe
         return Err(AppError::Conflict("err-case-closed"));
     }
     if let Some(m) = n.member_id.filter(|_| n.kind == "consultation")
-        && member(&mut tx, m).await?.is_none()
+        && fetch_optional!(
+            &mut tx,
+            (i64,),
+            "SELECT id FROM care_team_members WHERE id = $1",
+            m
+        )?
+        .is_none()
     {
         return Err(AppError::invalid("member_id", "err-case-member"));
     }
@@ -870,6 +813,7 @@ pub async fn close(db: &Db, scope: &Scope, id: i64, c: &Closing) -> Result<CaseD
     if done == 0 {
         return Err(AppError::Conflict("err-case-closed"));
     }
+    super::crises::withdraw(&mut tx, id).await?;
     let at = filed(&mut tx, &r).await?;
     record(
         &mut tx,
@@ -938,23 +882,13 @@ pub async fn escalate_referrals(db: &Db, now: OffsetDateTime) -> Result<usize, A
         Ts::from(now - Duration::hours(REFERRAL_HOURS))
     )?;
     for (referral, case_id) in &rows {
-        if let Some(c) = row(&mut tx, *case_id).await? {
-            let at = filed(&mut tx, &c).await?;
-            record(
-                &mut tx,
-                NewEvent::new(
-                    None,
-                    "system",
-                    "",
-                    "case.referral_overdue",
-                    "case",
-                    *case_id,
-                    &at,
-                )
-                .after(serde_json::json!({"referral_id": referral})),
-            )
-            .await?;
-        }
+        let at = filed_at(&mut tx, *case_id).await?;
+        let e = NewEvent::by_or_system(None, "case.referral_overdue", "case", *case_id, &at);
+        record(
+            &mut tx,
+            e.after(serde_json::json!({"referral_id": referral})),
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(rows.len())

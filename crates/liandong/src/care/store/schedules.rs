@@ -12,7 +12,7 @@ use crate::access::model::Scope;
 use crate::audit::model::NewEvent;
 use crate::audit::store::record;
 use crate::db::{Db, Ts, Tx, inside};
-use crate::needs::model::{NeedKind, NewNeed, Vulnerable};
+use crate::needs::model::{NeedKind, NewNeed};
 use crate::web::error::{AppError, FieldError, Invalid};
 use crate::{execute, fetch_all, fetch_optional, fetch_scalar};
 
@@ -175,15 +175,7 @@ pub async fn end(db: &Db, scope: &Scope, recipient: i64, id: i64) -> Result<(), 
 fn vulnerable(categories: &str) -> Vec<String> {
     crate::volunteers::model::tags(categories)
         .iter()
-        .filter_map(|c| CareCategory::parse(c))
-        .filter_map(|c| match c {
-            CareCategory::ElderlyAlone => Some(Vulnerable::ElderlyAlone),
-            CareCategory::DisabledAlone => Some(Vulnerable::Disabled),
-            CareCategory::Dialysis => Some(Vulnerable::Dialysis),
-            CareCategory::PregnantNearTerm => Some(Vulnerable::Pregnant),
-            CareCategory::LeftBehindChild | CareCategory::DeFactoOrphan => Some(Vulnerable::Child),
-            CareCategory::SevereMentalIllness => None,
-        })
+        .filter_map(|c| CareCategory::parse(c)?.vulnerable())
         .map(|v| v.as_str().to_owned())
         .collect()
 }

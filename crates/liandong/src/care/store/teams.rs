@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use time::{Date, Duration, OffsetDateTime};
 use utoipa::ToSchema;
 
-use super::super::model::Profession;
-use crate::access::model::Scope;
+use super::super::model::{Cohort, Profession};
+use crate::access::model::{Role, Scope};
 use crate::audit::model::NewEvent;
 use crate::audit::store::record;
 use crate::db::{Db, Ts, Tx, inside};
@@ -28,6 +28,9 @@ pub struct TeamMember {
     pub profession: String,
     pub phone: String,
     pub based: String,
+    /// The account they sign in with to answer crises offered to them.
+    pub account_id: Option<i64>,
+    pub account_name: String,
 }
 
 /// A stretch of the on-call rota.
@@ -53,7 +56,14 @@ pub struct Team {
     pub name: String,
     pub division_code: String,
     pub division_name: String,
+    /// The cohort in words ("" for none).
     pub cohort: String,
+    /// Who it is offered first for: "" (its area alike), zone, home_isolation.
+    #[schema(value_type = String)]
+    pub cohort_kind: String,
+    pub zone_id: Option<i64>,
+    /// The zone in words: its division and compound.
+    pub zone_name: String,
     pub members: Vec<TeamMember>,
     pub rota: Vec<OnCallShift>,
     /// Who is on call now ("" for nobody).
@@ -66,9 +76,11 @@ pub async fn teams(tx: &mut Tx, scope: &Scope) -> Result<Vec<Team>, AppError> {
     super::cares(scope)?;
     let rows = fetch_all!(
         &mut *tx,
-        (i64, i64, String, String, String, String),
+        TeamRow,
         sqlx::AssertSqlSafe(format!(
-            "SELECT t.id, t.org_id, o.name, t.name, t.division_code, t.cohort FROM care_teams t JOIN orgs o ON o.id = t.org_id
+            "SELECT t.id, t.org_id, o.name AS org_name, t.name, t.division_code, t.cohort, t.cohort_kind, t.zone_id,
+                    COALESCE(z.division_code, '') AS zone_division, COALESCE(z.compound, '') AS zone_compound
+             FROM care_teams t JOIN orgs o ON o.id = t.org_id LEFT JOIN zones z ON z.id = t.zone_id
              WHERE {} OR ($1 >= t.division_code AND $1 < t.division_code || '~') ORDER BY t.division_code, t.name",
             inside("t.division_code", 1)
         )),
@@ -76,11 +88,14 @@ pub async fn teams(tx: &mut Tx, scope: &Scope) -> Result<Vec<Team>, AppError> {
     )?;
     let now = crate::db::now();
     let mut out = Vec::with_capacity(rows.len());
-    for (id, org_id, org_name, name, division_code, cohort) in rows {
+    for t in rows {
+        let id = t.id;
         let members = fetch_all!(
             &mut *tx,
             TeamMember,
-            "SELECT id, team_id, name, profession, phone, based FROM care_team_members WHERE team_id = $1 ORDER BY id",
+            "SELECT m.id, m.team_id, m.name, m.profession, m.phone, m.based, m.account_id,
+                    COALESCE(a.display_name || ' (' || a.username || ')', '') AS account_name
+             FROM care_team_members m LEFT JOIN accounts a ON a.id = m.account_id WHERE m.team_id = $1 ORDER BY m.id",
             id
         )?;
         let rota = fetch_all!(
@@ -100,12 +115,15 @@ pub async fn teams(tx: &mut Tx, scope: &Scope) -> Result<Vec<Team>, AppError> {
             .unwrap_or_default();
         out.push(Team {
             id,
-            org_id,
-            org_name,
-            name,
-            division_name: division_name(&division_code),
-            division_code,
-            cohort,
+            org_id: t.org_id,
+            org_name: t.org_name,
+            name: t.name,
+            division_name: division_name(&t.division_code),
+            division_code: t.division_code,
+            cohort: t.cohort,
+            cohort_kind: t.cohort_kind,
+            zone_id: t.zone_id,
+            zone_name: zone_name(&t.zone_division, &t.zone_compound),
             members,
             rota,
             on_call,
@@ -114,14 +132,44 @@ pub async fn teams(tx: &mut Tx, scope: &Scope) -> Result<Vec<Team>, AppError> {
     Ok(out)
 }
 
+#[derive(sqlx::FromRow)]
+struct TeamRow {
+    id: i64,
+    org_id: i64,
+    org_name: String,
+    name: String,
+    division_code: String,
+    cohort: String,
+    cohort_kind: String,
+    zone_id: Option<i64>,
+    zone_division: String,
+    zone_compound: String,
+}
+
+/// A zone in words: its division, and the compound when it seals one.
+fn zone_name(division: &str, compound: &str) -> String {
+    match (division, compound) {
+        ("", _) => String::new(),
+        (d, "") => division_name(d),
+        (d, c) => format!("{} {c}", division_name(d)),
+    }
+}
+
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct NewTeam {
     pub name: String,
     /// The area it serves (inside the caller's).
     pub division_code: String,
-    /// The cohort it is linked to ("" for all): 紫薇花园封控小区, 居家隔离人员.
+    /// The cohort in words ("" for none): 紫薇花园封控小区, 居家隔离人员.
     #[serde(default)]
     pub cohort: String,
+    /// Who it is offered first for: "" (its area alike), zone (the zone
+    /// `zone_id`, a sealed or controlled one inside the area), or
+    /// home_isolation (the people in home isolation).
+    #[serde(default)]
+    pub cohort_kind: String,
+    #[serde(default)]
+    pub zone_id: Option<i64>,
 }
 
 /// A team of the caller's organisation.
@@ -134,32 +182,102 @@ pub async fn create_team(db: &Db, scope: &Scope, n: &NewTeam) -> Result<i64, App
     if divisions::Tree::china().find(d).is_none() {
         errors.push(FieldError::new("division_code", "err-division"));
     }
+    let kind = n.cohort_kind.trim();
+    let cohort = Cohort::parse(kind);
+    if cohort.is_none() && !kind.is_empty() {
+        errors.push(FieldError::new("cohort_kind", "err-field"));
+    }
+    let zone = match cohort {
+        Some(Cohort::Zone) => n.zone_id,
+        _ => None,
+    };
+    if cohort == Some(Cohort::Zone) && zone.is_none() {
+        errors.push(FieldError::new("zone_id", "err-team-zone"));
+    }
     errors.into_result()?;
     if !scope.covers(d) {
         return Err(AppError::Forbidden);
     }
     let mut tx = db.write().await?;
+    if let Some(z) = zone {
+        zone_fits(&mut tx, d, z).await?;
+    }
     let id = fetch_optional!(
         &mut tx,
         (i64,),
-        "INSERT INTO care_teams (org_id, name, division_code, cohort, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+        "INSERT INTO care_teams (org_id, name, division_code, cohort, created_by, created_at, cohort_kind, zone_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (org_id, name) DO NOTHING RETURNING id",
         scope.org_id(),
         n.name.trim(),
         d,
         n.cohort.trim(),
         scope.account_id(),
-        Ts::from(crate::db::now())
+        Ts::from(crate::db::now()),
+        cohort.map(Cohort::as_str).unwrap_or_default(),
+        zone
     )?
     .ok_or_else(|| AppError::invalid("name", "err-team-name"))?
     .0;
     record(
         &mut tx,
-        NewEvent::by(scope, "care_team.create", "care_team", id, d),
+        NewEvent::by(scope, "care_team.create", "care_team", id, d)
+            .after(serde_json::json!({"cohort_kind": cohort.map(Cohort::as_str), "zone_id": zone})),
     )
     .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// A zone a team of `area` may be linked to: sealed or controlled, not
+/// lifted, inside the area.
+async fn zone_fits(tx: &mut Tx, area: &str, zone: i64) -> Result<(), AppError> {
+    let found = fetch_optional!(
+        &mut *tx,
+        (String,),
+        "SELECT division_code FROM zones WHERE id = $1 AND level IN ('sealed', 'controlled') AND lifted_at IS NULL",
+        zone
+    )?;
+    match found {
+        Some((code,)) if code.starts_with(area) => Ok(()),
+        _ => Err(AppError::invalid("zone_id", "err-team-zone")),
+    }
+}
+
+/// What a team may be linked to, for the caller's forms: the zones in
+/// force inside their area, and their organisation's accounts that keep
+/// cases (a member signs in with one to answer crises).
+pub async fn linkable(
+    tx: &mut Tx,
+    scope: &Scope,
+) -> Result<(Vec<(i64, String)>, Vec<(i64, String)>), AppError> {
+    super::cares(scope)?;
+    let zones = fetch_all!(
+        &mut *tx,
+        (i64, String, String),
+        sqlx::AssertSqlSafe(format!(
+            "SELECT id, division_code, compound FROM zones
+             WHERE level IN ('sealed', 'controlled') AND lifted_at IS NULL AND {}
+             ORDER BY division_code, compound, id LIMIT 500",
+            inside("division_code", 1)
+        )),
+        scope.jurisdiction()
+    )?
+    .into_iter()
+    .map(|(id, d, c)| (id, zone_name(&d, &c)))
+    .collect();
+    let accounts = fetch_all!(
+        &mut *tx,
+        (i64, String, String, String),
+        "SELECT id, display_name, username, role FROM accounts WHERE org_id = $1 AND disabled = $2 ORDER BY display_name, id",
+        scope.org_id(),
+        false
+    )?
+    .into_iter()
+    .filter(|(_, _, _, role)| Role::parse(role).is_some_and(Role::cares))
+    .map(|(id, name, user, _)| (id, format!("{name} ({user})")))
+    .collect();
+    Ok((zones, accounts))
 }
 
 /// A team the caller's organisation runs (refused otherwise).
@@ -186,6 +304,10 @@ pub struct NewMember {
     pub phone: String,
     #[serde(default)]
     pub based: String,
+    /// Their account (of the team's organisation, one that keeps cases),
+    /// to answer crises offered to them.
+    #[serde(default)]
+    pub account_id: Option<i64>,
 }
 
 pub async fn add_member(db: &Db, scope: &Scope, team: i64, n: &NewMember) -> Result<i64, AppError> {
@@ -202,17 +324,21 @@ pub async fn add_member(db: &Db, scope: &Scope, team: i64, n: &NewMember) -> Res
     errors.into_result()?;
     let mut tx = db.write().await?;
     let division = ours(&mut tx, scope, team).await?;
+    if let Some(a) = n.account_id {
+        super::crises::account_fits(&mut tx, scope.org_id(), a).await?;
+    }
     let id = fetch_optional!(
         &mut tx,
         (i64,),
-        "INSERT INTO care_team_members (team_id, name, profession, phone, based, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+        "INSERT INTO care_team_members (team_id, name, profession, phone, based, created_at, account_id) VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (team_id, phone) DO NOTHING RETURNING id",
         team,
         n.name.trim(),
         n.profession.trim(),
         phone.unwrap_or_default(),
         n.based.trim(),
-        Ts::from(crate::db::now())
+        Ts::from(crate::db::now()),
+        n.account_id
     )?
     .ok_or_else(|| AppError::invalid("phone", "err-team-member-phone"))?
     .0;
