@@ -44,9 +44,64 @@ async fn name(
     .await
 }
 
+/// The street's coverage. Coverage judges one by one only those who may
+/// lack cover and counts the rest in SQL; every call checks it against the
+/// list of the street's people, each judged (a full read), and against the
+/// gaps-only list.
 async fn coverage(app: &TestApp, c: &reqwest::Client) -> Value {
     let (status, cov) = app.get(c, "/api/care/coverage?within=610113004").await;
     assert_eq!(status, 200, "{cov}");
+    let (status, all) = app.get(c, "/api/care/recipients?within=610113004").await;
+    if status == 200 {
+        let all = all.as_array().unwrap();
+        assert!(all.len() < 500, "a street small enough to list whole");
+        let count = |gap: &str| all.iter().filter(|r| r["gap"] == gap).count();
+        let t = &cov["total"];
+        assert_eq!(
+            (
+                t["recipients"].as_u64(),
+                t["no_guardian"].as_u64(),
+                t["no_backup"].as_u64(),
+                t["missed"].as_u64()
+            ),
+            (
+                Some(all.len() as u64),
+                Some(count("no_guardian") as u64),
+                Some(count("no_backup") as u64),
+                Some(all.iter().filter(|r| r["missed"] == true).count() as u64)
+            ),
+            "coverage {cov} against each judged {all:?}"
+        );
+        let mut named: Vec<(i64, String)> = cov["gaps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| {
+                (
+                    g["recipient_id"].as_i64().unwrap(),
+                    g["gap"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        let mut judged: Vec<(i64, String)> = all
+            .iter()
+            .filter_map(|r| Some((r["id"].as_i64()?, r["gap"].as_str()?.to_owned())))
+            .collect();
+        named.sort();
+        judged.sort();
+        assert_eq!(named, judged, "{cov}");
+        let (_, only) = app
+            .get(c, "/api/care/recipients?within=610113004&gaps=yes")
+            .await;
+        let mut only: Vec<(i64, String)> = only
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|r| Some((r["id"].as_i64()?, r["gap"].as_str()?.to_owned())))
+            .collect();
+        only.sort();
+        assert_eq!(only, judged, "gaps only");
+    }
     cov
 }
 

@@ -701,11 +701,6 @@ pub async fn answer(
     referral_id: i64,
     a: &Answer,
 ) -> Result<Referral, AppError> {
-    if !a.accept {
-        let mut errors = Invalid::default();
-        errors.reason("reason", &a.reason, 500);
-        errors.into_result()?;
-    }
     let mut tx = db.write().await?;
     let r = fetch_optional!(
         &mut tx,
@@ -720,6 +715,13 @@ pub async fn answer(
         } else {
             AppError::NotFound
         });
+    }
+    // A reason is needed to decline: checked once the referral is known
+    // to be theirs (a schema cannot say it depends on the answer).
+    if !a.accept {
+        let mut errors = Invalid::default();
+        errors.reason("reason", &a.reason, 500);
+        errors.into_result()?;
     }
     let now = Ts::from(crate::db::now());
     let done = execute!(

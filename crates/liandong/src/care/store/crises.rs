@@ -335,13 +335,6 @@ pub async fn answer(
     id: i64,
     a: &CrisisAnswer,
 ) -> Result<CrisisOffer, AppError> {
-    let mut errors = Invalid::default();
-    if a.accept {
-        errors.optional("reason", &a.reason, 200);
-    } else {
-        errors.reason("reason", &a.reason, 200);
-    }
-    errors.into_result()?;
     let mut tx = db.write().await?;
     let r = fetch_optional!(
         &mut tx,
@@ -356,6 +349,15 @@ pub async fn answer(
     if !member && !holder {
         return Err(AppError::NotFound);
     }
+    // Checked once the offer is known to be theirs: whether a reason is
+    // needed depends on the answer, which a schema cannot say.
+    let mut errors = Invalid::default();
+    if a.accept {
+        errors.optional("reason", &a.reason, 200);
+    } else {
+        errors.reason("reason", &a.reason, 200);
+    }
+    errors.into_result()?;
     let status = if a.accept {
         CrisisStatus::Accepted
     } else {
